@@ -1,0 +1,94 @@
+"""Assembling and serving the gateway."""
+from __future__ import annotations
+
+import logging
+
+import eventlet
+import eventlet.wsgi
+from eventlet.greenpool import GreenPool
+from sqlalchemy.orm import sessionmaker
+
+from gateway.auth import Accounts, Tokens, Unauthorized
+from gateway.http import GatewayApp
+from gateway.openapi import build_spec
+from gateway.service import routes
+from services.kit.config import SERVICES, amqp_uri, database_url, env, env_float, env_int, http_address, rpc_timeout, secret
+from services.kit.db import make_engine
+from services.kit.rpc_client import RpcClient
+
+log = logging.getLogger("gateway")
+
+
+class Gateway(GatewayApp):
+    def __init__(self, rpc: RpcClient, accounts: Accounts, tokens: Tokens, health_timeout: float = 2.0, **kwargs):
+        super().__init__(routes, rpc, self._authenticate, **kwargs)
+        self.accounts = accounts
+        self.tokens = tokens
+        self.health_timeout = health_timeout
+        self._spec = None
+
+    def _authenticate(self, request):
+        key = request.headers.get("X-API-Key")
+        if key:
+            return self.accounts.api_key_caller(key)
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthorized("send Authorization: Bearer <token> or X-API-Key")
+        return self.tokens.caller(token.strip())
+
+    def openapi(self) -> dict:
+        if self._spec is None:
+            self._spec = build_spec(self.routes)
+        return self._spec
+
+    def check_services(self) -> dict:
+        def check(service):
+            try:
+                self.rpc.call(service, "health", timeout=self.health_timeout)
+                return service, {"status": "ok"}
+            except Exception as exc:
+                return service, {"status": "down", "reason": getattr(exc, "detail", "") or type(exc).__name__}
+
+        return dict(GreenPool(len(SERVICES)).imap(check, SERVICES))
+
+
+def create_gateway(rpc: RpcClient | None = None) -> Gateway:
+    engine = make_engine(database_url("gateway"), pool_size=env_int("GATEWAY_DB_POOL", 10))
+    rpc = rpc or RpcClient(amqp_uri(), timeout=rpc_timeout(), name="gateway").start()
+    return Gateway(
+        rpc=rpc,
+        accounts=Accounts(sessionmaker(engine, expire_on_commit=False)),
+        tokens=Tokens(secret("JWT_SECRET"), env_int("JWT_TTL_SECONDS", 8 * 3600)),
+        health_timeout=env_float("HEALTH_RPC_TIMEOUT", 2.0),
+        max_body_bytes=env_int("MAX_BODY_BYTES", 1 << 20),
+    )
+
+
+def listen():
+    host, port = http_address("gateway").rsplit(":", 1)
+    return eventlet.listen((host, int(port)), reuse_port=True)
+
+
+def serve(gateway: Gateway, sock=None, pool: GreenPool | None = None) -> None:
+    sock = sock or listen()
+    log.info("gateway listening on http://%s:%d", *sock.getsockname()[:2])
+    eventlet.wsgi.server(
+        sock, gateway, log_output=False, custom_pool=pool or GreenPool(env_int("GATEWAY_MAX_CONNECTIONS", 1000)),
+        keepalive=True, socket_timeout=env_float("GATEWAY_SOCKET_TIMEOUT", 60.0),
+    )
+
+
+def main() -> None:
+    from services.kit.context import setup_logging
+    from services.kit.runner import wait_for_signal
+
+    setup_logging("gateway", env("LOG_LEVEL", "INFO"))
+    gateway = create_gateway()
+    pool = GreenPool(env_int("GATEWAY_MAX_CONNECTIONS", 1000))
+    server = eventlet.spawn(serve, gateway, listen(), pool)
+    wait_for_signal(lambda: server.dead)
+    server.kill()  # stop accepting; requests in flight finish within the grace period
+    with eventlet.Timeout(env_float("SHUTDOWN_GRACE_SECONDS", 20.0), False):
+        pool.waitall()
+    gateway.rpc.stop()
+    log.info("stopped")

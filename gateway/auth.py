@@ -1,0 +1,166 @@
+"""Authentication: JWT for people, hashed API keys for systems; one Caller for both.
+
+Passwords are hashed with Argon2id. A key is ``lsk_<prefix>_<secret>``: the prefix
+finds the row, only a SHA-256 of the secret is stored (a 256-bit random secret needs
+no slow hash), and it is compared in constant time.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from gateway.models import ApiKey, User
+from services.kit.context import ROLES, Caller
+from services.kit.db import utcnow
+from services.kit.errors import Conflict, Invalid, NotFound
+
+JWT_ALGORITHM = "HS256"
+JWT_AUDIENCE = "county-logistics-api"
+JWT_ISSUER = "county-logistics-gateway"
+
+_hasher = PasswordHasher()
+
+
+class Unauthorized(Exception):
+    """No credentials, or credentials that do not hold (401)."""
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# A hash to verify against when the user does not exist, so timing does not tell.
+_ABSENT_USER_HASH = hash_password(secrets.token_urlsafe(16))
+
+
+class Tokens:
+    def __init__(self, secret: str, ttl_seconds: int):
+        self.secret = secret
+        self.ttl_seconds = ttl_seconds
+
+    def issue(self, user: User) -> dict:
+        now = utcnow()
+        claims = {
+            "sub": user.username, "roles": list(user.roles), "unit_code": user.unit_code,
+            "iat": now, "nbf": now, "exp": now + timedelta(seconds=self.ttl_seconds),
+            "iss": JWT_ISSUER, "aud": JWT_AUDIENCE,
+        }
+        token = jwt.encode(claims, self.secret, algorithm=JWT_ALGORITHM)
+        return {"access_token": token, "token_type": "bearer", "expires_in": self.ttl_seconds}
+
+    def caller(self, token: str) -> Caller:
+        try:
+            claims = jwt.decode(
+                token, self.secret, algorithms=[JWT_ALGORITHM], audience=JWT_AUDIENCE, issuer=JWT_ISSUER,
+                options={"require": ["exp", "iat", "sub", "aud", "iss"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"invalid token: {type(exc).__name__}") from None
+        return Caller(name=claims["sub"], roles=tuple(claims.get("roles", ())), unit_code=claims.get("unit_code"))
+
+
+def check_roles(roles: list[str], unit_code: str | None) -> None:
+    unknown = [role for role in roles if role not in ROLES]
+    if not roles or unknown:
+        raise Invalid("unknown roles", {"roles": [f"choose from: {', '.join(ROLES)}"]})
+    if "unit_user" in roles and not unit_code:
+        raise Invalid("a unit user needs a unit", {"unit_code": ["required for the unit_user role"]})
+
+
+class Accounts:
+    """Users and API keys, in the gateway's own database."""
+
+    def __init__(self, sessionmaker):
+        self.sessionmaker = sessionmaker
+
+    def login(self, username: str, password: str) -> User:
+        with self.sessionmaker() as session:
+            user = session.scalar(select(User).where(User.username == username))
+            if user is None:
+                verify_password(_ABSENT_USER_HASH, password)
+                raise Unauthorized("wrong username or password")
+            if not user.active or not verify_password(user.password_hash, password):
+                raise Unauthorized("wrong username or password")
+            return user
+
+    def create_user(self, username: str, password: str, roles: list[str], unit_code: str | None = None) -> User:
+        check_roles(roles, unit_code)
+        with self.sessionmaker.begin() as session:
+            if session.scalar(select(User.id).where(User.username == username)):
+                raise Conflict(f"user {username} exists", {"username": ["already taken"]})
+            user = User(username=username, password_hash=hash_password(password), roles=roles, unit_code=unit_code)
+            session.add(user)
+        return user
+
+    def set_password(self, username: str, password: str) -> None:
+        with self.sessionmaker.begin() as session:
+            user = session.scalar(select(User).where(User.username == username))
+            if user is None:
+                raise NotFound(f"user {username} not found")
+            user.password_hash = hash_password(password)
+
+    def list_users(self, limit: int, offset: int):
+        from services.kit.db import paginate
+
+        with self.sessionmaker() as session:
+            return paginate(session, select(User).order_by(User.id), limit, offset)
+
+    def user_count(self) -> int:
+        from sqlalchemy import func
+
+        with self.sessionmaker() as session:
+            return session.scalar(select(func.count()).select_from(User))
+
+    def create_api_key(self, name: str, roles: list[str], unit_code: str | None, created_by: str) -> tuple[ApiKey, str]:
+        check_roles(roles, unit_code)
+        prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+        key = ApiKey(
+            prefix=prefix, secret_hash=hashlib.sha256(secret.encode()).hexdigest(), name=name,
+            roles=roles, unit_code=unit_code, created_by=created_by,
+        )
+        with self.sessionmaker.begin() as session:
+            session.add(key)
+        return key, f"lsk_{prefix}_{secret}"
+
+    def list_api_keys(self, limit: int, offset: int):
+        from services.kit.db import paginate
+
+        with self.sessionmaker() as session:
+            return paginate(session, select(ApiKey).order_by(ApiKey.id), limit, offset)
+
+    def revoke_api_key(self, key_id: int) -> ApiKey:
+        with self.sessionmaker.begin() as session:
+            key = session.get(ApiKey, key_id)
+            if key is None:
+                raise NotFound(f"API key {key_id} not found")
+            key.revoked_at = key.revoked_at or utcnow()
+            return key
+
+    def api_key_caller(self, presented: str) -> Caller:
+        parts = presented.split("_", 2)
+        if len(parts) != 3 or parts[0] != "lsk":
+            raise Unauthorized("invalid API key")
+        _, prefix, secret = parts
+        with self.sessionmaker.begin() as session:
+            key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+            digest = hashlib.sha256(secret.encode()).hexdigest()
+            if key is None or key.revoked_at is not None or not hmac.compare_digest(digest, key.secret_hash):
+                raise Unauthorized("invalid API key")
+            now = utcnow()
+            if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+                key.last_used_at = now  # minute precision spares a write per request
+            return Caller(name=f"key:{key.name}", roles=tuple(key.roles), unit_code=key.unit_code, kind="api_key")

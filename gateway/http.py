@@ -1,0 +1,207 @@
+"""The gateway's HTTP core: a lean WSGI app on eventlet.
+
+Routing (werkzeug), request ids, authentication and role checks in one place, JSON
+bodies with a size limit, and every error answered as RFC 9457 problem+json, mapped
+from the typed service errors by class hierarchy. Nothing unmapped leaks: it is
+logged with the request id and answered 500 without a trace.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Callable
+
+from nameko.exceptions import RemoteError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import NotFound as RouteNotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from gateway.auth import Unauthorized
+from services.kit.context import Caller, current_caller_name, current_request_id
+from services.kit.errors import (
+    Conflict, Forbidden, Invalid, NotFound, RuleViolation, ServiceError, ServiceTimeout, ServiceUnavailable,
+)
+
+log = logging.getLogger("gateway")
+
+PROBLEM = "application/problem+json"
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+
+# Most specific first: the first class an error is an instance of decides.
+STATUS_BY_ERROR = (
+    (Invalid, 400), (Unauthorized, 401), (Forbidden, 403), (NotFound, 404), (Conflict, 409),
+    (RuleViolation, 422), (ServiceUnavailable, 503), (ServiceTimeout, 504), (ServiceError, 500),
+)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+@dataclass
+class Route:
+    path: str
+    method: str
+    handler: Callable
+    roles: tuple[str, ...] | None  # None: public
+    summary: str = ""
+    tag: str = ""
+    body: object = None  # marshmallow schema class of the request body
+    query: object = None  # marshmallow schema class of the query string
+    response: object = None  # marshmallow schema class of the answer
+    many: bool = False
+    status: int = 200
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+class Routes:
+    """Collects routes with their roles and schemas; the OpenAPI document reads them too."""
+
+    def __init__(self):
+        self.routes: list[Route] = []
+
+    def add(self, method: str, path: str, roles, **kwargs):
+        def register(handler):
+            self.routes.append(Route(path=path, method=method, handler=handler, roles=roles, **kwargs))
+            return handler
+
+        return register
+
+    def get(self, path, roles, **kwargs):
+        return self.add("GET", path, roles, **kwargs)
+
+    def post(self, path, roles, **kwargs):
+        return self.add("POST", path, roles, **kwargs)
+
+    def patch(self, path, roles, **kwargs):
+        return self.add("PATCH", path, roles, **kwargs)
+
+    def delete(self, path, roles, **kwargs):
+        return self.add("DELETE", path, roles, **kwargs)
+
+
+class Call:
+    """What a handler gets: the request, the caller and a way to reach the services."""
+
+    def __init__(self, app: "GatewayApp", request: Request, request_id: str, caller: Caller | None, args: dict):
+        self.app = app
+        self.request = request
+        self.request_id = request_id
+        self.caller = caller
+        self.args = args
+
+    def json(self):
+        if self.request.content_length and self.request.content_length > self.app.max_body_bytes:
+            raise BodyTooLarge()
+        raw = self.request.get_data(cache=True)
+        if len(raw) > self.app.max_body_bytes:
+            raise BodyTooLarge()
+        if not raw:
+            raise Invalid("the request needs a JSON body", {"_body": ["missing"]})
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise Invalid("the body is not valid JSON", {"_body": ["malformed JSON"]}) from None
+
+    def query(self) -> dict:
+        return {key: value for key, value in self.request.args.items()}
+
+    def rpc(self, service: str, method: str, *args, **kwargs):
+        context = {"request_id": self.request_id, "caller": self.caller.to_wire() if self.caller else None}
+        return self.app.rpc.call(service, method, *args, context=context, **kwargs)
+
+
+def problem(status: int, title: str, detail: str = "", **extra) -> Response:
+    body = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update({key: value for key, value in extra.items() if value})
+    return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM)
+
+
+def error_response(exc: BaseException, request_id: str) -> Response:
+    if isinstance(exc, BodyTooLarge):
+        return problem(413, "Request body too large")
+    for error_class, status in STATUS_BY_ERROR:
+        if isinstance(exc, error_class):
+            if status == 500:
+                break
+            if isinstance(exc, Unauthorized):
+                response = problem(401, "Unauthorized", str(exc))
+                response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+                return response
+            return problem(
+                status, exc.title, exc.detail,
+                errors=getattr(exc, "errors", None), rule=getattr(exc, "rule", None),
+            )
+    if isinstance(exc, RemoteError):
+        log.error("unhandled error in a service: %s", exc.exc_type)
+    else:
+        log.exception("unhandled error in the gateway")
+    return problem(500, "Internal error", f"the error was logged with request id {request_id}")
+
+
+class GatewayApp:
+    def __init__(self, routes: Routes, rpc, authenticate, max_body_bytes: int = 1 << 20):
+        self.routes = routes
+        self.rpc = rpc
+        self.authenticate = authenticate
+        self.max_body_bytes = max_body_bytes
+        self.url_map = Map(
+            [Rule(route.path, endpoint=route.endpoint, methods=[route.method]) for route in routes.routes],
+            strict_slashes=False,
+        )
+        self.by_endpoint = {route.endpoint: route for route in routes.routes}
+
+    def __call__(self, environ, start_response):
+        started = time.perf_counter()
+        request = Request(environ)
+        sent_id = request.headers.get("X-Request-ID", "")
+        request_id = sent_id if REQUEST_ID.match(sent_id) else uuid.uuid4().hex
+        current_request_id.set(request_id)
+        current_caller_name.set("-")
+        response = self.dispatch(request, request_id)
+        response.headers["X-Request-ID"] = request_id
+        log.info(
+            "%s %s %d %.1fms", request.method, request.path, response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        return response(environ, start_response)
+
+    def dispatch(self, request: Request, request_id: str) -> Response:
+        try:
+            endpoint, args = self.url_map.bind_to_environ(request.environ).match()
+        except MethodNotAllowed as exc:
+            response = problem(405, "Method not allowed")
+            response.headers["Allow"] = ", ".join(exc.valid_methods or [])
+            return response
+        except RouteNotFound:
+            return problem(404, "Not found", f"no route for {request.path}")
+        except HTTPException as exc:
+            return problem(exc.code or 400, exc.name)
+        route = self.by_endpoint[endpoint]
+        try:
+            caller = None
+            if route.roles is not None:
+                caller = self.authenticate(request)
+                current_caller_name.set(caller.name)
+                if not caller.has_any(route.roles):
+                    raise Forbidden(f"this route needs one of the roles: {', '.join(route.roles)}")
+            result = route.handler(Call(self, request, request_id, caller, args))
+        except Exception as exc:
+            return error_response(exc, request_id)
+        if isinstance(result, Response):
+            return result
+        status = route.status
+        if isinstance(result, tuple):
+            status, result = result
+        return Response(json.dumps(result, ensure_ascii=False), status=status, mimetype="application/json")

@@ -1,0 +1,40 @@
+"""The gateway's own data: people who log in and the keys of other systems."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from services.kit.db import TimestampMixin, UtcDateTime
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(TimestampMixin, Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[list] = mapped_column(JSON)
+    unit_code: Mapped[str | None] = mapped_column(String(40))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ApiKey(TimestampMixin, Base):
+    """A system's key: only a SHA-256 of the secret is kept; the key is shown once."""
+
+    __tablename__ = "api_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(24), unique=True)  # public part, to find the row
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(120))
+    roles: Mapped[list] = mapped_column(JSON)
+    unit_code: Mapped[str | None] = mapped_column(String(40))
+    created_by: Mapped[str] = mapped_column(String(80))
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

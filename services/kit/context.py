@@ -1,0 +1,137 @@
+"""Who is calling and for which request, carried from the gateway into every service.
+
+The gateway puts ``request_id`` and ``caller`` into the nameko context data of each
+RPC (headers ``nameko.request_id`` and ``nameko.caller``); nameko hands them on to
+any further RPC the service makes and the outbox copies them onto events. Inside a
+service the ``CallContext`` dependency exposes them and tags every log line.
+"""
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+from dataclasses import dataclass, field
+
+from nameko.extensions import DependencyProvider
+
+from services.kit.errors import Forbidden, NotFound
+
+# Roles of API.md. Staff roles act for the whole center; unit_user acts for one unit.
+ROLES = (
+    "admin", "dispatcher", "facility_manager", "technician", "reception_officer",
+    "energy_officer", "leader", "unit_user",
+)
+
+current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+current_caller_name: contextvars.ContextVar[str] = contextvars.ContextVar("caller", default="-")
+
+
+@dataclass(frozen=True)
+class Caller:
+    name: str
+    roles: tuple[str, ...] = ()
+    unit_code: str | None = None
+    kind: str = "user"  # user | api_key | system
+    scopes: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def system(cls, name: str = "system") -> "Caller":
+        return cls(name=name, roles=("admin",), kind="system")
+
+    @classmethod
+    def from_wire(cls, raw) -> "Caller | None":
+        if not raw:
+            return None
+        data = json.loads(raw) if isinstance(raw, str) else raw
+        return cls(
+            name=data.get("name", "?"),
+            roles=tuple(data.get("roles", ())),
+            unit_code=data.get("unit_code"),
+            kind=data.get("kind", "user"),
+            scopes=tuple(data.get("scopes", ())),
+        )
+
+    def to_wire(self) -> str:
+        return json.dumps({
+            "name": self.name, "roles": list(self.roles), "unit_code": self.unit_code,
+            "kind": self.kind, "scopes": list(self.scopes),
+        }, separators=(",", ":"))
+
+    @property
+    def unit_scoped(self) -> bool:
+        """True when the caller may only see its own unit's records."""
+        return "unit_user" in self.roles and not (set(self.roles) - {"unit_user"})
+
+    def has_any(self, roles) -> bool:
+        return "admin" in self.roles or bool(set(self.roles) & set(roles))
+
+    def require(self, *roles: str) -> None:
+        if not self.has_any(roles):
+            raise Forbidden(f"this action needs one of the roles: {', '.join(roles)}")
+
+    def unit_filter(self, requested: str | None) -> str | None:
+        """The unit_code a listing is restricted to: a unit user's own, always."""
+        return self.unit_code if self.unit_scoped else requested
+
+    def check_visible(self, unit_code: str | None, what: str = "record") -> None:
+        """Another unit's record answers as if it did not exist (API.md: 404)."""
+        if self.unit_scoped and unit_code != self.unit_code:
+            raise NotFound(f"{what} not found")
+
+    def unit_for_write(self, requested: str | None) -> str | None:
+        """A unit user acts for its own unit only."""
+        if self.unit_scoped:
+            if requested not in (None, self.unit_code):
+                raise Forbidden("a unit user acts only for its own unit")
+            return self.unit_code
+        return requested
+
+
+class CallContext(DependencyProvider):
+    """Gives the worker its ``request_id`` and ``caller`` and tags its log lines."""
+
+    def get_dependency(self, worker_ctx):
+        return WorkerCall(
+            request_id=worker_ctx.data.get("request_id") or worker_ctx.call_id,
+            caller=Caller.from_wire(worker_ctx.data.get("caller")) or Caller.system(),
+        )
+
+    def worker_setup(self, worker_ctx):
+        current_request_id.set(worker_ctx.data.get("request_id") or worker_ctx.call_id)
+        caller = Caller.from_wire(worker_ctx.data.get("caller"))
+        current_caller_name.set(caller.name if caller else "-")
+
+
+@dataclass(frozen=True)
+class WorkerCall:
+    request_id: str
+    caller: Caller
+
+
+class ContextFilter(logging.Filter):
+    """Adds the service name, request id and caller to every record."""
+
+    def __init__(self, service: str):
+        super().__init__()
+        self.service = service
+
+    def filter(self, record):
+        record.service = getattr(record, "service", self.service)
+        record.request_id = current_request_id.get()
+        record.caller = current_caller_name.get()
+        return True
+
+
+def setup_logging(service: str, level: str | None = None) -> None:
+    from services.kit.config import env
+
+    handler = logging.StreamHandler()
+    handler.addFilter(ContextFilter(service))
+    handler.setFormatter(logging.Formatter(
+        "%(asctime)s %(levelname)s %(service)s req=%(request_id)s caller=%(caller)s %(name)s: %(message)s"
+    ))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level or env("LOG_LEVEL", "INFO"))
+    for noisy in ("amqp", "kombu", "nameko"):
+        logging.getLogger(noisy).setLevel(env("LIBRARY_LOG_LEVEL", "WARNING"))

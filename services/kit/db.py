@@ -1,0 +1,259 @@
+"""SQLAlchemy 2 for nameko: one engine per service, one session per worker.
+
+The session of a worker is committed *before* the worker's reply or acknowledgement
+leaves (see ``entrypoints.py``): a caller that was told "done" finds the row. Events
+written with ``UnitOfWork.emit`` go into the outbox table in that same transaction
+and are published after the commit (``outbox.py``).
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import uuid
+from datetime import datetime, timezone
+from weakref import WeakKeyDictionary
+
+from nameko.extensions import DependencyProvider
+from sqlalchemy import JSON, DateTime, Integer, String, create_engine, event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from services.kit.errors import Conflict, ServiceError, ServiceUnavailable
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UtcDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every engine (SQLite keeps no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class OutboxMixin:
+    """Events waiting to be published; a row is written with the state change."""
+
+    __tablename__ = "outbox_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    event_type: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict] = mapped_column(JSON)
+    headers: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProcessedEventMixin:
+    """Event ids a consumer has applied, written in the same transaction as the effect."""
+
+    __tablename__ = "processed_event"
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    consumer: Mapped[str] = mapped_column(String(120), primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+def make_engine(url: str, pool_size: int = 10) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+        pool_timeout=10, connect_args={"connect_timeout": 5},
+    )
+
+
+def as_service_error(exc: BaseException) -> BaseException:
+    """Database failures become errors the gateway can answer precisely."""
+    if isinstance(exc, ServiceError):
+        return exc
+    if isinstance(exc, IntegrityError):
+        return Conflict("the record conflicts with an existing one")
+    if isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+        return ServiceUnavailable("the service's database is unavailable")
+    return exc
+
+
+class UnitOfWork:
+    """What a worker sees as ``self.db``: a session, and ``emit`` for events."""
+
+    def __init__(self, database: "Database", worker_ctx):
+        self._database = database
+        self._worker_ctx = worker_ctx
+        self._session: Session | None = None
+        self._emitted: list[int] = []
+        self.finished = False
+        self.committed = False
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = self._database.sessionmaker()
+        return self._session
+
+    @property
+    def outbox(self):
+        return self._database.outbox
+
+    def ping(self) -> None:
+        self._database.ping()
+
+    def emit(self, event_type: str, payload: dict) -> dict:
+        """Write an event to the outbox in this transaction; it is published after commit."""
+        outbox = self._database.outbox_model
+        if outbox is None:
+            raise RuntimeError("this service declared no outbox table")
+        body = {"event_id": str(uuid.uuid4()), "occurred_at": utcnow().isoformat(), **payload}
+        headers = {
+            f"nameko.{key}": value
+            for key, value in self._worker_ctx.data.items()
+            if key in ("request_id", "caller") and value is not None
+        }
+        row = outbox(event_id=body["event_id"], event_type=event_type, payload=body, headers=headers)
+        self.session.add(row)
+        self._emitted.append(row)
+        return body
+
+    def first_delivery(self, event_id: str, consumer: str) -> bool:
+        """Record ``event_id`` as applied by ``consumer``; False when it already was."""
+        model = self._database.processed_model
+        if self.session.get(model, (event_id, consumer)) is not None:
+            return False
+        self.session.add(model(event_id=event_id, consumer=consumer))
+        self.session.flush()
+        return True
+
+    def finish(self, exc_info):
+        """Commit, or roll back when the worker failed. Returns the worker's exc_info,
+        replaced by the commit's own failure if the commit failed."""
+        if self.finished:
+            return exc_info
+        self.finished = True
+        if self._session is None:
+            return exc_info
+        if exc_info is not None:
+            self._session.rollback()
+            return exc_info
+        try:
+            self._session.commit()
+            self.committed = True
+        except Exception as exc:  # the caller must hear of a failed commit
+            self._session.rollback()
+            log.warning("commit failed: %s", type(exc).__name__)
+            error = as_service_error(exc)
+            return (type(error), error, sys.exc_info()[2])
+        return None
+
+    def publish_emitted(self):
+        if self.committed and self._emitted:
+            self._database.outbox.publish_rows(self._emitted)
+        self._emitted = []
+
+    def close(self):
+        if self._session is not None:
+            self._session.close()
+
+
+class Database(DependencyProvider):
+    """``db = Database(OutboxEvent, ProcessedEvent)`` in a service class."""
+
+    def __init__(self, outbox_model=None, processed_model=None, **kwargs):
+        super().__init__(**kwargs)
+        self.outbox_model = outbox_model
+        self.processed_model = processed_model
+        self.units: WeakKeyDictionary = WeakKeyDictionary()
+
+    def setup(self):
+        from services.kit.outbox import Outbox
+
+        config = self.container.config
+        pool = int(config.get("max_workers", 10)) + 2
+        self.engine = make_engine(config["DATABASE_URL"], pool_size=pool)
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self.outbox = Outbox(self, self.container.service_name, config)
+
+    def stop(self):
+        self.engine.dispose()
+
+    def get_dependency(self, worker_ctx):
+        unit = UnitOfWork(self, worker_ctx)
+        self.units[worker_ctx] = unit
+        return unit
+
+    def finish_before_reply(self, worker_ctx, exc_info):
+        unit = self.units.get(worker_ctx)
+        return unit.finish(exc_info) if unit else exc_info
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        unit = self.units.get(worker_ctx)
+        if unit is None:
+            return
+        unit.finish(exc_info)  # timers and other entrypoints without a reply
+        try:
+            unit.publish_emitted()
+        except Exception:  # the relay will publish what is left
+            log.warning("publishing after commit failed; the outbox relay will retry", exc_info=True)
+
+    def worker_teardown(self, worker_ctx):
+        unit = self.units.pop(worker_ctx, None)
+        if unit:
+            unit.close()
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(select(1))
+
+
+def get_or_404(session: Session, model, ident, what: str):
+    record = session.get(model, ident)
+    if record is None:
+        from services.kit.errors import NotFound
+
+        raise NotFound(f"{what} {ident} not found")
+    return record
+
+
+def paginate(session: Session, statement, limit: int, offset: int):
+    """One page of ``statement`` and the total it would return unpaged."""
+    from sqlalchemy import func
+
+    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    items = session.scalars(statement.limit(limit).offset(offset)).all()
+    return items, total

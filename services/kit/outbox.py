@@ -1,0 +1,108 @@
+"""Publishing the outbox: right after commit, and again by a timer for what is left.
+
+Events leave with publisher confirms and persistent delivery on the service's nameko
+event exchange (``<service>.events``, routing key = event type), so consumers use
+the plain ``event_handler``. A row is marked published only after the broker
+confirmed it; a crash between the two publishes it again, and consumers drop the
+duplicate by ``event_id``.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from nameko.amqp.publish import Publisher
+from nameko.constants import PERSISTENT
+from nameko.standalone.events import get_event_exchange
+from nameko.timer import timer
+from sqlalchemy import func, select, update
+
+from services.kit.config import env_float, env_int
+from services.kit.db import utcnow
+
+log = logging.getLogger(__name__)
+
+RELAY_INTERVAL = env_float("OUTBOX_RELAY_INTERVAL", 2.0)
+# Rows younger than this are left to the worker that wrote them.
+RELAY_GRACE_SECONDS = env_float("OUTBOX_RELAY_GRACE", 2.0)
+RELAY_BATCH = env_int("OUTBOX_RELAY_BATCH", 200)
+
+
+class Outbox:
+    def __init__(self, database, service_name: str, config: dict):
+        self.database = database
+        self.exchange = get_event_exchange(service_name, config)
+        self.publisher = Publisher(
+            config["AMQP_URI"],
+            use_confirms=True,
+            serializer="json",
+            delivery_mode=PERSISTENT,
+            declare=[self.exchange],
+            retry=True,
+            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5},
+        )
+
+    def publish(self, row) -> None:
+        self.publisher.publish(
+            row.payload, exchange=self.exchange, routing_key=row.event_type, headers=dict(row.headers or {}),
+        )
+
+    def publish_rows(self, rows) -> None:
+        """Publish rows this worker committed, then mark them."""
+        published = []
+        for row in rows:
+            self.publish(row)
+            published.append(row.id)
+        with self.database.sessionmaker.begin() as session:
+            session.execute(
+                update(self.database.outbox_model)
+                .where(self.database.outbox_model.id.in_(published))
+                .values(published_at=utcnow())
+            )
+
+    def relay(self, grace_seconds: float = RELAY_GRACE_SECONDS, batch: int = RELAY_BATCH) -> int:
+        """Publish unsent rows older than the grace period; returns how many went out.
+
+        ``SKIP LOCKED`` lets replicas relay side by side without sending a row twice.
+        """
+        model = self.database.outbox_model
+        cutoff = utcnow() - timedelta(seconds=grace_seconds)
+        sent = 0
+        with self.database.sessionmaker.begin() as session:
+            rows = session.scalars(
+                select(model)
+                .where(model.published_at.is_(None), model.created_at <= cutoff)
+                .order_by(model.id)
+                .limit(batch)
+                .with_for_update(skip_locked=True)
+            ).all()
+            for row in rows:
+                try:
+                    self.publish(row)
+                except Exception as exc:
+                    row.attempts += 1
+                    log.warning("outbox relay: broker not reachable (%s); %d left", type(exc).__name__, len(rows) - sent)
+                    break
+                row.published_at = utcnow()
+                sent += 1
+        if sent:
+            log.info("outbox relay published %d event(s)", sent)
+        return sent
+
+    def backlog(self) -> dict:
+        model = self.database.outbox_model
+        with self.database.sessionmaker() as session:
+            oldest = session.scalar(
+                select(model.created_at).where(model.published_at.is_(None)).order_by(model.id).limit(1)
+            )
+            count = session.scalar(select(func.count()).select_from(model).where(model.published_at.is_(None)))
+        age = (utcnow() - oldest).total_seconds() if oldest else 0.0
+        return {"unsent": count, "oldest_unsent_age_seconds": round(age, 3)}
+
+
+class OutboxRelayMixin:
+    """Mix into a service that has ``db = Database(OutboxModel, ...)``."""
+
+    @timer(interval=RELAY_INTERVAL)
+    def relay_outbox(self):
+        self.db.outbox.relay()

@@ -1,0 +1,221 @@
+"""RPC that never hangs.
+
+``RpcClient`` is the long-lived client of processes that are not nameko services
+(the gateway, tests, benchmarks): one reply queue, one consuming greenthread, and a
+publisher shared under a lock. ``ServiceRpc`` is the dependency services use to call
+each other. Both bound every call by a timeout and give the request an expiry equal
+to it, so an abandoned call is dropped by the broker instead of run late.
+
+RPC requests and replies go unconfirmed and transient: the caller times out on loss,
+and confirms were the largest single cost of a call (ARCHITECTURE.md). Events keep
+confirms and persistence (outbox.py).
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import socket
+import time
+import uuid
+
+import eventlet
+from eventlet.event import Event
+from eventlet.semaphore import Semaphore
+from kombu import Connection, Producer, Queue
+from nameko.exceptions import deserialize
+from nameko.rpc import RpcProxy, get_rpc_exchange
+
+from services.kit.errors import ServiceTimeout, ServiceUnavailable
+
+log = logging.getLogger(__name__)
+
+TRANSIENT = 1
+LIVENESS_CACHE_SECONDS = 1.0
+
+
+class RpcClient:
+    def __init__(self, amqp_uri: str, timeout: float = 5.0, name: str = "gateway"):
+        self.amqp_uri = amqp_uri
+        self.timeout = timeout
+        self.name = name
+        self.exchange = get_rpc_exchange({})
+        self.routing_key = f"{name}-{uuid.uuid4().hex}"
+        self.reply_queue = Queue(
+            f"rpc.reply-{self.routing_key}", exchange=self.exchange, routing_key=self.routing_key,
+            exclusive=True, auto_delete=True, durable=False,
+        )
+        self._pending: dict[str, Event] = {}
+        self._publish_lock = Semaphore()
+        self._publish_conn: Connection | None = None
+        self._producer: Producer | None = None
+        self._ready = Event()
+        self._stopped = False
+        self._consumer = None
+        self._liveness: dict[str, tuple[float, bool]] = {}
+        self._ids = itertools.count()
+        self.in_memory = amqp_uri.startswith("memory")
+
+    # lifecycle -------------------------------------------------------------
+    def start(self, wait: float = 10.0) -> "RpcClient":
+        self._consumer = eventlet.spawn(self._consume_forever)
+        with eventlet.Timeout(wait, ServiceUnavailable("the message broker is not reachable")):
+            self._ready.wait()
+        return self
+
+    def stop(self) -> None:
+        self._stopped = True
+        if self._consumer is not None:
+            self._consumer.kill()
+        with self._publish_lock:
+            if self._publish_conn is not None:
+                self._publish_conn.release()
+                self._publish_conn = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def _consume_forever(self) -> None:
+        while not self._stopped:
+            try:
+                with Connection(self.amqp_uri, heartbeat=30) as conn:
+                    with conn.Consumer(queues=[self.reply_queue], callbacks=[self._on_reply], no_ack=True, accept=["json"]):
+                        if not self._ready.ready():
+                            self._ready.send(True)
+                        while not self._stopped:
+                            try:
+                                conn.drain_events(timeout=1)
+                            except socket.timeout:
+                                conn.heartbeat_check()
+            except Exception as exc:  # broker gone: reconnect, pending calls time out
+                if self._stopped:
+                    return
+                log.warning("rpc reply consumer lost the broker (%s); reconnecting", type(exc).__name__)
+                eventlet.sleep(1)
+
+    def _on_reply(self, body, message) -> None:
+        waiter = self._pending.pop(message.properties.get("correlation_id"), None)
+        if waiter is not None and not waiter.ready():
+            waiter.send(body)
+
+    # publishing ------------------------------------------------------------
+    def _producer_locked(self) -> Producer:
+        if self._producer is None:
+            self._publish_conn = Connection(self.amqp_uri, heartbeat=0, connect_timeout=2)
+            self._producer = Producer(self._publish_conn.channel(), exchange=self.exchange, serializer="json")
+        return self._producer
+
+    def _reset_publisher_locked(self) -> None:
+        try:
+            if self._publish_conn is not None:
+                self._publish_conn.release()
+        except Exception:
+            pass
+        self._publish_conn = self._producer = None
+
+    def _publish(self, body: dict, **properties) -> None:
+        with self._publish_lock:
+            for attempt in (1, 2):
+                try:
+                    self._producer_locked().publish(body, **properties)
+                    return
+                except Exception as exc:
+                    self._reset_publisher_locked()
+                    if attempt == 2:
+                        raise ServiceUnavailable("the message broker is not reachable") from exc
+
+    def is_listening(self, service: str) -> bool:
+        """Whether any instance of ``service`` consumes its RPC queue (cached briefly)."""
+        if self.in_memory:
+            return True
+        now = time.monotonic()
+        cached = self._liveness.get(service)
+        if cached and now - cached[0] < LIVENESS_CACHE_SECONDS:
+            return cached[1]
+        with self._publish_lock:
+            try:
+                channel = self._producer_locked().channel
+                _, _, consumers = channel.queue_declare(f"rpc-{service}", passive=True)
+                alive = consumers > 0
+            except Exception:
+                self._reset_publisher_locked()
+                alive = False
+        self._liveness[service] = (now, alive)
+        return alive
+
+    # calling ---------------------------------------------------------------
+    def call(self, service: str, method: str, *args, context: dict | None = None,
+             timeout: float | None = None, **kwargs):
+        if not self._ready.ready():
+            raise ServiceUnavailable("the message broker is not reachable")
+        if not self.is_listening(service):
+            raise ServiceUnavailable(f"the {service} service is not running")
+        timeout = self.timeout if timeout is None else timeout
+        correlation_id = uuid.uuid4().hex
+        waiter = Event()
+        self._pending[correlation_id] = waiter
+        headers = {f"nameko.{key}": value for key, value in (context or {}).items() if value is not None}
+        headers["nameko.call_id_stack"] = [f"{self.name}.{method}.{next(self._ids)}"]
+        try:
+            self._publish(
+                {"args": list(args), "kwargs": kwargs},
+                routing_key=f"{service}.{method}", reply_to=self.routing_key,
+                correlation_id=correlation_id, headers=headers, delivery_mode=TRANSIENT,
+                expiration=timeout,
+            )
+            timer = eventlet.Timeout(timeout)
+            try:
+                body = waiter.wait()
+            except eventlet.Timeout as expired:
+                if expired is not timer:
+                    raise
+                raise ServiceTimeout(f"the {service} service did not answer within {timeout:g} s") from None
+            finally:
+                timer.cancel()
+        finally:
+            self._pending.pop(correlation_id, None)
+        if body.get("error"):
+            raise deserialize(body["error"])
+        return body.get("result")
+
+
+class _BoundedServiceProxy:
+    def __init__(self, proxy, service_name: str, timeout: float):
+        self._proxy = proxy
+        self._service_name = service_name
+        self._timeout = timeout
+
+    def __getattr__(self, method):
+        method_proxy = getattr(self._proxy, method)
+
+        def call(*args, **kwargs):
+            reply = method_proxy.call_async(*args, **kwargs)
+            timer = eventlet.Timeout(self._timeout)
+            try:
+                return reply.result()
+            except eventlet.Timeout as expired:
+                if expired is not timer:
+                    raise
+                raise ServiceTimeout(
+                    f"the {self._service_name} service did not answer within {self._timeout:g} s"
+                ) from None
+            finally:
+                timer.cancel()
+
+        return call
+
+
+class ServiceRpc(RpcProxy):
+    """``facilities = ServiceRpc("facilities")``: nameko's RpcProxy with a deadline."""
+
+    def __init__(self, target_service: str, timeout: float | None = None, **options):
+        from services.kit.config import rpc_timeout
+
+        self.call_timeout = timeout if timeout is not None else rpc_timeout()
+        options.setdefault("expiration", self.call_timeout)
+        super().__init__(target_service, **options)
+
+    def get_dependency(self, worker_ctx):
+        return _BoundedServiceProxy(super().get_dependency(worker_ctx), self.target_service, self.call_timeout)
