@@ -60,7 +60,7 @@ def normalise_database_url(url: str) -> str:
 
 def http_address(owner: str) -> str:
     host = env("BIND_HOST", "127.0.0.1")
-    port = env_int(f"{owner.upper()}_PORT", DEFAULT_PORTS[owner])
+    port = env_int(f"{owner.upper()}_PORT", DEFAULT_PORTS.get(owner, 0))
     return f"{host}:{port}"
 
 

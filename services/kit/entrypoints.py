@@ -9,10 +9,20 @@ typed errors of ``errors.py`` where they mean something to a caller.
 """
 from __future__ import annotations
 
+import logging
+
+import eventlet
 from nameko.events import EventHandler as _EventHandler
 from nameko.rpc import Rpc as _Rpc
 
+from services.kit.config import env_float, env_int
 from services.kit.db import as_service_error
+
+log = logging.getLogger(__name__)
+
+RETRY_HEADER = "x-retry-count"
+MAX_EVENT_RETRIES = env_int("EVENT_MAX_RETRIES", 5)
+RETRY_BACKOFF_SECONDS = env_float("EVENT_RETRY_BACKOFF", 0.2)
 
 
 def finish_before_reply(worker_ctx, result, exc_info):
@@ -35,8 +45,33 @@ class Rpc(_Rpc):
 
 
 class EventHandler(_EventHandler):
+    """nameko acks a failed event and it is gone. Here a failed event is published
+    again to the handler's own queue with a retry count, after a growing pause, and
+    after ``MAX_EVENT_RETRIES`` it is parked in the service's dead-letter queue
+    (``deadletter.py``), from where ops can list and replay it."""
+
     def handle_result(self, message, worker_ctx, result=None, exc_info=None):
         result, exc_info = finish_before_reply(worker_ctx, result, exc_info)
+        if exc_info is not None:
+            from services.kit.deadletter import park, republish
+
+            retries = int((message.headers or {}).get(RETRY_HEADER, 0))
+            error = exc_info[1]
+            try:
+                if retries < MAX_EVENT_RETRIES:
+                    eventlet.sleep(RETRY_BACKOFF_SECONDS * 2 ** retries)
+                    republish(self.container.config, self.queue.name, message, retries + 1)
+                    log.warning("event %s failed (%s); retry %d of %d", self.event_type,
+                                type(error).__name__, retries + 1, MAX_EVENT_RETRIES)
+                else:
+                    park(self.container.config, self.container.service_name, self.queue.name, message, error)
+                    log.error("event %s failed %d times (%s); parked in the dead-letter queue",
+                              self.event_type, retries + 1, type(error).__name__)
+            except Exception:  # could not hand it on: leave it to the broker to deliver again
+                log.exception("could not retry or park a failed event; requeueing it")
+                self.queue_consumer.requeue_message(message)
+                return result, exc_info
+            exc_info = None  # handed on: acknowledge the original
         return super().handle_result(message, worker_ctx, result, exc_info)
 
 

@@ -1,0 +1,213 @@
+"""The kit's promises, with a small service of the tests' own: consumers apply an
+event once, RPC never hangs, health answers on the service's port."""
+import time
+import uuid
+
+import eventlet
+import pytest
+import requests
+from nameko.amqp.publish import Publisher
+from nameko.standalone.events import get_event_exchange
+from sqlalchemy import Integer, String, create_engine, update
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from services.kit.context import CallContext
+from services.kit.db import Database, OutboxMixin, ProcessedEventMixin
+from services.kit.entrypoints import event_handler, rpc
+from services.kit.errors import ServiceTimeout, ServiceUnavailable
+from services.kit.health import HealthMixin
+from services.kit.rpc_client import RpcClient, ServiceRpc
+from tests.support import eventually
+
+pytestmark = pytest.mark.integration
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Tally(Base):
+    __tablename__ = "tally"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Outbox(OutboxMixin, Base):
+    pass
+
+
+class Processed(ProcessedEventMixin, Base):
+    pass
+
+
+POISON = {"on": True}
+
+
+class TallyService(HealthMixin):
+    """Counts events: a second application of one event would show in the count."""
+
+    name = "tally"
+    db = Database(Outbox, Processed)
+    call = CallContext()
+
+    @event_handler("tally_source", "ticked")
+    def on_ticked(self, payload):
+        if not self.db.first_delivery(payload["event_id"], "tally.on_ticked"):
+            return
+        bumped = self.db.session.execute(
+            update(Tally).where(Tally.name == payload["name"]).values(count=Tally.count + 1)
+        ).rowcount
+        if not bumped:  # a concurrent first insert fails the commit and the kit retries the event
+            self.db.session.add(Tally(name=payload["name"], count=1))
+
+    @event_handler("tally_source", "poisoned")
+    def on_poisoned(self, payload):
+        if POISON["on"]:
+            raise ValueError("cannot handle this event")
+        self.db.session.add(Tally(name=payload["name"], count=1))
+
+    @rpc
+    def count(self, name):
+        row = self.db.session.get(Tally, name)
+        return row.count if row else 0
+
+    @rpc
+    def whoami(self):
+        return {"request_id": self.call.request_id, "caller": self.call.caller.name}
+
+    @rpc
+    def slow(self, seconds):
+        eventlet.sleep(seconds)
+        return "done"
+
+
+class CallerService:
+    name = "tally_caller"
+    tally = ServiceRpc("tally", timeout=1.0)
+
+    @rpc
+    def ask(self, seconds):
+        return self.tally.slow(seconds)
+
+
+@pytest.fixture
+def tally(start_service, databases):
+    url = databases.new_url("tally")
+    engine = create_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    return start_service(TallyService, database_url=url)
+
+
+def test_a_consumer_applies_each_event_once(tally, rpc, test_backends):
+    exchange = get_event_exchange("tally_source", {})
+    publisher = Publisher(test_backends.amqp_uri, declare=[exchange])
+    events = [{"event_id": str(uuid.uuid4()), "occurred_at": "2026-01-01T00:00:00Z", "name": "a"} for _ in range(5)]
+    sent = 0
+    for event in events + events[:3] + events[:1]:  # 5 events, 4 of them again
+        publisher.publish(event, exchange=exchange, routing_key="ticked")
+        sent += 1
+    assert eventually(lambda: rpc.call("tally", "count", "a") == 5)
+    eventlet.sleep(0.5)
+    applied = rpc.call("tally", "count", "a")
+    print(f"consumer: sent {sent}, distinct 5, applied {applied}, duplicates applied {applied - 5}")
+    assert applied == 5
+
+
+def test_request_id_and_caller_reach_the_service(tally, rpc):
+    from services.kit.context import Caller
+
+    seen = rpc.call("tally", "whoami", context={"request_id": "req-77", "caller": Caller("ana", ("leader",)).to_wire()})
+    assert seen == {"request_id": "req-77", "caller": "ana"}
+
+
+def test_a_slow_service_costs_the_caller_at_most_the_timeout(tally, rpc):
+    started = time.monotonic()
+    with pytest.raises(ServiceTimeout):
+        rpc.call("tally", "slow", 3, timeout=0.5)
+    assert time.monotonic() - started < 1.5
+    # other calls are not held up while one waits
+    waiting = eventlet.spawn(lambda: pytest.raises(ServiceTimeout, rpc.call, "tally", "slow", 3, timeout=1))
+    assert rpc.call("tally", "count", "none") == 0
+    waiting.wait()
+
+
+def test_a_service_calling_a_slow_service_is_bounded_too(tally, start_service, rpc):
+    start_service(CallerService, database_url="sqlite://")  # it keeps no data
+    started = time.monotonic()
+    with pytest.raises(ServiceTimeout):
+        rpc.call("tally_caller", "ask", 3)
+    assert time.monotonic() - started < 2.5
+    assert rpc.call("tally_caller", "ask", 0) == "done"
+
+
+def test_a_stopped_service_answers_unavailable_at_once(tally, rpc, test_backends):
+    if not test_backends.real_broker:
+        pytest.skip("the in-memory transport does not count consumers")
+    assert rpc.call("tally", "count", "x") == 0
+    tally.stop()
+    eventlet.sleep(1.1)  # past the liveness cache
+    started = time.monotonic()
+    with pytest.raises(ServiceUnavailable):
+        rpc.call("tally", "count", "x")
+    assert time.monotonic() - started < 0.5
+
+
+def test_health_and_readiness_on_the_services_own_port(tally):
+    address = tally.config["WEB_SERVER_ADDRESS"]
+    assert requests.get(f"http://{address}/health", timeout=5).json()["status"] == "ok"
+    ready = requests.get(f"http://{address}/ready", timeout=5)
+    assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "broker": "ok"}
+
+
+def test_readiness_names_the_database_when_it_is_gone(start_service, tmp_path):
+    url = f"sqlite:///{tmp_path}/missing/dir/tally.db"  # cannot be opened
+    container = start_service(TallyService, database_url=url)
+    ready = requests.get(f"http://{container.config['WEB_SERVER_ADDRESS']}/ready", timeout=5)
+    assert ready.status_code == 503 and ready.json()["checks"]["database"].startswith("unavailable")
+
+
+def test_rpc_works_on_the_in_memory_transport():
+    """``make run`` without a broker: nameko replies need the content-type fix there."""
+    from nameko.containers import ServiceContainer
+
+    from services.kit.memory import patch_nameko_for_memory_transport
+
+    class Echo:
+        name = "echo_memory"
+
+        @rpc
+        def echo(self, value):
+            return value
+
+    patch_nameko_for_memory_transport()
+    container = ServiceContainer(Echo, {"AMQP_URI": "memory://"})
+    container.start()
+    try:
+        with RpcClient("memory://", timeout=3, name="mem") as client:
+            assert client.call("echo_memory", "echo", {"a": 1}) == {"a": 1}
+    finally:
+        container.kill()
+
+
+def test_a_poison_event_is_retried_a_few_times_then_parked_and_can_be_replayed(tally, rpc, test_backends, caplog):
+    if not test_backends.real_broker:
+        pytest.skip("dead-lettering is checked on RabbitMQ")
+    from services.kit import deadletter
+    from services.kit.entrypoints import MAX_EVENT_RETRIES
+
+    POISON["on"] = True
+    exchange = get_event_exchange("tally_source", {})
+    event = {"event_id": str(uuid.uuid4()), "occurred_at": "2026-01-01T00:00:00Z", "name": "p"}
+    Publisher(test_backends.amqp_uri, declare=[exchange]).publish(event, exchange=exchange, routing_key="poisoned")
+    parked = eventually(lambda: deadletter.list_parked(test_backends.amqp_uri, "tally"))
+    attempts = sum("failed" in record.message and "poisoned" in record.message for record in caplog.records)
+    assert [entry["payload"]["event_id"] for entry in parked] == [event["event_id"]]
+    assert parked[0]["headers"]["x-error"] == "ValueError"
+    assert attempts == MAX_EVENT_RETRIES + 1
+    assert rpc.call("tally", "count", "p") == 0
+    POISON["on"] = False  # the bug is fixed: ops replay the parked event
+    assert deadletter.replay(test_backends.amqp_uri, "tally") == 1
+    assert eventually(lambda: rpc.call("tally", "count", "p") == 1)
+    assert deadletter.list_parked(test_backends.amqp_uri, "tally") == []
+    print(f"poison: 1 event, {attempts} attempts, parked 1, replayed 1, applied 1")

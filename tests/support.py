@@ -1,0 +1,184 @@
+"""What the test tiers share: the real broker and databases, fresh for each test.
+
+``make test`` uses a real RabbitMQ and PostgreSQL where they answer and says which it
+used; under ``CI=true`` both are required. Without them the integration tier runs on
+kombu's in-memory transport and SQLite files.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import uuid
+from contextlib import closing
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+
+DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+MANAGEMENT_API = "http://guest:guest@127.0.0.1:15672"
+
+
+def port_open(host: str, port: int, timeout: float = 1.0) -> bool:
+    try:
+        with closing(socket.create_connection((host, port), timeout=timeout)):
+            return True
+    except OSError:
+        return False
+
+
+def free_port() -> int:
+    with closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Backends:
+    amqp_uri: str  # with the test vhost, or memory://
+    postgres_url: str | None  # admin URL of a reachable server, or None for SQLite
+    vhost: str | None = None
+    vhost_via: str | None = None
+
+    @property
+    def real_broker(self) -> bool:
+        return not self.amqp_uri.startswith("memory")
+
+    def describe(self) -> str:
+        broker = (
+            f"RabbitMQ at {urlsplit(self.amqp_uri).hostname}:{urlsplit(self.amqp_uri).port} (vhost {self.vhost})"
+            if self.real_broker else "kombu's in-memory transport (no RabbitMQ reachable)"
+        )
+        database = (
+            f"PostgreSQL at {urlsplit(self.postgres_url).hostname}:{urlsplit(self.postgres_url).port}"
+            if self.postgres_url else "SQLite files (no PostgreSQL reachable)"
+        )
+        return f"backends: {broker}; {database}"
+
+
+def _postgres_reachable(url: str) -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=2):
+            return True
+    except Exception:
+        return False
+
+
+def _create_vhost(name: str) -> str | None:
+    """Makes an isolated vhost; returns how, or None when neither way is available."""
+    try:
+        response = requests.put(f"{MANAGEMENT_API}/api/vhosts/{name}", timeout=2)
+        if response.ok:
+            requests.put(f"{MANAGEMENT_API}/api/permissions/{name}/guest",
+                         json={"configure": ".*", "write": ".*", "read": ".*"}, timeout=2).raise_for_status()
+            return "management"
+    except requests.RequestException:
+        pass
+    if shutil.which("rabbitmqctl"):
+        subprocess.run(["rabbitmqctl", "-q", "add_vhost", name], check=True, capture_output=True, timeout=60)
+        subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", name, "guest", ".*", ".*", ".*"],
+                       check=True, capture_output=True, timeout=60)
+        return "rabbitmqctl"
+    return None
+
+
+def delete_vhost(backends: Backends) -> None:
+    if backends.vhost_via == "management":
+        requests.delete(f"{MANAGEMENT_API}/api/vhosts/{backends.vhost}", timeout=5)
+    elif backends.vhost_via == "rabbitmqctl":
+        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", backends.vhost], capture_output=True, timeout=60)
+
+
+def detect_backends() -> Backends:
+    amqp = os.environ.get("TEST_AMQP_URI", DEFAULT_AMQP)
+    parts = urlsplit(amqp)
+    postgres = os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES)
+    pg_ok = _postgres_reachable(postgres)
+    if not port_open(parts.hostname, parts.port or 5672):
+        return Backends("memory://", postgres if pg_ok else None)
+    vhost = f"test-{uuid.uuid4().hex[:10]}"
+    via = _create_vhost(vhost)
+    if via is None:  # no way to isolate: share the default vhost
+        vhost = "/"
+        uri = amqp
+    else:
+        uri = urlunsplit((parts.scheme, parts.netloc, "/" + vhost, "", ""))
+    return Backends(uri, postgres if pg_ok else None, vhost, via)
+
+
+class Databases:
+    """Fresh databases, migrated to head, dropped afterwards."""
+
+    def __init__(self, backends: Backends, tmp_dir):
+        self.backends = backends
+        self.tmp_dir = tmp_dir
+        self.created: list[str] = []
+
+    def _admin(self):
+        import psycopg
+
+        return psycopg.connect(self.backends.postgres_url, autocommit=True, connect_timeout=5)
+
+    def new_url(self, owner: str) -> str:
+        """An empty database's URL (not migrated)."""
+        if self.backends.postgres_url is None:
+            return f"sqlite:///{self.tmp_dir}/{owner}-{uuid.uuid4().hex[:8]}.db"
+        name = f"t_{owner}_{uuid.uuid4().hex[:10]}"
+        with self._admin() as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        self.created.append(name)
+        parts = urlsplit(self.backends.postgres_url)
+        return urlunsplit(("postgresql+psycopg", parts.netloc, "/" + name, "", ""))
+
+    def migrated_url(self, owner: str) -> str:
+        from services.kit.migrate import upgrade
+
+        url = self.new_url(owner)
+        upgrade(owner, url)
+        return url
+
+    def drop_all(self) -> None:
+        if not self.created:
+            return
+        with self._admin() as conn:
+            for name in self.created:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.created.clear()
+
+
+def eventually(check, timeout: float = 15.0, interval: float = 0.1):
+    """Polls ``check`` until it returns something truthy; returns that value."""
+    import time
+
+    import eventlet
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout} s: last value {value!r}")
+        eventlet.sleep(interval)
+
+
+def admin_caller():
+    from services.kit.context import Caller
+
+    return Caller("test-admin", ("admin",))
+
+
+def call_as(rpc, caller, service, method, *args, **kwargs):
+    return rpc.call(service, method, *args, context={"request_id": "it-req", "caller": caller.to_wire()}, **kwargs)
+
+
+def database_of(container):
+    """The ``Database`` dependency of a running container."""
+    from services.kit.db import Database
+
+    return next(dep for dep in container.dependencies if isinstance(dep, Database))

@@ -1,0 +1,96 @@
+from datetime import timedelta
+
+import jwt
+import pytest
+from sqlalchemy.orm import sessionmaker
+
+from gateway.auth import JWT_AUDIENCE, JWT_ISSUER, Accounts, Tokens, Unauthorized, hash_password, verify_password
+from gateway.models import ApiKey
+from services.kit.db import make_engine, utcnow
+from services.kit.errors import Conflict, Invalid
+from services.kit.migrate import upgrade
+
+SECRET = "s" * 64
+
+
+@pytest.fixture
+def accounts(tmp_path):
+    url = f"sqlite:///{tmp_path}/gateway.db"
+    upgrade("gateway", url)
+    return Accounts(sessionmaker(make_engine(url), expire_on_commit=False))
+
+
+def test_passwords_are_hashed_with_argon2id():
+    stored = hash_password("correct horse")
+    assert stored.startswith("$argon2id$") and "correct horse" not in stored
+    assert verify_password(stored, "correct horse") and not verify_password(stored, "wrong")
+
+
+def test_login_accepts_the_right_password_only(accounts):
+    accounts.create_user("dora", "dispatch-pass-1", ["dispatcher"])
+    assert accounts.login("dora", "dispatch-pass-1").username == "dora"
+    for username, password in (("dora", "nope"), ("nobody", "dispatch-pass-1")):
+        with pytest.raises(Unauthorized):
+            accounts.login(username, password)
+
+
+def test_users_need_known_roles_and_unit_users_a_unit(accounts):
+    with pytest.raises(Invalid):
+        accounts.create_user("x", "long-enough-pw", ["emperor"])
+    with pytest.raises(Invalid) as caught:
+        accounts.create_user("x", "long-enough-pw", ["unit_user"])
+    assert "unit_code" in caught.value.errors
+    accounts.create_user("x", "long-enough-pw", ["unit_user"], "U1")
+    with pytest.raises(Conflict):
+        accounts.create_user("x", "long-enough-pw", ["dispatcher"])
+
+
+def test_a_token_carries_the_users_roles_and_unit(accounts):
+    user = accounts.create_user("clerk", "clerk-pass-12", ["unit_user"], "U7")
+    issued = Tokens(SECRET, 60).issue(user)
+    assert issued["token_type"] == "bearer" and issued["expires_in"] == 60
+    caller = Tokens(SECRET, 60).caller(issued["access_token"])
+    assert (caller.name, caller.roles, caller.unit_code) == ("clerk", ("unit_user",), "U7")
+
+
+def _claims(**overrides):
+    now = utcnow()
+    claims = {"sub": "mallory", "roles": ["admin"], "iat": now, "exp": now + timedelta(minutes=5),
+              "iss": JWT_ISSUER, "aud": JWT_AUDIENCE}
+    claims.update(overrides)
+    return claims
+
+
+@pytest.mark.parametrize("token", [
+    jwt.encode(_claims(exp=utcnow() - timedelta(seconds=1)), SECRET, algorithm="HS256"),  # expired
+    jwt.encode(_claims(), "another-secret-of-enough-length-for-hs256", algorithm="HS256"),  # wrong key
+    jwt.encode(_claims(), SECRET, algorithm="HS512"),  # wrong algorithm
+    jwt.encode(_claims(), None, algorithm="none"),  # unsigned
+    jwt.encode(_claims(aud="someone-else"), SECRET, algorithm="HS256"),
+    "not.a.token",
+])
+def test_bad_tokens_are_refused(token):
+    with pytest.raises(Unauthorized):
+        Tokens(SECRET, 60).caller(token)
+
+
+def test_a_tampered_token_is_refused(accounts):
+    user = accounts.create_user("d", "dispatch-pass-1", ["dispatcher"])
+    header, payload, signature = Tokens(SECRET, 60).issue(user)["access_token"].split(".")
+    forged = jwt.encode(_claims(sub="d"), "x" * 40, algorithm="HS256").split(".")[1]
+    with pytest.raises(Unauthorized):
+        Tokens(SECRET, 60).caller(".".join((header, forged, signature)))
+
+
+def test_api_keys_are_stored_hashed_and_can_be_revoked(accounts):
+    record, key = accounts.create_api_key("gps-platform", ["dispatcher"], None, created_by="root")
+    with accounts.sessionmaker() as session:
+        stored = session.get(ApiKey, record.id)
+        assert key.split("_", 2)[2] not in (stored.secret_hash, stored.prefix)
+    caller = accounts.api_key_caller(key)
+    assert caller.kind == "api_key" and caller.roles == ("dispatcher",)
+    with pytest.raises(Unauthorized):
+        accounts.api_key_caller(key[:-2] + "xx")
+    accounts.revoke_api_key(record.id)
+    with pytest.raises(Unauthorized):
+        accounts.api_key_caller(key)

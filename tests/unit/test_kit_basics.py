@@ -1,0 +1,59 @@
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from marshmallow import fields
+
+from services.kit.config import database_url, normalise_database_url
+from services.kit.db import UtcDateTime
+from services.kit.errors import Invalid
+from services.kit.schemas import InputSchema, PageQuery, load
+
+
+class Sample(InputSchema):
+    name = fields.String(required=True)
+
+
+def test_load_names_every_bad_field_and_refuses_unknown_ones():
+    with pytest.raises(Invalid) as caught:
+        load(Sample(), {"nmae": "typo"})
+    assert set(caught.value.errors) == {"name", "nmae"}
+
+
+def test_load_refuses_a_body_that_is_not_an_object():
+    with pytest.raises(Invalid):
+        load(Sample(), ["name"])
+
+
+def test_page_limits_follow_the_api_conventions():
+    assert load(PageQuery(), {}) == {"limit": 50, "offset": 0}
+    for bad in ({"limit": "0"}, {"limit": "501"}, {"offset": "-1"}, {"limit": "many"}):
+        with pytest.raises(Invalid):
+            load(PageQuery(), bad)
+
+
+def test_postgres_urls_use_psycopg_3():
+    assert normalise_database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_each_owner_defaults_to_its_own_sqlite_file(monkeypatch, tmp_path):
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("VEHICLES_DATABASE_URL", raising=False)
+    assert database_url("vehicles") == f"sqlite:///{tmp_path}/vehicles.db"
+    monkeypatch.setenv("VEHICLES_DATABASE_URL", "postgresql://pg/vehicles")
+    assert database_url("vehicles") == "postgresql+psycopg://pg/vehicles"
+
+
+class _Dialect:
+    def __init__(self, name):
+        self.name = name
+
+
+def test_utc_columns_refuse_naive_datetimes_and_return_aware_ones():
+    column = UtcDateTime()
+    shanghai = datetime(2026, 1, 1, 8, tzinfo=timezone(timedelta(hours=8)))
+    stored = column.process_bind_param(shanghai, _Dialect("sqlite"))
+    assert stored == datetime(2026, 1, 1, 0)
+    assert column.process_result_value(stored, _Dialect("sqlite")) == shanghai
+    with pytest.raises(ValueError):
+        column.process_bind_param(datetime(2026, 1, 1), _Dialect("postgresql"))

@@ -1,0 +1,51 @@
+import logging
+
+import pytest
+
+from services.kit.context import Caller, ContextFilter, current_request_id
+from services.kit.errors import Forbidden, NotFound
+
+UNIT = Caller("clerk", ("unit_user",), "U1")
+DISPATCHER = Caller("d", ("dispatcher",))
+ADMIN = Caller("root", ("admin",))
+
+
+def test_the_caller_survives_the_wire():
+    assert Caller.from_wire(UNIT.to_wire()) == UNIT
+    assert Caller.from_wire(None) is None
+
+
+def test_a_unit_user_lists_only_its_own_unit():
+    assert UNIT.unit_filter(None) == "U1"
+    assert UNIT.unit_filter("U2") == "U1"
+    assert DISPATCHER.unit_filter("U2") == "U2" and DISPATCHER.unit_filter(None) is None
+
+
+def test_another_units_record_is_not_found_for_a_unit_user():
+    UNIT.check_visible("U1")
+    DISPATCHER.check_visible("U2")
+    with pytest.raises(NotFound):
+        UNIT.check_visible("U2")
+
+
+def test_a_unit_user_writes_only_for_its_unit():
+    assert UNIT.unit_for_write(None) == "U1"
+    with pytest.raises(Forbidden):
+        UNIT.unit_for_write("U2")
+
+
+def test_roles_are_required_and_admin_passes_every_check():
+    DISPATCHER.require("dispatcher")
+    ADMIN.require("dispatcher")
+    with pytest.raises(Forbidden):
+        UNIT.require("dispatcher")
+
+
+def test_log_records_carry_the_request_id():
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "m", None, None)
+    token = current_request_id.set("req-42")
+    try:
+        ContextFilter("vehicles").filter(record)
+    finally:
+        current_request_id.reset(token)
+    assert record.request_id == "req-42" and record.service == "vehicles"
