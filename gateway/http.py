@@ -13,6 +13,8 @@ import re
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Callable
 
 from nameko.exceptions import RemoteError
@@ -120,12 +122,24 @@ class Call:
         return self.app.rpc.call(service, method, *args, context=context, **kwargs)
 
 
+def _json_default(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, default=_json_default)
+
+
 def problem(status: int, title: str, detail: str = "", **extra) -> Response:
     body = {"type": "about:blank", "title": title, "status": status}
     if detail:
         body["detail"] = detail
     body.update({key: value for key, value in extra.items() if value})
-    return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM)
+    return Response(dumps(body), status=status, mimetype=PROBLEM)
 
 
 def error_response(exc: BaseException, request_id: str) -> Response:
@@ -197,11 +211,11 @@ class GatewayApp:
                 if not caller.has_any(route.roles):
                     raise Forbidden(f"this route needs one of the roles: {', '.join(route.roles)}")
             result = route.handler(Call(self, request, request_id, caller, args))
+            if isinstance(result, Response):
+                return result
+            status = route.status
+            if isinstance(result, tuple):
+                status, result = result
+            return Response(dumps(result), status=status, mimetype="application/json")
         except Exception as exc:
             return error_response(exc, request_id)
-        if isinstance(result, Response):
-            return result
-        status = route.status
-        if isinstance(result, tuple):
-            status, result = result
-        return Response(json.dumps(result, ensure_ascii=False), status=status, mimetype="application/json")

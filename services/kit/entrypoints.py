@@ -41,6 +41,10 @@ def finish_before_reply(worker_ctx, result, exc_info):
 class Rpc(_Rpc):
     def handle_result(self, message, worker_ctx, result, exc_info):
         result, exc_info = finish_before_reply(worker_ctx, result, exc_info)
+        if exc_info is None:
+            log.info("rpc %s ok", self.method_name)
+        else:
+            log.info("rpc %s failed: %s", self.method_name, type(exc_info[1]).__name__)
         return super().handle_result(message, worker_ctx, result, exc_info)
 
 
