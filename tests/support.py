@@ -42,6 +42,17 @@ class Backends:
     postgres_url: str | None  # admin URL of a reachable server, or None for SQLite
     vhost: str | None = None
     vhost_via: str | None = None
+    extra_vhosts: list = None
+
+    def separate_broker(self) -> str:
+        """An AMQP URI of a vhost of its own (the broker's queues are not shared)."""
+        if not self.real_broker or self.vhost_via is None:
+            return self.amqp_uri
+        name = f"{self.vhost}-{uuid.uuid4().hex[:6]}"
+        _create_vhost(name)
+        self.extra_vhosts = (self.extra_vhosts or []) + [name]
+        parts = urlsplit(self.amqp_uri)
+        return urlunsplit((parts.scheme, parts.netloc, "/" + name, "", ""))
 
     @property
     def real_broker(self) -> bool:
@@ -88,10 +99,11 @@ def _create_vhost(name: str) -> str | None:
 
 
 def delete_vhost(backends: Backends) -> None:
-    if backends.vhost_via == "management":
-        requests.delete(f"{MANAGEMENT_API}/api/vhosts/{backends.vhost}", timeout=5)
-    elif backends.vhost_via == "rabbitmqctl":
-        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", backends.vhost], capture_output=True, timeout=60)
+    for vhost in [backends.vhost, *(backends.extra_vhosts or [])]:
+        if backends.vhost_via == "management":
+            requests.delete(f"{MANAGEMENT_API}/api/vhosts/{vhost}", timeout=5)
+        elif backends.vhost_via == "rabbitmqctl":
+            subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True, timeout=60)
 
 
 def detect_backends() -> Backends:

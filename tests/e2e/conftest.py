@@ -72,11 +72,11 @@ class Stack:
         raise AssertionError(f"the suite did not become healthy: {getattr(last, 'text', last)}\n{self.logs()[-4000:]}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(test_backends, tmp_path_factory):
     var = tmp_path_factory.mktemp("stack")
     env = dict(
-        os.environ, VAR_DIR=str(var), AMQP_URI=test_backends.amqp_uri, ADMIN_USERNAME="admin",
+        os.environ, VAR_DIR=str(var), AMQP_URI=test_backends.separate_broker(), ADMIN_USERNAME="admin",
         ADMIN_PASSWORD=ADMIN_PASSWORD, RPC_TIMEOUT="3", HEALTH_RPC_TIMEOUT="1", PYTHONPATH=str(ROOT),
         PYTHONUNBUFFERED="1", LOG_LEVEL="INFO", SHUTDOWN_GRACE_SECONDS="5",
     )
@@ -109,7 +109,7 @@ def token_for(stack: Stack, username: str, password: str) -> str:
     return response.json()["access_token"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def admin(stack):
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {token_for(stack, 'admin', ADMIN_PASSWORD)}"
