@@ -1,7 +1,7 @@
 """The vehicles service's public face: RPC payloads, events, error classes."""
 from marshmallow import Schema, fields, validate
 
-from services.kit.schemas import InputSchema, PageQuery
+from services.kit.schemas import EventSchema, InputSchema, PageQuery
 
 SERVICE = "vehicles"
 
@@ -49,4 +49,55 @@ class VehicleQuery(PageQuery):
     unit_code = fields.String()
 
 
-EVENTS: dict = {}
+# Events (published through the outbox; consumers load with unknown=EXCLUDE) -----------
+DISPATCH_COMPLETED = "dispatch_completed"
+FUEL_RECORDED = "fuel_recorded"
+TRIP_FLAGGED = "trip_flagged"
+VEHICLE_DISPOSED = "vehicle_disposed"
+
+
+class DispatchCompleted(EventSchema):
+    dispatch_id = fields.Integer(required=True)
+    vehicle_id = fields.Integer(required=True)
+    unit_code = fields.String(required=True)
+    start_at = fields.AwareDateTime(required=True)
+    end_at = fields.AwareDateTime(required=True)
+    distance_km = fields.Float(required=True)
+    fuel_liters = fields.Float(allow_none=True)
+    cost_yuan = fields.Float(allow_none=True)
+
+
+class FuelRecorded(EventSchema):
+    """A fuel (or charging) transaction of a fleet vehicle; energy keeps the transport ledger."""
+
+    transaction_id = fields.Integer(required=True)
+    vehicle_id = fields.Integer(required=True)
+    unit_code = fields.String(required=True)
+    fuel_type = fields.String(required=True)  # gasoline | diesel | electric | hybrid
+    liters = fields.Float(allow_none=True)  # gasoline and diesel
+    kwh = fields.Float(allow_none=True)  # electric charging
+    amount_yuan = fields.Float(allow_none=True)
+    filled_at = fields.AwareDateTime(required=True)
+
+
+class TripFlagged(EventSchema):
+    flag_id = fields.Integer(required=True)
+    vehicle_id = fields.Integer(required=True)
+    unit_code = fields.String(required=True)
+    kind = fields.String(required=True)  # no_dispatch | sealed_moved | non_designated_vendor | odometer | fuel_consumption
+    trip_id = fields.String(allow_none=True)
+
+
+class VehicleDisposed(EventSchema):
+    vehicle_id = fields.Integer(required=True)
+    unit_code = fields.String(required=True)
+    method = fields.String(required=True)  # auction | take_back | scrap
+    proceeds_yuan = fields.Float(allow_none=True)
+
+
+EVENTS = {
+    DISPATCH_COMPLETED: DispatchCompleted,
+    FUEL_RECORDED: FuelRecorded,
+    TRIP_FLAGGED: TripFlagged,
+    VEHICLE_DISPOSED: VehicleDisposed,
+}
