@@ -117,6 +117,7 @@ def main() -> int:
     ensure_admin(accounts())
 
     environ = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    environ.setdefault("LOG_FORMAT", "text")  # read by a person here; deployments log JSON
     if single:
         environ["AMQP_URI"] = "memory://"
         entries = [("suite", [sys.executable, str(ROOT / "deploy" / "all_in_one.py")])]

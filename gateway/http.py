@@ -25,6 +25,7 @@ from werkzeug.wrappers import Request, Response
 
 from gateway.auth import Unauthorized
 from services.kit.context import Caller, current_caller_name, current_request_id
+from services.kit.metrics import GATEWAY_RPC_CALLS, HTTP_REQUESTS, HTTP_SECONDS
 from services.kit.errors import (
     Conflict, Forbidden, Invalid, NotFound, RuleViolation, ServiceError, ServiceTimeout, ServiceUnavailable,
 )
@@ -119,7 +120,14 @@ class Call:
 
     def rpc(self, service: str, method: str, *args, **kwargs):
         context = {"request_id": self.request_id, "caller": self.caller.to_wire() if self.caller else None}
-        return self.app.rpc.call(service, method, *args, context=context, **kwargs)
+        outcome = "ok"
+        try:
+            return self.app.rpc.call(service, method, *args, context=context, **kwargs)
+        except Exception as exc:
+            outcome = type(exc).__name__
+            raise
+        finally:
+            GATEWAY_RPC_CALLS.labels(service, method, outcome).inc()
 
 
 def _json_default(value):
@@ -185,10 +193,12 @@ class GatewayApp:
         current_caller_name.set("-")
         response = self.dispatch(request, request_id)
         response.headers["X-Request-ID"] = request_id
-        log.info(
-            "%s %s %d %.1fms", request.method, request.path, response.status_code,
-            (time.perf_counter() - started) * 1000,
-        )
+        elapsed = time.perf_counter() - started
+        route = environ.get("suite.route", "unmatched")
+        HTTP_REQUESTS.labels(request.method, route, response.status_code).inc()
+        HTTP_SECONDS.labels(request.method, route).observe(elapsed)
+        log.info("%s %s %d %.1fms", request.method, request.path, response.status_code, elapsed * 1000,
+                 extra={"outcome": response.status_code, "route": route})
         return response(environ, start_response)
 
     def dispatch(self, request: Request, request_id: str) -> Response:
@@ -203,6 +213,7 @@ class GatewayApp:
         except HTTPException as exc:
             return problem(exc.code or 400, exc.name)
         route = self.by_endpoint[endpoint]
+        request.environ["suite.route"] = route.path
         try:
             caller = None
             if route.roles is not None:

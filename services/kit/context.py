@@ -123,13 +123,24 @@ class ContextFilter(logging.Filter):
 
 
 def setup_logging(service: str, level: str | None = None) -> None:
+    """One line per event on stderr: JSON (``LOG_FORMAT=json``, the default) with the
+    service, request id, caller and any ``extra`` such as the outcome, or plain text."""
     from services.kit.config import env
 
     handler = logging.StreamHandler()
     handler.addFilter(ContextFilter(service))
-    handler.setFormatter(logging.Formatter(
-        "%(asctime)s %(levelname)s %(service)s req=%(request_id)s caller=%(caller)s %(name)s: %(message)s"
-    ))
+    if env("LOG_FORMAT", "json") == "json":
+        from pythonjsonlogger.json import JsonFormatter
+
+        handler.setFormatter(JsonFormatter(
+            "%(asctime)s %(levelname)s %(service)s %(request_id)s %(caller)s %(name)s %(message)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            json_ensure_ascii=False,
+        ))
+    else:
+        handler.setFormatter(logging.Formatter(
+            "%(asctime)s %(levelname)s %(service)s req=%(request_id)s caller=%(caller)s %(name)s: %(message)s"
+        ))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level or env("LOG_LEVEL", "INFO"))

@@ -17,6 +17,7 @@ from nameko.rpc import Rpc as _Rpc
 
 from services.kit.config import env_float, env_int
 from services.kit.db import as_service_error
+from services.kit.metrics import EVENT_RETRIES, EVENTS_DEAD_LETTERED
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +42,9 @@ def finish_before_reply(worker_ctx, result, exc_info):
 class Rpc(_Rpc):
     def handle_result(self, message, worker_ctx, result, exc_info):
         result, exc_info = finish_before_reply(worker_ctx, result, exc_info)
-        if exc_info is None:
-            log.info("rpc %s ok", self.method_name)
-        else:
-            log.info("rpc %s failed: %s", self.method_name, type(exc_info[1]).__name__)
+        outcome = "ok" if exc_info is None else type(exc_info[1]).__name__
+        log.info("rpc %s %s", self.method_name, "ok" if exc_info is None else f"failed: {outcome}",
+                 extra={"outcome": outcome, "rpc": self.method_name})
         return super().handle_result(message, worker_ctx, result, exc_info)
 
 
@@ -65,10 +65,12 @@ class EventHandler(_EventHandler):
                 if retries < MAX_EVENT_RETRIES:
                     eventlet.sleep(RETRY_BACKOFF_SECONDS * 2 ** retries)
                     republish(self.container.config, self.queue.name, message, retries + 1)
+                    EVENT_RETRIES.labels(self.container.service_name, self.event_type).inc()
                     log.warning("event %s failed (%s); retry %d of %d", self.event_type,
                                 type(error).__name__, retries + 1, MAX_EVENT_RETRIES)
                 else:
                     park(self.container.config, self.container.service_name, self.queue.name, message, error)
+                    EVENTS_DEAD_LETTERED.labels(self.container.service_name, self.event_type).inc()
                     log.error("event %s failed %d times (%s); parked in the dead-letter queue",
                               self.event_type, retries + 1, type(error).__name__)
             except Exception:  # could not hand it on: leave it to the broker to deliver again

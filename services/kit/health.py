@@ -1,4 +1,4 @@
-"""Liveness and readiness on the service's own port, and an ``health`` RPC.
+"""Liveness, readiness and metrics on the service's own port, and an ``health`` RPC.
 
 ``GET /health`` answers while the process runs; ``GET /ready`` checks the database
 and the broker and answers 503 naming the one that failed.
@@ -12,6 +12,7 @@ from nameko.dependency_providers import Config
 from nameko.web.handlers import http
 
 from services.kit.entrypoints import rpc
+from services.kit.metrics import Metrics, exposition
 
 
 def _json(status: int, body: dict):
@@ -28,6 +29,7 @@ class HealthMixin:
     """Needs ``name`` and ``db`` on the service class."""
 
     config = Config()
+    metrics = Metrics()
 
     @http("GET", "/health")
     def http_health(self, request):
@@ -38,6 +40,11 @@ class HealthMixin:
         checks = self._readiness()
         ok = all(value == "ok" for value in checks.values())
         return _json(200 if ok else 503, {"status": "ok" if ok else "unavailable", "service": self.name, "checks": checks})
+
+    @http("GET", "/metrics")
+    def http_metrics(self, request):
+        body, content_type = exposition()
+        return 200, {"Content-Type": content_type}, body.decode()
 
     @rpc
     def health(self):

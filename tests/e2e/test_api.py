@@ -175,3 +175,22 @@ def test_the_api_document_and_its_docs_page_are_served(stack):
     asset = requests.get(stack.url("/docs/static/swagger-ui-bundle.js"), timeout=10)
     assert asset.status_code == 200 and len(asset.content) > 100_000
     assert requests.get(stack.url("/docs/static/../../../etc/passwd"), timeout=10).status_code == 404
+
+
+def test_the_gateway_counts_requests_by_route_and_status(stack, admin):
+    def count(text, route, status):
+        from prometheus_client.parser import text_string_to_metric_families
+
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                if (sample.name == "gateway_http_requests_total" and sample.labels["route"] == route
+                        and sample.labels["status"] == str(status)):
+                    return sample.value
+        return 0.0
+
+    route = "/api/v1/vehicles/<int:item_id>"
+    before = requests.get(stack.url("/metrics"), timeout=10).text
+    admin.get(stack.url("/api/v1/vehicles/987654"), timeout=10)
+    after = requests.get(stack.url("/metrics"), timeout=10).text
+    assert count(after, route, 404) == count(before, route, 404) + 1
+    assert "gateway_rpc_calls_total" in after and "gateway_http_request_duration_seconds_bucket" in after

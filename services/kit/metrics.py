@@ -1,0 +1,158 @@
+"""Prometheus metrics of a service process, served at ``/metrics`` on its health port.
+
+Counted as work happens: every worker by entrypoint, kind and outcome, its duration,
+and how many workers are busy. Read at scrape time: the outbox backlog and the age of
+its oldest unsent event, messages waiting in the service's own queues (consumer lag)
+and in its dead-letter queue.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from weakref import WeakKeyDictionary
+
+from nameko.extensions import DependencyProvider
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+
+log = logging.getLogger(__name__)
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+WORKER_CALLS = Counter(
+    "suite_worker_calls", "Calls a service handled, by entrypoint, kind (rpc, event, timer, http) and outcome",
+    ["service", "entrypoint", "kind", "outcome"],
+)
+WORKER_SECONDS = Histogram(
+    "suite_worker_duration_seconds", "Time a service spent on one call", ["service", "entrypoint", "kind"],
+    buckets=LATENCY_BUCKETS,
+)
+WORKERS_BUSY = Gauge("suite_workers_busy", "Workers running now", ["service"])
+WORKERS_MAX = Gauge("suite_workers_max", "Size of the worker pool", ["service"])
+EVENT_RETRIES = Counter("suite_event_retries", "Failed events sent back for another try", ["service", "event_type"])
+EVENTS_DEAD_LETTERED = Counter(
+    "suite_events_dead_lettered", "Events parked in the dead-letter queue after their last retry",
+    ["service", "event_type"],
+)
+HTTP_REQUESTS = Counter("gateway_http_requests", "HTTP requests answered by the gateway", ["method", "route", "status"])
+HTTP_SECONDS = Histogram("gateway_http_request_duration_seconds", "Time to answer one HTTP request",
+                         ["method", "route"], buckets=LATENCY_BUCKETS)
+GATEWAY_RPC_CALLS = Counter("gateway_rpc_calls", "RPC calls made by the gateway", ["service", "method", "outcome"])
+
+
+def kind_of(entrypoint) -> str:
+    name = type(entrypoint).__name__.lower()
+    for kind in ("rpc", "event", "timer", "http"):
+        if kind in name:
+            return kind
+    return name
+
+
+class QueueAndOutboxCollector:
+    """Figures read when Prometheus scrapes: they cost a query, not a write per call."""
+
+    def __init__(self, container):
+        self.container = container
+
+    def _database(self):
+        from services.kit.db import Database
+
+        return next((dep for dep in self.container.dependencies if isinstance(dep, Database)), None)
+
+    def _queues(self) -> list[str]:
+        from services.kit.deadletter import deadletter_queue
+
+        names = [f"rpc-{self.container.service_name}", deadletter_queue(self.container.service_name).name]
+        for entrypoint in self.container.entrypoints:
+            queue = getattr(entrypoint, "queue", None)
+            if queue is not None and getattr(queue, "name", None):
+                names.append(queue.name)
+        return names
+
+    def collect(self):
+        service = self.container.service_name
+        database = self._database()
+        if database is not None and database.outbox_model is not None:
+            unsent = GaugeMetricFamily("suite_outbox_unsent", "Events committed but not yet published", labels=["service"])
+            age = GaugeMetricFamily("suite_outbox_oldest_unsent_age_seconds", "Age of the oldest unpublished event",
+                                    labels=["service"])
+            try:
+                backlog = database.outbox.backlog()
+                unsent.add_metric([service], backlog["unsent"])
+                age.add_metric([service], backlog["oldest_unsent_age_seconds"])
+            except Exception as exc:
+                log.warning("outbox backlog not readable: %s", type(exc).__name__)
+            yield unsent
+            yield age
+        ready = GaugeMetricFamily("suite_queue_messages_ready", "Messages waiting in a queue of the service "
+                                  "(consumer lag; the dead-letter queue's parked events)", labels=["service", "queue"])
+        consumers = GaugeMetricFamily("suite_queue_consumers", "Consumers of a queue of the service",
+                                      labels=["service", "queue"])
+        if not self.container.config["AMQP_URI"].startswith("memory"):
+            try:
+                from kombu import Connection
+
+                from services.kit.deadletter import deadletter_queue
+
+                parked = deadletter_queue(service).name
+                with Connection(self.container.config["AMQP_URI"], connect_timeout=2) as conn:
+                    for name in self._queues():
+                        channel = conn.channel()
+                        try:
+                            # the dead-letter queue is declared here so that it reads 0 before its first event
+                            _, messages, count = channel.queue_declare(name, passive=name != parked, durable=True)
+                        except Exception:  # not declared yet
+                            continue
+                        finally:
+                            try:
+                                channel.close()
+                            except Exception:
+                                pass
+                        ready.add_metric([service, name], messages)
+                        consumers.add_metric([service, name], count)
+            except Exception as exc:
+                log.warning("queue depths not readable: %s", type(exc).__name__)
+        yield ready
+        yield consumers
+
+
+class Metrics(DependencyProvider):
+    """Counts every worker of the container it is declared in."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.started: WeakKeyDictionary = WeakKeyDictionary()
+        self.collector = None
+
+    def setup(self):
+        WORKERS_MAX.labels(self.container.service_name).set(self.container.config.get("max_workers", 10))
+        self.collector = QueueAndOutboxCollector(self.container)
+        REGISTRY.register(self.collector)
+
+    def stop(self):
+        if self.collector is not None:
+            REGISTRY.unregister(self.collector)
+            self.collector = None
+
+    kill = stop
+
+    def worker_setup(self, worker_ctx):
+        self.started[worker_ctx] = time.perf_counter()
+        WORKERS_BUSY.labels(self.container.service_name).inc()
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        started = self.started.pop(worker_ctx, None)
+        entrypoint = worker_ctx.entrypoint
+        kind = kind_of(entrypoint)
+        name = entrypoint.method_name
+        outcome = "ok" if exc_info is None else type(exc_info[1]).__name__
+        WORKER_CALLS.labels(self.container.service_name, name, kind, outcome).inc()
+        if started is not None:
+            WORKER_SECONDS.labels(self.container.service_name, name, kind).observe(time.perf_counter() - started)
+
+    def worker_teardown(self, worker_ctx):
+        WORKERS_BUSY.labels(self.container.service_name).dec()
+
+
+def exposition() -> tuple[bytes, str]:
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
