@@ -6,6 +6,7 @@ import logging
 import eventlet
 import eventlet.wsgi
 from eventlet.greenpool import GreenPool
+from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
 from gateway.auth import Accounts, Tokens, Unauthorized
@@ -41,6 +42,17 @@ class Gateway(GatewayApp):
             self._spec = build_spec(self.routes)
         return self._spec
 
+    def readiness(self) -> dict:
+        checks = {}
+        try:
+            with self.accounts.sessionmaker() as session:
+                session.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unavailable: {type(exc).__name__}"
+        checks["broker"] = "ok" if self.rpc.connected() else "unavailable: not connected"
+        return checks
+
     def check_services(self) -> dict:
         def check(service):
             try:
@@ -58,7 +70,7 @@ def create_gateway(rpc: RpcClient | None = None) -> Gateway:
     return Gateway(
         rpc=rpc,
         accounts=Accounts(sessionmaker(engine, expire_on_commit=False)),
-        tokens=Tokens(secret("JWT_SECRET"), env_int("JWT_TTL_SECONDS", 8 * 3600)),
+        tokens=Tokens(secret("JWT_SECRET"), env_int("JWT_TTL_SECONDS", 8 * 3600), env("JWT_PREVIOUS_SECRET", "") or None),
         health_timeout=env_float("HEALTH_RPC_TIMEOUT", 2.0),
         max_body_bytes=env_int("MAX_BODY_BYTES", 1 << 20),
     )

@@ -48,9 +48,13 @@ _ABSENT_USER_HASH = hash_password(secrets.token_urlsafe(16))
 
 
 class Tokens:
-    def __init__(self, secret: str, ttl_seconds: int):
+    """Signs with ``secret``; also accepts tokens signed with ``previous_secret`` so the
+    secret can be rotated without logging everyone out at once (docs/operations.md)."""
+
+    def __init__(self, secret: str, ttl_seconds: int, previous_secret: str | None = None):
         self.secret = secret
         self.ttl_seconds = ttl_seconds
+        self.verification_keys = [secret] + ([previous_secret] if previous_secret else [])
 
     def issue(self, user: User) -> dict:
         now = utcnow()
@@ -63,13 +67,19 @@ class Tokens:
         return {"access_token": token, "token_type": "bearer", "expires_in": self.ttl_seconds}
 
     def caller(self, token: str) -> Caller:
-        try:
-            claims = jwt.decode(
-                token, self.secret, algorithms=[JWT_ALGORITHM], audience=JWT_AUDIENCE, issuer=JWT_ISSUER,
-                options={"require": ["exp", "iat", "sub", "aud", "iss"]},
-            )
-        except jwt.PyJWTError as exc:
-            raise Unauthorized(f"invalid token: {type(exc).__name__}") from None
+        for key in self.verification_keys:
+            try:
+                claims = jwt.decode(
+                    token, key, algorithms=[JWT_ALGORITHM], audience=JWT_AUDIENCE, issuer=JWT_ISSUER,
+                    options={"require": ["exp", "iat", "sub", "aud", "iss"]},
+                )
+                break
+            except jwt.InvalidSignatureError:
+                continue
+            except jwt.PyJWTError as exc:
+                raise Unauthorized(f"invalid token: {type(exc).__name__}") from None
+        else:
+            raise Unauthorized("invalid token: InvalidSignatureError")
         return Caller(name=claims["sub"], roles=tuple(claims.get("roles", ())), unit_code=claims.get("unit_code"))
 
 

@@ -13,6 +13,13 @@ def health(call):
     return {"status": "ok", "service": "gateway"}
 
 
+@routes.get("/ready", None, summary="The gateway can serve: its database and the broker answer", tag="health")
+def ready(call):
+    checks = call.app.readiness()
+    ok = all(value == "ok" for value in checks.values())
+    return (200 if ok else 503), {"status": "ok" if ok else "unavailable", "service": "gateway", "checks": checks}
+
+
 @routes.get("/health/services", None, summary="Each service, checked over RPC with a short timeout", tag="health")
 def health_services(call):
     report = call.app.check_services()

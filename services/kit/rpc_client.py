@@ -49,6 +49,7 @@ class RpcClient:
         self._publish_conn: Connection | None = None
         self._producer: Producer | None = None
         self._ready = Event()
+        self._connected = False
         self._stopped = False
         self._consumer = None
         self._liveness: dict[str, tuple[float, bool]] = {}
@@ -77,11 +78,16 @@ class RpcClient:
     def __exit__(self, *exc):
         self.stop()
 
+    def connected(self) -> bool:
+        """Whether the reply consumer holds a live connection to the broker."""
+        return self._connected
+
     def _consume_forever(self) -> None:
         while not self._stopped:
             try:
                 with Connection(self.amqp_uri, heartbeat=30) as conn:
                     with conn.Consumer(queues=[self.reply_queue], callbacks=[self._on_reply], no_ack=True, accept=["json"]):
+                        self._connected = True
                         if not self._ready.ready():
                             self._ready.send(True)
                         while not self._stopped:
@@ -90,6 +96,7 @@ class RpcClient:
                             except socket.timeout:
                                 conn.heartbeat_check()
             except Exception as exc:  # broker gone: reconnect, pending calls time out
+                self._connected = False
                 if self._stopped:
                     return
                 log.warning("rpc reply consumer lost the broker (%s); reconnecting", type(exc).__name__)

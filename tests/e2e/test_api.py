@@ -194,3 +194,8 @@ def test_the_gateway_counts_requests_by_route_and_status(stack, admin):
     after = requests.get(stack.url("/metrics"), timeout=10).text
     assert count(after, route, 404) == count(before, route, 404) + 1
     assert "gateway_rpc_calls_total" in after and "gateway_http_request_duration_seconds_bucket" in after
+
+
+def test_the_gateway_is_ready_when_its_database_and_the_broker_answer(stack):
+    ready = requests.get(stack.url("/ready"), timeout=10)
+    assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "broker": "ok"}

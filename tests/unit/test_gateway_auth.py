@@ -94,3 +94,14 @@ def test_api_keys_are_stored_hashed_and_can_be_revoked(accounts):
     accounts.revoke_api_key(record.id)
     with pytest.raises(Unauthorized):
         accounts.api_key_caller(key)
+
+
+def test_the_jwt_secret_rotates_without_logging_everyone_out(accounts):
+    user = accounts.create_user("r", "rotate-pass-1", ["leader"])
+    old_token = Tokens(SECRET, 60).issue(user)["access_token"]
+    new_secret = "n" * 64
+    rotated = Tokens(new_secret, 60, previous_secret=SECRET)
+    assert rotated.caller(old_token).name == "r"
+    assert rotated.caller(rotated.issue(user)["access_token"]).name == "r"
+    with pytest.raises(Unauthorized):  # once the previous secret is dropped, old tokens end
+        Tokens(new_secret, 60).caller(old_token)
