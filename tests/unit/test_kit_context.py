@@ -49,3 +49,24 @@ def test_log_records_carry_the_request_id():
     finally:
         current_request_id.reset(token)
     assert record.request_id == "req-42" and record.service == "vehicles"
+
+
+def test_json_log_lines_carry_service_request_id_caller_and_outcome(capsys, monkeypatch):
+    import json
+
+    from services.kit.context import current_caller_name, setup_logging
+
+    monkeypatch.setenv("LOG_FORMAT", "json")
+    setup_logging("energy", "INFO")
+    request_token = current_request_id.set("req-json")
+    caller_token = current_caller_name.set("ana")
+    try:
+        logging.getLogger("services.energy").info("rpc x ok", extra={"outcome": "ok"})
+    finally:
+        current_request_id.reset(request_token)
+        current_caller_name.reset(caller_token)
+        logging.getLogger().handlers.clear()
+    line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert {k: line[k] for k in ("service", "request_id", "caller", "outcome", "message", "level")} == {
+        "service": "energy", "request_id": "req-json", "caller": "ana", "outcome": "ok",
+        "message": "rpc x ok", "level": "INFO"}
