@@ -49,71 +49,85 @@ def kind_of(entrypoint) -> str:
 
 
 class QueueAndOutboxCollector:
-    """Figures read when Prometheus scrapes: they cost a query, not a write per call."""
+    """Figures read when Prometheus scrapes: they cost a query, not a write per call.
+    One per process, over every container the process runs (``make run`` without a
+    broker runs all four in one)."""
 
-    def __init__(self, container):
-        self.container = container
+    def __init__(self):
+        self.containers: dict[int, object] = {}  # key: the Metrics extension's id
 
-    def _database(self):
+    @staticmethod
+    def _database(container):
         from services.kit.db import Database
 
-        return next((dep for dep in self.container.dependencies if isinstance(dep, Database)), None)
+        return next((dep for dep in container.dependencies if isinstance(dep, Database)), None)
 
-    def _queues(self) -> list[str]:
-        from services.kit.deadletter import deadletter_queue
-
-        names = [f"rpc-{self.container.service_name}", deadletter_queue(self.container.service_name).name]
-        for entrypoint in self.container.entrypoints:
+    @staticmethod
+    def _queues(container) -> list[str]:
+        names = [f"rpc-{container.service_name}"]
+        for entrypoint in container.entrypoints:
             queue = getattr(entrypoint, "queue", None)
             if queue is not None and getattr(queue, "name", None):
                 names.append(queue.name)
         return names
 
     def collect(self):
-        service = self.container.service_name
-        database = self._database()
-        if database is not None and database.outbox_model is not None:
-            unsent = GaugeMetricFamily("suite_outbox_unsent", "Events committed but not yet published", labels=["service"])
-            age = GaugeMetricFamily("suite_outbox_oldest_unsent_age_seconds", "Age of the oldest unpublished event",
-                                    labels=["service"])
-            try:
-                backlog = database.outbox.backlog()
-                unsent.add_metric([service], backlog["unsent"])
-                age.add_metric([service], backlog["oldest_unsent_age_seconds"])
-            except Exception as exc:
-                log.warning("outbox backlog not readable: %s", type(exc).__name__)
-            yield unsent
-            yield age
+        unsent = GaugeMetricFamily("suite_outbox_unsent", "Events committed but not yet published", labels=["service"])
+        age = GaugeMetricFamily("suite_outbox_oldest_unsent_age_seconds", "Age of the oldest unpublished event",
+                                labels=["service"])
         ready = GaugeMetricFamily("suite_queue_messages_ready", "Messages waiting in a queue of the service "
                                   "(consumer lag; the dead-letter queue's parked events)", labels=["service", "queue"])
         consumers = GaugeMetricFamily("suite_queue_consumers", "Consumers of a queue of the service",
                                       labels=["service", "queue"])
-        if not self.container.config["AMQP_URI"].startswith("memory"):
-            try:
-                from kombu import Connection
+        for container in list(self.containers.values()):
+            self._outbox(container, unsent, age)
+            self._queue_depths(container, ready, consumers)
+        yield from (unsent, age, ready, consumers)
 
-                from services.kit.deadletter import deadletter_queue
+    def _outbox(self, container, unsent, age):
+        database = self._database(container)
+        if database is None or database.outbox_model is None:
+            return
+        try:
+            backlog = database.outbox.backlog()
+        except Exception as exc:
+            log.warning("outbox backlog not readable: %s", type(exc).__name__)
+            return
+        unsent.add_metric([container.service_name], backlog["unsent"])
+        age.add_metric([container.service_name], backlog["oldest_unsent_age_seconds"])
 
-                parked = deadletter_queue(service).name
-                with Connection(self.container.config["AMQP_URI"], connect_timeout=2) as conn:
-                    for name in self._queues():
-                        channel = conn.channel()
+    def _queue_depths(self, container, ready, consumers):
+        if container.config["AMQP_URI"].startswith("memory"):
+            return
+        from kombu import Connection
+
+        from services.kit.deadletter import deadletter_queue
+
+        service = container.service_name
+        parked = deadletter_queue(service)
+        try:
+            with Connection(container.config["AMQP_URI"], connect_timeout=2) as conn:
+                # declared here so that the dead-letter queue reads 0 before its first event
+                parked(conn.default_channel).declare()
+                for name in [parked.name, *self._queues(container)]:
+                    channel = conn.channel()
+                    try:
+                        _, messages, count = channel.queue_declare(name, passive=True)
+                    except Exception:  # not declared yet
+                        continue
+                    finally:
                         try:
-                            # the dead-letter queue is declared here so that it reads 0 before its first event
-                            _, messages, count = channel.queue_declare(name, passive=name != parked, durable=True)
-                        except Exception:  # not declared yet
-                            continue
-                        finally:
-                            try:
-                                channel.close()
-                            except Exception:
-                                pass
-                        ready.add_metric([service, name], messages)
-                        consumers.add_metric([service, name], count)
-            except Exception as exc:
-                log.warning("queue depths not readable: %s", type(exc).__name__)
-        yield ready
-        yield consumers
+                            channel.close()
+                        except Exception:
+                            pass
+                    ready.add_metric([service, name], messages)
+                    consumers.add_metric([service, name], count)
+        except Exception as exc:
+            log.warning("queue depths not readable: %s", type(exc).__name__)
+
+
+_COLLECTOR = QueueAndOutboxCollector()
+REGISTRY.register(_COLLECTOR)
 
 
 class Metrics(DependencyProvider):
@@ -122,17 +136,13 @@ class Metrics(DependencyProvider):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.started: WeakKeyDictionary = WeakKeyDictionary()
-        self.collector = None
 
     def setup(self):
         WORKERS_MAX.labels(self.container.service_name).set(self.container.config.get("max_workers", 10))
-        self.collector = QueueAndOutboxCollector(self.container)
-        REGISTRY.register(self.collector)
+        _COLLECTOR.containers[id(self)] = self.container
 
     def stop(self):
-        if self.collector is not None:
-            REGISTRY.unregister(self.collector)
-            self.collector = None
+        _COLLECTOR.containers.pop(id(self), None)
 
     kill = stop
 

@@ -1,0 +1,54 @@
+"""`make run` without a broker: all four services and the gateway in one process on the
+in-memory transport, each service still on its own health port."""
+import os
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from services.kit.config import ROOT, SERVICES
+from tests.support import eventually, free_port
+
+pytestmark = pytest.mark.e2e
+
+
+def test_the_whole_suite_runs_in_one_process_without_a_broker(tmp_path):
+    ports = {owner: free_port() for owner in ("gateway",) + SERVICES}
+    env = dict(os.environ, VAR_DIR=str(tmp_path), PYTHONPATH=str(ROOT), ADMIN_PASSWORD="single-process-pw",
+               LOG_FORMAT="text", **{f"{owner.upper()}_PORT": str(port) for owner, port in ports.items()})
+    for owner in ("gateway",) + SERVICES:
+        env.pop(f"{owner.upper()}_DATABASE_URL", None)
+    subprocess.run([sys.executable, "-m", "services.kit.migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "gateway.cli", "ensure-admin"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    log = open(tmp_path / "suite.log", "w")
+    suite = subprocess.Popen([sys.executable, str(ROOT / "deploy" / "all_in_one.py")], cwd=ROOT, env=env,
+                             stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{ports['gateway']}"
+    try:
+        def healthy():
+            try:
+                return requests.get(f"{base}/health/services", timeout=5).status_code == 200
+            except requests.RequestException:
+                return False
+
+        eventually(healthy, timeout=30)
+        token = requests.post(f"{base}/api/v1/auth/token", json={"username": "admin", "password": "single-process-pw"},
+                              timeout=10).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        building = requests.post(f"{base}/api/v1/buildings", json={"name": "单进程楼", "floors": 1}, headers=auth, timeout=10)
+        assert building.status_code == 201
+        requests.post(f"{base}/api/v1/rooms", json={"building_id": building.json()["id"], "number": "1", "floor": 1,
+                      "usable_area_m2": 15, "type": "office", "unit_code": "U-single"}, headers=auth, timeout=10)
+        requests.post(f"{base}/api/v1/institutions", json={"unit_code": "U-single", "name": "x", "headcount": 2},
+                      headers=auth, timeout=10)
+        assert eventually(lambda: requests.get(f"{base}/api/v1/institutions", headers=auth, timeout=10)
+                          .json()["items"][0]["floor_area_m2"] == 15.0)
+        for owner in SERVICES:
+            assert requests.get(f"http://127.0.0.1:{ports[owner]}/ready", timeout=5).status_code == 200
+        assert "suite_worker_calls_total" in requests.get(f"http://127.0.0.1:{ports['energy']}/metrics", timeout=5).text
+    finally:
+        suite.terminate()
+        suite.wait(timeout=30)
+    assert suite.returncode == 0, (tmp_path / "suite.log").read_text()[-3000:]
