@@ -9,9 +9,10 @@ from eventlet.greenpool import GreenPool
 from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
-from gateway.auth import Accounts, Tokens, Unauthorized
+from gateway.auth import Accounts, LoginPolicy, Tokens, Unauthorized
 from gateway.http import GatewayApp
 from gateway.openapi import build_spec
+from gateway.ratelimit import SlidingWindow
 from gateway.service import routes
 from services.kit.config import SERVICES, amqp_uri, database_url, env, env_float, env_int, http_address, rpc_timeout, secret
 from services.kit.db import make_engine
@@ -26,6 +27,7 @@ class Gateway(GatewayApp):
         self.accounts = accounts
         self.tokens = tokens
         self.health_timeout = health_timeout
+        self.login_limit = SlidingWindow(env_int("LOGIN_RATE_PER_MINUTE", 20), 60.0)
         self._spec = None
 
     def _authenticate(self, request):
@@ -69,7 +71,7 @@ def create_gateway(rpc: RpcClient | None = None) -> Gateway:
     rpc = rpc or RpcClient(amqp_uri(), timeout=rpc_timeout(), name="gateway").start()
     return Gateway(
         rpc=rpc,
-        accounts=Accounts(sessionmaker(engine, expire_on_commit=False)),
+        accounts=Accounts(sessionmaker(engine, expire_on_commit=False), LoginPolicy.from_env()),
         tokens=Tokens(secret("JWT_SECRET"), env_int("JWT_TTL_SECONDS", 8 * 3600), env("JWT_PREVIOUS_SECRET", "") or None),
         health_timeout=env_float("HEALTH_RPC_TIMEOUT", 2.0),
         max_body_bytes=env_int("MAX_BODY_BYTES", 1 << 20),

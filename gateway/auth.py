@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 import jwt
@@ -30,6 +31,28 @@ _hasher = PasswordHasher()
 
 class Unauthorized(Exception):
     """No credentials, or credentials that do not hold (401)."""
+
+
+class TooManyAttempts(Exception):
+    """Too many login attempts (429); ``retry_after`` in seconds."""
+
+    def __init__(self, detail: str, retry_after: int):
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """Consecutive failures that lock an account, and for how long."""
+
+    max_failures: int = 5
+    lockout_seconds: int = 900
+
+    @classmethod
+    def from_env(cls) -> "LoginPolicy":
+        from services.kit.config import env_int
+
+        return cls(env_int("LOGIN_MAX_FAILURES", cls.max_failures), env_int("LOGIN_LOCKOUT_SECONDS", cls.lockout_seconds))
 
 
 def hash_password(password: str) -> str:
@@ -94,18 +117,35 @@ def check_roles(roles: list[str], unit_code: str | None) -> None:
 class Accounts:
     """Users and API keys, in the gateway's own database."""
 
-    def __init__(self, sessionmaker):
+    def __init__(self, sessionmaker, policy: LoginPolicy | None = None):
         self.sessionmaker = sessionmaker
+        self.policy = policy or LoginPolicy()
 
     def login(self, username: str, password: str) -> User:
-        with self.sessionmaker() as session:
-            user = session.scalar(select(User).where(User.username == username))
+        """The user, or Unauthorized; an account is locked after ``max_failures``
+        consecutive failures for ``lockout_seconds`` (TooManyAttempts, also for the
+        right password, so guessing on cannot tell)."""
+        with self.sessionmaker.begin() as session:
+            user = session.scalar(select(User).where(User.username == username).with_for_update())
             if user is None:
                 verify_password(_ABSENT_USER_HASH, password)
                 raise Unauthorized("wrong username or password")
+            now = utcnow()
+            if user.locked_until is not None and user.locked_until > now:
+                raise TooManyAttempts("too many failed logins: the account is locked for a while",
+                                      int((user.locked_until - now).total_seconds()) + 1)
             if not user.active or not verify_password(user.password_hash, password):
-                raise Unauthorized("wrong username or password")
-            return user
+                user.failed_logins = (user.failed_logins or 0) + 1
+                if user.failed_logins >= self.policy.max_failures:
+                    user.failed_logins = 0
+                    user.locked_until = now + timedelta(seconds=self.policy.lockout_seconds)
+                failed = True
+            else:
+                user.failed_logins, user.locked_until = 0, None
+                failed = False
+        if failed:  # raised after the commit, so the count is kept
+            raise Unauthorized("wrong username or password")
+        return user
 
     def create_user(self, username: str, password: str, roles: list[str], unit_code: str | None = None) -> User:
         check_roles(roles, unit_code)

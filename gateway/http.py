@@ -23,7 +23,7 @@ from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from gateway.auth import Unauthorized
+from gateway.auth import TooManyAttempts, Unauthorized
 from services.kit.context import Caller, current_caller_name, current_request_id
 from services.kit.metrics import GATEWAY_RPC_CALLS, HTTP_REQUESTS, HTTP_SECONDS
 from services.kit.errors import (
@@ -153,6 +153,10 @@ def problem(status: int, title: str, detail: str = "", **extra) -> Response:
 def error_response(exc: BaseException, request_id: str) -> Response:
     if isinstance(exc, BodyTooLarge):
         return problem(413, "Request body too large")
+    if isinstance(exc, TooManyAttempts):
+        response = problem(429, "Too many requests", str(exc))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     for error_class, status in STATUS_BY_ERROR:
         if isinstance(exc, error_class):
             if status == 500:

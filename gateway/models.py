@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, String
+from sqlalchemy import JSON, Boolean, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.kit.db import TimestampMixin, UtcDateTime
@@ -22,6 +22,8 @@ class User(TimestampMixin, Base):
     roles: Mapped[list] = mapped_column(JSON)
     unit_code: Mapped[str | None] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)  # consecutive, since the last success
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class ApiKey(TimestampMixin, Base):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from gateway.auth import TooManyAttempts
 from gateway.routes import routes
 from services.kit.context import ROLES
 from services.kit.schemas import InputSchema, PageQuery, load, page_of
@@ -71,6 +72,9 @@ ANYONE = ROLES
 @routes.post("/api/v1/auth/token", None, summary="Log in: exchange a username and password for a token",
              tag="auth", body=TokenRequest, response=TokenResponse)
 def issue_token(call):
+    wait = call.app.login_limit.allow(call.request.remote_addr or "?")
+    if wait:
+        raise TooManyAttempts("too many login attempts from this address", int(wait) + 1)
     data = load(TokenRequest(), call.json())
     user = call.app.accounts.login(data["username"], data["password"])
     return call.app.tokens.issue(user)

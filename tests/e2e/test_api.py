@@ -199,3 +199,15 @@ def test_the_gateway_counts_requests_by_route_and_status(stack, admin):
 def test_the_gateway_is_ready_when_its_database_and_the_broker_answer(stack):
     ready = requests.get(stack.url("/ready"), timeout=10)
     assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "broker": "ok"}
+
+
+def test_repeated_wrong_passwords_lock_the_account_with_429(stack, admin):
+    username = unique("locky")
+    admin.post(stack.url("/api/v1/users"), json={"username": username, "password": "locky-password-1",
+                                                "roles": ["leader"]}, timeout=10)
+    statuses = [requests.post(stack.url("/api/v1/auth/token"), json={"username": username, "password": "nope"},
+                              timeout=10).status_code for _ in range(5)]
+    assert statuses == [401] * 5
+    locked = requests.post(stack.url("/api/v1/auth/token"), json={"username": username, "password": "locky-password-1"},
+                           timeout=10)
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0

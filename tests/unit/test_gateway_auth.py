@@ -105,3 +105,35 @@ def test_the_jwt_secret_rotates_without_logging_everyone_out(accounts):
     assert rotated.caller(rotated.issue(user)["access_token"]).name == "r"
     with pytest.raises(Unauthorized):  # once the previous secret is dropped, old tokens end
         Tokens(new_secret, 60).caller(old_token)
+
+
+def test_an_account_locks_after_repeated_failures_even_for_the_right_password(tmp_path):
+    from gateway.auth import LoginPolicy, TooManyAttempts
+
+    url = f"sqlite:///{tmp_path}/lock.db"
+    upgrade("gateway", url)
+    store = Accounts(sessionmaker(make_engine(url), expire_on_commit=False), LoginPolicy(max_failures=3, lockout_seconds=60))
+    store.create_user("vic", "right-password-1", ["leader"])
+    store.login("vic", "right-password-1")
+    for _ in range(2):
+        with pytest.raises(Unauthorized):
+            store.login("vic", "wrong")
+    store.login("vic", "right-password-1")  # a success resets the count
+    for _ in range(3):
+        with pytest.raises(Unauthorized):
+            store.login("vic", "wrong")
+    with pytest.raises(TooManyAttempts) as locked:
+        store.login("vic", "right-password-1")
+    assert 0 < locked.value.retry_after <= 61
+
+
+def test_the_login_window_limits_one_address():
+    from gateway.ratelimit import SlidingWindow
+
+    now = [0.0]
+    window = SlidingWindow(limit=3, seconds=60, clock=lambda: now[0])
+    assert [window.allow("1.2.3.4") for _ in range(3)] == [0, 0, 0]
+    assert window.allow("1.2.3.4") == 60
+    assert window.allow("5.6.7.8") == 0
+    now[0] = 60.5
+    assert window.allow("1.2.3.4") == 0
