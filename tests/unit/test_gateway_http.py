@@ -132,3 +132,20 @@ def test_the_openapi_document_comes_from_the_real_routes_and_schemas():
     listing = spec["paths"]["/api/v1/vehicles"]["get"]
     assert {p["name"] for p in listing["parameters"]} >= {"limit", "offset", "status", "unit_code"}
     assert "security" not in spec["paths"]["/health"]["get"]
+
+
+def test_the_login_route_answers_429_past_the_per_address_limit(tmp_path, monkeypatch):
+    from sqlalchemy.orm import sessionmaker
+
+    from gateway.app import Gateway
+    from gateway.auth import Accounts, Tokens
+    from services.kit.db import make_engine
+    from services.kit.migrate import upgrade
+
+    monkeypatch.setenv("LOGIN_RATE_PER_MINUTE", "2")
+    url = f"sqlite:///{tmp_path}/gw.db"
+    upgrade("gateway", url)
+    gateway = Gateway(ServicesStandIn(), Accounts(sessionmaker(make_engine(url), expire_on_commit=False)), Tokens("k" * 64, 60))
+    client = Client(gateway)
+    statuses = [client.post("/api/v1/auth/token", json={"username": "x", "password": "y"}).status_code for _ in range(3)]
+    assert statuses == [401, 401, 429]
