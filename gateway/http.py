@@ -20,12 +20,13 @@ from typing import Callable
 from nameko.exceptions import RemoteError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as RouteNotFound
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import IntegerConverter, Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from gateway.auth import TooManyAttempts, Unauthorized
 from services.kit.context import Caller, current_caller_name, current_request_id
 from services.kit.metrics import GATEWAY_RPC_CALLS, HTTP_REQUESTS, HTTP_SECONDS
+from services.kit.schemas import MAX_ID
 from services.kit.errors import (
     Conflict, Forbidden, Invalid, NotFound, RuleViolation, ServiceError, ServiceTimeout, ServiceUnavailable,
 )
@@ -44,6 +45,13 @@ STATUS_BY_ERROR = (
 
 class BodyTooLarge(Exception):
     pass
+
+
+class RecordId(IntegerConverter):
+    """``<int:…>`` in a path: a record id, 1 to 2^31-1 (a larger number matches no route)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=1, max=MAX_ID, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 @dataclass
@@ -184,7 +192,7 @@ class GatewayApp:
         self.max_body_bytes = max_body_bytes
         self.url_map = Map(
             [Rule(route.path, endpoint=route.endpoint, methods=[route.method]) for route in routes.routes],
-            strict_slashes=False,
+            strict_slashes=False, converters={"int": RecordId},
         )
         self.by_endpoint = {route.endpoint: route for route in routes.routes}
 

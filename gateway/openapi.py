@@ -10,6 +10,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 from werkzeug.wrappers import Response
 
+from services.kit.schemas import MAX_ID
+
 PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 ERRORS = {
@@ -58,7 +60,7 @@ def build_spec(routes, version: str = "1.0.0") -> dict:
             "operationId": route.handler.__name__ + "_" + re.sub(r"\W+", "_", path).strip("_"),
             "parameters": [
                 {"in": "path", "name": name, "required": True,
-                 "schema": {"type": "integer" if conv == "int" else "string"}}
+                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID} if conv == "int" else {"type": "string"}}
                 for conv, name in PATH_PARAM.findall(route.path)
             ],
             "responses": {},

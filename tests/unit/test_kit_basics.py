@@ -1,7 +1,7 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from services.kit.config import database_url, normalise_database_url
 from services.kit.db import UtcDateTime
@@ -57,3 +57,21 @@ def test_utc_columns_refuse_naive_datetimes_and_return_aware_ones():
     assert column.process_result_value(stored, _Dialect("sqlite")) == shanghai
     with pytest.raises(ValueError):
         column.process_bind_param(datetime(2026, 1, 1), _Dialect("postgresql"))
+
+
+class Nested(InputSchema):
+    tags = fields.List(fields.String(validate=validate.NoneOf(["bad"])))
+    name = fields.String()
+
+
+def test_nested_errors_are_flattened_to_field_paths():
+    with pytest.raises(Invalid) as caught:
+        load(Nested(), {"tags": ["ok", "bad"]})
+    assert list(caught.value.errors) == ["tags.1"] and isinstance(caught.value.errors["tags.1"][0], str)
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "\udaeb"])
+def test_text_no_database_can_store_is_refused_by_field(text):
+    with pytest.raises(Invalid) as caught:
+        load(Nested(), {"name": text, "tags": ["fine", text]})
+    assert set(caught.value.errors) == {"name", "tags.1"}
