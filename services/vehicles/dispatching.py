@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from services.kit.db import get_or_404, paginate, utcnow
+from services.kit.db import get_or_404, utcnow
 from services.kit.entrypoints import rpc
 from services.kit.errors import Conflict, Invalid
-from services.kit.schemas import load, page_of
+from services.kit.schemas import load
 from services.vehicles import contract, domain, repository
 from services.vehicles.models import Dispatch, Driver, Vehicle
 
@@ -39,20 +39,14 @@ class DispatchRpc:
         caller = self.call.caller
         caller.require(*READERS)
         q = load(contract.DispatchQuery(), query or {})
-        statement = select(Dispatch).order_by(Dispatch.start_at, Dispatch.id)
-        unit_code = caller.unit_filter(q.get("unit_code"))
-        if unit_code:
-            statement = statement.where(Dispatch.unit_code == unit_code)
-        if q.get("status"):
-            statement = statement.where(Dispatch.status == q["status"])
-        if q.get("vehicle_id") is not None:
-            statement = statement.where(Dispatch.vehicle_id == q["vehicle_id"])
+        statement = repository.where_equal(
+            select(Dispatch).order_by(Dispatch.start_at, Dispatch.id), Dispatch,
+            unit_code=caller.unit_filter(q.get("unit_code")), status=q.get("status"), vehicle_id=q.get("vehicle_id"))
         if q.get("from_"):
             statement = statement.where(Dispatch.end_at > q["from_"])
         if q.get("to"):
             statement = statement.where(Dispatch.start_at < q["to"])
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
-        return page_of(dispatch_out.dump(items, many=True), total)
+        return self._page(statement, q, dispatch_out.dump)
 
     def _dispatch(self, dispatch_id, lock=False) -> Dispatch:
         session = self.db.session

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from services.kit.db import get_or_404, paginate
+from services.kit.db import get_or_404
 from services.kit.entrypoints import rpc
 from services.kit.errors import Conflict, Invalid
 from services.kit.schemas import load, page_of
@@ -61,14 +61,9 @@ class FleetRpc:
         caller = self.call.caller
         caller.require(*READERS)
         q = load(contract.VehicleQuery(), query or {})
-        statement = select(Vehicle).order_by(Vehicle.id)
-        unit_code = caller.unit_filter(q.get("unit_code"))
-        if unit_code:
-            statement = statement.where(Vehicle.unit_code == unit_code)
-        if q.get("status"):
-            statement = statement.where(Vehicle.status == q["status"])
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
-        return page_of(vehicle_out.dump(items, many=True), total)
+        statement = repository.where_equal(select(Vehicle).order_by(Vehicle.id), Vehicle,
+                                           unit_code=caller.unit_filter(q.get("unit_code")), status=q.get("status"))
+        return self._page(statement, q, vehicle_out.dump)
 
     def _visible_vehicle(self, vehicle_id) -> Vehicle:
         self.call.caller.require(*READERS)
@@ -164,12 +159,9 @@ class FleetRpc:
         caller = self.call.caller
         caller.require(*READERS)
         q = load(contract.QuotaQuery(), query or {})
-        statement = select(Quota).order_by(Quota.unit_code)
-        unit_code = caller.unit_filter(q.get("unit_code"))
-        if unit_code:
-            statement = statement.where(Quota.unit_code == unit_code)
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
-        return page_of([self._quota_dump(quota) for quota in items], total)
+        statement = repository.where_equal(select(Quota).order_by(Quota.unit_code), Quota,
+                                           unit_code=caller.unit_filter(q.get("unit_code")))
+        return self._page(statement, q, self._quota_dump)
 
     # drivers -----------------------------------------------------------------------
     def _driver_dump(self, driver: Driver) -> dict:
@@ -193,11 +185,8 @@ class FleetRpc:
     def list_drivers(self, query=None):
         self.call.caller.require(*STAFF_READERS)
         q = load(contract.DriverQuery(), query or {})
-        statement = select(Driver).order_by(Driver.id)
-        if q.get("status"):
-            statement = statement.where(Driver.status == q["status"])
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
-        return page_of([self._driver_dump(driver) for driver in items], total)
+        statement = repository.where_equal(select(Driver).order_by(Driver.id), Driver, status=q.get("status"))
+        return self._page(statement, q, self._driver_dump)
 
     @rpc
     def get_driver(self, driver_id):
@@ -228,24 +217,21 @@ class FleetRpc:
         session.add(meeting)
         session.flush()
         session.add_all(MeetingAttendance(meeting_id=meeting.id, driver_id=i) for i in attendee_ids)
-        return contract.SafetyMeeting().dump({**data, "id": meeting.id, "attendee_ids": attendee_ids,
-                                              "created_at": meeting.created_at})
+        session.flush()
+        return self._meeting_dump(meeting)
+
+    def _meeting_dump(self, meeting: SafetyMeeting) -> dict:
+        attendees = sorted(self.db.session.scalars(select(MeetingAttendance.driver_id)
+                                                   .where(MeetingAttendance.meeting_id == meeting.id)))
+        return contract.SafetyMeeting().dump({"id": meeting.id, "held_on": meeting.held_on, "topic": meeting.topic,
+                                              "attendee_ids": attendees, "created_at": meeting.created_at})
 
     @rpc
     def list_safety_meetings(self, query=None):
         self.call.caller.require(*STAFF_READERS)
         q = load(contract.PageQuery(), query or {})
-        session = self.db.session
-        items, total = paginate(session, select(SafetyMeeting).order_by(SafetyMeeting.held_on.desc(),
-                                                                        SafetyMeeting.id.desc()),
-                                q["limit"], q["offset"])
-        out = []
-        for meeting in items:
-            attendees = sorted(session.scalars(select(MeetingAttendance.driver_id)
-                                               .where(MeetingAttendance.meeting_id == meeting.id)))
-            out.append({"id": meeting.id, "held_on": meeting.held_on, "topic": meeting.topic,
-                        "attendee_ids": attendees, "created_at": meeting.created_at})
-        return page_of(contract.SafetyMeeting(many=True).dump(out), total)
+        statement = select(SafetyMeeting).order_by(SafetyMeeting.held_on.desc(), SafetyMeeting.id.desc())
+        return self._page(statement, q, self._meeting_dump)
 
     @rpc
     def add_assessment(self, driver_id, payload):
@@ -264,5 +250,4 @@ class FleetRpc:
         driver = get_or_404(self.db.session, Driver, int(driver_id), "driver")
         statement = select(Assessment).where(Assessment.driver_id == driver.id).order_by(Assessment.occurred_on,
                                                                                          Assessment.id)
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
-        return page_of(contract.Assessment(many=True).dump(items), total)
+        return self._page(statement, q, contract.Assessment().dump)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from services.kit.db import get_or_404, paginate, utcnow
+from services.kit.db import get_or_404, utcnow
 from services.kit.entrypoints import rpc
 from services.kit.errors import Invalid
-from services.kit.schemas import load, page_of
+from services.kit.schemas import load
 from services.vehicles import contract, domain, repository
 from services.vehicles.models import GpsTrip, Vehicle, VehicleFlag
 
@@ -104,15 +104,13 @@ class MonitoringRpc:
     def list_gps_trips(self, query=None):
         self.call.caller.require(*DISPATCHERS, "leader")
         q = load(contract.GpsTripQuery(), query or {})
-        statement = select(GpsTrip).order_by(GpsTrip.start_at.desc(), GpsTrip.id.desc())
-        if q.get("vehicle_id") is not None:
-            statement = statement.where(GpsTrip.vehicle_id == q["vehicle_id"])
+        statement = repository.where_equal(select(GpsTrip).order_by(GpsTrip.start_at.desc(), GpsTrip.id.desc()),
+                                           GpsTrip, vehicle_id=q.get("vehicle_id"))
         if q.get("matched") is True:
             statement = statement.where(GpsTrip.dispatch_id.is_not(None))
         elif q.get("matched") is False:
             statement = statement.where(GpsTrip.dispatch_id.is_(None))
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
-        return page_of(trip_out.dump(items, many=True), total)
+        return self._page(statement, q, trip_out.dump)
 
     # flags ---------------------------------------------------------------------------
     @rpc
@@ -120,15 +118,11 @@ class MonitoringRpc:
         caller = self.call.caller
         caller.require(*FLAG_READERS)
         q = load(contract.FlagQuery(), query or {})
-        statement = select(VehicleFlag).order_by(VehicleFlag.id.desc())
-        unit_code = caller.unit_filter(q.get("unit_code"))
-        if unit_code:
-            statement = statement.where(VehicleFlag.unit_code == unit_code)
-        for field in ("status", "kind", "vehicle_id"):
-            if q.get(field) is not None:
-                statement = statement.where(getattr(VehicleFlag, field) == q[field])
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
-        return page_of(flag_out.dump(items, many=True), total)
+        statement = repository.where_equal(
+            select(VehicleFlag).order_by(VehicleFlag.id.desc()), VehicleFlag,
+            unit_code=caller.unit_filter(q.get("unit_code")), status=q.get("status"), kind=q.get("kind"),
+            vehicle_id=q.get("vehicle_id"))
+        return self._page(statement, q, flag_out.dump)
 
     def _flag(self, flag_id) -> VehicleFlag:
         flag = repository.locked(self.db.session, VehicleFlag, int(flag_id)) or get_or_404(

@@ -12,6 +12,14 @@ from services.vehicles.models import (
 )
 
 
+def where_equal(statement, model, **values):
+    """Adds ``model.<field> == value`` for every filter that was given."""
+    for field, value in values.items():
+        if value is not None and value != "":
+            statement = statement.where(getattr(model, field) == value)
+    return statement
+
+
 def occupied_slots(session: Session, unit_code: str) -> int:
     """Vehicles holding a quota slot: all of the unit's but the disposed ones."""
     return session.scalar(select(func.count()).select_from(Vehicle).where(

@@ -9,9 +9,10 @@
 from __future__ import annotations
 
 from services.kit.context import CallContext
-from services.kit.db import Database, utcnow
+from services.kit.db import Database, paginate, utcnow
 from services.kit.health import HealthMixin
 from services.kit.outbox import OutboxRelayMixin
+from services.kit.schemas import page_of
 from services.vehicles import contract
 from services.vehicles.dispatching import DispatchRpc
 from services.vehicles.fleet import FleetRpc
@@ -30,3 +31,8 @@ class VehiclesService(FleetRpc, DispatchRpc, MonitoringRpc, UpkeepRpc, Reporting
     @staticmethod
     def _now():
         return utcnow()
+
+    def _page(self, statement, q: dict, dump) -> dict:
+        """One page of ``statement``, each row through ``dump``, with the unpaged total."""
+        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
+        return page_of([dump(item) for item in items], total)

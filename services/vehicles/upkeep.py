@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from services.kit.db import get_or_404, paginate
+from services.kit.db import get_or_404
 from services.kit.entrypoints import rpc
 from services.kit.errors import Conflict, Invalid
 from services.kit.schemas import load, page_of
@@ -37,13 +37,9 @@ class UpkeepRpc:
     def list_vendors(self, query=None):
         self.call.caller.require(*READERS)
         q = load(contract.VendorQuery(), query or {})
-        statement = select(Vendor).order_by(Vendor.id)
-        if q.get("kind"):
-            statement = statement.where(Vendor.kind == q["kind"])
-        if q.get("designated") is not None:
-            statement = statement.where(Vendor.designated == q["designated"])
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
-        return page_of(vendor_out.dump(items, many=True), total)
+        statement = repository.where_equal(select(Vendor).order_by(Vendor.id), Vendor, kind=q.get("kind"),
+                                           designated=q.get("designated"))
+        return self._page(statement, q, vendor_out.dump)
 
     @rpc
     def get_vendor(self, vendor_id):
@@ -112,17 +108,14 @@ class UpkeepRpc:
     def list_fuel_transactions(self, query=None):
         self.call.caller.require(*READERS)
         q = load(contract.FuelQuery(), query or {})
-        statement = select(FuelTransaction).order_by(FuelTransaction.filled_at.desc(), FuelTransaction.id.desc())
-        if q.get("vehicle_id") is not None:
-            statement = statement.where(FuelTransaction.vehicle_id == q["vehicle_id"])
-        if q.get("card_number"):
-            statement = statement.where(FuelTransaction.card_number == q["card_number"])
+        statement = repository.where_equal(
+            select(FuelTransaction).order_by(FuelTransaction.filled_at.desc(), FuelTransaction.id.desc()),
+            FuelTransaction, vehicle_id=q.get("vehicle_id"), card_number=q.get("card_number"))
         if q.get("from_"):
             statement = statement.where(FuelTransaction.filled_at >= q["from_"])
         if q.get("to"):
             statement = statement.where(FuelTransaction.filled_at < q["to"])
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
-        return page_of([self._fuel_dump(t) for t in items], total)
+        return self._page(statement, q, self._fuel_dump)
 
     # service records and reminders ---------------------------------------------------
     @rpc
@@ -149,8 +142,7 @@ class UpkeepRpc:
         vehicle = get_or_404(self.db.session, Vehicle, int(vehicle_id), "vehicle")
         statement = select(ServiceRecord).where(ServiceRecord.vehicle_id == vehicle.id).order_by(
             ServiceRecord.serviced_on.desc(), ServiceRecord.id.desc())
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
-        return page_of(service_out.dump(items, many=True), total)
+        return self._page(statement, q, service_out.dump)
 
     @rpc
     def list_reminders(self, query=None):

@@ -334,3 +334,25 @@ def test_stats_and_the_annual_report(fleet):
     assert report["fleet"]["eligible_for_renewal"] >= 1
     xlsx = fleet("vehicle_report", {"year": 2026, "format": "xlsx"})
     assert xlsx["filename"] == "vehicle-report-2026.xlsx" and xlsx["content_base64"]
+
+
+def test_service_records_reminders_and_a_non_designated_repair_shop(fleet):
+    u = unit()
+    v = fleet.vehicle(u, odometer_km="4700", purchased_on="2025-01-01", insurance_expires_on="2026-05-20",
+                      inspection_due_on="2026-09-01")
+    shop = fleet("create_vendor", {"name": f"定点修理厂-{u}", "kind": "repair", "designated": True})
+    garage = fleet("create_vendor", {"name": f"路边修理-{u}", "kind": "repair", "designated": False})
+    fleet("add_service_record", v["id"], {"vendor_id": shop["id"], "serviced_on": "2026-04-01", "odometer_km": "4700",
+                                          "description": "常规保养", "cost_yuan": "600"})
+    assert fleet("list_reminders", {"on": "2026-05-01", "unit_code": u})["items"] == [
+        {"vehicle_id": v["id"], "plate": v["plate"], "unit_code": u, "kind": "insurance", "state": "due_soon",
+         "due_on": "2026-05-20", "due_km": None}]
+    reminders = fleet("list_reminders", {"on": "2026-10-01", "unit_code": u})["items"]
+    assert sorted((r["kind"], r["state"]) for r in reminders) == [
+        ("inspection", "overdue"), ("insurance", "overdue"), ("service", "overdue")]  # 183 days > 180
+    repair = fleet("add_service_record", v["id"], {"vendor_id": garage["id"], "kind": "repair",
+                                                   "serviced_on": "2026-04-10", "odometer_km": "4800",
+                                                   "description": "换轮胎", "cost_yuan": "900"})
+    [flag] = fleet("list_vehicle_flags", {"unit_code": u})["items"]
+    assert (flag["kind"], flag["service_record_id"]) == ("non_designated_vendor", repair["id"])
+    assert fleet("list_service_records", v["id"], {})["total"] == 2
