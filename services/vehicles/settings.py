@@ -1,0 +1,53 @@
+"""Every number of the vehicle rules, in one place, with the DOMAIN.md default.
+
+Each field reads ``VEHICLES_<FIELD NAME IN CAPITALS>`` from the environment.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from services.kit.config import env, env_float, env_int
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    return env(name, "true" if default else "false").strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Quota (编制): a unit without a quota record may register no vehicle when true;
+    # when false such a unit is not limited (only units with a quota are counted).
+    quota_required: bool = False
+    # Drivers: who may not be assigned (DOMAIN: configurable).
+    block_expired_licence: bool = True
+    block_missed_safety_meeting: bool = True
+    # GPS: a trip is covered by a dispatch whose window, widened by this, contains it.
+    gps_match_tolerance_minutes: int = 30
+    # Fuel and odometer plausibility.
+    odometer_max_km_per_day: float = 1000.0  # more than this per elapsed day is a jump
+    consumption_factor: float = 1.5  # flagged above norm x factor
+    consumption_min_samples: int = 3  # fill-ups before a vehicle's own norm is trusted
+    # Maintenance reminders: whichever of distance or time comes first.
+    service_interval_km: int = 5000
+    service_interval_days: int = 180
+    service_due_soon_km: int = 500
+    due_soon_days: int = 30  # service, insurance and annual inspection
+    # Renewal (更新): allowed after this many years of service.
+    renewal_years: int = 8
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        values = {}
+        for field in fields(cls):
+            name = f"VEHICLES_{field.name.upper()}"
+            default = field.default
+            if isinstance(default, bool):
+                values[field.name] = _env_bool(name, default)
+            elif isinstance(default, int):
+                values[field.name] = env_int(name, default)
+            else:
+                values[field.name] = env_float(name, default)
+        return cls(**values)
+
+
+SETTINGS = Settings.from_env()

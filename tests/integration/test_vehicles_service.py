@@ -1,0 +1,358 @@
+"""The vehicles service over RPC on the real broker and database: quota, the dispatch
+workflow with its double-booking guard under concurrency, GPS trips, fuel, disposal, events."""
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+import eventlet
+import pytest
+from sqlalchemy import select
+
+from services.kit.context import Caller
+from services.kit.errors import Conflict, Forbidden, Invalid, NotFound, RuleViolation
+from services.vehicles import contract
+from services.vehicles.models import OutboxEvent
+from services.vehicles.service import VehiclesService
+from tests.support import call_as, database_of, eventually
+
+pytestmark = pytest.mark.integration
+
+DISPATCHER = Caller("disp", ("dispatcher",))
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)  # 09:00 in Shanghai
+
+
+def vin_for(n: int) -> str:
+    from services.vehicles.domain import vin_check_digit
+
+    body = f"LSVAU2180N{n:07d}"
+    return body[:8] + vin_check_digit(body[:8] + "0" + body[9:]) + body[9:]
+
+
+def unit():
+    return f"U-{uuid.uuid4().hex[:6]}"
+
+
+class Fleet:
+    def __init__(self, rpc):
+        self.rpc = rpc
+        self.n = 0
+
+    def __call__(self, method, *args, caller=DISPATCHER):
+        return call_as(self.rpc, caller, "vehicles", method, *args)
+
+    def vehicle(self, unit_code, seats=5, **extra):
+        self.n += 1
+        n = 10000 + self.n + int(uuid.uuid4().int % 80000)
+        return self("create_vehicle", {"plate": f"浙A{n:05d}", "vin": vin_for(n), "make": "红旗", "model": "H5",
+                                       "category": "sedan", "seats": seats, "fuel_type": "gasoline",
+                                       "unit_code": unit_code, **extra})
+
+    def driver(self, **extra):
+        return self("create_driver", {"name": "张师傅", "staff_number": uuid.uuid4().hex[:10], "licence_class": "B1",
+                                      "licence_expires_on": "2030-01-01", **extra})
+
+    def dispatch(self, unit_code, start=T0, hours=2, passengers=3, approve=True):
+        d = self("create_dispatch", {"unit_code": unit_code, "purpose": "下乡调研", "passengers": passengers,
+                                     "origin": "县政府", "destination": "城关镇", "start_at": start.isoformat(),
+                                     "end_at": (start + timedelta(hours=hours)).isoformat()})
+        return self("approve_dispatch", d["id"]) if approve else d
+
+
+@pytest.fixture
+def fleet(start_service, rpc):
+    container = start_service(VehiclesService)
+    f = Fleet(rpc)
+    f.container = container
+    return f
+
+
+def events_of(container, event_type):
+    with database_of(container).sessionmaker() as session:
+        return [row.payload for row in session.scalars(select(OutboxEvent).where(OutboxEvent.event_type == event_type)
+                                                       .order_by(OutboxEvent.id))]
+
+
+def test_registration_beyond_the_quota_is_refused_and_disposal_frees_the_slot(fleet):
+    u = unit()
+    quota = fleet("set_quota", {"unit_code": u, "slots": 1})
+    assert quota["free"] == 1
+    first = fleet.vehicle(u, purchased_on="2015-01-10")
+    with pytest.raises(RuleViolation) as refused:
+        fleet.vehicle(u)
+    assert refused.value.rule == "vehicles.quota_exceeded"
+    with pytest.raises(RuleViolation):  # the quota cannot shrink below the fleet
+        fleet("set_quota", {"unit_code": u, "slots": 0})
+    disposal = fleet("dispose_vehicle", first["id"], {"method": "auction", "disposed_on": "2024-05-01",
+                                                      "proceeds_yuan": "12000"})
+    assert disposal["proceeds_yuan"] == 12000.0
+    assert fleet("get_vehicle", first["id"])["status"] == "disposed"
+    replacement = fleet.vehicle(u, replaces_vehicle_id=first["id"])
+    assert replacement["replaces_vehicle_id"] == first["id"]
+    assert fleet("list_quotas", {"unit_code": u})["items"][0]["occupied"] == 1
+    [event] = events_of(fleet.container, contract.VEHICLE_DISPOSED)
+    assert event["vehicle_id"] == first["id"] and event["method"] == "auction" and event["proceeds_yuan"] == 12000.0
+
+
+def test_a_status_change_and_an_odometer_correction_are_audited(fleet):
+    v = fleet.vehicle(unit(), odometer_km="1000")
+    with pytest.raises(RuleViolation):
+        fleet("update_vehicle", v["id"], {"odometer_km": "900"})  # no reason
+    fleet("update_vehicle", v["id"], {"odometer_km": "900", "reason": "仪表更换"})
+    fleet("update_vehicle", v["id"], {"status": "sealed", "reason": "春节封存"})
+    with pytest.raises(RuleViolation):
+        fleet("update_vehicle", v["id"], {"status": "disposed"})
+    history = fleet("vehicle_history", v["id"])
+    assert [(c["from_status"], c["to_status"]) for c in history["status_changes"]] == [
+        (None, "available"), ("available", "sealed")]
+    [correction] = history["odometer_corrections"]
+    assert (correction["old_km"], correction["new_km"], correction["reason"], correction["corrected_by"]) == (
+        1000.0, 900.0, "仪表更换", "disp")
+
+
+def test_the_dispatch_workflow_runs_to_closed_and_emits_dispatch_completed(fleet):
+    u = unit()
+    v, driver = fleet.vehicle(u, odometer_km="100"), fleet.driver()
+    clerk = Caller("clerk", ("unit_user",), u)
+    d = fleet("create_dispatch", {"purpose": "会议", "passengers": 2, "origin": "A", "destination": "B",
+                                  "start_at": T0.isoformat(), "end_at": (T0 + timedelta(hours=3)).isoformat()},
+              caller=clerk)
+    assert d["status"] == "requested" and d["unit_code"] == u
+    with pytest.raises(Conflict):
+        fleet("depart_dispatch", d["id"])  # illegal transition
+    with pytest.raises(Invalid):
+        fleet("reject_dispatch", d["id"], {})  # a rejection needs its reason
+    fleet("approve_dispatch", d["id"])
+    assert fleet("assign_dispatch", d["id"], {"vehicle_id": v["id"], "driver_id": driver["id"]})["status"] == "assigned"
+    fleet("depart_dispatch", d["id"], {})
+    assert fleet("get_vehicle", v["id"])["status"] == "dispatched"
+    with pytest.raises(RuleViolation) as backwards:
+        fleet("return_dispatch", d["id"], {"odometer_km": "50"})
+    assert backwards.value.rule == "vehicles.odometer_backwards"
+    back = fleet("return_dispatch", d["id"], {"odometer_km": "185.5", "fuel_liters": "8", "tolls_yuan": "20",
+                                              "cost_yuan": "60"})
+    assert back["distance_km"] == 85.5 and back["status"] == "returned"
+    assert fleet("get_vehicle", v["id"])["status"] == "available"
+    assert fleet("close_dispatch", d["id"])["status"] == "closed"
+    [event] = events_of(fleet.container, contract.DISPATCH_COMPLETED)
+    assert event["dispatch_id"] == d["id"] and event["distance_km"] == 85.5 and event["unit_code"] == u
+    # the clerk sees its own unit's dispatch, and another unit's clerk does not
+    assert call_as(fleet.rpc, clerk, "vehicles", "list_dispatches", {})["total"] == 1
+    with pytest.raises(NotFound):
+        call_as(fleet.rpc, Caller("other", ("unit_user",), unit()), "vehicles", "get_dispatch", d["id"])
+
+
+def test_reception_creates_and_cancels_a_meeting_car_and_a_retried_cancel_is_harmless(fleet):
+    officer = Caller("officer", ("reception_officer",))
+    u = unit()
+    d = fleet("create_dispatch", {"unit_code": u, "purpose": "会务用车", "passengers": 4, "origin": "宾馆",
+                                  "destination": "会场", "start_at": T0.isoformat(),
+                                  "end_at": (T0 + timedelta(hours=1)).isoformat()}, caller=officer)
+    assert d["status"] == "requested" and d["id"]
+    cancelled = fleet("cancel_dispatch", d["id"], {"reason": "会议取消"}, caller=officer)
+    again = fleet("cancel_dispatch", d["id"], {"reason": "retry"}, caller=officer)
+    assert cancelled["status"] == again["status"] == "cancelled" and again["cancel_reason"] == "会议取消"
+    # a departed dispatch cannot be cancelled
+    v, driver = fleet.vehicle(u), fleet.driver()
+    gone = fleet.dispatch(u)
+    fleet("assign_dispatch", gone["id"], {"vehicle_id": v["id"], "driver_id": driver["id"]})
+    fleet("depart_dispatch", gone["id"])
+    with pytest.raises(Conflict):
+        fleet("cancel_dispatch", gone["id"], {})
+
+
+def test_a_vehicle_or_driver_is_never_double_booked(fleet):
+    u = unit()
+    v1, v2 = fleet.vehicle(u), fleet.vehicle(u)
+    d1, d2 = fleet.driver(), fleet.driver()
+    first = fleet.dispatch(u, T0, hours=2)
+    fleet("assign_dispatch", first["id"], {"vehicle_id": v1["id"], "driver_id": d1["id"]})
+    overlapping = fleet.dispatch(u, T0 + timedelta(hours=1), hours=2)
+    with pytest.raises(Conflict) as vehicle_clash:
+        fleet("assign_dispatch", overlapping["id"], {"vehicle_id": v1["id"], "driver_id": d2["id"]})
+    assert "vehicle_id" in vehicle_clash.value.errors
+    with pytest.raises(Conflict) as driver_clash:
+        fleet("assign_dispatch", overlapping["id"], {"vehicle_id": v2["id"], "driver_id": d1["id"]})
+    assert "driver_id" in driver_clash.value.errors
+    back_to_back = fleet.dispatch(u, T0 - timedelta(hours=1), hours=1)  # ends as the first starts
+    assert fleet("assign_dispatch", back_to_back["id"], {"vehicle_id": v1["id"], "driver_id": d1["id"]})
+    # cancelling the first frees the vehicle for the overlapping one
+    fleet("cancel_dispatch", first["id"], {})
+    assert fleet("assign_dispatch", overlapping["id"], {"vehicle_id": v1["id"], "driver_id": d2["id"]})
+
+
+def test_concurrent_assignments_of_one_vehicle_let_exactly_one_through(fleet, monkeypatch, test_backends):
+    from services.vehicles import repository
+
+    if test_backends.postgres_url is None:
+        pytest.skip("row locks are PostgreSQL's; SQLite's single writer serialises the workers")
+
+    real_check = repository.holding_dispatches
+
+    def slow_check(*args, **kwargs):  # widens the window between the check and the write
+        found = real_check(*args, **kwargs)
+        eventlet.sleep(0.05)
+        return found
+
+    monkeypatch.setattr(repository, "holding_dispatches", slow_check)
+    u = unit()
+    v = fleet.vehicle(u)
+    drivers = [fleet.driver() for _ in range(6)]
+    dispatches = [fleet.dispatch(u, T0 + timedelta(minutes=10 * i), hours=2) for i in range(6)]
+
+    def assign(pair):
+        dispatch, driver = pair
+        try:
+            return fleet("assign_dispatch", dispatch["id"], {"vehicle_id": v["id"], "driver_id": driver["id"]})
+        except Conflict:
+            return "conflict"
+
+    pool = eventlet.GreenPool(6)
+    results = list(pool.imap(assign, zip(dispatches, drivers)))
+    assert sum(r != "conflict" for r in results) == 1, results
+    assert fleet("list_dispatches", {"unit_code": u, "status": "assigned"})["total"] == 1
+
+
+def test_driver_assignability_is_enforced(fleet):
+    u = unit()
+    v = fleet.vehicle(u)
+    expired = fleet.driver(licence_expires_on="2026-01-31")
+    d = fleet.dispatch(u)
+    with pytest.raises(RuleViolation) as refused:
+        fleet("assign_dispatch", d["id"], {"vehicle_id": v["id"], "driver_id": expired["id"]})
+    assert refused.value.rule == "vehicles.licence_expired"
+    present, absent = fleet.driver(), fleet.driver()
+    fleet("create_safety_meeting", {"held_on": date.today().isoformat(), "topic": "冬季行车安全",
+                                    "attendee_ids": [present["id"]]})
+    assert fleet("get_driver", absent["id"])["assignable"] is False
+    later = fleet.dispatch(u, datetime.now(timezone.utc) + timedelta(days=1))
+    with pytest.raises(RuleViolation) as missed:
+        fleet("assign_dispatch", later["id"], {"vehicle_id": v["id"], "driver_id": absent["id"]})
+    assert missed.value.rule == "vehicles.missed_safety_meeting"
+    assert fleet("assign_dispatch", later["id"], {"vehicle_id": v["id"], "driver_id": present["id"]})
+    small = fleet.vehicle(u, seats=2)
+    crowd = fleet.dispatch(u, T0 + timedelta(days=3), passengers=4)
+    with pytest.raises(RuleViolation) as seats:
+        fleet("assign_dispatch", crowd["id"], {"vehicle_id": small["id"], "driver_id": present["id"]})
+    assert seats.value.rule == "vehicles.not_enough_seats"
+
+
+def test_available_vehicles_best_fit_first(fleet):
+    u = unit()
+    bus, sedan, suv = fleet.vehicle(u, seats=19), fleet.vehicle(u, seats=5), fleet.vehicle(u, seats=7)
+    taken = fleet.vehicle(u, seats=5)
+    d = fleet.dispatch(u)
+    fleet("assign_dispatch", d["id"], {"vehicle_id": taken["id"], "driver_id": fleet.driver()["id"]})
+    answer = fleet("available_vehicles", {"start": (T0 + timedelta(hours=1)).isoformat(),
+                                          "end": (T0 + timedelta(hours=4)).isoformat(), "seats": 4})
+    ids = [item["id"] for item in answer["items"] if item["unit_code"] == u]
+    assert ids == [sedan["id"], suv["id"], bus["id"]]
+
+
+def test_gps_batches_are_idempotent_match_dispatches_and_flag_the_rest(fleet):
+    u = unit()
+    v, sealed = fleet.vehicle(u), fleet.vehicle(u)
+    d = fleet.dispatch(u)
+    fleet("assign_dispatch", d["id"], {"vehicle_id": v["id"], "driver_id": fleet.driver()["id"]})
+    fleet("update_vehicle", sealed["id"], {"status": "sealed", "reason": "节假日封存"})
+    later = datetime.now(timezone.utc) + timedelta(minutes=5)
+    tag = uuid.uuid4().hex[:6]
+    batch = {"trips": [
+        {"trip_id": f"{tag}-1", "plate": v["plate"], "start_at": (T0 + timedelta(minutes=10)).isoformat(),
+         "end_at": (T0 + timedelta(minutes=90)).isoformat(), "distance_km": "35.2"},
+        {"trip_id": f"{tag}-2", "vehicle_id": v["id"], "start_at": (T0 + timedelta(days=1)).isoformat(),
+         "end_at": (T0 + timedelta(days=1, hours=1)).isoformat(), "distance_km": "12"},
+        {"trip_id": f"{tag}-3", "vehicle_id": sealed["id"], "start_at": later.isoformat(),
+         "end_at": (later + timedelta(minutes=20)).isoformat(), "distance_km": "3"},
+        {"trip_id": f"{tag}-4", "plate": "浙Z99999", "start_at": T0.isoformat(), "end_at": T0.isoformat(),
+         "distance_km": "-1"},
+        "not a row",
+    ]}
+    result = fleet("record_gps_trips", batch)
+    assert (result["stored"], result["flagged"], result["rejected"]) == (3, 2, 2)
+    assert [e["index"] for e in result["errors"]] == [3, 4] and "distance_km" in result["errors"][0]["errors"]
+    assert result["items"][0]["dispatch_id"] == d["id"]
+    again = fleet("record_gps_trips", {"trips": batch["trips"][:3]})
+    assert (again["stored"], again["duplicates"]) == (0, 3)
+    flags = fleet("list_vehicle_flags", {"unit_code": u})["items"]
+    assert sorted(f["kind"] for f in flags) == ["no_dispatch", "sealed_moved"]
+    events = [e for e in events_of(fleet.container, contract.TRIP_FLAGGED) if e["unit_code"] == u]
+    assert sorted(e["trip_id"] for e in events) == [f"{tag}-2", f"{tag}-3"]
+    # the unit explains, the dispatcher resolves; a unit sees only its own flags
+    clerk = Caller("clerk", ("unit_user",), u)
+    flag = next(f for f in flags if f["kind"] == "no_dispatch")
+    with pytest.raises(Forbidden):
+        fleet("resolve_vehicle_flag", flag["id"], {"outcome": "resolved", "resolution": "x"}, caller=clerk)
+    fleet("explain_vehicle_flag", flag["id"], {"explanation": "临时接送领导，补办手续"}, caller=clerk)
+    closed = fleet("resolve_vehicle_flag", flag["id"], {"outcome": "violation", "resolution": "确认违规"})
+    assert closed["status"] == "violation"
+    with pytest.raises(Conflict):
+        fleet("explain_vehicle_flag", flag["id"], {"explanation": "again"}, caller=clerk)
+    with pytest.raises(NotFound):
+        fleet("explain_vehicle_flag", flag["id"], {"explanation": "x"}, caller=Caller("o", ("unit_user",), unit()))
+
+
+def test_fuel_is_recorded_emitted_and_flagged_when_implausible(fleet):
+    u = unit()
+    v = fleet.vehicle(u, odometer_km="1000")
+    station = fleet("create_vendor", {"name": f"中石化城关站-{u}", "kind": "fuel", "designated": True})
+    other = fleet("create_vendor", {"name": f"路边加油站-{u}", "kind": "fuel", "designated": False})
+
+    def fill(days, km, liters, vendor=station):
+        return fleet("create_fuel_transaction", {
+            "vehicle_id": v["id"], "vendor_id": vendor["id"], "card_number": "9100", "liters": str(liters),
+            "amount_yuan": "300", "odometer_km": str(km), "filled_at": (T0 + timedelta(days=days)).isoformat()})
+
+    assert fill(0, 1000, 40)["flags"] == []
+    for day, km in ((5, 1500), (10, 2000), (15, 2500)):
+        assert fill(day, km, 40)["l_per_100km"] == 8.0
+    assert fill(20, 3000, 41, other)["flags"] == ["non_designated_vendor"]
+    assert fill(25, 2900, 30)["flags"] == ["odometer"]  # backwards
+    assert fill(26, 9000, 30)["flags"] == ["odometer"]  # 6,000 km in a day
+    assert fill(40, 9500, 70)["flags"] == ["fuel_consumption"]  # 14 L/100 km against 8
+    with pytest.raises(Invalid):
+        fleet("create_fuel_transaction", {"vehicle_id": v["id"], "vendor_id": station["id"], "amount_yuan": "1",
+                                          "odometer_km": "9600", "filled_at": T0.isoformat()})  # no litres
+    emitted = [e for e in events_of(fleet.container, contract.FUEL_RECORDED) if e["vehicle_id"] == v["id"]]
+    assert len(emitted) == 8 and emitted[0]["liters"] == 40.0 and emitted[0]["fuel_type"] == "gasoline"
+    contract.FuelRecorded().load(emitted[0])  # energy loads exactly this schema
+
+
+def test_stats_and_the_annual_report(fleet):
+    u = unit()
+    v, driver = fleet.vehicle(u, purchased_on="2016-03-01"), fleet.driver()
+    d = fleet.dispatch(u)
+    fleet("assign_dispatch", d["id"], {"vehicle_id": v["id"], "driver_id": driver["id"]})
+    fleet("depart_dispatch", d["id"], {"departed_at": T0.isoformat()})
+    fleet("return_dispatch", d["id"], {"odometer_km": "120", "returned_at": (T0 + timedelta(hours=2)).isoformat(),
+                                       "cost_yuan": "50"})
+    stats = fleet("vehicle_stats", {"year": 2026, "unit_code": u})
+    assert stats["totals"]["dispatches"] == 1 and stats["totals"]["distance_km"] == 120.0
+    assert stats["by_unit"][0]["unit_code"] == u and stats["by_vehicle"][0]["cost_yuan"] == 50.0
+    assert fleet("vehicle_stats", {"year": 2025, "unit_code": u})["totals"]["dispatches"] == 0
+    with pytest.raises(Invalid):
+        fleet("vehicle_stats", {})
+    report = fleet("vehicle_report", {"year": 2026})
+    assert report["fleet"]["eligible_for_renewal"] >= 1
+    xlsx = fleet("vehicle_report", {"year": 2026, "format": "xlsx"})
+    assert xlsx["filename"] == "vehicle-report-2026.xlsx" and xlsx["content_base64"]
+
+
+def test_service_records_reminders_and_a_non_designated_repair_shop(fleet):
+    u = unit()
+    v = fleet.vehicle(u, odometer_km="4700", purchased_on="2025-01-01", insurance_expires_on="2026-05-20",
+                      inspection_due_on="2026-09-01")
+    shop = fleet("create_vendor", {"name": f"定点修理厂-{u}", "kind": "repair", "designated": True})
+    garage = fleet("create_vendor", {"name": f"路边修理-{u}", "kind": "repair", "designated": False})
+    fleet("add_service_record", v["id"], {"vendor_id": shop["id"], "serviced_on": "2026-04-01", "odometer_km": "4700",
+                                          "description": "常规保养", "cost_yuan": "600"})
+    assert fleet("list_reminders", {"on": "2026-05-01", "unit_code": u})["items"] == [
+        {"vehicle_id": v["id"], "plate": v["plate"], "unit_code": u, "kind": "insurance", "state": "due_soon",
+         "due_on": "2026-05-20", "due_km": None}]
+    reminders = fleet("list_reminders", {"on": "2026-10-01", "unit_code": u})["items"]
+    assert sorted((r["kind"], r["state"]) for r in reminders) == [
+        ("inspection", "overdue"), ("insurance", "overdue"), ("service", "overdue")]  # 183 days > 180
+    repair = fleet("add_service_record", v["id"], {"vendor_id": garage["id"], "kind": "repair",
+                                                   "serviced_on": "2026-04-10", "odometer_km": "4800",
+                                                   "description": "换轮胎", "cost_yuan": "900"})
+    [flag] = fleet("list_vehicle_flags", {"unit_code": u})["items"]
+    assert (flag["kind"], flag["service_record_id"]) == ("non_designated_vendor", repair["id"])
+    assert fleet("list_service_records", v["id"], {})["total"] == 2

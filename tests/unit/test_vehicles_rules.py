@@ -1,0 +1,239 @@
+"""The vehicle rules of DOMAIN.md, one by one, without a broker."""
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from services.kit.errors import Conflict, Invalid, RuleViolation
+from services.vehicles import domain
+from services.vehicles.settings import SETTINGS, Settings
+
+T = datetime(2026, 5, 1, 1, 0, tzinfo=timezone.utc)
+H = timedelta(hours=1)
+
+
+def test_a_unit_cannot_register_beyond_its_quota():
+    domain.check_quota("U1", 2, 1)
+    with pytest.raises(RuleViolation) as full:
+        domain.check_quota("U1", 2, 2)
+    assert full.value.rule == "vehicles.quota_exceeded"
+
+
+def test_a_unit_without_a_quota_is_refused_only_when_quotas_are_required():
+    domain.check_quota("U1", None, 5, replace(SETTINGS, quota_required=False))
+    with pytest.raises(RuleViolation):
+        domain.check_quota("U1", None, 0, replace(SETTINGS, quota_required=True))
+
+
+def test_a_quota_cannot_shrink_below_the_fleet():
+    with pytest.raises(RuleViolation):
+        domain.check_quota_shrink(1, 2)
+
+
+def test_status_changes_by_hand_are_limited_and_audited_reasons_needed_for_odometer():
+    domain.check_status_change("available", "sealed", on_a_trip=False)
+    for wanted in ("dispatched", "disposed"):
+        with pytest.raises(RuleViolation):
+            domain.check_status_change("available", wanted, on_a_trip=False)
+    with pytest.raises(Conflict):
+        domain.check_status_change("dispatched", "maintenance", on_a_trip=True)
+    with pytest.raises(RuleViolation):
+        domain.check_odometer_correction("  ")
+
+
+def test_an_expired_licence_or_a_missed_meeting_makes_a_driver_unassignable():
+    day = date(2026, 5, 1)
+    assert domain.assignability_problems(date(2026, 5, 1), "active", day, None) == {}
+    expired = domain.assignability_problems(date(2026, 4, 30), "active", day, None)
+    assert list(expired) == ["vehicles.licence_expired"]
+    missed = domain.assignability_problems(date(2030, 1, 1), "active", day, domain.LastMeeting(date(2026, 4, 1), False))
+    assert list(missed) == ["vehicles.missed_safety_meeting"]
+    assert domain.assignability_problems(date(2030, 1, 1), "active", day,
+                                         domain.LastMeeting(date(2026, 4, 1), True)) == {}
+
+
+def test_the_assignability_rules_are_configurable():
+    relaxed = replace(SETTINGS, block_expired_licence=False, block_missed_safety_meeting=False)
+    assert domain.assignability_problems(date(2020, 1, 1), "active", date(2026, 5, 1),
+                                         domain.LastMeeting(date(2026, 4, 1), False), relaxed) == {}
+
+
+def test_check_assignable_names_the_rule():
+    with pytest.raises(RuleViolation) as refused:
+        domain.check_assignable({"vehicles.licence_expired": "expired"})
+    assert refused.value.rule == "vehicles.licence_expired"
+
+
+@pytest.mark.parametrize("action, start, target", [
+    ("approve", "requested", "approved"), ("reject", "requested", "rejected"), ("assign", "approved", "assigned"),
+    ("assign", "assigned", "assigned"), ("depart", "assigned", "departed"), ("return", "departed", "returned"),
+    ("close", "returned", "closed"), ("cancel", "requested", "cancelled"), ("cancel", "assigned", "cancelled"),
+])
+def test_legal_transitions(action, start, target):
+    assert domain.next_status(action, start) == target
+
+
+@pytest.mark.parametrize("action, start", [
+    ("approve", "approved"), ("assign", "requested"), ("depart", "approved"), ("return", "assigned"),
+    ("close", "departed"), ("cancel", "departed"), ("cancel", "returned"), ("reject", "assigned"),
+])
+def test_illegal_transitions_are_conflicts(action, start):
+    with pytest.raises(Conflict):
+        domain.next_status(action, start)
+
+
+def test_overlap_is_strict_on_both_ends():
+    assert domain.overlaps(T, T + 2 * H, T + H, T + 3 * H)
+    assert not domain.overlaps(T, T + H, T + H, T + 2 * H)
+    assert not domain.overlaps(T + H, T + 2 * H, T, T + H)
+    assert domain.overlaps(T, T + 3 * H, T + H, T + 2 * H)
+
+
+def test_an_interval_must_end_after_it_starts():
+    with pytest.raises(Invalid) as caught:
+        domain.check_interval(T, T)
+    assert "end_at" in caught.value.errors
+
+
+def test_seats_and_vehicle_status_gate_the_assignment():
+    domain.check_seats(5, 5)
+    with pytest.raises(RuleViolation):
+        domain.check_seats(4, 5)
+    for status in ("maintenance", "sealed", "disposed"):
+        with pytest.raises(RuleViolation):
+            domain.check_vehicle_assignable(status)
+
+
+def test_suggestions_fit_best_first():
+    candidates = [domain.Candidate(1, 19, Decimal(0)), domain.Candidate(2, 5, Decimal(900)),
+                  domain.Candidate(3, 5, Decimal(100)), domain.Candidate(4, 2, Decimal(0))]
+    assert [c.vehicle_id for c in domain.best_fit(candidates, 4)] == [3, 2, 1]
+
+
+def test_a_return_odometer_below_the_departure_is_refused():
+    with pytest.raises(RuleViolation) as refused:
+        domain.check_return_odometer(Decimal(100), Decimal(99))
+    assert refused.value.rule == "vehicles.odometer_backwards"
+
+
+def test_an_implausible_distance_depends_on_the_days_between():
+    assert not domain.implausible_distance(Decimal(900), T, T + H)
+    assert domain.implausible_distance(Decimal(1200), T, T + H)
+    assert not domain.implausible_distance(Decimal(1800), T, T + 48 * H)
+
+
+def test_a_trip_is_covered_by_a_dispatch_window_with_tolerance():
+    window = domain.dispatch_window(7, T, T + 2 * H, settings=replace(SETTINGS, gps_match_tolerance_minutes=30))
+    assert domain.covering_dispatch(T - timedelta(minutes=20), T + H, [window]) == 7
+    assert domain.covering_dispatch(T - H, T + H, [window]) is None
+    late = domain.dispatch_window(8, T, T + H, T, T + 3 * H)  # returned later than planned
+    assert domain.covering_dispatch(T, T + 3 * H, [late]) == 8
+
+
+def test_unmatched_trips_and_sealed_vehicles_that_move_are_flagged():
+    assert domain.trip_flag_kind("available", Decimal(5), None) == "no_dispatch"
+    assert domain.trip_flag_kind("available", Decimal(5), 3) is None
+    assert domain.trip_flag_kind("sealed", Decimal("0.1"), None) == "sealed_moved"
+    assert domain.trip_flag_kind("sealed", Decimal(0), None) == "no_dispatch"
+
+
+def test_flags_are_explained_then_resolved_not_after():
+    domain.check_flag_action("explain", "open")
+    domain.check_flag_action("resolve", "explained")
+    for status in ("resolved", "violation"):
+        with pytest.raises(Conflict):
+            domain.check_flag_action("explain", status)
+        with pytest.raises(Conflict):
+            domain.check_flag_action("resolve", status)
+
+
+def fuel(previous_km=1000, odometer=1500, liters=40, norm=None, designated=True, kind="fuel", hours=24 * 5):
+    return domain.check_fuel(Decimal(previous_km) if previous_km is not None else None, T, Decimal(odometer),
+                             T + hours * H, Decimal(liters), Decimal(norm) if norm else None, designated, kind)
+
+
+def test_fuel_consumption_per_100_km_by_the_full_tank_method():
+    check = fuel()
+    assert (check.distance_km, check.l_per_100km, check.flags) == (Decimal(500), Decimal("8.00"), [])
+    assert fuel(previous_km=None).l_per_100km is None
+
+
+def test_a_non_designated_or_wrong_kind_of_vendor_is_flagged():
+    assert [k for k, _ in fuel(designated=False).flags] == ["non_designated_vendor"]
+    assert [k for k, _ in fuel(kind="repair").flags] == ["non_designated_vendor"]
+    assert domain.vendor_flag(True, "repair", "repair") is None
+    assert domain.vendor_flag(False, "repair", "repair")[0] == "non_designated_vendor"
+
+
+def test_an_odometer_going_back_or_jumping_is_flagged():
+    assert [k for k, _ in fuel(odometer=900).flags] == ["odometer"]
+    assert [k for k, _ in fuel(odometer=8000, hours=24).flags] == ["odometer"]
+
+
+def test_consumption_far_above_the_vehicles_norm_is_flagged_with_a_configurable_factor():
+    assert [k for k, _ in fuel(liters=61, norm=8).flags] == ["fuel_consumption"]  # 12.2 > 8 x 1.5
+    assert fuel(liters=59, norm=8).flags == []
+    strict = domain.check_fuel(Decimal(1000), T, Decimal(1500), T + 100 * H, Decimal(45), Decimal(8), True, "fuel",
+                               replace(SETTINGS, consumption_factor=1.1))
+    assert [k for k, _ in strict.flags] == ["fuel_consumption"]
+
+
+def test_the_own_norm_is_the_fixed_one_or_the_median_of_enough_history():
+    assert domain.own_norm(Decimal("7.5"), []) == Decimal("7.5")
+    assert domain.own_norm(None, [Decimal(8), Decimal(9)]) is None
+    assert domain.own_norm(None, [Decimal(8), Decimal(9), Decimal(20)]) == Decimal(9)
+
+
+def test_fuel_quantity_fits_the_fuel_type():
+    with pytest.raises(Invalid):
+        domain.check_fuel_quantity("diesel", None, Decimal(10))
+    with pytest.raises(Invalid):
+        domain.check_fuel_quantity("electric", Decimal(10), None)
+    domain.check_fuel_quantity("hybrid", None, Decimal(10))
+
+
+def test_service_is_due_by_distance_or_time_whichever_comes_first():
+    last = date(2026, 1, 1)
+    assert domain.service_reminder(last, Decimal(0), Decimal(1000), date(2026, 2, 1), None, None) is None
+    by_km = domain.service_reminder(last, Decimal(0), Decimal(5000), date(2026, 2, 1), None, None)
+    assert (by_km.state, by_km.due_km) == ("overdue", Decimal(5000))
+    by_time = domain.service_reminder(last, Decimal(0), Decimal(100), date(2026, 6, 30), None, None)
+    assert by_time.state == "overdue" and by_time.due_on == date(2026, 6, 30)
+    assert domain.service_reminder(last, Decimal(0), Decimal(4600), date(2026, 2, 1), None, None).state == "due_soon"
+    assert domain.service_reminder(last, Decimal(0), Decimal(100), date(2026, 6, 1), None, None).state == "due_soon"
+    assert domain.service_reminder(last, Decimal(0), Decimal(4600), date(2026, 2, 1), 10000, None) is None
+
+
+def test_insurance_and_inspection_expiry_reminders():
+    today = date(2026, 5, 1)
+    assert domain.expiry_reminder("insurance", date(2026, 4, 30), today).state == "overdue"
+    assert domain.expiry_reminder("inspection", date(2026, 5, 20), today).state == "due_soon"
+    assert domain.expiry_reminder("insurance", date(2026, 8, 1), today) is None
+    assert domain.expiry_reminder("insurance", None, today) is None
+
+
+def test_renewal_after_eight_years_configurable_and_early_disposal_needs_a_reason():
+    assert domain.renewal_eligible_on(date(2016, 2, 29)) == date(2024, 2, 29)
+    assert domain.renewal_eligible_on(date(2016, 2, 29), replace(SETTINGS, renewal_years=9)) == date(2025, 2, 28)
+    assert domain.renewal_eligible_on(date(2018, 3, 1), replace(SETTINGS, renewal_years=10)) == date(2028, 3, 1)
+    domain.check_disposal("available", date(2018, 3, 1), date(2026, 3, 1), None)
+    with pytest.raises(RuleViolation) as early:
+        domain.check_disposal("available", date(2018, 3, 1), date(2026, 2, 28), None)
+    assert early.value.rule == "vehicles.renewal_too_early"
+    domain.check_disposal("available", date(2018, 3, 1), date(2020, 1, 1), "事故报废")
+    with pytest.raises(Conflict):
+        domain.check_disposal("disposed", date(2010, 1, 1), date(2026, 1, 1), None)
+
+
+def test_settings_read_the_environment(monkeypatch):
+    monkeypatch.setenv("VEHICLES_RENEWAL_YEARS", "10")
+    monkeypatch.setenv("VEHICLES_BLOCK_EXPIRED_LICENCE", "false")
+    monkeypatch.setenv("VEHICLES_CONSUMPTION_FACTOR", "1.3")
+    settings = Settings.from_env()
+    assert (settings.renewal_years, settings.block_expired_licence, settings.consumption_factor) == (10, False, 1.3)
+    assert Settings().renewal_years == 8
+
+
+def test_a_day_is_a_day_in_shanghai():
+    assert domain.local_day(datetime(2026, 4, 30, 17, 0, tzinfo=timezone.utc)) == date(2026, 5, 1)
