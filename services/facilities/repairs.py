@@ -81,18 +81,12 @@ class RepairRpc:
         self.call.caller.require(*MANAGERS)
         data = load(contract.RepairAssign(), payload)
         repair = self._repair(repair_id, "assign")
-        repair.technician = data["technician"]
-        repair.assigned_at = self._now()
-        repair.status = "assigned"
-        return self._saved(repair)
+        return self._moved(repair, "assigned", technician=data["technician"], assigned_at=self._now())
 
     @rpc
     def start_repair(self, repair_id):
         self.call.caller.require(*WORKERS)
-        repair = self._repair(repair_id, "start")
-        repair.started_at = self._now()
-        repair.status = "in_progress"
-        return self._saved(repair)
+        return self._moved(self._repair(repair_id, "start"), "in_progress", started_at=self._now())
 
     @rpc
     def complete_repair(self, repair_id, payload=None):
@@ -106,25 +100,19 @@ class RepairRpc:
             domain.check_instant_not_future("completed_at", completed_at, now)
         repair = self._repair(repair_id, "complete")
         domain.check_completed_after(repair.reported_at, completed_at)
-        repair.completed_at = completed_at
-        repair.work_note = data["note"]
-        repair.status = "done"
         self.db.emit(contract.REPAIR_COMPLETED, contract.RepairCompleted().dump({
             "repair_id": repair.id, "unit_code": repair.unit_code, "building_id": repair.building_id,
             "category": repair.category, "severity": repair.severity, "reported_at": repair.reported_at,
             "due_at": repair.due_at, "completed_at": completed_at,
             "on_time": domain.finished_on_time(repair.due_at, completed_at),
         }))
-        return self._saved(repair)
+        return self._moved(repair, "done", completed_at=completed_at, work_note=data["note"])
 
     @rpc
     def confirm_repair(self, repair_id, payload):
         data = load(contract.RepairConfirm(), payload)
         repair = self._reporters_repair(repair_id, "confirm")
-        repair.rating = data["rating"]
-        repair.confirmed_at = self._now()
-        repair.status = "confirmed"
-        return self._saved(repair)
+        return self._moved(repair, "confirmed", rating=data["rating"], confirmed_at=self._now())
 
     @rpc
     def reopen_repair(self, repair_id, payload):
@@ -132,12 +120,8 @@ class RepairRpc:
         (still against the original due time)."""
         data = load(contract.RepairReopen(), payload)
         repair = self._reporters_repair(repair_id, "reopen")
-        repair.complaints += 1
-        repair.last_complaint = data["complaint"]
-        repair.completed_at = None
-        repair.started_at = None
-        repair.status = "reopened"
-        return self._saved(repair)
+        return self._moved(repair, "reopened", complaints=repair.complaints + 1, last_complaint=data["complaint"],
+                           completed_at=None, started_at=None)
 
     @rpc
     def repair_stats(self, query):
@@ -194,6 +178,9 @@ class RepairRpc:
         elif data["building_id"] is not None:
             get_or_404(session, Building, data["building_id"], "building")
 
-    def _saved(self, repair: Repair) -> dict:
+    def _moved(self, repair: Repair, status: str, **changes) -> dict:
+        """One step of the workflow (already checked): the new status and what it records."""
+        for key, value in {**changes, "status": status}.items():
+            setattr(repair, key, value)
         self.db.session.flush()
         return repair_view(repair, self._now())

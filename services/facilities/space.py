@@ -98,11 +98,15 @@ class SpaceRpc:
         changes = load(contract.RoomUpdate(), payload, partial=True)
         room = self._room(room_id)
         occupancy, assessment = self._occupancy(room), assess(room)
-        if "unit_code" in changes and changes["unit_code"] != room.unit_code and room.occupants:
-            domain.check_allocation(room.unit_code, changes["unit_code"], len(room.occupants))
+        from_unit = room.unit_code
+        moved = "unit_code" in changes and changes["unit_code"] != from_unit
+        if moved:  # a change of unit is an allocation too, and goes into the history
+            domain.check_allocation(from_unit, changes["unit_code"], len(room.occupants))
         for key, value in changes.items():
             setattr(room, key, value)
         domain.check_room_occupancy(room.type, room.unit_code)
+        if moved:
+            self._record_allocation(room, from_unit, None, None)
         self.db.session.flush()
         self._room_changed(room, occupancy, assessment)
         return room_view(room)
@@ -200,12 +204,7 @@ class SpaceRpc:
         room.type = domain.room_type_after_allocation(room.type, kind, data["type"])
         room.unit_code = to_unit
         domain.check_room_occupancy(room.type, room.unit_code)
-        allocation = Allocation(
-            room_id=room.id, kind=kind, from_unit_code=from_unit, to_unit_code=to_unit,
-            allocated_on=data["allocated_on"] or self._today(),
-            reason=data["reason"], allocated_by=caller.name,
-        )
-        self.db.session.add(allocation)
+        allocation = self._record_allocation(room, from_unit, data["allocated_on"], data["reason"])
         self.db.session.flush()
         self._room_changed(room, occupancy, assessment)
         return allocation_out.dump(allocation)
@@ -232,6 +231,15 @@ class SpaceRpc:
         ], total)
 
     # helpers --------------------------------------------------------------------
+    def _record_allocation(self, room: Room, from_unit: str | None, allocated_on, reason) -> Allocation:
+        allocation = Allocation(
+            room_id=room.id, kind=domain.allocation_kind(from_unit, room.unit_code), from_unit_code=from_unit,
+            to_unit_code=room.unit_code, allocated_on=allocated_on or self._today(), reason=reason,
+            allocated_by=self.call.caller.name,
+        )
+        self.db.session.add(allocation)
+        return allocation
+
     def _room(self, room_id) -> Room:
         return get_or_404(self.db.session, Room, int(room_id), "room")
 

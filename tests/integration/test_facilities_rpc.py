@@ -118,6 +118,12 @@ def test_allocation_history_and_vacancy_search(facilities, rpc):
     areas = [(e["unit_code"], e["unit_usable_area_m2"]) for e in events(facilities, "building_area_changed")]
     assert areas[-2:] in ([(first, 0.0), (second, 17.0)], [(second, 17.0), (first, 0.0)])
     assert fac(rpc, "search_vacancies", {"building_id": building["id"], "floor": 2})["total"] == 1
+    # a unit changed by editing the room goes into the history as well
+    fac(rpc, "update_room", large["id"], {"unit_code": first, "type": "office"})
+    assert [(a["kind"], a["to_unit_code"]) for a in fac(rpc, "list_allocations", {"room_id": large["id"]})["items"]] == [
+        ("allocation", first)]
+    with pytest.raises(RuleViolation):  # its occupants would be left in another unit's room
+        fac(rpc, "update_room", small["id"], {"unit_code": first})
 
 
 # inspections and rectifications -------------------------------------------------------
