@@ -11,7 +11,7 @@ from services.facilities.models import OutboxEvent
 from services.facilities.service import FacilitiesService
 from services.kit.context import Caller
 from services.kit.errors import Conflict, Forbidden, Invalid, NotFound, RuleViolation
-from tests.support import admin_caller, call_as, database_of
+from tests.support import call_as, database_of
 
 pytestmark = pytest.mark.integration
 
