@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from services.kit.db import OutboxMixin, ProcessedEventMixin, TimestampMixin
+from services.kit.db import OutboxMixin, ProcessedEventMixin, TimestampMixin, UtcDateTime
 
 
 class Base(DeclarativeBase):
@@ -36,6 +37,134 @@ class Room(TimestampMixin, Base):
     usable_area_m2: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     type: Mapped[str] = mapped_column(String(20))
     unit_code: Mapped[str | None] = mapped_column(String(40))  # occupying unit
+
+    occupants: Mapped[list["Occupant"]] = relationship(
+        back_populates="room", order_by="Occupant.id", cascade="all, delete-orphan")
+
+
+class Occupant(TimestampMixin, Base):
+    """A person sitting in an office room, with the rank that decides their allowance."""
+
+    __tablename__ = "occupant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    rank: Mapped[str] = mapped_column(String(20))
+    unit_code: Mapped[str] = mapped_column(String(40), index=True)
+
+    room: Mapped[Room] = relationship(back_populates="occupants")
+
+
+class Allocation(TimestampMixin, Base):
+    """调配/调剂: a room given to a unit, moved between units, or released."""
+
+    __tablename__ = "allocation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # allocation | reallocation | release
+    from_unit_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    to_unit_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    allocated_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    allocated_by: Mapped[str] = mapped_column(String(100))
+
+
+class Inspection(TimestampMixin, Base):
+    """实地测量: a visit to a room; a measured area replaces the recorded one (kept here)."""
+
+    __tablename__ = "inspection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id"), index=True)
+    unit_code: Mapped[str | None] = mapped_column(String(40), index=True)  # the occupying unit then
+    inspected_on: Mapped[date] = mapped_column(Date)
+    inspector: Mapped[str] = mapped_column(String(100))
+    recorded_area_m2: Mapped[Decimal] = mapped_column(Numeric(10, 2))  # before the visit
+    measured_area_m2: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    rectifications: Mapped[list["Rectification"]] = relationship(
+        back_populates="inspection", order_by="Rectification.id")
+
+
+class Rectification(TimestampMixin, Base):
+    """整改: a finding to put right by a deadline; closed only when verified."""
+
+    __tablename__ = "rectification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id"), index=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id"), index=True)
+    unit_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    finding: Mapped[str] = mapped_column(String(1000))
+    deadline_on: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)  # open | done | verified
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    done_note: Mapped[str | None] = mapped_column(String(1000))
+    verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    verified_by: Mapped[str | None] = mapped_column(String(100))
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    inspection: Mapped[Inspection] = relationship(back_populates="rectifications")
+
+
+class Repair(TimestampMixin, Base):
+    """维修工单."""
+
+    __tablename__ = "repair"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    reporter: Mapped[str] = mapped_column(String(100))
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id"), index=True)
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id"))
+    location: Mapped[str] = mapped_column(String(300))
+    category: Mapped[str] = mapped_column(String(20), index=True)
+    severity: Mapped[str] = mapped_column(String(10))
+    description: Mapped[str | None] = mapped_column(String(2000))
+    status: Mapped[str] = mapped_column(String(20), default="reported", index=True)
+    reported_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    technician: Mapped[str | None] = mapped_column(String(100), index=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    work_note: Mapped[str | None] = mapped_column(String(2000))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    complaints: Mapped[int] = mapped_column(Integer, default=0)
+    last_complaint: Mapped[str | None] = mapped_column(String(2000))
+
+
+class MeetingRoom(TimestampMixin, Base):
+    __tablename__ = "meeting_room"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id"))
+    location: Mapped[str | None] = mapped_column(String(300))
+    capacity: Mapped[int] = mapped_column(Integer)
+    equipment: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class Booking(TimestampMixin, Base):
+    __tablename__ = "booking"
+    __table_args__ = (Index("ix_booking_room_time", "meeting_room_id", "start_at", "end_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_room_id: Mapped[int] = mapped_column(ForeignKey("meeting_room.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    unit_code: Mapped[str] = mapped_column(String(40), index=True)
+    start_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    end_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    attendees: Mapped[int | None] = mapped_column(Integer)
+    reference: Mapped[str | None] = mapped_column(String(100))  # the caller's id, e.g. reception's meeting
+    series_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="booked")  # booked | cancelled
+    booked_by: Mapped[str] = mapped_column(String(100))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class OutboxEvent(OutboxMixin, Base):

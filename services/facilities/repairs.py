@@ -1,0 +1,186 @@
+"""Repairs (维修工单): report, assign, start, complete, confirm or reopen, and the
+figures. A mixin of ``FacilitiesService``."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from services.facilities import contract, domain, repository
+from services.facilities.models import Building, Repair, Room
+from services.facilities.settings import SETTINGS
+from services.facilities.space import MANAGERS, READERS, columns
+from services.kit.db import get_or_404, paginate
+from services.kit.entrypoints import rpc
+from services.kit.errors import Forbidden, Invalid, NotFound
+from services.kit.schemas import load, page_of
+
+REPORTERS = ("facility_manager", "unit_user")
+WORKERS = ("facility_manager", "technician")
+FIGURE_READERS = ("facility_manager", "leader")
+
+repair_out = contract.Repair()
+stats_out = contract.RepairStats()
+
+
+def repair_view(repair: Repair, now: datetime) -> dict:
+    return repair_out.dump({
+        **columns(repair),
+        "overdue": domain.repair_overdue(repair.status, repair.due_at, now),
+        "on_time": domain.finished_on_time(repair.due_at, repair.completed_at),
+    })
+
+
+def technician_only(caller) -> bool:
+    """A technician (and nothing more) sees and works only the orders assigned to them."""
+    return "technician" in caller.roles and not caller.has_any(("facility_manager", "leader"))
+
+
+class RepairRpc:
+    @rpc
+    def report_repair(self, payload):
+        caller = self.call.caller
+        caller.require(*REPORTERS)
+        data = load(contract.RepairCreate(), payload)
+        now = self._now()
+        data["unit_code"] = caller.unit_for_write(data["unit_code"])
+        if data["reported_at"] is None:
+            data["reported_at"] = now
+        else:
+            self._staff_only(caller, "reported_at")
+            domain.check_instant_not_future("reported_at", data["reported_at"], now)
+            data["reported_at"] = domain.utc(data["reported_at"])
+        self._check_place(data)
+        repair = Repair(
+            **data, reporter=caller.name, status="reported", complaints=0,
+            due_at=domain.utc(domain.repair_due_at(data["reported_at"], data["severity"], SETTINGS)),
+        )
+        self.db.session.add(repair)
+        self.db.session.flush()
+        return repair_view(repair, now)
+
+    @rpc
+    def list_repairs(self, query=None):
+        caller = self.call.caller
+        caller.require(*READERS)
+        q = load(contract.RepairQuery(), query or {})
+        now = self._now()
+        filters = {**q, "unit_code": caller.unit_filter(q.get("unit_code"))}
+        statement = repository.repairs_query(
+            filters, now if q.get("overdue") else None, caller.name if technician_only(caller) else None)
+        if q.get("overdue") is False:
+            statement = statement.where(~repository.overdue_repairs(now))
+        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
+        return page_of([repair_view(item, now) for item in items], total)
+
+    @rpc
+    def get_repair(self, repair_id):
+        self.call.caller.require(*READERS)
+        return repair_view(self._repair(repair_id), self._now())
+
+    @rpc
+    def assign_repair(self, repair_id, payload):
+        self.call.caller.require(*MANAGERS)
+        data = load(contract.RepairAssign(), payload)
+        repair = self._repair(repair_id, "assign")
+        return self._moved(repair, "assigned", technician=data["technician"], assigned_at=self._now())
+
+    @rpc
+    def start_repair(self, repair_id):
+        self.call.caller.require(*WORKERS)
+        return self._moved(self._repair(repair_id, "start"), "in_progress", started_at=self._now())
+
+    @rpc
+    def complete_repair(self, repair_id, payload=None):
+        caller = self.call.caller
+        caller.require(*WORKERS)
+        data = load(contract.RepairComplete(), payload or {})
+        now = self._now()
+        completed_at = domain.utc(data["completed_at"] or now)
+        if data["completed_at"] is not None:
+            self._staff_only(caller, "completed_at")
+            domain.check_instant_not_future("completed_at", completed_at, now)
+        repair = self._repair(repair_id, "complete")
+        domain.check_completed_after(repair.reported_at, completed_at)
+        self.db.emit(contract.REPAIR_COMPLETED, contract.RepairCompleted().dump({
+            "repair_id": repair.id, "unit_code": repair.unit_code, "building_id": repair.building_id,
+            "category": repair.category, "severity": repair.severity, "reported_at": repair.reported_at,
+            "due_at": repair.due_at, "completed_at": completed_at,
+            "on_time": domain.finished_on_time(repair.due_at, completed_at),
+        }))
+        return self._moved(repair, "done", completed_at=completed_at, work_note=data["note"])
+
+    @rpc
+    def confirm_repair(self, repair_id, payload):
+        data = load(contract.RepairConfirm(), payload)
+        repair = self._reporters_repair(repair_id, "confirm")
+        return self._moved(repair, "confirmed", rating=data["rating"], confirmed_at=self._now())
+
+    @rpc
+    def reopen_repair(self, repair_id, payload):
+        """The reporter is not satisfied: a complaint, and the work is to be done again
+        (still against the original due time)."""
+        data = load(contract.RepairReopen(), payload)
+        repair = self._reporters_repair(repair_id, "reopen")
+        return self._moved(repair, "reopened", complaints=repair.complaints + 1, last_complaint=data["complaint"],
+                           completed_at=None, started_at=None)
+
+    @rpc
+    def repair_stats(self, query):
+        self.call.caller.require(*FIGURE_READERS)
+        q = load(contract.PeriodQuery(), query or {})
+        start = datetime.combine(q["from_on"], time(0), SETTINGS.timezone)
+        end = datetime.combine(q["to_on"] + timedelta(days=1), time(0), SETTINGS.timezone)
+        facts = [
+            domain.RepairFacts(r.status, r.reported_at, r.due_at, r.completed_at, r.complaints, r.rating,
+                               r.category, r.building_id)
+            for r in repository.repairs_reported_between(self.db.session, start, end)
+        ]
+        return stats_out.dump({
+            "period_from": q["from_on"], "period_to": q["to_on"],
+            "total": domain.repair_figures(facts),
+            "by_category": domain.repair_figures_by(facts, "category"),
+            "by_building": domain.repair_figures_by(facts, "building_id"),
+        })
+
+    # helpers ------------------------------------------------------------------------
+    def _repair(self, repair_id, action: str | None = None) -> Repair:
+        caller = self.call.caller
+        repair = get_or_404(self.db.session, Repair, int(repair_id), "repair")
+        caller.check_visible(repair.unit_code, "repair")
+        if technician_only(caller) and repair.technician != caller.name:
+            raise NotFound("repair not found")
+        if action:
+            domain.check_transition("repair", repair.status, action, domain.REPAIR_ACTIONS)
+        return repair
+
+    def _reporters_repair(self, repair_id, action: str) -> Repair:
+        """Confirmed or reopened by the reporter: the user who reported it, a user of the
+        reporting unit, or the manager taking the reporter's word on the phone."""
+        caller = self.call.caller
+        caller.require(*REPORTERS)
+        repair = self._repair(repair_id)
+        if not (caller.has_any(MANAGERS) or caller.name == repair.reporter or caller.unit_scoped):
+            raise Forbidden("only the reporter confirms or reopens a repair")
+        domain.check_transition("repair", repair.status, action, domain.REPAIR_ACTIONS)
+        return repair
+
+    @staticmethod
+    def _staff_only(caller, field: str) -> None:
+        if not caller.has_any(MANAGERS):
+            raise Forbidden(f"only center staff may give {field} (entering a paper record)")
+
+    def _check_place(self, data: dict) -> None:
+        session = self.db.session
+        if data["room_id"] is not None:
+            room = get_or_404(session, Room, data["room_id"], "room")
+            if data["building_id"] not in (None, room.building_id):
+                raise Invalid("the room is in another building", {"room_id": ["not in building_id"]})
+            data["building_id"] = room.building_id
+        elif data["building_id"] is not None:
+            get_or_404(session, Building, data["building_id"], "building")
+
+    def _moved(self, repair: Repair, status: str, **changes) -> dict:
+        """One step of the workflow (already checked): the new status and what it records."""
+        for key, value in {**changes, "status": status}.items():
+            setattr(repair, key, value)
+        self.db.session.flush()
+        return repair_view(repair, self._now())

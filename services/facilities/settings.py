@@ -1,0 +1,48 @@
+"""The numbers of the facilities rules (DOMAIN.md), each with its DOMAIN default.
+
+Every one can be changed through an environment variable ``FACILITIES_<NAME>``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Mapping
+from zoneinfo import ZoneInfo
+
+from services.kit.config import env, env_int
+
+# 党政机关办公用房建设标准 (2014), county organs, usable m² per person, by rank.
+RANKS = ("county_chief", "county_deputy", "section_chief", "section_deputy", "staff")
+ALLOWANCE_2014_M2 = {"county_chief": "30", "county_deputy": "24", "section_chief": "18",
+                     "section_deputy": "12", "staff": "9"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    allowance_m2: Mapping[str, Decimal] = field(
+        default_factory=lambda: MappingProxyType({rank: Decimal(v) for rank, v in ALLOWANCE_2014_M2.items()}))
+    # the pledge 小修不过夜，大修不隔天 (local practice): due by the end of the day reported + N days
+    minor_repair_due_days: int = 0
+    major_repair_due_days: int = 1
+    timezone: ZoneInfo = ZoneInfo("Asia/Shanghai")
+    # a recurring booking is refused beyond this many occurrences (one request, one transaction)
+    max_occurrences: int = 100
+    # how often the service looks for newly overdue rectifications (seconds)
+    overdue_check_interval: int = 600
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        allowance = {rank: Decimal(env(f"FACILITIES_ALLOWANCE_{rank.upper()}_M2", default))
+                     for rank, default in ALLOWANCE_2014_M2.items()}
+        return cls(
+            allowance_m2=MappingProxyType(allowance),
+            minor_repair_due_days=env_int("FACILITIES_MINOR_REPAIR_DUE_DAYS", 0),
+            major_repair_due_days=env_int("FACILITIES_MAJOR_REPAIR_DUE_DAYS", 1),
+            timezone=ZoneInfo(env("FACILITIES_TIMEZONE", "Asia/Shanghai")),
+            max_occurrences=env_int("FACILITIES_MAX_OCCURRENCES", 100),
+            overdue_check_interval=env_int("FACILITIES_OVERDUE_CHECK_INTERVAL", 600),
+        )
+
+
+SETTINGS = Settings.from_env()

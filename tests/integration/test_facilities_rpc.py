@@ -1,0 +1,339 @@
+"""Facilities over real RPC and a real database: the standard, allocations,
+inspections, repairs, meeting rooms, and the events each writes to the outbox."""
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import eventlet
+import pytest
+from sqlalchemy import select
+
+from services.facilities.models import OutboxEvent
+from services.facilities.service import FacilitiesService
+from services.kit.context import Caller
+from services.kit.errors import Conflict, Forbidden, Invalid, NotFound, RuleViolation
+from tests.support import call_as, database_of
+
+pytestmark = pytest.mark.integration
+
+MANAGER = Caller("fm", ("facility_manager",))
+
+
+def unit():
+    return f"U-{uuid.uuid4().hex[:8]}"
+
+
+def fac(rpc, method, *args, caller=MANAGER):
+    return call_as(rpc, caller, "facilities", method, *args)
+
+
+def events(container, event_type):
+    with database_of(container).sessionmaker() as session:
+        rows = session.scalars(select(OutboxEvent).where(OutboxEvent.event_type == event_type).order_by(OutboxEvent.id))
+        return [row.payload for row in rows]
+
+
+@pytest.fixture
+def facilities(start_service):
+    return start_service(FacilitiesService)
+
+
+def a_building(rpc):
+    return fac(rpc, "create_building", {"name": f"楼-{uuid.uuid4().hex[:6]}", "floors": 5})
+
+
+def a_room(rpc, building, number, area, unit_code=None, type="office", floor=1):
+    return fac(rpc, "create_room", {"building_id": building["id"], "number": number, "floor": floor,
+                                    "usable_area_m2": area, "type": type, "unit_code": unit_code})
+
+
+# the office-area standard -----------------------------------------------------------
+def test_occupants_decide_the_standard_at_once(facilities, rpc):
+    owner = unit()
+    building = a_building(rpc)
+    room = a_room(rpc, building, "301", "30", owner)
+    chief = fac(rpc, "add_occupant", room["id"], {"name": "王科长", "rank": "section_chief"})
+    assert chief["allowance_m2"] == 18.0
+    over = fac(rpc, "list_over_standard_rooms", {"unit_code": owner})
+    assert [(r["id"], r["allowance_m2"], r["excess_m2"]) for r in over["items"]] == [(room["id"], 18.0, 12.0)]
+    units = fac(rpc, "list_over_standard_units", {"unit_code": owner})
+    assert units["items"] == [{"unit_code": owner, "rooms": 1, "usable_area_m2": 30.0, "allowance_m2": 18.0,
+                               "excess_m2": 12.0}]
+    deputy = fac(rpc, "add_occupant", room["id"], {"name": "李副科长", "rank": "section_deputy"})
+    assert fac(rpc, "get_room", room["id"])["excess_m2"] == 0.0
+    assert fac(rpc, "list_over_standard_rooms", {"unit_code": owner})["total"] == 0
+    # the room becomes over-standard again when someone leaves: the event goes out each time it becomes so
+    fac(rpc, "remove_occupant", room["id"], deputy["id"])
+    emitted = [e for e in events(facilities, "room_over_standard") if e["room_id"] == room["id"]]
+    assert [(e["allowance_m2"], e["excess_m2"]) for e in emitted] == [(0.0, 30.0), (18.0, 12.0)]
+    assert fac(rpc, "list_occupants", room["id"])["items"][0]["name"] == "王科长"
+
+
+def test_an_area_change_re_judges_the_room(facilities, rpc):
+    owner = unit()
+    room = a_room(rpc, a_building(rpc), "101", "9", owner)
+    fac(rpc, "add_occupant", room["id"], {"name": "张三", "rank": "staff"})
+    assert not fac(rpc, "get_room", room["id"])["over_standard"]
+    changed = fac(rpc, "update_room", room["id"], {"usable_area_m2": "15"})
+    assert changed["over_standard"] and changed["excess_m2"] == 6.0
+
+
+def test_occupants_need_a_room_held_by_a_unit(facilities, rpc):
+    room = a_room(rpc, a_building(rpc), "102", "20", None, type="vacant")
+    with pytest.raises(RuleViolation) as refused:
+        fac(rpc, "add_occupant", room["id"], {"name": "x", "rank": "staff"})
+    assert refused.value.rule == "facilities.room_not_allocated"
+    with pytest.raises(Invalid) as invalid:
+        fac(rpc, "add_occupant", room["id"], {"name": "x", "rank": "boss"})
+    assert "rank" in invalid.value.errors
+
+
+# allocation and vacancies ---------------------------------------------------------------
+def test_allocation_history_and_vacancy_search(facilities, rpc):
+    first, second = unit(), unit()
+    building = a_building(rpc)
+    small = a_room(rpc, building, "201", "17", None, type="vacant", floor=2)
+    large = a_room(rpc, building, "202", "40", None, type="vacant", floor=2)
+    other_floor = a_room(rpc, building, "301", "16", None, type="vacant", floor=3)
+    # one section chief: 18 m²; the 40 m² room would be over-standard
+    found = fac(rpc, "search_vacancies", {"building_id": building["id"], "floor": 2, "section_chief": 1})
+    assert [(r["id"], r["need_m2"], r["headroom_m2"]) for r in found["items"]] == [(small["id"], 18.0, 1.0)]
+    everything = fac(rpc, "search_vacancies", {"building_id": building["id"]})
+    assert {r["id"] for r in everything["items"]} == {small["id"], large["id"], other_floor["id"]}
+
+    given = fac(rpc, "allocate_room", {"room_id": small["id"], "unit_code": first, "reason": "新设科室"})
+    assert (given["kind"], given["from_unit_code"], given["to_unit_code"]) == ("allocation", None, first)
+    assert fac(rpc, "get_room", small["id"])["type"] == "office"
+    moved = fac(rpc, "allocate_room", {"room_id": small["id"], "unit_code": second})
+    assert (moved["kind"], moved["from_unit_code"]) == ("reallocation", first)
+    with pytest.raises(Conflict):
+        fac(rpc, "allocate_room", {"room_id": small["id"], "unit_code": second})
+    fac(rpc, "add_occupant", small["id"], {"name": "赵", "rank": "section_chief"})
+    with pytest.raises(RuleViolation) as occupied:
+        fac(rpc, "allocate_room", {"room_id": small["id"], "unit_code": None})
+    assert occupied.value.rule == "facilities.room_has_occupants"
+    history = fac(rpc, "list_allocations", {"room_id": small["id"]})
+    assert [a["kind"] for a in history["items"]] == ["allocation", "reallocation"]
+    assert fac(rpc, "list_allocations", {"unit_code": first})["total"] == 2
+    # energy hears of both units' new areas
+    areas = [(e["unit_code"], e["unit_usable_area_m2"]) for e in events(facilities, "building_area_changed")]
+    assert areas[-2:] in ([(first, 0.0), (second, 17.0)], [(second, 17.0), (first, 0.0)])
+    assert fac(rpc, "search_vacancies", {"building_id": building["id"], "floor": 2})["total"] == 1
+    # a unit changed by editing the room goes into the history as well
+    fac(rpc, "update_room", large["id"], {"unit_code": first, "type": "office"})
+    assert [(a["kind"], a["to_unit_code"]) for a in fac(rpc, "list_allocations", {"room_id": large["id"]})["items"]] == [
+        ("allocation", first)]
+    with pytest.raises(RuleViolation):  # its occupants would be left in another unit's room
+        fac(rpc, "update_room", small["id"], {"unit_code": first})
+
+
+# inspections and rectifications -------------------------------------------------------
+def test_an_inspection_replaces_the_area_and_its_findings_are_rectified(facilities, rpc):
+    owner = unit()
+    room = a_room(rpc, a_building(rpc), "401", "24", owner)
+    fac(rpc, "add_occupant", room["id"], {"name": "钱", "rank": "county_deputy"})
+    inspection = fac(rpc, "create_inspection", {
+        "room_id": room["id"], "inspected_on": "2025-03-03", "measured_area_m2": "31.5",
+        "findings": [{"finding": "超标 7.5 m²，需调整", "deadline_on": "2025-03-31"}]})
+    assert (inspection["recorded_area_m2"], inspection["measured_area_m2"]) == (24.0, 31.5)
+    assert fac(rpc, "get_room", room["id"])["usable_area_m2"] == 31.5
+    assert events(facilities, "room_over_standard")[-1]["excess_m2"] == 7.5
+    assert events(facilities, "building_area_changed")[-1]["unit_usable_area_m2"] == 31.5
+    rectification = inspection["rectifications"][0]
+    assert rectification["status"] == "open" and rectification["overdue"]  # 2025-03-31 has passed
+    overdue = fac(rpc, "list_rectifications", {"overdue": True, "unit_code": owner})
+    assert [r["id"] for r in overdue["items"]] == [rectification["id"]]
+    # the watch emits the overdue event once
+    assert fac(rpc, "flag_overdue_rectifications") >= 1
+    fac(rpc, "flag_overdue_rectifications")
+    assert [e["rectification_id"] for e in events(facilities, "rectification_overdue")].count(rectification["id"]) == 1
+
+    with pytest.raises(Conflict):
+        fac(rpc, "verify_rectification", rectification["id"], {})  # not done yet
+    clerk = Caller("clerk", ("unit_user",), owner)
+    done = fac(rpc, "complete_rectification", rectification["id"], {"note": "已调整隔断"}, caller=clerk)
+    assert done["status"] == "done" and not done["overdue"]
+    with pytest.raises(NotFound):
+        fac(rpc, "complete_rectification", rectification["id"], {}, caller=Caller("c2", ("unit_user",), unit()))
+    rejected = fac(rpc, "verify_rectification", rectification["id"], {"accepted": False, "note": "未整改到位"})
+    assert rejected["status"] == "open"
+    fac(rpc, "complete_rectification", rectification["id"], {}, caller=clerk)
+    verified = fac(rpc, "verify_rectification", rectification["id"], {})
+    assert verified["status"] == "verified" and verified["verified_by"] == "fm"
+    assert fac(rpc, "list_inspections", {"room_id": room["id"]})["items"][0]["rectifications"][0]["status"] == "verified"
+    with pytest.raises(Invalid):
+        fac(rpc, "create_inspection", {"room_id": room["id"], "inspected_on": "2025-03-03",
+                                       "findings": [{"finding": "x", "deadline_on": "2025-03-01"}]})
+
+
+# repairs -------------------------------------------------------------------------------
+def test_the_repair_workflow_by_role(facilities, rpc):
+    owner = unit()
+    building = a_building(rpc)
+    clerk = Caller("clerk-a", ("unit_user",), owner)
+    tech = Caller("tech-1", ("technician",))
+    other_tech = Caller("tech-2", ("technician",))
+    repair = fac(rpc, "report_repair", {"location": "3楼卫生间", "category": "water", "severity": "minor",
+                                        "building_id": building["id"]}, caller=clerk)
+    assert (repair["unit_code"], repair["reporter"], repair["status"]) == (owner, "clerk-a", "reported")
+    with pytest.raises(Forbidden):  # a unit user cannot back-date a report
+        fac(rpc, "report_repair", {"location": "x", "category": "water", "severity": "minor",
+                                   "reported_at": "2025-01-01T09:00:00+08:00"}, caller=clerk)
+    with pytest.raises(Conflict):  # not assigned yet
+        fac(rpc, "start_repair", repair["id"])
+    with pytest.raises(NotFound):  # not assigned to this technician yet
+        fac(rpc, "get_repair", repair["id"], caller=tech)
+    fac(rpc, "assign_repair", repair["id"], {"technician": "tech-1"})
+    assert fac(rpc, "list_repairs", {}, caller=tech)["total"] == 1
+    assert fac(rpc, "list_repairs", {}, caller=other_tech)["total"] == 0
+    with pytest.raises(NotFound):
+        fac(rpc, "start_repair", repair["id"], caller=other_tech)
+    fac(rpc, "start_repair", repair["id"], caller=tech)
+    done = fac(rpc, "complete_repair", repair["id"], {"note": "换阀门"}, caller=tech)
+    assert done["status"] == "done" and done["on_time"] is True
+    completed = events(facilities, "repair_completed")
+    assert completed[-1]["repair_id"] == repair["id"] and completed[-1]["on_time"] is True
+    reopened = fac(rpc, "reopen_repair", repair["id"], {"complaint": "还在漏水"}, caller=clerk)
+    assert (reopened["status"], reopened["complaints"], reopened["completed_at"]) == ("reopened", 1, None)
+    fac(rpc, "assign_repair", repair["id"], {"technician": "tech-1"})
+    fac(rpc, "start_repair", repair["id"], caller=tech)
+    fac(rpc, "complete_repair", repair["id"], {}, caller=tech)
+    with pytest.raises(Forbidden):  # only staff date a completion
+        fac(rpc, "complete_repair", repair["id"], {"completed_at": "2025-01-01T09:00:00+08:00"}, caller=tech)
+    with pytest.raises(Forbidden):
+        fac(rpc, "confirm_repair", repair["id"], {"rating": 5}, caller=tech)
+    with pytest.raises(NotFound):
+        fac(rpc, "confirm_repair", repair["id"], {"rating": 5}, caller=Caller("x", ("unit_user",), unit()))
+    confirmed = fac(rpc, "confirm_repair", repair["id"], {"rating": 4}, caller=clerk)
+    assert (confirmed["status"], confirmed["rating"]) == ("confirmed", 4)
+    with pytest.raises(Conflict):
+        fac(rpc, "reopen_repair", repair["id"], {"complaint": "again"}, caller=clerk)
+
+
+def test_repair_figures_and_overdue_orders(facilities, rpc):
+    building = a_building(rpc)
+    # staff enter two paper reports of a past day: a minor one done the same day, a major one two days late
+    minor = fac(rpc, "report_repair", {"location": "配电室", "category": "electricity", "severity": "minor",
+                                       "building_id": building["id"], "reported_at": "2025-04-07T09:00:00+08:00"})
+    major = fac(rpc, "report_repair", {"location": "机房", "category": "hvac", "severity": "major",
+                                       "building_id": building["id"], "reported_at": "2025-04-07T10:00:00+08:00"})
+    assert minor["due_at"] == "2025-04-07T15:59:59+00:00" and major["due_at"] == "2025-04-08T15:59:59+00:00"
+    stuck = fac(rpc, "report_repair", {"location": "门卫", "category": "civil", "severity": "minor",
+                                       "reported_at": "2025-04-08T10:00:00+08:00"})
+    overdue = fac(rpc, "list_repairs", {"overdue": True})
+    assert {r["id"] for r in overdue["items"]} == {minor["id"], major["id"], stuck["id"]}
+    for repair, completed_at in ((minor, "2025-04-07T15:00:00+08:00"), (major, "2025-04-10T12:00:00+08:00")):
+        fac(rpc, "assign_repair", repair["id"], {"technician": "tech-1"})
+        fac(rpc, "start_repair", repair["id"])
+        fac(rpc, "complete_repair", repair["id"], {"completed_at": completed_at})
+    assert {r["id"] for r in fac(rpc, "list_repairs", {"overdue": True})["items"]} == {stuck["id"]}
+    with pytest.raises(Invalid):
+        fac(rpc, "complete_repair", stuck["id"], {"completed_at": "2099-01-01T00:00:00+08:00"})
+    stats = fac(rpc, "repair_stats", {"from": "2025-04-07", "to": "2025-04-07"})
+    # 2 reported on the 7th, both done, 1 on time; 6 h and 74 h
+    assert stats["total"] == {"count": 2, "completed": 2, "completion_rate": 1.0, "on_time": 1, "on_time_rate": 0.5,
+                              "mean_hours_to_repair": 40.0, "complaints": 0, "mean_rating": None}
+    assert {row["category"]: row["on_time"] for row in stats["by_category"]} == {"electricity": 1, "hvac": 0}
+    assert stats["by_building"][0]["building_id"] == building["id"]
+    wider = fac(rpc, "repair_stats", {"from": "2025-04-01", "to": "2025-04-30"})
+    assert (wider["total"]["count"], wider["total"]["completion_rate"]) == (3, round(2 / 3, 4))
+    with pytest.raises(Invalid) as backwards:
+        fac(rpc, "repair_stats", {"from": "2025-04-30", "to": "2025-04-01"})
+    assert "to" in backwards.value.errors
+    with pytest.raises(Forbidden):
+        fac(rpc, "repair_stats", {"from": "2025-04-01", "to": "2025-04-30"}, caller=Caller("t", ("technician",)))
+
+
+# meeting rooms ---------------------------------------------------------------------------
+SHANGHAI = timezone(timedelta(hours=8))
+
+
+def at(day, hour):
+    return datetime(2031, 6, day, hour, tzinfo=SHANGHAI).isoformat()
+
+
+def a_meeting_room(rpc, capacity=20):
+    return fac(rpc, "create_meeting_room", {"name": f"会议室-{uuid.uuid4().hex[:6]}", "capacity": capacity,
+                                            "equipment": ["projector", "video"]})
+
+
+def test_bookings_never_overlap_and_cancelling_releases(facilities, rpc):
+    room = a_meeting_room(rpc)
+    officer = Caller("rec", ("reception_officer",))
+    booking = fac(rpc, "book_meeting_room", {"meeting_room_id": room["id"], "title": "党委会", "unit_code": "U1",
+                                             "start_at": at(2, 9), "end_at": at(2, 11), "attendees": 12,
+                                             "reference": "meeting-7"}, caller=officer)
+    assert booking["id"] and booking["status"] == "booked" and booking["reference"] == "meeting-7"
+    assert events(facilities, "meeting_room_booked")[-1]["reference"] == "meeting-7"
+    with pytest.raises(Conflict) as clash:
+        fac(rpc, "book_meeting_room", {"meeting_room_id": room["id"], "title": "例会", "unit_code": "U2",
+                                       "start_at": at(2, 10), "end_at": at(2, 12)})
+    assert "2031-06-02 (党委会)" in clash.value.detail
+    back_to_back = fac(rpc, "book_meeting_room", {"meeting_room_id": room["id"], "title": "例会", "unit_code": "U2",
+                                                  "start_at": at(2, 11), "end_at": at(2, 12)})
+    assert back_to_back["id"]
+    with pytest.raises(RuleViolation) as crowded:
+        fac(rpc, "book_meeting_room", {"meeting_room_id": room["id"], "title": "大会", "unit_code": "U2",
+                                       "start_at": at(3, 9), "end_at": at(3, 10), "attendees": 21})
+    assert crowded.value.rule == "facilities.capacity_exceeded"
+    with pytest.raises(Invalid) as backwards:
+        fac(rpc, "book_meeting_room", {"meeting_room_id": room["id"], "title": "x", "unit_code": "U2",
+                                       "start_at": at(3, 10), "end_at": at(3, 9)})
+    assert "end_at" in backwards.value.errors
+    cancelled = fac(rpc, "cancel_booking", booking["id"], caller=officer)
+    again = fac(rpc, "cancel_booking", booking["id"], caller=officer)  # a retried compensation
+    assert cancelled["status"] == again["status"] == "cancelled"
+    assert fac(rpc, "book_meeting_room", {"meeting_room_id": room["id"], "title": "例会", "unit_code": "U2",
+                                          "start_at": at(2, 10), "end_at": at(2, 11)})["id"]
+    with pytest.raises(NotFound):
+        fac(rpc, "cancel_booking", 999999)
+
+
+def test_a_recurring_booking_is_all_or_nothing_with_the_clashes_named(facilities, rpc):
+    room = a_meeting_room(rpc)
+    fac(rpc, "book_meeting_room", {"meeting_room_id": room["id"], "title": "专题会", "unit_code": "U1",
+                                   "start_at": at(16, 9), "end_at": at(16, 10)})
+    weekly = {"meeting_room_id": room["id"], "title": "周例会", "unit_code": "U2", "start_at": at(2, 9),
+              "end_at": at(2, 10), "recurrence": {"frequency": "weekly", "count": 4}}
+    with pytest.raises(Conflict) as refused:
+        fac(rpc, "book_meeting_room_series", weekly)
+    assert "2031-06-16 (专题会)" in refused.value.detail and "06-09" not in refused.value.detail
+    assert fac(rpc, "list_bookings", {"meeting_room_id": room["id"]})["total"] == 1  # nothing half-booked
+    series = fac(rpc, "book_meeting_room_series", {**weekly, "recurrence": {"frequency": "weekly", "until": "2031-06-15"}})
+    assert series["total"] == 2 and len({b["series_id"] for b in series["items"]}) == 1
+    assert fac(rpc, "list_bookings", {"series_id": series["series_id"]})["total"] == 2
+    with pytest.raises(Invalid) as both:
+        fac(rpc, "book_meeting_room_series", {**weekly, "recurrence": {"frequency": "weekly", "count": 2,
+                                                                       "until": "2031-07-01"}})
+    assert "recurrence" in both.value.errors
+
+
+def test_concurrent_bookings_of_one_slot_let_exactly_one_through(facilities, rpc):
+    room = a_meeting_room(rpc)
+
+    def book(n):
+        try:
+            return fac(rpc, "book_meeting_room", {"meeting_room_id": room["id"], "title": f"会{n}", "unit_code": "U1",
+                                                  "start_at": at(20, 9), "end_at": at(20, 10)})
+        except Conflict:
+            return None
+
+    pool = eventlet.GreenPool(8)
+    results = list(pool.imap(book, range(8)))
+    assert len([r for r in results if r]) == 1
+    assert fac(rpc, "list_bookings", {"meeting_room_id": room["id"], "status": "booked"})["total"] == 1
+
+
+def test_a_unit_user_books_for_its_own_unit_only(facilities, rpc):
+    room = a_meeting_room(rpc)
+    own = unit()
+    clerk = Caller("clerk", ("unit_user",), own)
+    booked = fac(rpc, "book_meeting_room", {"meeting_room_id": room["id"], "title": "科务会",
+                                            "start_at": at(5, 9), "end_at": at(5, 10)}, caller=clerk)
+    assert booked["unit_code"] == own
+    with pytest.raises(Forbidden):
+        fac(rpc, "book_meeting_room", {"meeting_room_id": room["id"], "title": "x", "unit_code": "OTHER",
+                                       "start_at": at(6, 9), "end_at": at(6, 10)}, caller=clerk)
+    with pytest.raises(Invalid):
+        fac(rpc, "book_meeting_room", {"meeting_room_id": room["id"], "title": "x",
+                                       "start_at": at(6, 9), "end_at": at(6, 10)})
+    assert [b["id"] for b in fac(rpc, "list_bookings", {}, caller=clerk)["items"]] == [booked["id"]]
