@@ -14,21 +14,18 @@ from services.energy.models import (
     EnergyImport, FleetFuel, Institution, OutboxEvent, ProcessedEvent, Reading, Target, UnitFloorArea,
 )
 from services.energy.programmes import ProgrammesMixin
+from services.energy.records import MANAGERS, OVERVIEW, READERS, REPORTERS
 from services.energy.settings import SETTINGS
 from services.facilities import contract as facilities
 from services.kit.context import CallContext
-from services.kit.db import Database, get_or_404, paginate, utcnow
+from services.kit.db import Database, get_or_404, utcnow
 from services.kit.entrypoints import event_handler, rpc
 from services.kit.errors import Conflict, Invalid
 from services.kit.health import HealthMixin
 from services.kit.outbox import OutboxRelayMixin
-from services.kit.schemas import load, page_of
+from services.kit.schemas import load
 from services.vehicles import contract as vehicles
 
-MANAGERS = ("energy_officer",)
-READERS = ("energy_officer", "leader", "unit_user")
-REPORTERS = ("energy_officer", "unit_user")  # unit users report their own institution's figures
-OVERVIEW = ("energy_officer", "leader")
 
 institution_out = contract.Institution()
 reading_out = contract.Reading()
@@ -83,24 +80,11 @@ class EnergyService(ProgrammesMixin, HealthMixin, OutboxRelayMixin):
 
     @rpc
     def list_institutions(self, query=None):
-        caller = self.call.caller
-        caller.require(*READERS)
-        q = load(contract.InstitutionQuery(), query or {})
-        statement = select(Institution).order_by(Institution.id)
-        unit_code = caller.unit_filter(q.get("unit_code"))
-        if unit_code:
-            statement = statement.where(Institution.unit_code == unit_code)
-        if q.get("group"):
-            statement = statement.where(Institution.group == q["group"])
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
-        return page_of(institution_out.dump(items, many=True), total)
+        return self._page(Institution, institution_out, contract.InstitutionQuery(), query, (Institution.id,))
 
     @rpc
     def get_institution(self, institution_id):
-        self.call.caller.require(*READERS)
-        institution = get_or_404(self.db.session, Institution, int(institution_id), "institution")
-        self.call.caller.check_visible(institution.unit_code, "institution")
-        return institution_out.dump(institution)
+        return institution_out.dump(self._one(Institution, institution_id, "institution"))
 
     @rpc
     def update_institution(self, institution_id, payload):
@@ -184,26 +168,12 @@ class EnergyService(ProgrammesMixin, HealthMixin, OutboxRelayMixin):
 
     @rpc
     def list_readings(self, query=None):
-        caller = self.call.caller
-        caller.require(*READERS)
-        q = load(contract.ReadingQuery(), query or {})
-        statement = select(Reading).order_by(Reading.period, Reading.unit_code, Reading.energy_type, Reading.id)
-        unit_code = caller.unit_filter(q.get("unit_code"))
-        if unit_code:
-            statement = statement.where(Reading.unit_code == unit_code)
-        if q.get("year"):
-            statement = statement.where(Reading.period.like(f"{q['year']:04d}-%"))
-        for key in ("period", "energy_type", "source"):
-            if q.get(key):
-                statement = statement.where(getattr(Reading, key) == q[key])
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
-        return page_of([reading_view(item) for item in items], total)
+        order = (Reading.period, Reading.unit_code, Reading.energy_type, Reading.id)
+        return self._page(Reading, reading_out, contract.ReadingQuery(), query, order, reading_view)
 
     @rpc
     def get_reading(self, reading_id):
-        self.call.caller.require(*READERS)
-        reading = get_or_404(self.db.session, Reading, int(reading_id), "reading")
-        self.call.caller.check_visible(reading.unit_code, "reading")
+        reading = self._one(Reading, reading_id, "reading")
         return reading_view(reading, repository.revisions_of(self.db.session, reading.id))
 
     # imports ------------------------------------------------------------------------------
@@ -265,21 +235,12 @@ class EnergyService(ProgrammesMixin, HealthMixin, OutboxRelayMixin):
 
     @rpc
     def get_import(self, import_id):
-        self.call.caller.require(*READERS)
-        batch = get_or_404(self.db.session, EnergyImport, int(import_id), "import")
-        self.call.caller.check_visible(batch.unit_code, "import")
-        return import_out.dump(batch)
+        return import_out.dump(self._one(EnergyImport, import_id, "import"))
 
     @rpc
     def list_imports(self, query=None):
-        caller = self.call.caller
-        caller.require(*READERS)
-        q = load(contract.PageQuery(), query or {})
-        statement = select(EnergyImport).order_by(EnergyImport.id.desc())
-        if caller.unit_scoped:
-            statement = statement.where(EnergyImport.unit_code == caller.unit_code)
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
-        return page_of(import_out.dump(items, many=True), total)
+        """A unit user sees the imports it made; staff's imports have no unit."""
+        return self._page(EnergyImport, import_out, contract.PageQuery(), query, (EnergyImport.id.desc(),))
 
     # indicators, targets, benchmark, fleet ------------------------------------------------
     @rpc
@@ -310,24 +271,11 @@ class EnergyService(ProgrammesMixin, HealthMixin, OutboxRelayMixin):
 
     @rpc
     def list_targets(self, query=None):
-        caller = self.call.caller
-        caller.require(*READERS)
-        q = load(contract.TargetQuery(), query or {})
-        statement = select(Target).order_by(Target.year, Target.unit_code)
-        unit_code = caller.unit_filter(q.get("unit_code"))
-        if unit_code:
-            statement = statement.where(Target.unit_code == unit_code)
-        if q.get("year"):
-            statement = statement.where(Target.year == q["year"])
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
-        return page_of(target_out.dump(items, many=True), total)
+        return self._page(Target, target_out, contract.TargetQuery(), query, (Target.year, Target.unit_code))
 
     @rpc
     def get_target(self, target_id):
-        self.call.caller.require(*READERS)
-        target = get_or_404(self.db.session, Target, int(target_id), "target")
-        self.call.caller.check_visible(target.unit_code, "target")
-        return target_out.dump(target)
+        return target_out.dump(self._one(Target, target_id, "target"))
 
     @rpc
     def benchmark(self, query):

@@ -15,7 +15,7 @@ from services.energy.service import EnergyService
 from services.kit.context import Caller
 from services.kit.errors import Forbidden, Invalid, NotFound
 from services.vehicles import contract as vehicles
-from tests.support import admin_caller, call_as, database_of, eventually
+from tests.support import call_as, database_of, eventually
 
 pytestmark = pytest.mark.integration
 
@@ -335,3 +335,50 @@ def test_waste_by_category_and_the_recyclable_share(start_service, rpc):
 
     with pytest.raises(Conflict):
         officer(rpc, "create_waste_record", {"unit_code": code, "period": "2025-05", "category": "kitchen", "weight_kg": 1})
+
+
+def test_a_manual_area_override_says_so_and_clearing_it_returns_to_facilities(start_service, rpc, test_backends):
+    start_service(EnergyService)
+    code = unit()
+    created = institution(rpc, code, area=None)
+    from services.facilities import contract as facilities
+
+    exchange = get_event_exchange(facilities.SERVICE, {})
+    Publisher(test_backends.amqp_uri, declare=[exchange]).publish({
+        "event_id": str(uuid.uuid4()), "occurred_at": "2025-03-01T08:00:00+00:00", "building_id": 1, "unit_code": code,
+        "building_usable_area_m2": 640.0, "unit_usable_area_m2": 640.0}, exchange=exchange,
+        routing_key=facilities.BUILDING_AREA_CHANGED)
+    assert eventually(lambda: officer(rpc, "get_institution", created["id"])["area_source"] == "facilities")
+    manual = officer(rpc, "update_institution", created["id"], {"floor_area_m2": 700, "headcount": 61})
+    assert (manual["floor_area_m2"], manual["area_source"], manual["headcount"]) == (700.0, "manual", 61)
+    cleared = officer(rpc, "update_institution", created["id"], {"floor_area_m2": None})
+    assert (cleared["floor_area_m2"], cleared["area_source"]) == (640.0, "facilities")
+
+
+def test_audits_targets_and_a_unit_users_import_stay_in_their_lanes(start_service, rpc):
+    start_service(EnergyService)
+    mine, theirs = unit(), unit()
+    institution(rpc, mine)
+    institution(rpc, theirs)
+    audit = officer(rpc, "create_audit", {"unit_code": mine, "audited_on": "2025-06-01", "auditor": "县节能监察中心",
+                                          "findings": "空调温控缺失", "potential_saving_kgce": 1200})
+    clerk = Caller("clerk", ("unit_user",), unit_code=mine)
+    assert call_as(rpc, clerk, "energy", "list_audits", {})["items"][0]["id"] == audit["id"]
+    with pytest.raises(Forbidden):
+        call_as(rpc, clerk, "energy", "create_audit", {"unit_code": mine, "audited_on": "2025-06-01", "auditor": "x"})
+    officer(rpc, "create_target", {"unit_code": mine, "year": 2025, "per_person_kgce": 300})
+    from services.kit.errors import Conflict
+
+    with pytest.raises(Conflict):
+        officer(rpc, "create_target", {"unit_code": mine, "year": 2025, "per_person_kgce": 250})
+    with pytest.raises(Invalid):
+        officer(rpc, "create_target", {"unit_code": mine, "year": 2026})
+    sheet = f"unit_code,period,water_m3\n{mine},2025-01,5\n{theirs},2025-01,6\n"
+    report = call_as(rpc, clerk, "energy", "import_readings", {
+        "filename": "mine.csv", "content_base64": base64.b64encode(sheet.encode()).decode()})
+    assert report["rows_imported"] == 1 and report["rejected"] == [{"row": 3, "errors": {"unit_code": ["another unit's row"]}}]
+    assert call_as(rpc, clerk, "energy", "get_import", report["id"])["unit_code"] == mine
+    staff_import = officer(rpc, "import_readings", {
+        "filename": "all.csv", "content_base64": base64.b64encode(sheet.encode()).decode()})
+    with pytest.raises(NotFound):
+        call_as(rpc, clerk, "energy", "get_import", staff_import["id"])
