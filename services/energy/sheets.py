@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -76,17 +75,20 @@ def raw_rows(filename: str, content: bytes) -> list[tuple]:
                 text = content.decode("gb18030")  # sheets saved by Excel on Chinese Windows
             except UnicodeDecodeError:
                 raise Invalid("the CSV is neither UTF-8 nor GB18030 text", {"file": ["unreadable text"]}) from None
-        return [tuple(row) for row in csv.reader(io.StringIO(text))]
+        try:
+            return [tuple(row) for row in csv.reader(io.StringIO(text))]
+        except csv.Error:
+            raise Invalid("the CSV cannot be read", {"file": ["malformed CSV"]}) from None
     from openpyxl import load_workbook
 
-    try:
+    try:  # whatever openpyxl makes of a file that is not a workbook, it is the sender's input
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        try:
+            return [tuple(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+        finally:
+            workbook.close()
+    except Exception:
         raise Invalid("the file is not a readable .xlsx workbook", {"file": ["not an .xlsx workbook"]}) from None
-    try:
-        return [tuple(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
-    finally:
-        workbook.close()
 
 
 def columns_of(header: tuple) -> dict[int, tuple]:

@@ -239,5 +239,15 @@ def test_only_xlsx_and_csv_are_read():
         sheets.sheet_format("form.xls")
     with pytest.raises(Invalid):
         sheets.raw_rows("form.xlsx", b"not a zip")
+    import io
+    import zipfile
+
+    other_zip = io.BytesIO()
+    with zipfile.ZipFile(other_zip, "w") as archive:
+        archive.writestr("word/document.xml", "<w/>")
+    with pytest.raises(Invalid):
+        sheets.raw_rows("form.xlsx", other_zip.getvalue())
+    with pytest.raises(Invalid):
+        sheets.raw_rows("form.csv", b"a,b\n" + b"x" * 200_000)  # over the csv module's field limit
     assert sheets.raw_rows("form.csv", "unit_code,period\nU1,2025-01\n".encode("gb18030")) == [
         ("unit_code", "period"), ("U1", "2025-01")]
