@@ -69,6 +69,8 @@ def build_spec(routes, version: str = "1.0.0") -> dict:
             operation["parameters"].append({"in": "query", "schema": route.query})
         if route.body is not None:
             operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": route.body}}}
+        elif route.extra.get("request_body"):  # a body that is not JSON, e.g. a multipart upload
+            operation["requestBody"] = route.extra["request_body"]
         if route.response is not None:
             schema = route.response
             if route.many:

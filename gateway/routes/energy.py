@@ -1,9 +1,135 @@
 """Public-institution energy and resource conservation."""
+import base64
+
+from gateway.http import BodyTooLarge
 from gateway.routes import ENERGY_READERS, routes
 from gateway.routes.resource import Resource
 from services.energy import contract as energy
+from services.kit.errors import Invalid
 
 CONSERVE = ("energy_officer",)
+REPORTERS = ("energy_officer", "unit_user")  # a unit (or a system's key for it) reports its own figures
+OVERVIEW = ("energy_officer", "leader")
 
 Resource("/api/v1/institutions", "energy", "institution", "institutions", "energy", ENERGY_READERS, CONSERVE,
          energy.InstitutionCreate, energy.Institution, energy.InstitutionQuery).register(routes)
+Resource("/api/v1/energy/targets", "energy", "target", "targets", "energy", ENERGY_READERS, CONSERVE,
+         energy.TargetCreate, energy.Target, energy.TargetQuery).register(routes)
+Resource("/api/v1/energy/audits", "energy", "audit", "audits", "energy", ENERGY_READERS, CONSERVE,
+         energy.AuditCreate, energy.Audit, energy.AuditQuery).register(routes)
+Resource("/api/v1/energy/projects", "energy", "project", "projects", "energy", ENERGY_READERS, CONSERVE,
+         energy.ProjectCreate, energy.Project, energy.ProjectQuery).register(routes)
+Resource("/api/v1/energy/assessments", "energy", "assessment", "assessments", "energy", ENERGY_READERS, REPORTERS,
+         energy.AssessmentCreate, energy.Assessment, energy.AssessmentQuery).register(routes)
+Resource("/api/v1/waste/records", "energy", "waste_record", "waste_records", "waste", ENERGY_READERS, REPORTERS,
+         energy.WasteRecordCreate, energy.WasteRecord, energy.WasteQuery).register(routes)
+Resource("/api/v1/waste/demonstration-sites", "energy", "demonstration_site", "demonstration_sites", "waste",
+         ENERGY_READERS, CONSERVE, energy.DemonstrationSiteCreate, energy.DemonstrationSite,
+         energy.DemonstrationSiteQuery).register(routes)
+
+
+@routes.patch("/api/v1/institutions/<int:institution_id>", CONSERVE, tag="energy", body=energy.InstitutionUpdate,
+              response=energy.Institution,
+              summary="Change an institution; a floor area set here overrides facilities' (null clears it)")
+def update_institution(call):
+    return call.rpc("energy", "update_institution", call.args["institution_id"], call.json())
+
+
+@routes.patch("/api/v1/energy/projects/<int:project_id>", CONSERVE, tag="energy", body=energy.ProjectUpdate,
+              response=energy.Project, summary="Record a retrofit's completion, unit price or scope")
+def update_project(call):
+    return call.rpc("energy", "update_project", call.args["project_id"], call.json())
+
+
+# readings and imports ---------------------------------------------------------------------------
+@routes.post("/api/v1/energy/readings", REPORTERS, tag="energy", body=energy.ReadingCreate,
+             response=energy.ReadingsWritten,
+             summary="Report monthly readings: one object or a list (all or none); the same value again "
+                     "changes nothing, another value is a correction that keeps the old one")
+def record_readings(call):
+    return call.rpc("energy", "record_readings", call.json())
+
+
+@routes.get("/api/v1/energy/readings", ENERGY_READERS, tag="energy", query=energy.ReadingQuery,
+            response=energy.Reading, many=True, summary="List readings")
+def list_readings(call):
+    return call.rpc("energy", "list_readings", call.query())
+
+
+@routes.get("/api/v1/energy/readings/<int:reading_id>", ENERGY_READERS, tag="energy", response=energy.Reading,
+            summary="Read one reading with the values corrections replaced")
+def get_reading(call):
+    return call.rpc("energy", "get_reading", call.args["reading_id"])
+
+
+SHEET_UPLOAD = {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary",
+                            "description": "the statistics form as .xlsx or .csv"}}}}}}
+
+
+@routes.post("/api/v1/energy/imports", REPORTERS, tag="energy", response=energy.ImportReport, status=201,
+             extra={"request_body": SHEET_UPLOAD},
+             summary="Import a statistics-form sheet: good rows stored, bad rows reported by row number")
+def import_readings(call):
+    request = call.request
+    if request.content_length and request.content_length > call.app.max_body_bytes:
+        raise BodyTooLarge()
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise Invalid("send the sheet as multipart/form-data in the field 'file'", {"file": ["missing"]})
+    content = upload.stream.read(call.app.max_body_bytes + 1)
+    if len(content) > call.app.max_body_bytes:
+        raise BodyTooLarge()
+    return 201, call.rpc("energy", "import_readings", {
+        "filename": upload.filename, "content_base64": base64.b64encode(content).decode("ascii")})
+
+
+@routes.get("/api/v1/energy/imports", ENERGY_READERS, tag="energy", query=energy.PageQuery,
+            response=energy.ImportReport, many=True, summary="List imports with their reports")
+def list_imports(call):
+    return call.rpc("energy", "list_imports", call.query())
+
+
+@routes.get("/api/v1/energy/imports/<int:import_id>", ENERGY_READERS, tag="energy", response=energy.ImportReport,
+            summary="An import's row-by-row report")
+def get_import(call):
+    return call.rpc("energy", "get_import", call.args["import_id"])
+
+
+# figures -------------------------------------------------------------------------------------------
+@routes.get("/api/v1/energy/indicators", ENERGY_READERS, tag="energy", query=energy.IndicatorQuery,
+            response=energy.Indicators,
+            summary="Indicators of an institution, a group or the county, year over year and against targets")
+def indicators(call):
+    return call.rpc("energy", "indicators", call.query())
+
+
+@routes.get("/api/v1/energy/benchmark", OVERVIEW, tag="energy", query=energy.BenchmarkQuery,
+            response=energy.Benchmark, summary="Institutions ranked by intensity, with their saving potential")
+def benchmark(call):
+    return call.rpc("energy", "benchmark", call.query())
+
+
+@routes.get("/api/v1/energy/fleet", ENERGY_READERS, tag="energy", query=energy.FleetQuery, response=energy.Fleet,
+            summary="The fleet's fuel (transport ledger), beside the building indicators")
+def fleet(call):
+    return call.rpc("energy", "fleet", call.query())
+
+
+@routes.get("/api/v1/energy/assessments/sheet", ENERGY_READERS, tag="energy", response=energy.ScoreSheet,
+            summary="The 节约型机关 score sheet")
+def assessment_sheet(call):
+    return call.rpc("energy", "assessment_sheet")
+
+
+@routes.get("/api/v1/energy/assessments/summary", OVERVIEW, tag="energy", query=energy.YearQuery,
+            response=energy.AssessmentSummary, summary="The share of institutions that pass (节约型机关)")
+def assessment_summary(call):
+    return call.rpc("energy", "assessment_summary", call.query())
+
+
+@routes.get("/api/v1/waste/summary", ENERGY_READERS, tag="waste", query=energy.WasteSummaryQuery,
+            response=energy.WasteSummary, summary="Waste by category, the recyclable share, demonstration sites")
+def waste_summary(call):
+    return call.rpc("energy", "waste_summary", call.query())

@@ -1,19 +1,68 @@
-"""The energy service's public face: RPC payloads, events, error classes."""
-from marshmallow import Schema, fields, validate
+"""The energy service's public face: RPC payloads, answers, events."""
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.kit.schemas import InputSchema, PageQuery
+from services.energy.coefficients import READING_TYPES, UNITS
+from services.kit.schemas import EventSchema, InputSchema, PageQuery
 
 SERVICE = "energy"
 
 AREA_SOURCES = ("facilities", "manual")
+INTENSITY_METRICS = ("per_area_kgce_m2", "per_person_kgce")
+PROJECT_KINDS = ("led_lighting", "hvac", "insulation", "solar", "water_saving", "metering", "other")
+ASSESSMENT_KINDS = ("self_assessment", "spot_check")
+WASTE_CATEGORIES = ("recyclable", "hazardous", "kitchen", "other")
+SITE_LEVELS = ("county", "city", "province", "national")
+
+UNIT_CODE = dict(validate=validate.Length(min=1, max=40))
+PERIOD = dict(validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="a month as YYYY-MM"))
+YEAR = dict(validate=validate.Range(min=2000, max=2100))
 
 
+def amount(**kwargs):
+    return fields.Decimal(places=3, validate=validate.Range(min=0, max=1_000_000_000_000), **kwargs)
+
+
+class Months(fields.Field):
+    """Months of a year: "1-6", "1,2,3" or a list; answered as a sorted list."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            if isinstance(value, list):
+                months = {int(item) for item in value}
+            else:
+                months = set()
+                for part in str(value).split(","):
+                    first, _, last = part.strip().partition("-")
+                    months.update(range(int(first), int(last or first) + 1))
+        except (TypeError, ValueError):
+            raise ValidationError('months as "1-6" or "1,2,3"') from None
+        if not months or min(months) < 1 or max(months) > 12:
+            raise ValidationError("months from 1 to 12")
+        return sorted(months)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
+# -- institutions ---------------------------------------------------------------------------
 class InstitutionCreate(InputSchema):
-    unit_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    unit_code = fields.String(required=True, **UNIT_CODE)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    group = fields.String(load_default="general", validate=validate.Length(min=1, max=40))
     headcount = fields.Integer(required=True, validate=validate.Range(min=0, max=1_000_000))
     floor_area_m2 = fields.Decimal(
         load_default=None, allow_none=True, places=2, validate=validate.Range(min=0, min_inclusive=False, max=10_000_000)
+    )
+
+
+class InstitutionUpdate(InputSchema):
+    """``floor_area_m2`` set by hand is a manual override; null clears it back to facilities' figure."""
+
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    group = fields.String(validate=validate.Length(min=1, max=40))
+    headcount = fields.Integer(validate=validate.Range(min=0, max=1_000_000))
+    floor_area_m2 = fields.Decimal(
+        allow_none=True, places=2, validate=validate.Range(min=0, min_inclusive=False, max=10_000_000)
     )
 
 
@@ -21,15 +70,456 @@ class Institution(Schema):
     id = fields.Integer()
     unit_code = fields.String()
     name = fields.String()
-    headcount = fields.Integer()
+    group = fields.String()
+    headcount = fields.Integer(metadata={"description": "energy-using headcount, staff outside the establishment included"})
     floor_area_m2 = fields.Float(allow_none=True)
-    area_source = fields.String(allow_none=True)
+    area_source = fields.String(allow_none=True, metadata={"description": "facilities | manual"})
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
 
 
 class InstitutionQuery(PageQuery):
     unit_code = fields.String()
+    group = fields.String()
 
 
-EVENTS: dict = {}
+# -- readings -------------------------------------------------------------------------------
+class ReadingCreate(InputSchema):
+    unit_code = fields.String(required=True, **UNIT_CODE)
+    period = fields.String(required=True, **PERIOD)
+    energy_type = fields.String(required=True, validate=validate.OneOf(READING_TYPES))
+    quantity = amount(required=True)
+    unit = fields.String(required=True, validate=validate.Length(min=1, max=8))
+
+    @validates_schema(skip_on_field_errors=False)
+    def unit_fits_type(self, data, **kwargs):
+        accepted = UNITS.get(data.get("energy_type"))
+        if accepted and data.get("unit") not in accepted:
+            raise ValidationError(f"{data['energy_type']} is reported in one of: {', '.join(accepted)}", "unit")
+
+
+class ReadingRevision(Schema):
+    quantity = fields.Float()
+    unit = fields.String()
+    source = fields.String()
+    import_id = fields.Integer(allow_none=True)
+    recorded_by = fields.String()
+    recorded_at = fields.AwareDateTime()
+    replaced_at = fields.AwareDateTime()
+    replaced_by = fields.String()
+
+
+class Reading(Schema):
+    id = fields.Integer()
+    institution_id = fields.Integer()
+    unit_code = fields.String()
+    period = fields.String()
+    energy_type = fields.String()
+    quantity = fields.Float()
+    unit = fields.String()
+    kgce = fields.Float(allow_none=True, metadata={"description": "standard coal; null for water"})
+    coefficient_table = fields.String()
+    source = fields.String(metadata={"description": "api | import"})
+    import_id = fields.Integer(allow_none=True)
+    recorded_by = fields.String()
+    revisions = fields.List(fields.Nested(ReadingRevision), metadata={"description": "replaced values, oldest first"})
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class ReadingsWritten(Schema):
+    items = fields.List(fields.Nested(Reading))
+    created = fields.Integer()
+    corrected = fields.Integer()
+    unchanged = fields.Integer()
+
+
+class ReadingQuery(PageQuery):
+    unit_code = fields.String()
+    year = fields.Integer(**YEAR)
+    period = fields.String(**PERIOD)
+    energy_type = fields.String(validate=validate.OneOf(READING_TYPES))
+    source = fields.String(validate=validate.OneOf(("api", "import")))
+
+
+# -- imports --------------------------------------------------------------------------------
+class ImportUpload(InputSchema):
+    filename = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    content_base64 = fields.String(required=True)
+
+
+class RejectedRow(Schema):
+    row = fields.Integer(metadata={"description": "row number in the sheet (the header is row 1)"})
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class ImportReport(Schema):
+    id = fields.Integer()
+    filename = fields.String()
+    format = fields.String()
+    unit_code = fields.String(allow_none=True)
+    rows_total = fields.Integer()
+    rows_imported = fields.Integer()
+    rows_rejected = fields.Integer()
+    readings_created = fields.Integer()
+    readings_corrected = fields.Integer()
+    readings_unchanged = fields.Integer()
+    rejected = fields.List(fields.Nested(RejectedRow))
+    created_by = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+# -- indicators and targets -----------------------------------------------------------------
+class IndicatorQuery(InputSchema):
+    year = fields.Integer(required=True, **YEAR)
+    unit_code = fields.String(**UNIT_CODE)
+    group = fields.String(validate=validate.Length(min=1, max=40))
+    months = Months(metadata={"description": 'months of the year, "1-6" or "1,2,3"; all by default'})
+
+
+class Figures(Schema):
+    institutions = fields.Integer(metadata={"description": "institutions that reported in these months"})
+    headcount = fields.Integer()
+    floor_area_m2 = fields.Float(allow_none=True)
+    total_kgce = fields.Float()
+    total_tce = fields.Float()
+    per_person_kgce = fields.Float(allow_none=True)
+    per_area_kgce_m2 = fields.Float(allow_none=True)
+    water_m3 = fields.Float()
+    water_per_person_m3 = fields.Float(allow_none=True)
+    by_type = fields.Dict(keys=fields.String(), values=fields.Dict(),
+                          metadata={"description": "energy_type -> {quantity, unit, kgce}"})
+
+
+class TargetStatus(Schema):
+    indicator = fields.String()
+    target = fields.Float()
+    source = fields.String(metadata={"description": "set (for the year) | plan (five-year plan)"})
+    projected = fields.Float(allow_none=True)
+    at_risk = fields.Boolean(allow_none=True)
+
+
+class FleetFigures(Schema):
+    transactions = fields.Integer()
+    gasoline_liters = fields.Float()
+    diesel_liters = fields.Float()
+    kwh = fields.Float()
+    amount_yuan = fields.Float()
+    kgce = fields.Float()
+
+
+class Indicators(Figures):
+    scope = fields.String(metadata={"description": "institution | group | county"})
+    unit_code = fields.String(allow_none=True)
+    group = fields.String(allow_none=True)
+    year = fields.Integer()
+    months = fields.List(fields.Integer())
+    coefficient_table = fields.String()
+    previous_year = fields.Nested(Figures)
+    year_over_year = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))
+    targets = fields.List(fields.Nested(TargetStatus))
+    at_risk = fields.Boolean()
+    fleet = fields.Nested(FleetFigures, metadata={"description": "official vehicles' fuel, beside the building figures"})
+
+
+class TargetCreate(InputSchema):
+    unit_code = fields.String(required=True, **UNIT_CODE)
+    year = fields.Integer(required=True, **YEAR)
+    per_area_kgce_m2 = amount(load_default=None, allow_none=True)
+    per_person_kgce = amount(load_default=None, allow_none=True)
+    water_per_person_m3 = amount(load_default=None, allow_none=True)
+
+    @validates_schema
+    def at_least_one(self, data, **kwargs):
+        if all(data.get(key) is None for key in ("per_area_kgce_m2", "per_person_kgce", "water_per_person_m3")):
+            raise ValidationError("set at least one of per_area_kgce_m2, per_person_kgce, water_per_person_m3", "_schema")
+
+
+class Target(Schema):
+    id = fields.Integer()
+    unit_code = fields.String()
+    year = fields.Integer()
+    per_area_kgce_m2 = fields.Float(allow_none=True)
+    per_person_kgce = fields.Float(allow_none=True)
+    water_per_person_m3 = fields.Float(allow_none=True)
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class TargetQuery(PageQuery):
+    unit_code = fields.String()
+    year = fields.Integer(**YEAR)
+
+
+# -- benchmarking ---------------------------------------------------------------------------
+class BenchmarkQuery(InputSchema):
+    year = fields.Integer(required=True, **YEAR)
+    metric = fields.String(load_default="per_area_kgce_m2", validate=validate.OneOf(INTENSITY_METRICS))
+    group = fields.String(validate=validate.Length(min=1, max=40))
+    months = Months()
+
+
+class BenchmarkRow(Schema):
+    rank = fields.Integer()
+    group_rank = fields.Integer()
+    group_size = fields.Integer()
+    unit_code = fields.String()
+    name = fields.String()
+    group = fields.String()
+    intensity = fields.Float()
+    group_median = fields.Float()
+    group_best_quartile = fields.Float()
+    potential_to_median_kgce = fields.Float()
+    potential_to_best_quartile_kgce = fields.Float()
+
+
+class Benchmark(Schema):
+    year = fields.Integer()
+    months = fields.List(fields.Integer())
+    metric = fields.String()
+    coefficient_table = fields.String()
+    items = fields.List(fields.Nested(BenchmarkRow))
+    total = fields.Integer()
+    potential_to_median_kgce = fields.Float()
+    potential_to_best_quartile_kgce = fields.Float()
+
+
+# -- fleet ----------------------------------------------------------------------------------
+class FleetQuery(InputSchema):
+    year = fields.Integer(required=True, **YEAR)
+    unit_code = fields.String(**UNIT_CODE)
+    months = Months()
+
+
+class FleetUnit(FleetFigures):
+    unit_code = fields.String()
+
+
+class Fleet(Schema):
+    year = fields.Integer()
+    months = fields.List(fields.Integer())
+    coefficient_table = fields.String()
+    items = fields.List(fields.Nested(FleetUnit))
+    totals = fields.Nested(FleetFigures)
+
+
+# -- audits and retrofit projects -----------------------------------------------------------
+class AuditCreate(InputSchema):
+    unit_code = fields.String(required=True, **UNIT_CODE)
+    audited_on = fields.Date(required=True)
+    auditor = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    scope = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    findings = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20000))
+    potential_saving_kgce = amount(load_default=None, allow_none=True)
+
+
+class Audit(Schema):
+    id = fields.Integer()
+    unit_code = fields.String()
+    audited_on = fields.Date()
+    auditor = fields.String()
+    scope = fields.String(allow_none=True)
+    findings = fields.String(allow_none=True)
+    potential_saving_kgce = fields.Float(allow_none=True)
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class AuditQuery(PageQuery):
+    unit_code = fields.String()
+
+
+class ProjectCreate(InputSchema):
+    unit_code = fields.String(required=True, **UNIT_CODE)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.String(required=True, validate=validate.OneOf(PROJECT_KINDS))
+    scope = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    energy_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(READING_TYPES),
+                                metadata={"description": "the consumption measured; null: all energy in kgce"})
+    investment_yuan = fields.Decimal(required=True, places=2, validate=validate.Range(min=0, max=10_000_000_000))
+    expected_saving_rate = fields.Decimal(required=True, places=4, validate=validate.Range(min=0, max=1))
+    unit_price_yuan = fields.Decimal(load_default=None, allow_none=True, places=4,
+                                     validate=validate.Range(min=0, min_inclusive=False, max=100_000),
+                                     metadata={"description": "yuan per base unit (kWh, m3, kg, MJ; kgce when energy_type is null)"})
+    completed_on = fields.Date(load_default=None, allow_none=True)
+
+
+class ProjectUpdate(InputSchema):
+    scope = fields.String(allow_none=True, validate=validate.Length(max=4000))
+    expected_saving_rate = fields.Decimal(places=4, validate=validate.Range(min=0, max=1))
+    unit_price_yuan = fields.Decimal(allow_none=True, places=4, validate=validate.Range(min=0, min_inclusive=False, max=100_000))
+    completed_on = fields.Date(allow_none=True)
+
+
+class Project(Schema):
+    id = fields.Integer()
+    unit_code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    scope = fields.String(allow_none=True)
+    energy_type = fields.String(allow_none=True)
+    investment_yuan = fields.Float()
+    expected_saving_rate = fields.Float()
+    unit_price_yuan = fields.Float(allow_none=True)
+    completed_on = fields.Date(allow_none=True)
+    comparison_months = fields.List(fields.String(), metadata={"description": "months after completion compared with a year before"})
+    consumption_before = fields.Float(allow_none=True)
+    consumption_after = fields.Float(allow_none=True)
+    measured_saving_rate = fields.Float(allow_none=True)
+    annual_saving = fields.Float(allow_none=True)
+    payback_years = fields.Float(allow_none=True)
+    coefficient_table = fields.String()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class ProjectQuery(PageQuery):
+    unit_code = fields.String()
+    kind = fields.String(validate=validate.OneOf(PROJECT_KINDS))
+
+
+# -- 节约型机关 assessments -------------------------------------------------------------------
+class AssessmentCreate(InputSchema):
+    unit_code = fields.String(required=True, **UNIT_CODE)
+    year = fields.Integer(required=True, **YEAR)
+    kind = fields.String(required=True, validate=validate.OneOf(ASSESSMENT_KINDS))
+    scores = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True,
+                         metadata={"description": "item code -> points, every item of the score sheet"})
+    assessed_on = fields.Date(required=True)
+
+
+class Assessment(Schema):
+    id = fields.Integer()
+    unit_code = fields.String()
+    year = fields.Integer()
+    kind = fields.String()
+    scores = fields.Dict(keys=fields.String(), values=fields.Integer())
+    total_score = fields.Integer()
+    must_pass_met = fields.Boolean()
+    passed = fields.Boolean()
+    assessed_on = fields.Date()
+    assessed_by = fields.String()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class AssessmentQuery(PageQuery):
+    unit_code = fields.String()
+    year = fields.Integer(**YEAR)
+    kind = fields.String(validate=validate.OneOf(ASSESSMENT_KINDS))
+
+
+class YearQuery(InputSchema):
+    year = fields.Integer(required=True, **YEAR)
+
+
+class ScoreItem(Schema):
+    code = fields.String()
+    name = fields.String()
+    points = fields.Integer()
+    must_pass = fields.Boolean()
+
+
+class ScoreSheet(Schema):
+    items = fields.List(fields.Nested(ScoreItem))
+    pass_score = fields.Integer()
+
+
+class AssessmentSummary(Schema):
+    year = fields.Integer()
+    pass_score = fields.Integer()
+    institutions = fields.Integer(metadata={"description": "registered institutions"})
+    assessed = fields.Integer()
+    passed = fields.Integer()
+    pass_share = fields.Float(allow_none=True, metadata={"description": "passed / assessed"})
+    items = fields.List(fields.Nested(Assessment), metadata={"description": "the deciding assessment of each"})
+
+
+# -- waste sorting --------------------------------------------------------------------------
+class WasteRecordCreate(InputSchema):
+    unit_code = fields.String(required=True, **UNIT_CODE)
+    period = fields.String(required=True, **PERIOD)
+    category = fields.String(required=True, validate=validate.OneOf(WASTE_CATEGORIES))
+    weight_kg = fields.Decimal(required=True, places=2, validate=validate.Range(min=0, max=100_000_000))
+
+
+class WasteRecord(Schema):
+    id = fields.Integer()
+    unit_code = fields.String()
+    period = fields.String()
+    category = fields.String()
+    weight_kg = fields.Float()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class WasteQuery(PageQuery):
+    unit_code = fields.String()
+    year = fields.Integer(**YEAR)
+    period = fields.String(**PERIOD)
+    category = fields.String(validate=validate.OneOf(WASTE_CATEGORIES))
+
+
+class WasteSummaryQuery(InputSchema):
+    year = fields.Integer(required=True, **YEAR)
+    unit_code = fields.String(**UNIT_CODE)
+    months = Months()
+
+
+class DemonstrationSiteCreate(InputSchema):
+    unit_code = fields.String(required=True, **UNIT_CODE)
+    level = fields.String(required=True, validate=validate.OneOf(SITE_LEVELS))
+    designated_on = fields.Date(required=True)
+
+
+class DemonstrationSite(Schema):
+    id = fields.Integer()
+    unit_code = fields.String()
+    level = fields.String()
+    designated_on = fields.Date()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class DemonstrationSiteQuery(PageQuery):
+    unit_code = fields.String()
+
+
+class WasteSummary(Schema):
+    year = fields.Integer()
+    months = fields.List(fields.Integer())
+    unit_code = fields.String(allow_none=True)
+    by_category_kg = fields.Dict(keys=fields.String(), values=fields.Float())
+    total_kg = fields.Float()
+    recyclable_share = fields.Float(allow_none=True)
+    demonstration_sites = fields.List(fields.Nested(DemonstrationSite))
+
+
+# -- events ---------------------------------------------------------------------------------
+TARGET_AT_RISK = "target_at_risk"
+ASSESSMENT_COMPLETED = "assessment_completed"
+
+
+class TargetAtRisk(EventSchema):
+    """An institution's year-to-date trend, projected to the year, misses a target."""
+
+    institution_id = fields.Integer(required=True)
+    unit_code = fields.String(required=True)
+    year = fields.Integer(required=True)
+    indicator = fields.String(required=True)  # per_area_kgce_m2 | per_person_kgce | water_per_person_m3
+    projected = fields.Float(required=True)
+    target = fields.Float(required=True)
+    target_source = fields.String(required=True)  # set | plan
+    through_month = fields.Integer(required=True)
+
+
+class AssessmentCompleted(EventSchema):
+    assessment_id = fields.Integer(required=True)
+    unit_code = fields.String(required=True)
+    year = fields.Integer(required=True)
+    kind = fields.String(required=True)  # self_assessment | spot_check
+    total_score = fields.Integer(required=True)
+    passed = fields.Boolean(required=True)
+
+
+EVENTS = {TARGET_AT_RISK: TargetAtRisk, ASSESSMENT_COMPLETED: AssessmentCompleted}

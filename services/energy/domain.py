@@ -1,10 +1,26 @@
-"""Energy rules as plain Python: no nameko, no database."""
+"""Energy rules as plain Python: no nameko, no database.
+
+Conversion to standard coal, the indicators, targets and the at-risk projection,
+benchmarking, retrofit measurement, the 节约型机关 score sheet and waste shares.
+"""
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from services.energy import coefficients
+from services.energy.settings import SETTINGS, Settings
+from services.kit.errors import Invalid
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+INTENSITIES = ("per_area_kgce_m2", "per_person_kgce", "water_per_person_m3")
+ZERO = Decimal(0)
 
 
+# -- institutions ------------------------------------------------------------------------
 def floor_area_from_facilities(current_source: str | None) -> bool:
     """A figure someone entered by hand is kept until they clear it."""
     return current_source != "manual"
@@ -22,3 +38,314 @@ def initial_floor_area(entered: Decimal | None, known_from_facilities: Decimal |
     if known_from_facilities is not None:
         return known_from_facilities, "facilities"
     return None, None
+
+
+# -- periods -----------------------------------------------------------------------------
+def period_of(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+def split_period(period: str) -> tuple[int, int]:
+    year, month = period.split("-")
+    return int(year), int(month)
+
+
+def local_period(instant: datetime) -> str:
+    """The YYYY-MM an instant falls in, in Asia/Shanghai."""
+    local = instant.astimezone(LOCAL)
+    return period_of(local.year, local.month)
+
+
+def is_future_period(period: str, now: datetime) -> bool:
+    return period > local_period(now)
+
+
+def shift_period(period: str, months: int) -> str:
+    year, month = split_period(period)
+    index = year * 12 + (month - 1) + months
+    return period_of(index // 12, index % 12 + 1)
+
+
+# -- conversion --------------------------------------------------------------------------
+def round_to(value: Decimal | None, places: int) -> float | None:
+    if value is None:
+        return None
+    return float(Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+def reading_kgce(energy_type: str, quantity: Decimal, unit: str) -> Decimal | None:
+    return coefficients.to_kgce(energy_type, Decimal(quantity), unit)
+
+
+def check_unit(energy_type: str, unit: str) -> None:
+    accepted = coefficients.UNITS[energy_type]
+    if unit not in accepted:
+        raise Invalid("the unit does not fit the energy type",
+                      {"unit": [f"{energy_type} is reported in one of: {', '.join(accepted)}"]})
+
+
+def same_value(quantity_a: Decimal, unit_a: str, quantity_b: Decimal, unit_b: str) -> bool:
+    return unit_a == unit_b and Decimal(quantity_a) == Decimal(quantity_b)
+
+
+# -- indicators --------------------------------------------------------------------------
+@dataclass
+class Consumption:
+    """What one institution (or a scope of several) used over some months."""
+
+    kgce: Decimal = ZERO
+    water_m3: Decimal = ZERO
+    by_type: dict = field(default_factory=dict)  # energy_type -> quantity in the base unit
+    kgce_by_type: dict = field(default_factory=dict)
+    periods: set = field(default_factory=set)
+
+    def add(self, energy_type: str, quantity: Decimal, unit: str, period: str) -> None:
+        base = coefficients.to_base(energy_type, Decimal(quantity), unit)
+        self.by_type[energy_type] = self.by_type.get(energy_type, ZERO) + base
+        self.periods.add(period)
+        if energy_type == coefficients.WATER:
+            self.water_m3 += base
+            return
+        kgce = reading_kgce(energy_type, quantity, unit)
+        self.kgce += kgce
+        self.kgce_by_type[energy_type] = self.kgce_by_type.get(energy_type, ZERO) + kgce
+
+
+@dataclass(frozen=True)
+class Denominators:
+    headcount: int
+    floor_area_m2: Decimal | None
+
+
+def intensities(kgce: Decimal, water_m3: Decimal, denominators: Denominators, kgce_with_area: Decimal | None = None):
+    """The indicators as Decimals: per person, per area (over the institutions with a known
+    area only, hence ``kgce_with_area``), water per person; None where a denominator is 0."""
+    headcount = denominators.headcount
+    area = denominators.floor_area_m2
+    area_kgce = kgce if kgce_with_area is None else kgce_with_area
+    return {
+        "total_tce": kgce / 1000,
+        "per_person_kgce": kgce / headcount if headcount else None,
+        "per_area_kgce_m2": area_kgce / area if area else None,
+        "water_per_person_m3": water_m3 / headcount if headcount else None,
+    }
+
+
+def rounded_indicators(values: dict) -> dict:
+    return {key: round_to(value, 4 if key == "total_tce" else 3) for key, value in values.items()}
+
+
+def change_rate(current: Decimal | None, previous: Decimal | None) -> float | None:
+    """Year over year: (current - previous) / previous; None without a previous figure."""
+    if current is None or not previous:
+        return None
+    return round_to((Decimal(current) - Decimal(previous)) / Decimal(previous), 4)
+
+
+# -- targets and the at-risk projection ---------------------------------------------------
+def plan_target(base_value: Decimal | None, year: int, indicator: str, settings: Settings = SETTINGS):
+    """The five-year plan's target for ``year``: the base year's figure lowered along a
+    straight line to the plan's reduction in the target year. None outside the plan."""
+    if base_value is None or not settings.plan_base_year < year <= settings.plan_target_year:
+        return None
+    span = settings.plan_target_year - settings.plan_base_year
+    reduction = settings.plan_reductions[indicator] * (year - settings.plan_base_year) / span
+    return Decimal(base_value) * (1 - reduction)
+
+
+def effective_targets(set_target: dict | None, plan: dict) -> dict:
+    """indicator -> (value, source): a target set for the year wins over the plan."""
+    chosen = {}
+    for indicator in INTENSITIES:
+        explicit = (set_target or {}).get(indicator)
+        if explicit is not None:
+            chosen[indicator] = (Decimal(explicit), "set")
+        elif plan.get(indicator) is not None:
+            chosen[indicator] = (Decimal(plan[indicator]), "plan")
+    return chosen
+
+
+def seasonal_share(last_year_monthly: dict[int, Decimal], through_month: int) -> Decimal:
+    """Which share of a year's use months 1..m carry: last year's share when last year is
+    complete (all twelve months, more than nothing), else m/12."""
+    if len(last_year_monthly) == 12:
+        full = sum(last_year_monthly.values(), ZERO)
+        if full > 0:
+            part = sum((value for month, value in last_year_monthly.items() if month <= through_month), ZERO)
+            if part > 0:
+                return part / full
+    return Decimal(through_month) / 12
+
+
+def project_full_year(ytd_value: Decimal, share: Decimal) -> Decimal:
+    """Year-to-date figure projected to the whole year."""
+    return Decimal(ytd_value) / share
+
+
+@dataclass(frozen=True)
+class Risk:
+    indicator: str
+    projected: Decimal
+    target: Decimal
+    source: str
+    at_risk: bool
+
+
+def assess_risk(ytd: dict, shares: dict, targets: dict, through_month: int,
+                settings: Settings = SETTINGS) -> list[Risk]:
+    """The rule: once ``risk_min_months`` months of the year are in (counted through the latest
+    month reported), each year-to-date intensity is projected to the full year with the
+    seasonal share; it is at risk when the projection exceeds its target."""
+    if through_month < settings.risk_min_months:
+        return []
+    risks = []
+    for indicator, (target, source) in targets.items():
+        value = ytd.get(indicator)
+        if value is None:
+            continue
+        share = shares["water" if indicator == "water_per_person_m3" else "energy"]
+        projected = project_full_year(value, share)
+        risks.append(Risk(indicator, projected, target, source, projected > target))
+    return risks
+
+
+# -- benchmarking ------------------------------------------------------------------------
+def best_quartile(values: list[Decimal]) -> Decimal:
+    """The 25th percentile (lower intensity is better), linear between ranks."""
+    if len(values) == 1:
+        return values[0]
+    return Decimal(str(statistics.quantiles([float(v) for v in values], n=4, method="inclusive")[0]))
+
+
+def benchmark(rows: list[dict]) -> list[dict]:
+    """rows: {institution..., group, intensity, denominator}. Ranked by intensity (1 is the
+    least intensive, county-wide and in the group), with what each would save at its group's
+    median and best quartile: (intensity - reference) x denominator, never below zero."""
+    by_group: dict[str, list[Decimal]] = {}
+    for row in rows:
+        by_group.setdefault(row["group"], []).append(row["intensity"])
+    references = {
+        group: (Decimal(str(statistics.median([float(v) for v in values]))), best_quartile(values))
+        for group, values in by_group.items()
+    }
+    ordered = sorted(rows, key=lambda row: (row["intensity"], row["unit_code"]))
+    group_rank: dict[str, int] = {}
+    result = []
+    for rank, row in enumerate(ordered, start=1):
+        median, quartile = references[row["group"]]
+        group_rank[row["group"]] = group_rank.get(row["group"], 0) + 1
+        result.append({
+            **row, "rank": rank, "group_rank": group_rank[row["group"]], "group_size": len(by_group[row["group"]]),
+            "group_median": median, "group_best_quartile": quartile,
+            "potential_to_median_kgce": max(ZERO, row["intensity"] - median) * row["denominator"],
+            "potential_to_best_quartile_kgce": max(ZERO, row["intensity"] - quartile) * row["denominator"],
+        })
+    return result
+
+
+# -- retrofit projects -------------------------------------------------------------------
+def comparison_periods(completed_on: date, monthly: dict[str, Decimal], max_months: int) -> list[str]:
+    """The months compared: full months after the completion month, up to ``max_months``,
+    each kept only when it and the same month a year earlier were both reported."""
+    first = shift_period(period_of(completed_on.year, completed_on.month), 1)
+    periods = []
+    for offset in range(max_months):
+        period = shift_period(first, offset)
+        if period in monthly and shift_period(period, -12) in monthly:
+            periods.append(period)
+    return periods
+
+
+@dataclass(frozen=True)
+class Measurement:
+    months: list
+    before: Decimal
+    after: Decimal
+    saving_rate: Decimal | None
+    annual_saving: Decimal | None
+    payback_years: Decimal | None
+
+
+def measure_saving(monthly: dict[str, Decimal], completed_on: date, investment_yuan: Decimal,
+                   unit_price_yuan: Decimal | None, settings: Settings = SETTINGS) -> Measurement | None:
+    """Measured saving rate = 1 - after / before over comparable months; simple payback =
+    investment / (the saving scaled to twelve months x the unit price)."""
+    months = comparison_periods(completed_on, monthly, settings.retrofit_comparison_months)
+    if not months:
+        return None
+    after = sum((monthly[p] for p in months), ZERO)
+    before = sum((monthly[shift_period(p, -12)] for p in months), ZERO)
+    rate = (before - after) / before if before else None
+    annual = (before - after) * 12 / len(months)
+    payback = None
+    if unit_price_yuan and annual > 0:
+        payback = Decimal(investment_yuan) / (annual * Decimal(unit_price_yuan))
+    return Measurement(months, before, after, rate, annual, payback)
+
+
+# -- 节约型机关 ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Score:
+    total: int
+    must_pass_met: bool
+    passed: bool
+
+
+def score_assessment(scores: dict, settings: Settings = SETTINGS) -> Score:
+    """Every item of the sheet gets 0..its points; pass at the pass score with every
+    must-pass item at its full points."""
+    sheet = {item["code"]: item for item in settings.score_sheet}
+    errors = {}
+    for code in scores:
+        if code not in sheet:
+            errors[code] = ["not an item of the score sheet"]
+    for code, item in sheet.items():
+        value = scores.get(code)
+        if value is None:
+            errors[code] = ["missing"]
+        elif isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= item["points"]:
+            errors[code] = [f"a whole number from 0 to {item['points']}"]
+    if errors:
+        raise Invalid("the scores do not fit the score sheet", {"scores": [f"{k}: {v[0]}" for k, v in errors.items()]})
+    total = sum(scores.values())
+    must_pass_met = all(scores[code] >= item["points"] for code, item in sheet.items() if item["must_pass"])
+    return Score(total, must_pass_met, must_pass_met and total >= settings.assessment_pass_score)
+
+
+def deciding_assessments(assessments: list) -> dict:
+    """Per institution the assessment that decides: its latest spot check, else its latest
+    self-assessment (objects with institution_id, kind, assessed_on, id)."""
+    chosen = {}
+    for item in sorted(assessments, key=lambda a: (a.kind == "spot_check", a.assessed_on, a.id)):
+        chosen[item.institution_id] = item
+    return chosen
+
+
+def share(part: int | Decimal, whole: int | Decimal) -> float | None:
+    return round_to(Decimal(part) / Decimal(whole), 4) if whole else None
+
+
+# -- waste sorting -----------------------------------------------------------------------
+WASTE_CATEGORIES = ("recyclable", "hazardous", "kitchen", "other")
+
+
+def waste_summary(weights: dict[str, Decimal]) -> dict:
+    total = sum(weights.values(), ZERO)
+    return {
+        "by_category_kg": {category: round_to(weights.get(category, ZERO), 2) for category in WASTE_CATEGORIES},
+        "total_kg": round_to(total, 2),
+        "recyclable_share": share(weights.get("recyclable", ZERO), total),
+    }
+
+
+# -- fleet -------------------------------------------------------------------------------
+def fleet_kgce(fuel_type: str, liters: Decimal, kwh: Decimal) -> Decimal:
+    """Standard coal of a fuel or charging transaction: litres of diesel as diesel, any other
+    litres (gasoline, hybrid) as gasoline, kWh as electricity."""
+    fuel = "diesel" if fuel_type == "diesel" else "gasoline"
+    total = ZERO
+    if liters:
+        total += coefficients.to_kgce(fuel, Decimal(liters), "L")
+    if kwh:
+        total += coefficients.to_kgce("electricity", Decimal(kwh), "kWh")
+    return total

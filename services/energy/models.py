@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Integer, Numeric, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.kit.db import OutboxMixin, ProcessedEventMixin, TimestampMixin, UtcDateTime
+from services.kit.db import OutboxMixin, ProcessedEventMixin, TimestampMixin, UtcDateTime, utcnow
 
 
 class Base(DeclarativeBase):
@@ -19,6 +19,7 @@ class Institution(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    group: Mapped[str] = mapped_column(String(40), default="general", server_default="general")  # benchmarking peer group
     headcount: Mapped[int] = mapped_column(Integer)
     floor_area_m2: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     area_source: Mapped[str | None] = mapped_column(String(20))  # facilities | manual
@@ -32,6 +33,183 @@ class UnitFloorArea(Base):
     unit_code: Mapped[str] = mapped_column(String(40), primary_key=True)
     usable_area_m2: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     as_of: Mapped[datetime] = mapped_column(UtcDateTime)  # occurred_at of the event applied
+
+
+class EnergyImport(Base):
+    """One uploaded sheet and its row-by-row report."""
+
+    __tablename__ = "energy_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    format: Mapped[str] = mapped_column(String(8))  # xlsx | csv
+    unit_code: Mapped[str | None] = mapped_column(String(40), index=True)  # set when a unit user imported
+    rows_total: Mapped[int] = mapped_column(Integer)
+    rows_imported: Mapped[int] = mapped_column(Integer)
+    rows_rejected: Mapped[int] = mapped_column(Integer)
+    readings_created: Mapped[int] = mapped_column(Integer)
+    readings_corrected: Mapped[int] = mapped_column(Integer)
+    readings_unchanged: Mapped[int] = mapped_column(Integer)
+    rejected: Mapped[list] = mapped_column(JSON)  # [{"row": n, "errors": {field: [message]}}]
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Reading(TimestampMixin, Base):
+    """A month's consumption of one type at one institution; a correction keeps the old value."""
+
+    __tablename__ = "reading"
+    __table_args__ = (UniqueConstraint("institution_id", "period", "energy_type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), index=True)
+    unit_code: Mapped[str] = mapped_column(String(40), index=True)
+    period: Mapped[str] = mapped_column(String(7), index=True)  # YYYY-MM
+    energy_type: Mapped[str] = mapped_column(String(20))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(16, 3))
+    unit: Mapped[str] = mapped_column(String(8))
+    source: Mapped[str] = mapped_column(String(10))  # api | import
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("energy_import.id"))
+    recorded_by: Mapped[str] = mapped_column(String(120))
+
+
+class ReadingRevision(Base):
+    """A value a correction replaced."""
+
+    __tablename__ = "reading_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reading_id: Mapped[int] = mapped_column(ForeignKey("reading.id"), index=True)
+    quantity: Mapped[Decimal] = mapped_column(Numeric(16, 3))
+    unit: Mapped[str] = mapped_column(String(8))
+    source: Mapped[str] = mapped_column(String(10))
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("energy_import.id"))
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)  # when the replaced value was recorded
+    replaced_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    replaced_by: Mapped[str] = mapped_column(String(120))
+
+
+class Target(TimestampMixin, Base):
+    """A target set for one institution and year (absent figures fall back to the plan)."""
+
+    __tablename__ = "target"
+    __table_args__ = (UniqueConstraint("institution_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), index=True)
+    unit_code: Mapped[str] = mapped_column(String(40), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    per_area_kgce_m2: Mapped[Decimal | None] = mapped_column(Numeric(12, 3))
+    per_person_kgce: Mapped[Decimal | None] = mapped_column(Numeric(12, 3))
+    water_per_person_m3: Mapped[Decimal | None] = mapped_column(Numeric(12, 3))
+
+
+class RiskFlag(Base):
+    """An institution whose year-to-date trend misses a target (one row per indicator and year)."""
+
+    __tablename__ = "risk_flag"
+    __table_args__ = (UniqueConstraint("institution_id", "year", "indicator"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    indicator: Mapped[str] = mapped_column(String(40))
+    at_risk: Mapped[bool] = mapped_column(Boolean)
+    projected: Mapped[Decimal] = mapped_column(Numeric(14, 3))
+    target: Mapped[Decimal] = mapped_column(Numeric(14, 3))
+    evaluated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class FleetFuel(Base):
+    """The transport ledger: one fuel or charging transaction of a fleet vehicle."""
+
+    __tablename__ = "fleet_fuel"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(Integer, unique=True)
+    vehicle_id: Mapped[int] = mapped_column(Integer, index=True)
+    unit_code: Mapped[str] = mapped_column(String(40), index=True)
+    fuel_type: Mapped[str] = mapped_column(String(20))
+    liters: Mapped[Decimal | None] = mapped_column(Numeric(12, 3))
+    kwh: Mapped[Decimal | None] = mapped_column(Numeric(12, 3))
+    amount_yuan: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    filled_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    period: Mapped[str] = mapped_column(String(7), index=True)  # YYYY-MM in Asia/Shanghai
+    event_id: Mapped[str] = mapped_column(String(36))
+
+
+class Audit(TimestampMixin, Base):
+    __tablename__ = "audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), index=True)
+    unit_code: Mapped[str] = mapped_column(String(40), index=True)
+    audited_on: Mapped[date] = mapped_column(Date)
+    auditor: Mapped[str] = mapped_column(String(200))
+    scope: Mapped[str | None] = mapped_column(Text)
+    findings: Mapped[str | None] = mapped_column(Text)
+    potential_saving_kgce: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+
+
+class Project(TimestampMixin, Base):
+    """A retrofit (节能改造), e.g. LED lighting."""
+
+    __tablename__ = "project"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), index=True)
+    unit_code: Mapped[str] = mapped_column(String(40), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30))
+    scope: Mapped[str | None] = mapped_column(Text)
+    energy_type: Mapped[str | None] = mapped_column(String(20))  # None: all energy in kgce
+    investment_yuan: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    expected_saving_rate: Mapped[Decimal] = mapped_column(Numeric(6, 4))
+    unit_price_yuan: Mapped[Decimal | None] = mapped_column(Numeric(10, 4))  # per base unit (kWh, m3, kg, MJ, kgce)
+    completed_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Assessment(TimestampMixin, Base):
+    """A 节约型机关 self-assessment or spot check against the score sheet."""
+
+    __tablename__ = "assessment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), index=True)
+    unit_code: Mapped[str] = mapped_column(String(40), index=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # self_assessment | spot_check
+    scores: Mapped[dict] = mapped_column(JSON)
+    total_score: Mapped[int] = mapped_column(Integer)
+    must_pass_met: Mapped[bool] = mapped_column(Boolean)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    assessed_on: Mapped[date] = mapped_column(Date)
+    assessed_by: Mapped[str] = mapped_column(String(120))
+
+
+class WasteRecord(TimestampMixin, Base):
+    __tablename__ = "waste_record"
+    __table_args__ = (UniqueConstraint("institution_id", "period", "category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), index=True)
+    unit_code: Mapped[str] = mapped_column(String(40), index=True)
+    period: Mapped[str] = mapped_column(String(7), index=True)
+    category: Mapped[str] = mapped_column(String(20))
+    weight_kg: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+
+
+class DemonstrationSite(TimestampMixin, Base):
+    """A waste-sorting demonstration site (示范单位)."""
+
+    __tablename__ = "demonstration_site"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), unique=True)
+    unit_code: Mapped[str] = mapped_column(String(40), index=True)
+    level: Mapped[str] = mapped_column(String(20))  # county | city | province | national
+    designated_on: Mapped[date] = mapped_column(Date)
 
 
 class OutboxEvent(OutboxMixin, Base):

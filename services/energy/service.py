@@ -1,40 +1,76 @@
-"""The energy service: institutions and their floor area (more to come)."""
+"""The energy service: institutions, readings and imports, indicators and targets,
+benchmarking and the fleet ledger; audits, retrofits, assessments and waste sorting
+are in ``programmes.py``."""
 from __future__ import annotations
 
+import base64
+import binascii
 from decimal import Decimal
 
 from sqlalchemy import select
 
-from services.energy import contract, domain
-from services.energy.models import Institution, OutboxEvent, ProcessedEvent, UnitFloorArea
+from services.energy import contract, domain, reports, repository, sheets
+from services.energy.models import (
+    EnergyImport, FleetFuel, Institution, OutboxEvent, ProcessedEvent, Reading, Target, UnitFloorArea,
+)
+from services.energy.programmes import ProgrammesMixin
+from services.energy.records import MANAGERS, OVERVIEW, READERS, REPORTERS
+from services.energy.settings import SETTINGS
 from services.facilities import contract as facilities
 from services.kit.context import CallContext
-from services.kit.db import Database, get_or_404, paginate
+from services.kit.db import Database, get_or_404, utcnow
 from services.kit.entrypoints import event_handler, rpc
-from services.kit.errors import Conflict
+from services.kit.errors import Conflict, Invalid
 from services.kit.health import HealthMixin
 from services.kit.outbox import OutboxRelayMixin
-from services.kit.schemas import load, page_of
+from services.kit.schemas import load
+from services.vehicles import contract as vehicles
 
-MANAGERS = ("energy_officer",)
-READERS = ("energy_officer", "leader", "unit_user")
 
 institution_out = contract.Institution()
+reading_out = contract.Reading()
+import_out = contract.ImportReport()
+target_out = contract.Target()
 
 
-class EnergyService(HealthMixin, OutboxRelayMixin):
+def reading_view(reading: Reading, revisions=None) -> dict:
+    kgce = domain.reading_kgce(reading.energy_type, reading.quantity, reading.unit)
+    view = {column: getattr(reading, column) for column in (
+        "id", "institution_id", "unit_code", "period", "energy_type", "quantity", "unit", "source", "import_id",
+        "recorded_by", "created_at", "updated_at")}
+    view.update(kgce=domain.round_to(kgce, 3), coefficient_table=domain.coefficients.VERSION)
+    if revisions is not None:
+        view["revisions"] = revisions
+    return reading_out.dump(view)
+
+
+def flat_errors(messages: dict) -> dict:
+    """{0: {"quantity": [...]}} of a list's items as {"[0].quantity": [...]}."""
+    flat = {}
+    for index, errors in messages.items():
+        if isinstance(errors, dict):
+            for name, value in errors.items():
+                flat[f"[{index}].{name}"] = value
+        else:
+            flat[f"[{index}]"] = errors
+    return flat
+
+
+class EnergyService(ProgrammesMixin, HealthMixin, OutboxRelayMixin):
     name = contract.SERVICE
 
     db = Database(OutboxEvent, ProcessedEvent)
     call = CallContext()
 
+    # institutions -------------------------------------------------------------------------
     @rpc
     def create_institution(self, payload):
         self.call.caller.require(*MANAGERS)
         data = load(contract.InstitutionCreate(), payload)
         session = self.db.session
         if session.scalar(select(Institution.id).where(Institution.unit_code == data["unit_code"])):
-            raise Conflict(f"an institution for unit {data['unit_code']} is already registered")
+            raise Conflict(f"an institution for unit {data['unit_code']} is already registered",
+                           {"unit_code": ["already registered"]})
         known = session.get(UnitFloorArea, data["unit_code"])
         area, source = domain.initial_floor_area(data.pop("floor_area_m2"), known.usable_area_m2 if known else None)
         institution = Institution(**data, floor_area_m2=area, area_source=source)
@@ -44,21 +80,28 @@ class EnergyService(HealthMixin, OutboxRelayMixin):
 
     @rpc
     def list_institutions(self, query=None):
-        caller = self.call.caller
-        caller.require(*READERS)
-        q = load(contract.InstitutionQuery(), query or {})
-        statement = select(Institution).order_by(Institution.id)
-        unit_code = caller.unit_filter(q.get("unit_code"))
-        if unit_code:
-            statement = statement.where(Institution.unit_code == unit_code)
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
-        return page_of(institution_out.dump(items, many=True), total)
+        return self._page(Institution, institution_out, contract.InstitutionQuery(), query, (Institution.id,))
 
     @rpc
     def get_institution(self, institution_id):
-        self.call.caller.require(*READERS)
+        return institution_out.dump(self._one(Institution, institution_id, "institution"))
+
+    @rpc
+    def update_institution(self, institution_id, payload):
+        self.call.caller.require(*MANAGERS)
+        changes = load(contract.InstitutionUpdate(), payload, partial=True)
         institution = get_or_404(self.db.session, Institution, int(institution_id), "institution")
-        self.call.caller.check_visible(institution.unit_code, "institution")
+        if "floor_area_m2" in changes:
+            entered = changes.pop("floor_area_m2")
+            if entered is None:  # back to the figure facilities keep
+                known = self.db.session.get(UnitFloorArea, institution.unit_code)
+                institution.floor_area_m2 = known.usable_area_m2 if known else None
+                institution.area_source = "facilities" if known else None
+            else:
+                institution.floor_area_m2, institution.area_source = entered, "manual"
+        for key, value in changes.items():
+            setattr(institution, key, value)
+        self.db.session.flush()
         return institution_out.dump(institution)
 
     @event_handler(facilities.SERVICE, facilities.BUILDING_AREA_CHANGED)
@@ -79,3 +122,190 @@ class EnergyService(HealthMixin, OutboxRelayMixin):
         institution = session.scalar(select(Institution).where(Institution.unit_code == event["unit_code"]))
         if institution is not None and domain.floor_area_from_facilities(institution.area_source):
             institution.floor_area_m2, institution.area_source = area, "facilities"
+
+    # readings -----------------------------------------------------------------------------
+    @rpc
+    def record_readings(self, payload):
+        """One reading (an object) or many (a list), all or none."""
+        caller = self.call.caller
+        caller.require(*REPORTERS)
+        many = isinstance(payload, list)
+        if many and not 1 <= len(payload) <= SETTINGS.readings_batch_max:
+            raise Invalid("send 1 to %d readings at once" % SETTINGS.readings_batch_max,
+                          {"_schema": [f"1 to {SETTINGS.readings_batch_max} readings"]})
+        if many:
+            schema = contract.ReadingCreate(many=True)
+            from marshmallow import ValidationError
+
+            try:
+                items = schema.load(payload)
+            except ValidationError as exc:
+                raise Invalid("the input has invalid fields", flat_errors(exc.messages)) from None
+        else:
+            items = [load(contract.ReadingCreate(), payload)]
+        now = utcnow()
+        future = {f"[{i}].period" if many else "period": ["a month that has not begun cannot be reported"]
+                  for i, item in enumerate(items) if domain.is_future_period(item["period"], now)}
+        if future:
+            raise Invalid("readings for future months", future)
+        session = self.db.session
+        for item in items:
+            item["unit_code"] = caller.unit_for_write(item["unit_code"])
+        institutions = repository.institutions_by_unit(session, [item["unit_code"] for item in items])
+        for item in items:
+            if item["unit_code"] not in institutions:
+                repository.institution_by_unit(session, item["unit_code"])  # raises NotFound
+        inputs = [repository.ReadingInput(institutions[item["unit_code"]], item["period"], item["energy_type"],
+                                          item["quantity"], item["unit"]) for item in items]
+        written = repository.write_readings(session, inputs, "api", caller.name)
+        self._after_write(written)
+        return {"items": [reading_view(reading) for reading in written.readings], "created": written.created,
+                "corrected": written.corrected, "unchanged": written.unchanged}
+
+    def _after_write(self, written) -> None:
+        for institution, year in sorted(written.touched, key=lambda pair: (pair[0].id, pair[1])):
+            reports.evaluate_risk(self.db, institution, year)
+
+    @rpc
+    def list_readings(self, query=None):
+        order = (Reading.period, Reading.unit_code, Reading.energy_type, Reading.id)
+        return self._page(Reading, reading_out, contract.ReadingQuery(), query, order, reading_view)
+
+    @rpc
+    def get_reading(self, reading_id):
+        reading = self._one(Reading, reading_id, "reading")
+        return reading_view(reading, repository.revisions_of(self.db.session, reading.id))
+
+    # imports ------------------------------------------------------------------------------
+    @rpc
+    def import_readings(self, payload):
+        """A statistics-form sheet, row by row: good rows are stored, bad rows reported, all
+        in one transaction; the same sheet again changes nothing."""
+        caller = self.call.caller
+        caller.require(*REPORTERS)
+        upload = load(contract.ImportUpload(), payload)
+        try:
+            content = base64.b64decode(upload["content_base64"], validate=True)
+        except (binascii.Error, ValueError):
+            raise Invalid("the file content is not base64", {"content_base64": ["not base64"]}) from None
+        kind = sheets.sheet_format(upload["filename"])
+        rows = sheets.raw_rows(upload["filename"], content)
+        if not rows:
+            raise Invalid("the sheet is empty", {"file": ["no header row"]})
+        columns = sheets.columns_of(rows[0])
+        if len(rows) - 1 > SETTINGS.import_max_rows:
+            raise Invalid("the sheet has too many rows", {"file": [f"at most {SETTINGS.import_max_rows} rows"]})
+        session = self.db.session
+        parsed = [(number, *sheets.parse_row(row, columns))
+                  for number, row in enumerate(rows[1:], start=2) if not sheets.is_blank(row)]
+        institutions = repository.institutions_by_unit(session, [p[1] for p in parsed if p[1]])
+        now = utcnow()
+        rejected, inputs, seen = [], [], {}
+        rows_imported = 0
+        for number, unit_code, period, readings, errors in parsed:
+            if unit_code and "unit_code" not in errors:
+                if caller.unit_scoped and unit_code != caller.unit_code:
+                    errors["unit_code"] = ["another unit's row"]
+                elif unit_code not in institutions:
+                    errors["unit_code"] = ["no institution is registered for this unit"]
+            if period and domain.is_future_period(period, now):
+                errors["period"] = ["a month that has not begun cannot be reported"]
+            if not errors:
+                first = seen.setdefault((unit_code, period), number)
+                if first != number:
+                    errors["period"] = [f"repeats row {first} (same unit and month)"]
+            if errors:
+                rejected.append({"row": number, "errors": errors})
+                continue
+            rows_imported += 1
+            inputs += [repository.ReadingInput(institutions[unit_code], period, energy_type, quantity, unit)
+                       for energy_type, quantity, unit in readings]
+        batch = EnergyImport(
+            filename=upload["filename"][:255], format=kind, unit_code=caller.unit_code if caller.unit_scoped else None,
+            rows_total=len(parsed), rows_imported=rows_imported, rows_rejected=len(rejected), readings_created=0,
+            readings_corrected=0, readings_unchanged=0, rejected=rejected, created_by=caller.name)
+        session.add(batch)
+        session.flush()
+        written = repository.write_readings(session, inputs, "import", caller.name, batch.id)
+        batch.readings_created, batch.readings_corrected = written.created, written.corrected
+        batch.readings_unchanged = written.unchanged
+        self._after_write(written)
+        session.flush()
+        return import_out.dump(batch)
+
+    @rpc
+    def get_import(self, import_id):
+        return import_out.dump(self._one(EnergyImport, import_id, "import"))
+
+    @rpc
+    def list_imports(self, query=None):
+        """A unit user sees the imports it made; staff's imports have no unit."""
+        return self._page(EnergyImport, import_out, contract.PageQuery(), query, (EnergyImport.id.desc(),))
+
+    # indicators, targets, benchmark, fleet ------------------------------------------------
+    @rpc
+    def indicators(self, query):
+        caller = self.call.caller
+        caller.require(*READERS)
+        q = load(contract.IndicatorQuery(), query or {})
+        unit_code = caller.unit_filter(q.get("unit_code"))
+        if unit_code:
+            repository.institution_by_unit(self.db.session, unit_code)
+        answer = reports.indicators(self.db.session, q["year"], q.get("months"), unit_code,
+                                    None if unit_code else q.get("group"))
+        return contract.Indicators().dump(answer)
+
+    @rpc
+    def create_target(self, payload):
+        self.call.caller.require(*MANAGERS)
+        data = load(contract.TargetCreate(), payload)
+        session = self.db.session
+        institution = repository.institution_by_unit(session, data["unit_code"])
+        if session.scalar(select(Target.id).where(Target.institution_id == institution.id, Target.year == data["year"])):
+            raise Conflict(f"a target for {data['unit_code']} in {data['year']} is already set", {"year": ["already set"]})
+        target = Target(institution_id=institution.id, **data)
+        session.add(target)
+        session.flush()
+        reports.evaluate_risk(self.db, institution, data["year"])
+        return target_out.dump(target)
+
+    @rpc
+    def list_targets(self, query=None):
+        return self._page(Target, target_out, contract.TargetQuery(), query, (Target.year, Target.unit_code))
+
+    @rpc
+    def get_target(self, target_id):
+        return target_out.dump(self._one(Target, target_id, "target"))
+
+    @rpc
+    def benchmark(self, query):
+        self.call.caller.require(*OVERVIEW)
+        q = load(contract.BenchmarkQuery(), query or {})
+        return contract.Benchmark().dump(
+            reports.benchmark(self.db.session, q["year"], q.get("months"), q["metric"], q.get("group")))
+
+    @rpc
+    def fleet(self, query):
+        caller = self.call.caller
+        caller.require(*READERS)
+        q = load(contract.FleetQuery(), query or {})
+        return contract.Fleet().dump(
+            reports.fleet(self.db.session, q["year"], q.get("months"), caller.unit_filter(q.get("unit_code"))))
+
+    @event_handler(vehicles.SERVICE, vehicles.FUEL_RECORDED)
+    def on_fuel_recorded(self, payload):
+        event = vehicles.FuelRecorded().load(payload)
+        if not self.db.first_delivery(event["event_id"], "energy.on_fuel_recorded"):
+            return
+        session = self.db.session
+        if session.scalar(select(FleetFuel.id).where(FleetFuel.transaction_id == event["transaction_id"])):
+            return  # the same transaction published again under another event id
+
+        def quantity(value, places="0.001"):
+            return None if value is None else Decimal(str(value)).quantize(Decimal(places))
+
+        session.add(FleetFuel(
+            transaction_id=event["transaction_id"], vehicle_id=event["vehicle_id"], unit_code=event["unit_code"],
+            fuel_type=event["fuel_type"], liters=quantity(event.get("liters")), kwh=quantity(event.get("kwh")),
+            amount_yuan=quantity(event.get("amount_yuan"), "0.01"), filled_at=event["filled_at"],
+            period=domain.local_period(event["filled_at"]), event_id=event["event_id"]))

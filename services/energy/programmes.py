@@ -1,0 +1,168 @@
+"""Conservation programmes: energy audits, retrofit projects, 节约型机关 assessments and
+waste sorting. A mixin of ``EnergyService`` (it uses the service's ``db`` and ``call``)."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from services.energy import contract, domain, reports
+from services.energy.models import Assessment, Audit, DemonstrationSite, Institution, Project, WasteRecord
+from services.energy.records import MANAGERS, READERS, REPORTERS, RecordsMixin
+from services.energy.settings import SETTINGS
+from services.kit.db import get_or_404
+from services.kit.entrypoints import rpc
+from services.kit.errors import Conflict, Forbidden
+from services.kit.schemas import load
+
+audit_out = contract.Audit()
+project_out = contract.Project()
+assessment_out = contract.Assessment()
+waste_out = contract.WasteRecord()
+site_out = contract.DemonstrationSite()
+
+
+class ProgrammesMixin(RecordsMixin):
+    # audits -------------------------------------------------------------------------------
+    @rpc
+    def create_audit(self, payload):
+        data = load(contract.AuditCreate(), payload)
+        institution = self._institution_for_write(data)
+        return audit_out.dump(self._add(Audit(institution_id=institution.id, **data)))
+
+    @rpc
+    def list_audits(self, query=None):
+        return self._page(Audit, audit_out, contract.AuditQuery(), query, (Audit.audited_on.desc(), Audit.id))
+
+    @rpc
+    def get_audit(self, audit_id):
+        return audit_out.dump(self._one(Audit, audit_id, "audit"))
+
+    # retrofit projects --------------------------------------------------------------------
+    def _project_view(self, project):
+        return project_out.dump(reports.project_view(self.db.session, project))
+
+    @rpc
+    def create_project(self, payload):
+        data = load(contract.ProjectCreate(), payload)
+        institution = self._institution_for_write(data)
+        return self._project_view(self._add(Project(institution_id=institution.id, **data)))
+
+    @rpc
+    def update_project(self, project_id, payload):
+        self.call.caller.require(*MANAGERS)
+        changes = load(contract.ProjectUpdate(), payload, partial=True)
+        project = get_or_404(self.db.session, Project, int(project_id), "project")
+        for key, value in changes.items():
+            setattr(project, key, value)
+        self.db.session.flush()
+        return self._project_view(project)
+
+    @rpc
+    def list_projects(self, query=None):
+        return self._page(Project, project_out, contract.ProjectQuery(), query, (Project.id,), self._project_view)
+
+    @rpc
+    def get_project(self, project_id):
+        return self._project_view(self._one(Project, project_id, "project"))
+
+    # 节约型机关 assessments -----------------------------------------------------------------
+    @rpc
+    def create_assessment(self, payload):
+        data = load(contract.AssessmentCreate(), payload)
+        institution = self._institution_for_write(data, REPORTERS)
+        if data["kind"] == "spot_check" and not self.call.caller.has_any(MANAGERS):
+            raise Forbidden("spot checks are made by the energy officer")
+        score = domain.score_assessment(data["scores"])
+        assessment = self._add(Assessment(
+            institution_id=institution.id, **data, total_score=score.total, must_pass_met=score.must_pass_met,
+            passed=score.passed, assessed_by=self.call.caller.name))
+        self.db.emit(contract.ASSESSMENT_COMPLETED, contract.AssessmentCompleted().dump({
+            "assessment_id": assessment.id, "unit_code": assessment.unit_code, "year": assessment.year,
+            "kind": assessment.kind, "total_score": assessment.total_score, "passed": assessment.passed}))
+        return assessment_out.dump(assessment)
+
+    @rpc
+    def list_assessments(self, query=None):
+        return self._page(Assessment, assessment_out, contract.AssessmentQuery(), query,
+                          (Assessment.year, Assessment.unit_code, Assessment.id))
+
+    @rpc
+    def get_assessment(self, assessment_id):
+        return assessment_out.dump(self._one(Assessment, assessment_id, "assessment"))
+
+    @rpc
+    def assessment_sheet(self):
+        self.call.caller.require(*READERS)
+        return contract.ScoreSheet().dump({"items": list(SETTINGS.score_sheet), "pass_score": SETTINGS.assessment_pass_score})
+
+    @rpc
+    def assessment_summary(self, query):
+        self.call.caller.require(*MANAGERS, "leader")
+        q = load(contract.YearQuery(), query or {})
+        session = self.db.session
+        assessments = list(session.scalars(select(Assessment).where(Assessment.year == q["year"])))
+        deciding = domain.deciding_assessments(assessments)
+        passed = sum(1 for item in deciding.values() if item.passed)
+        registered = len(session.scalars(select(Institution.id)).all())
+        return contract.AssessmentSummary().dump({
+            "year": q["year"], "pass_score": SETTINGS.assessment_pass_score, "institutions": registered,
+            "assessed": len(deciding), "passed": passed, "pass_share": domain.share(passed, len(deciding)),
+            "items": sorted(deciding.values(), key=lambda item: item.unit_code)})
+
+    # waste sorting ------------------------------------------------------------------------
+    @rpc
+    def create_waste_record(self, payload):
+        data = load(contract.WasteRecordCreate(), payload)
+        institution = self._institution_for_write(data, REPORTERS)
+        session = self.db.session
+        if session.scalar(select(WasteRecord.id).where(
+                WasteRecord.institution_id == institution.id, WasteRecord.period == data["period"],
+                WasteRecord.category == data["category"])):
+            raise Conflict("this category is already recorded for the month", {"category": ["already recorded"]})
+        return waste_out.dump(self._add(WasteRecord(institution_id=institution.id, **data)))
+
+    @rpc
+    def list_waste_records(self, query=None):
+        return self._page(WasteRecord, waste_out, contract.WasteQuery(), query,
+                          (WasteRecord.period, WasteRecord.unit_code, WasteRecord.category))
+
+    @rpc
+    def get_waste_record(self, record_id):
+        return waste_out.dump(self._one(WasteRecord, record_id, "waste record"))
+
+    @rpc
+    def waste_summary(self, query):
+        caller = self.call.caller
+        caller.require(*READERS)
+        q = load(contract.WasteSummaryQuery(), query or {})
+        unit_code = caller.unit_filter(q.get("unit_code"))
+        months = q.get("months") or reports.ALL_MONTHS
+        statement = select(WasteRecord).where(WasteRecord.period.in_(reports.periods_of(q["year"], months)))
+        sites = select(DemonstrationSite).order_by(DemonstrationSite.unit_code)
+        if unit_code:
+            statement = statement.where(WasteRecord.unit_code == unit_code)
+            sites = sites.where(DemonstrationSite.unit_code == unit_code)
+        weights: dict[str, Decimal] = {}
+        for record in self.db.session.scalars(statement):
+            weights[record.category] = weights.get(record.category, Decimal(0)) + record.weight_kg
+        return contract.WasteSummary().dump({
+            "year": q["year"], "months": months, "unit_code": unit_code, **domain.waste_summary(weights),
+            "demonstration_sites": list(self.db.session.scalars(sites))})
+
+    @rpc
+    def create_demonstration_site(self, payload):
+        data = load(contract.DemonstrationSiteCreate(), payload)
+        institution = self._institution_for_write(data)
+        if self.db.session.scalar(select(DemonstrationSite.id).where(DemonstrationSite.institution_id == institution.id)):
+            raise Conflict(f"{data['unit_code']} is already a demonstration site", {"unit_code": ["already designated"]})
+        return site_out.dump(self._add(DemonstrationSite(institution_id=institution.id, **data)))
+
+    @rpc
+    def list_demonstration_sites(self, query=None):
+        return self._page(DemonstrationSite, site_out, contract.DemonstrationSiteQuery(), query,
+                          (DemonstrationSite.unit_code,))
+
+    @rpc
+    def get_demonstration_site(self, site_id):
+        return site_out.dump(self._one(DemonstrationSite, site_id, "demonstration site"))

@@ -1,0 +1,54 @@
+"""What every record of the energy service shares: who may write it for which unit, one
+page of a filtered listing, one record a unit user may see."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from services.energy import repository
+from services.energy.models import Institution
+from services.kit.db import get_or_404, paginate
+from services.kit.schemas import load, page_of
+
+MANAGERS = ("energy_officer",)
+READERS = ("energy_officer", "leader", "unit_user")
+REPORTERS = ("energy_officer", "unit_user")  # unit users report their own institution's figures
+OVERVIEW = ("energy_officer", "leader")
+
+
+class RecordsMixin:
+    """Needs the service's ``db`` and ``call``."""
+
+    def _institution_for_write(self, data: dict, roles=MANAGERS) -> Institution:
+        caller = self.call.caller
+        caller.require(*roles)
+        data["unit_code"] = caller.unit_for_write(data["unit_code"])
+        return repository.institution_by_unit(self.db.session, data["unit_code"])
+
+    def _add(self, record):
+        self.db.session.add(record)
+        self.db.session.flush()
+        return record
+
+    def _page(self, model, schema, query_schema, query, order_by, view=None):
+        """A page of ``model`` filtered by the query's fields (``year`` over ``period`` or
+        ``year`` columns), a unit user held to its own unit."""
+        caller = self.call.caller
+        caller.require(*READERS)
+        q = load(query_schema, query or {})
+        statement = select(model).order_by(*order_by)
+        q["unit_code"] = caller.unit_filter(q.get("unit_code"))
+        for key, value in q.items():
+            if key in ("limit", "offset") or value is None:
+                continue
+            if key == "year" and not hasattr(model, "year"):
+                statement = statement.where(model.period.like(f"{value:04d}-%"))
+            else:
+                statement = statement.where(getattr(model, key) == value)
+        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
+        return page_of([view(item) for item in items] if view else schema.dump(items, many=True), total)
+
+    def _one(self, model, ident, what):
+        self.call.caller.require(*READERS)
+        record = get_or_404(self.db.session, model, int(ident), what)
+        self.call.caller.check_visible(record.unit_code, what)
+        return record

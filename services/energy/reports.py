@@ -1,0 +1,252 @@
+"""Figures built from the stored readings: indicators, targets and the at-risk flag,
+benchmarking, the fleet ledger and retrofit measurement."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.energy import coefficients, domain, repository
+from services.energy.models import FleetFuel, Institution, Project, RiskFlag, Target
+from services.energy.settings import SETTINGS
+
+ALL_MONTHS = list(range(1, 13))
+ZERO = Decimal(0)
+
+
+def periods_of(year: int, months=None) -> list[str]:
+    return [domain.period_of(year, month) for month in (months or ALL_MONTHS)]
+
+
+def figures(institutions: list[Institution], consumption: dict[int, domain.Consumption]) -> dict:
+    """The indicators of a set of institutions, counting those that reported."""
+    total = domain.Consumption()
+    headcount, area, kgce_with_area, reporting = 0, ZERO, ZERO, 0
+    for institution in institutions:
+        used = consumption.get(institution.id)
+        if used is None or not used.periods:
+            continue
+        reporting += 1
+        headcount += institution.headcount
+        total.kgce += used.kgce
+        total.water_m3 += used.water_m3
+        for kind, quantity in used.by_type.items():
+            total.by_type[kind] = total.by_type.get(kind, ZERO) + quantity
+        for kind, kgce in used.kgce_by_type.items():
+            total.kgce_by_type[kind] = total.kgce_by_type.get(kind, ZERO) + kgce
+        if institution.floor_area_m2:
+            area += institution.floor_area_m2
+            kgce_with_area += used.kgce
+    values = domain.intensities(total.kgce, total.water_m3, domain.Denominators(headcount, area or None), kgce_with_area)
+    return {
+        "institutions": reporting, "headcount": headcount, "floor_area_m2": domain.round_to(area, 2) if area else None,
+        "total_kgce": domain.round_to(total.kgce, 2), "water_m3": domain.round_to(total.water_m3, 3),
+        **domain.rounded_indicators(values),
+        "by_type": {
+            kind: {"quantity": domain.round_to(quantity, 3), "unit": coefficients.BASE_UNIT[kind],
+                   "kgce": domain.round_to(total.kgce_by_type.get(kind), 2)}
+            for kind, quantity in sorted(total.by_type.items())
+        },
+        "_raw": values,
+    }
+
+
+def fleet_figures(rows: list[FleetFuel]) -> dict:
+    totals = {"transactions": 0, "gasoline_liters": ZERO, "diesel_liters": ZERO, "kwh": ZERO, "amount_yuan": ZERO,
+              "kgce": ZERO}
+    for row in rows:
+        totals["transactions"] += 1
+        liters, kwh = row.liters or ZERO, row.kwh or ZERO
+        fuel = "diesel" if row.fuel_type == "diesel" else "gasoline"
+        totals[f"{fuel}_liters"] += liters
+        totals["kwh"] += kwh
+        totals["amount_yuan"] += row.amount_yuan or ZERO
+        totals["kgce"] += domain.fleet_kgce(row.fuel_type, liters, kwh)
+    return {key: value if key == "transactions" else domain.round_to(value, 2 if key in ("amount_yuan", "kgce") else 3)
+            for key, value in totals.items()}
+
+
+# -- targets and the at-risk projection ---------------------------------------------------------
+def _full_year_intensities(institution: Institution, consumption: domain.Consumption | None):
+    if consumption is None:
+        return {}
+    denominators = domain.Denominators(institution.headcount, institution.floor_area_m2)
+    return domain.intensities(consumption.kgce, consumption.water_m3, denominators)
+
+
+def _monthly(readings, year: int) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
+    energy: dict[int, Decimal] = {}
+    water: dict[int, Decimal] = {}
+    for reading in readings:
+        reading_year, month = domain.split_period(reading.period)
+        if reading_year != year:
+            continue
+        kgce = domain.reading_kgce(reading.energy_type, reading.quantity, reading.unit)
+        if kgce is None:
+            water[month] = water.get(month, ZERO) + coefficients.to_base("water", reading.quantity, reading.unit)
+        else:
+            energy[month] = energy.get(month, ZERO) + kgce
+    return energy, water
+
+
+def targets_of(session: Session, institution: Institution, year: int) -> dict:
+    """indicator -> (value, source) for the year: the target set for it, else the plan's."""
+    target = session.scalar(select(Target).where(Target.institution_id == institution.id, Target.year == year))
+    set_values = None
+    if target is not None:
+        set_values = {key: getattr(target, key) for key in domain.INTENSITIES}
+    plan = {}
+    if SETTINGS.plan_base_year < year <= SETTINGS.plan_target_year:
+        base_readings = repository.readings_of(session, [institution.id], periods_of(SETTINGS.plan_base_year))
+        base = _full_year_intensities(institution, repository.consumption_by_institution(base_readings).get(institution.id))
+        plan = {key: domain.plan_target(base.get(key), year, key) for key in domain.INTENSITIES}
+    return domain.effective_targets(set_values, plan)
+
+
+def target_risks(session: Session, institution: Institution, year: int):
+    """(through_month, [Risk]) of an institution's year so far against its targets."""
+    targets = targets_of(session, institution, year)
+    readings = repository.readings_of(session, [institution.id], periods_of(year - 1) + periods_of(year))
+    this_energy, this_water = _monthly(readings, year)
+    months = set(this_energy) | set(this_water)
+    if not targets or not months:
+        return (max(months) if months else 0), [], targets
+    through = max(months)
+    last_energy, last_water = _monthly(readings, year - 1)
+    ytd = domain.intensities(
+        sum(this_energy.values(), ZERO), sum(this_water.values(), ZERO),
+        domain.Denominators(institution.headcount, institution.floor_area_m2))
+    shares = {"energy": domain.seasonal_share(last_energy, through), "water": domain.seasonal_share(last_water, through)}
+    return through, domain.assess_risk(ytd, shares, targets, through), targets
+
+
+def evaluate_risk(db, institution: Institution, year: int) -> None:
+    """Keeps the at-risk flags of an institution's year and emits ``target_at_risk`` when an
+    indicator turns at risk (again)."""
+    from services.energy import contract
+
+    session = db.session
+    through, risks, _ = target_risks(session, institution, year)
+    flags = {flag.indicator: flag for flag in session.scalars(
+        select(RiskFlag).where(RiskFlag.institution_id == institution.id, RiskFlag.year == year))}
+    for risk in risks:
+        flag = flags.get(risk.indicator)
+        newly = risk.at_risk and (flag is None or not flag.at_risk)
+        if flag is None:
+            flag = RiskFlag(institution_id=institution.id, year=year, indicator=risk.indicator)
+            session.add(flag)
+        flag.at_risk, flag.projected, flag.target = risk.at_risk, risk.projected, risk.target
+        if newly:
+            db.emit(contract.TARGET_AT_RISK, contract.TargetAtRisk().dump({
+                "institution_id": institution.id, "unit_code": institution.unit_code, "year": year,
+                "indicator": risk.indicator, "projected": domain.round_to(risk.projected, 3),
+                "target": domain.round_to(risk.target, 3), "target_source": risk.source, "through_month": through,
+            }))
+
+
+def target_statuses(session: Session, institution: Institution, year: int) -> list[dict]:
+    _, risks, targets = target_risks(session, institution, year)
+    by_indicator = {risk.indicator: risk for risk in risks}
+    statuses = []
+    for indicator, (value, source) in targets.items():
+        risk = by_indicator.get(indicator)
+        statuses.append({
+            "indicator": indicator, "target": domain.round_to(value, 3), "source": source,
+            "projected": domain.round_to(risk.projected, 3) if risk else None,
+            "at_risk": risk.at_risk if risk else None,
+        })
+    return statuses
+
+
+# -- indicators -------------------------------------------------------------------------------
+def indicators(session: Session, year: int, months, unit_code: str | None, group: str | None) -> dict:
+    months = months or ALL_MONTHS
+    institutions = repository.institutions_in_scope(session, unit_code, group)
+    ids = [institution.id for institution in institutions]
+    now = figures(institutions, repository.consumption_by_institution(
+        repository.readings_of(session, ids, periods_of(year, months))))
+    before = figures(institutions, repository.consumption_by_institution(
+        repository.readings_of(session, ids, periods_of(year - 1, months))))
+    yoy = {key: domain.change_rate(now["_raw"][key], before["_raw"][key]) for key in now["_raw"]}
+    statuses = target_statuses(session, institutions[0], year) if unit_code and institutions else []
+    fleet_units = None if not (unit_code or group) else [institution.unit_code for institution in institutions]
+    return {
+        "scope": "institution" if unit_code else "group" if group else "county",
+        "unit_code": unit_code, "group": group, "year": year, "months": months,
+        "coefficient_table": coefficients.VERSION,
+        **{key: value for key, value in now.items() if key != "_raw"},
+        "previous_year": {key: value for key, value in before.items() if key != "_raw"},
+        "year_over_year": yoy, "targets": statuses, "at_risk": any(s["at_risk"] for s in statuses),
+        "fleet": fleet_figures(repository.fleet_rows(session, periods_of(year, months), fleet_units)),
+    }
+
+
+def benchmark(session: Session, year: int, months, metric: str, group: str | None) -> dict:
+    months = months or ALL_MONTHS
+    institutions = repository.institutions_in_scope(session, None, group)
+    consumption = repository.consumption_by_institution(
+        repository.readings_of(session, [i.id for i in institutions], periods_of(year, months)))
+    rows = []
+    for institution in institutions:
+        used = consumption.get(institution.id)
+        denominator = institution.floor_area_m2 if metric == "per_area_kgce_m2" else institution.headcount
+        if used is None or not used.periods or not denominator:
+            continue
+        rows.append({"unit_code": institution.unit_code, "name": institution.name, "group": institution.group,
+                     "intensity": used.kgce / Decimal(denominator), "denominator": Decimal(denominator)})
+    ranked = domain.benchmark(rows)
+    items = [{
+        **{key: row[key] for key in ("rank", "group_rank", "group_size", "unit_code", "name", "group")},
+        **{key: domain.round_to(row[key], 3) for key in ("intensity", "group_median", "group_best_quartile")},
+        **{key: domain.round_to(row[key], 2) for key in ("potential_to_median_kgce", "potential_to_best_quartile_kgce")},
+    } for row in ranked]
+    return {
+        "year": year, "months": months, "metric": metric, "coefficient_table": coefficients.VERSION,
+        "items": items, "total": len(items),
+        "potential_to_median_kgce": domain.round_to(sum((r["potential_to_median_kgce"] for r in ranked), ZERO), 2),
+        "potential_to_best_quartile_kgce": domain.round_to(
+            sum((r["potential_to_best_quartile_kgce"] for r in ranked), ZERO), 2),
+    }
+
+
+def fleet(session: Session, year: int, months, unit_code: str | None) -> dict:
+    months = months or ALL_MONTHS
+    rows = repository.fleet_rows(session, periods_of(year, months), [unit_code] if unit_code else None)
+    by_unit: dict[str, list] = {}
+    for row in rows:
+        by_unit.setdefault(row.unit_code, []).append(row)
+    return {
+        "year": year, "months": months, "coefficient_table": coefficients.VERSION,
+        "items": [{"unit_code": unit, **fleet_figures(unit_rows)} for unit, unit_rows in sorted(by_unit.items())],
+        "totals": fleet_figures(rows),
+    }
+
+
+def project_view(session: Session, project: Project) -> dict:
+    """A retrofit with its measured saving rate and payback, from the readings."""
+    measured = None
+    if project.completed_on is not None:
+        monthly: dict[str, Decimal] = {}
+        for reading in repository.readings_of(session, [project.institution_id], None):
+            if project.energy_type is None:
+                value = domain.reading_kgce(reading.energy_type, reading.quantity, reading.unit)
+            elif reading.energy_type == project.energy_type:
+                value = coefficients.to_base(reading.energy_type, reading.quantity, reading.unit)
+            else:
+                value = None
+            if value is not None:
+                monthly[reading.period] = monthly.get(reading.period, ZERO) + value
+        measured = domain.measure_saving(monthly, project.completed_on, project.investment_yuan, project.unit_price_yuan)
+    return {
+        **{column: getattr(project, column) for column in (
+            "id", "unit_code", "name", "kind", "scope", "energy_type", "investment_yuan", "expected_saving_rate",
+            "unit_price_yuan", "completed_on", "created_at", "updated_at")},
+        "comparison_months": measured.months if measured else [],
+        "consumption_before": domain.round_to(measured.before, 3) if measured else None,
+        "consumption_after": domain.round_to(measured.after, 3) if measured else None,
+        "measured_saving_rate": domain.round_to(measured.saving_rate, 4) if measured else None,
+        "annual_saving": domain.round_to(measured.annual_saving, 3) if measured else None,
+        "payback_years": domain.round_to(measured.payback_years, 2) if measured else None,
+        "coefficient_table": coefficients.VERSION,
+    }

@@ -1,0 +1,122 @@
+"""Queries and the one place readings are written (by the API and by imports alike)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from services.energy import domain
+from services.energy.models import FleetFuel, Institution, Reading, ReadingRevision
+from services.kit.db import utcnow
+from services.kit.errors import NotFound
+
+
+def institution_by_unit(session: Session, unit_code: str) -> Institution:
+    institution = session.scalar(select(Institution).where(Institution.unit_code == unit_code))
+    if institution is None:
+        raise NotFound(f"no institution is registered for unit {unit_code}", {"unit_code": ["no such institution"]})
+    return institution
+
+
+def institutions_by_unit(session: Session, unit_codes) -> dict[str, Institution]:
+    rows = session.scalars(select(Institution).where(Institution.unit_code.in_(set(unit_codes)))).all()
+    return {row.unit_code: row for row in rows}
+
+
+def institutions_in_scope(session: Session, unit_code: str | None, group: str | None) -> list[Institution]:
+    statement = select(Institution).order_by(Institution.unit_code)
+    if unit_code:
+        statement = statement.where(Institution.unit_code == unit_code)
+    if group:
+        statement = statement.where(Institution.group == group)
+    return list(session.scalars(statement))
+
+
+def readings_of(session: Session, institution_ids, periods) -> list[Reading]:
+    ids = list(institution_ids)
+    if not ids:
+        return []
+    statement = select(Reading).where(Reading.institution_id.in_(ids))
+    if periods is not None:
+        statement = statement.where(Reading.period.in_(list(periods)))
+    return list(session.scalars(statement))
+
+
+def consumption_by_institution(readings) -> dict[int, domain.Consumption]:
+    result: dict[int, domain.Consumption] = {}
+    for reading in readings:
+        result.setdefault(reading.institution_id, domain.Consumption()).add(
+            reading.energy_type, reading.quantity, reading.unit, reading.period)
+    return result
+
+
+def fleet_rows(session: Session, periods, unit_codes=None) -> list[FleetFuel]:
+    statement = select(FleetFuel).where(FleetFuel.period.in_(list(periods)))
+    if unit_codes is not None:
+        statement = statement.where(FleetFuel.unit_code.in_(list(unit_codes)))
+    return list(session.scalars(statement))
+
+
+@dataclass(frozen=True)
+class ReadingInput:
+    institution: Institution
+    period: str
+    energy_type: str
+    quantity: Decimal
+    unit: str
+
+
+@dataclass
+class Written:
+    readings: list = field(default_factory=list)
+    created: int = 0
+    corrected: int = 0
+    unchanged: int = 0
+    touched: set = field(default_factory=set)  # (institution, year) whose figures changed
+
+
+def write_readings(session: Session, inputs: list[ReadingInput], source: str, recorded_by: str,
+                   import_id: int | None = None) -> Written:
+    """Stores each reading once per (institution, period, type): the same value again changes
+    nothing; another value is a correction that keeps the old one as a revision."""
+    keys = {(item.institution.id, item.period, item.energy_type) for item in inputs}
+    existing = {}
+    if keys:
+        pairs = {(institution_id, period) for institution_id, period, _ in keys}
+        rows = session.scalars(select(Reading).where(tuple_(Reading.institution_id, Reading.period).in_(list(pairs))))
+        existing = {(row.institution_id, row.period, row.energy_type): row for row in rows}
+    written = Written()
+    now = utcnow()
+    for item in inputs:
+        key = (item.institution.id, item.period, item.energy_type)
+        reading = existing.get(key)
+        if reading is not None and domain.same_value(reading.quantity, reading.unit, item.quantity, item.unit):
+            written.unchanged += 1
+        elif reading is not None:
+            session.add(ReadingRevision(
+                reading_id=reading.id, quantity=reading.quantity, unit=reading.unit, source=reading.source,
+                import_id=reading.import_id, recorded_by=reading.recorded_by, recorded_at=reading.updated_at,
+                replaced_at=now, replaced_by=recorded_by))
+            reading.quantity, reading.unit, reading.source = item.quantity, item.unit, source
+            reading.import_id, reading.recorded_by = import_id, recorded_by
+            written.corrected += 1
+            written.touched.add((item.institution, domain.split_period(item.period)[0]))
+        else:
+            reading = Reading(
+                institution_id=item.institution.id, unit_code=item.institution.unit_code, period=item.period,
+                energy_type=item.energy_type, quantity=item.quantity, unit=item.unit, source=source,
+                import_id=import_id, recorded_by=recorded_by)
+            session.add(reading)
+            existing[key] = reading
+            written.created += 1
+            written.touched.add((item.institution, domain.split_period(item.period)[0]))
+        written.readings.append(reading)
+    session.flush()
+    return written
+
+
+def revisions_of(session: Session, reading_id: int) -> list[ReadingRevision]:
+    return list(session.scalars(
+        select(ReadingRevision).where(ReadingRevision.reading_id == reading_id).order_by(ReadingRevision.id)))

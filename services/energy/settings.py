@@ -1,0 +1,77 @@
+"""Every number of the energy rules (DOMAIN.md, Energy), with its default, in one place.
+
+Each can be set by an environment variable ``ENERGY_<NAME>``; the coefficient table
+itself lives in ``coefficients.py`` because it is versioned, not tuned.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+from services.kit.config import env, env_int
+
+# 节约型机关 score sheet (GB/T 29118-2023 style): item code, name, points, must-pass.
+# The must-pass item (否决项) is met only when it gets its full points.
+DEFAULT_SCORE_SHEET = (
+    {"code": "organisation", "name": "组织管理", "points": 15, "must_pass": False},
+    {"code": "target_completion", "name": "节能目标完成", "points": 20, "must_pass": True},
+    {"code": "metering", "name": "能源资源计量与统计", "points": 15, "must_pass": False},
+    {"code": "buildings_equipment", "name": "建筑与设备节能", "points": 15, "must_pass": False},
+    {"code": "water_saving", "name": "节约用水", "points": 10, "must_pass": False},
+    {"code": "waste_sorting", "name": "生活垃圾分类", "points": 10, "must_pass": False},
+    {"code": "green_office", "name": "绿色办公与宣传", "points": 15, "must_pass": False},
+)
+
+
+def _decimal(name: str, default: str) -> Decimal:
+    return Decimal(env(name, default))
+
+
+@dataclass(frozen=True)
+class Settings:
+    # 14th five-year plan, target year against base year (reductions as fractions)
+    plan_base_year: int = 2020
+    plan_target_year: int = 2025
+    plan_per_area_reduction: Decimal = Decimal("0.05")
+    plan_per_person_reduction: Decimal = Decimal("0.06")
+    plan_water_per_person_reduction: Decimal = Decimal("0.06")
+    # at-risk flag: evaluated once this many months of the year are reported
+    risk_min_months: int = 3
+    # retrofit measurement: at most this many full months after completion
+    retrofit_comparison_months: int = 12
+    # 节约型机关
+    assessment_pass_score: int = 80
+    score_sheet: tuple = DEFAULT_SCORE_SHEET
+    # imports and batches
+    import_max_rows: int = 20_000
+    readings_batch_max: int = 500
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        sheet = env("ENERGY_SCORE_SHEET", "")
+        return cls(
+            plan_base_year=env_int("ENERGY_PLAN_BASE_YEAR", 2020),
+            plan_target_year=env_int("ENERGY_PLAN_TARGET_YEAR", 2025),
+            plan_per_area_reduction=_decimal("ENERGY_PLAN_PER_AREA_REDUCTION", "0.05"),
+            plan_per_person_reduction=_decimal("ENERGY_PLAN_PER_PERSON_REDUCTION", "0.06"),
+            plan_water_per_person_reduction=_decimal("ENERGY_PLAN_WATER_PER_PERSON_REDUCTION", "0.06"),
+            risk_min_months=env_int("ENERGY_RISK_MIN_MONTHS", 3),
+            retrofit_comparison_months=env_int("ENERGY_RETROFIT_COMPARISON_MONTHS", 12),
+            assessment_pass_score=env_int("ENERGY_ASSESSMENT_PASS_SCORE", 80),
+            score_sheet=tuple(json.loads(sheet)) if sheet else DEFAULT_SCORE_SHEET,
+            import_max_rows=env_int("ENERGY_IMPORT_MAX_ROWS", 20_000),
+            readings_batch_max=env_int("ENERGY_READINGS_BATCH_MAX", 500),
+        )
+
+    @property
+    def plan_reductions(self) -> dict:
+        """Indicator -> reduction over the plan."""
+        return {
+            "per_area_kgce_m2": self.plan_per_area_reduction,
+            "per_person_kgce": self.plan_per_person_reduction,
+            "water_per_person_m3": self.plan_water_per_person_reduction,
+        }
+
+
+SETTINGS = Settings.from_env()

@@ -1,0 +1,111 @@
+"""Energy over HTTP: sheet uploads, reporting roles, and bad input answered 400."""
+import io
+import uuid
+
+import pytest
+import requests
+from openpyxl import Workbook
+
+from tests.e2e.conftest import token_for
+
+pytestmark = pytest.mark.e2e
+
+
+def unique(prefix="EN"):
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def user(stack, admin, roles, unit_code=None):
+    name = unique("u")
+    assert admin.post(stack.url("/api/v1/users"), json={"username": name, "password": "energy-password-1",
+                                                       "roles": roles, "unit_code": unit_code}, timeout=10).status_code == 201
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token_for(stack, name, 'energy-password-1')}"
+    return session
+
+
+def workbook(rows) -> bytes:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_sheet_is_uploaded_reported_row_by_row_and_idempotent(stack, admin):
+    unit = unique()
+    assert admin.post(stack.url("/api/v1/institutions"), json={
+        "unit_code": unit, "name": "县水利局", "headcount": 20, "floor_area_m2": 1000}, timeout=10).status_code == 201
+    rows = [("单位代码", "统计期", "电(kWh)", "水(m³)")]
+    rows += [(unit, f"2024-{month:02d}", 10000, 100) for month in range(1, 13)]
+    rows.append((unit, "2024-13", 1, 1))  # row 14
+    upload = {"file": ("统计表.xlsx", workbook(rows), "application/octet-stream")}
+    first = admin.post(stack.url("/api/v1/energy/imports"), files=upload, timeout=30)
+    assert first.status_code == 201, first.text
+    report = first.json()
+    assert (report["rows_imported"], report["rows_rejected"], report["readings_created"]) == (12, 1, 24)
+    assert report["rejected"] == [{"row": 14, "errors": {"period": ["a month as YYYY-MM"]}}]
+    again = admin.post(stack.url("/api/v1/energy/imports"), files=upload, timeout=30).json()
+    assert (again["readings_created"], again["readings_unchanged"]) == (0, 24)
+    assert admin.get(stack.url(f"/api/v1/energy/imports/{report['id']}"), timeout=10).json()["rows_rejected"] == 1
+    figures = admin.get(stack.url("/api/v1/energy/indicators"), params={"year": 2024, "unit_code": unit}, timeout=10)
+    # 120,000 kWh x 0.1229 = 14,748 kgce; / 1,000 m2; / 20 persons; water 1,200 m3 / 20
+    body = figures.json()
+    assert (body["total_tce"], body["per_area_kgce_m2"], body["per_person_kgce"], body["water_per_person_m3"]) == (
+        14.748, 14.748, 737.4, 60.0)
+    listed = admin.get(stack.url("/api/v1/energy/readings"), params={"unit_code": unit, "energy_type": "water"}, timeout=10)
+    assert listed.json()["total"] == 12
+
+
+def test_bad_uploads_are_400_or_413_never_500(stack, admin):
+    url = stack.url("/api/v1/energy/imports")
+    missing = admin.post(url, files={"other": ("a.csv", b"x")}, timeout=10)
+    assert missing.status_code == 400 and "file" in missing.json()["errors"]
+    wrong_kind = admin.post(url, files={"file": ("a.xls", b"x")}, timeout=10)
+    assert wrong_kind.status_code == 400
+    not_xlsx = admin.post(url, files={"file": ("a.xlsx", b"not a workbook")}, timeout=10)
+    assert not_xlsx.status_code == 400
+    bad_header = admin.post(url, files={"file": ("a.csv", "name,when\nx,y\n".encode())}, timeout=10)
+    assert bad_header.status_code == 400 and "header" in bad_header.json()["errors"]
+    too_large = admin.post(url, files={"file": ("a.csv", b"x" * ((1 << 20) + 1))}, timeout=30)
+    assert too_large.status_code == 413
+
+
+def test_bad_figures_queries_are_400(stack, admin):
+    for path, params in (("/api/v1/energy/indicators", {}), ("/api/v1/energy/indicators", {"year": 2025, "months": "13"}),
+                         ("/api/v1/energy/benchmark", {"year": "x"}), ("/api/v1/energy/fleet", {"year": 2025, "extra": 1}),
+                         ("/api/v1/energy/benchmark", {"year": 2025, "metric": "per_tree"})):
+        response = admin.get(stack.url(path), params=params, timeout=10)
+        assert response.status_code == 400 and response.json()["errors"], (path, params, response.text)
+
+
+def test_reporting_roles_a_unit_a_system_key_and_a_leader(stack, admin):
+    unit, other = unique(), unique()
+    for code in (unit, other):
+        admin.post(stack.url("/api/v1/institutions"), json={"unit_code": code, "name": "x", "headcount": 5}, timeout=10)
+    clerk = user(stack, admin, ["unit_user"], unit)
+    reading = {"unit_code": unit, "period": "2025-01", "energy_type": "electricity", "quantity": 1000, "unit": "kWh"}
+    assert clerk.post(stack.url("/api/v1/energy/readings"), json=reading, timeout=10).status_code == 200
+    assert clerk.post(stack.url("/api/v1/energy/readings"), json={**reading, "unit_code": other}, timeout=10).status_code == 403
+    mine = clerk.get(stack.url("/api/v1/energy/indicators"), params={"year": 2025, "unit_code": other}, timeout=10).json()
+    assert mine["unit_code"] == unit and mine["total_kgce"] == 122.9
+    assert clerk.get(stack.url("/api/v1/energy/benchmark"), params={"year": 2025}, timeout=10).status_code == 403
+    key = admin.post(stack.url("/api/v1/api-keys"), json={"name": "meter-platform", "roles": ["unit_user"],
+                                                         "unit_code": other}, timeout=10).json()["key"]
+    system = requests.post(stack.url("/api/v1/energy/readings"), headers={"X-API-Key": key}, timeout=10,
+                           json=[{**reading, "unit_code": other}, {**reading, "unit_code": other, "period": "2025-02"}])
+    assert system.status_code == 200 and system.json()["created"] == 2
+    leader = user(stack, admin, ["leader"])
+    assert leader.get(stack.url("/api/v1/energy/benchmark"), params={"year": 2025}, timeout=10).status_code == 200
+    upload = leader.post(stack.url("/api/v1/energy/imports"), files={"file": ("a.csv", b"unit_code,period\n")}, timeout=10)
+    assert upload.status_code == 403
+
+
+def test_the_api_document_describes_the_upload(stack):
+    spec = requests.get(stack.url("/api/v1/openapi.json"), timeout=10).json()
+    body = spec["paths"]["/api/v1/energy/imports"]["post"]["requestBody"]
+    assert body["content"]["multipart/form-data"]["schema"]["properties"]["file"]["format"] == "binary"
+    for path in ("/api/v1/energy/indicators", "/api/v1/energy/benchmark", "/api/v1/energy/fleet", "/api/v1/waste/records",
+                 "/api/v1/energy/assessments", "/api/v1/energy/projects", "/api/v1/energy/audits", "/api/v1/energy/targets"):
+        assert path in spec["paths"]

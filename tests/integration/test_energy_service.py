@@ -1,0 +1,384 @@
+"""The energy service over real RPC, a real database and real events."""
+import base64
+import io
+import uuid
+
+import eventlet
+import pytest
+from nameko.amqp.publish import Publisher
+from nameko.standalone.events import get_event_exchange
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from services.energy.models import FleetFuel, OutboxEvent, Reading, ReadingRevision
+from services.energy.service import EnergyService
+from services.kit.context import Caller
+from services.kit.errors import Forbidden, Invalid, NotFound
+from services.vehicles import contract as vehicles
+from tests.support import call_as, database_of, eventually
+
+pytestmark = pytest.mark.integration
+
+OFFICER = Caller("officer", ("energy_officer",))
+
+
+def unit():
+    return f"E-{uuid.uuid4().hex[:8]}"
+
+
+def officer(rpc, method, *args):
+    return call_as(rpc, OFFICER, "energy", method, *args)
+
+
+def institution(rpc, code, headcount=50, area=2500, group="general"):
+    return officer(rpc, "create_institution", {"unit_code": code, "name": f"单位{code}", "headcount": headcount,
+                                               "floor_area_m2": area, "group": group})
+
+
+def reading(code, period, energy_type, quantity, unit_name):
+    return {"unit_code": code, "period": period, "energy_type": energy_type, "quantity": quantity, "unit": unit_name}
+
+
+def outbox(container, event_type):
+    with database_of(container).sessionmaker() as session:
+        return [row.payload for row in session.scalars(
+            select(OutboxEvent).where(OutboxEvent.event_type == event_type).order_by(OutboxEvent.id))]
+
+
+def count(container, model, *where):
+    with database_of(container).sessionmaker() as session:
+        return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_readings_give_indicators_worked_by_hand(start_service, rpc):
+    start_service(EnergyService)
+    code = unit()
+    institution(rpc, code, headcount=50, area=2500)
+    written = officer(rpc, "record_readings", [
+        reading(code, "2024-01", "electricity", 80000, "kWh"),
+        reading(code, "2025-01", "electricity", 100000, "kWh"),
+        reading(code, "2025-01", "natural_gas", 5000, "m3"),
+        reading(code, "2025-02", "gasoline", 1000, "L"),
+        reading(code, "2025-02", "water", 2400, "m3"),
+    ])
+    assert (written["created"], written["corrected"], written["unchanged"]) == (5, 0, 0)
+    assert written["items"][1]["kgce"] == 12290.0 and written["items"][1]["coefficient_table"] == "GB/T 2589-2008"
+    assert written["items"][4]["kgce"] is None  # water is not energy
+    figures = officer(rpc, "indicators", {"year": 2025, "unit_code": code})
+    # 12,290 + 6,071.5 + 1,000 x 0.73 x 1.4714 (1,074.122) = 19,435.622 kgce
+    assert figures["total_kgce"] == 19435.62 and figures["total_tce"] == 19.4356
+    assert figures["per_person_kgce"] == 388.712  # / 50 persons
+    assert figures["per_area_kgce_m2"] == 7.774  # / 2,500 m2
+    assert figures["water_per_person_m3"] == 48.0
+    assert figures["coefficient_table"] == "GB/T 2589-2008"
+    assert figures["by_type"]["gasoline"] == {"quantity": 730.0, "unit": "kg", "kgce": 1074.12}
+    assert figures["previous_year"]["total_kgce"] == 9832.0  # 80,000 x 0.1229
+    assert figures["year_over_year"]["total_tce"] == round((19435.622 - 9832) / 9832, 4)
+    january = officer(rpc, "indicators", {"year": 2025, "unit_code": code, "months": "1"})
+    assert january["total_kgce"] == 18361.5 and january["months"] == [1]
+
+
+def test_a_county_and_a_group_sum_their_reporting_institutions(start_service, rpc):
+    start_service(EnergyService)
+    group = f"g-{uuid.uuid4().hex[:6]}"
+    first, second, silent = unit(), unit(), unit()
+    institution(rpc, first, headcount=10, area=1000, group=group)
+    institution(rpc, second, headcount=30, area=None, group=group)
+    institution(rpc, silent, headcount=99, area=9999, group=group)
+    officer(rpc, "record_readings", [reading(first, "2023-05", "electricity", 10000, "kWh"),
+                                     reading(second, "2023-05", "electricity", 20000, "kWh")])
+    figures = officer(rpc, "indicators", {"year": 2023, "group": group})
+    assert figures["scope"] == "group" and figures["institutions"] == 2 and figures["headcount"] == 40
+    assert figures["total_kgce"] == 3687.0  # 30,000 x 0.1229
+    assert figures["per_person_kgce"] == 92.175  # 3,687 / 40
+    assert figures["per_area_kgce_m2"] == 1.229  # only the institution with an area: 1,229 / 1,000
+
+
+def test_a_correction_keeps_the_old_value_and_the_same_value_changes_nothing(start_service, rpc):
+    energy = start_service(EnergyService)
+    code = unit()
+    institution(rpc, code)
+    first = officer(rpc, "record_readings", reading(code, "2025-03", "electricity", 1000, "kWh"))
+    again = officer(rpc, "record_readings", reading(code, "2025-03", "electricity", "1000.000", "kWh"))
+    assert again["unchanged"] == 1 and count(energy, ReadingRevision) == 0
+    fixed = officer(rpc, "record_readings", reading(code, "2025-03", "electricity", 1200, "kWh"))
+    assert fixed["corrected"] == 1 and fixed["items"][0]["id"] == first["items"][0]["id"]
+    one = officer(rpc, "get_reading", first["items"][0]["id"])
+    assert one["quantity"] == 1200.0 and [r["quantity"] for r in one["revisions"]] == [1000.0]
+    assert one["revisions"][0]["replaced_by"] == "officer"
+
+
+def test_bad_readings_are_refused_whole_with_field_errors(start_service, rpc):
+    energy = start_service(EnergyService)
+    code = unit()
+    institution(rpc, code)
+    with pytest.raises(Invalid) as refused:
+        officer(rpc, "record_readings", [reading(code, "2025-01", "electricity", 5, "kWh"),
+                                         reading(code, "2025-13", "electricity", -1, "L")])
+    assert {"[1].period", "[1].quantity", "[1].unit"} <= set(refused.value.errors)
+    with pytest.raises(Invalid) as future:
+        officer(rpc, "record_readings", reading(code, "2099-01", "water", 5, "m3"))
+    assert "period" in future.value.errors
+    with pytest.raises(NotFound):
+        officer(rpc, "record_readings", reading("NOPE", "2025-01", "water", 5, "m3"))
+    assert count(energy, Reading) == 0
+
+
+def test_a_unit_user_reports_and_reads_only_its_own_institution(start_service, rpc):
+    start_service(EnergyService)
+    mine, theirs = unit(), unit()
+    institution(rpc, mine)
+    institution(rpc, theirs)
+    clerk = Caller("clerk", ("unit_user",), unit_code=mine)
+    call_as(rpc, clerk, "energy", "record_readings", reading(mine, "2025-01", "water", 5, "m3"))
+    with pytest.raises(Forbidden):
+        call_as(rpc, clerk, "energy", "record_readings", reading(theirs, "2025-01", "water", 5, "m3"))
+    officer(rpc, "record_readings", reading(theirs, "2025-01", "water", 7, "m3"))
+    listed = call_as(rpc, clerk, "energy", "list_readings", {"unit_code": theirs})
+    assert [item["unit_code"] for item in listed["items"]] == [mine]
+    figures = call_as(rpc, clerk, "energy", "indicators", {"year": 2025})
+    assert figures["scope"] == "institution" and figures["unit_code"] == mine and figures["water_m3"] == 5.0
+    with pytest.raises(Forbidden):
+        call_as(rpc, clerk, "energy", "benchmark", {"year": 2025})
+
+
+# -- import -----------------------------------------------------------------------------------------
+def xlsx(rows):
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def test_a_sheet_of_1000_rows_with_3_bad_imports_997_and_names_the_3(start_service, rpc):
+    energy = start_service(EnergyService)
+    codes = [unit() for _ in range(50)]
+    for code in codes:
+        institution(rpc, code)
+    rows = [("单位代码", "统计期", "电(kWh)", "天然气(m³)", "水(m³)")]
+    for index in range(1000):
+        year, month = 2020 + index // 600, index // 50 % 12 + 1
+        rows.append((codes[index % 50], f"{year}-{month:02d}", 1000 + index, 10 if index % 2 else None, 50))
+    rows[101] = (codes[0], "2021-13", 5, None, None)  # sheet row 102: no such month
+    rows[501] = ("NO-SUCH-UNIT", "2021-01", 5, None, None)  # row 502
+    rows[901] = (codes[1], "2022-01", "lots", None, 3)  # row 902
+    # row 102 replaced a distinct key, so 997 rows are distinct and good
+    report = officer(rpc, "import_readings", {"filename": "form.xlsx", "content_base64": xlsx(rows)})
+    assert (report["rows_total"], report["rows_imported"], report["rows_rejected"]) == (1000, 997, 3)
+    assert [(r["row"], sorted(r["errors"])) for r in report["rejected"]] == [
+        (102, ["period"]), (502, ["unit_code"]), (902, ["electricity_kWh"])]
+    stored = count(energy, Reading)
+    assert stored == report["readings_created"] > 997
+    again = officer(rpc, "import_readings", {"filename": "form.xlsx", "content_base64": xlsx(rows)})
+    assert (again["readings_created"], again["readings_corrected"], again["readings_unchanged"]) == (0, 0, stored)
+    assert count(energy, Reading) == stored and count(energy, ReadingRevision) == 0
+    assert officer(rpc, "get_import", report["id"])["rejected"][1]["row"] == 502
+
+
+def test_a_csv_import_corrects_and_a_repeated_row_is_reported(start_service, rpc):
+    energy = start_service(EnergyService)
+    code = unit()
+    institution(rpc, code)
+    officer(rpc, "record_readings", reading(code, "2024-06", "electricity", 100, "kWh"))
+    sheet = f"unit_code,period,electricity_kwh,diesel_l\n{code},2024-06,150,\n{code},2024-07,,20\n{code},2024-07,,25\n"
+    report = officer(rpc, "import_readings", {
+        "filename": "form.csv", "content_base64": base64.b64encode(sheet.encode()).decode()})
+    assert (report["readings_created"], report["readings_corrected"]) == (1, 1)
+    assert report["rejected"] == [{"row": 4, "errors": {"period": ["repeats row 3 (same unit and month)"]}}]
+    assert count(energy, ReadingRevision) == 1
+
+
+def test_a_sheet_that_is_not_the_form_writes_nothing(start_service, rpc):
+    energy = start_service(EnergyService)
+    with pytest.raises(Invalid) as refused:
+        officer(rpc, "import_readings", {"filename": "form.xlsx", "content_base64": xlsx([("who", "when")])})
+    assert "header" in refused.value.errors
+    with pytest.raises(Invalid):
+        officer(rpc, "import_readings", {"filename": "form.xlsx", "content_base64": "%%%"})
+    assert count(energy, Reading) == 0
+
+
+# -- targets and the at-risk flag -------------------------------------------------------------------
+def test_an_institution_trending_past_its_target_is_flagged_once(start_service, rpc):
+    energy = start_service(EnergyService)
+    code = unit()
+    institution(rpc, code, headcount=10, area=1000)
+    officer(rpc, "create_target", {"unit_code": code, "year": 2025, "per_area_kgce_m2": 10})
+    # 2024 complete: 12 x 5,000 kWh = 60,000 kWh; January-March 2024 carry 3/12
+    officer(rpc, "record_readings", [reading(code, f"2024-{m:02d}", "electricity", 5000, "kWh") for m in range(1, 13)])
+    # two months of 2025 are too few to judge
+    officer(rpc, "record_readings", [reading(code, "2025-01", "electricity", 21000, "kWh"),
+                                     reading(code, "2025-02", "electricity", 21000, "kWh")])
+    assert outbox(energy, "target_at_risk") == []
+    # March: 63,000 kWh x 0.1229 = 7,742.7 kgce / 1,000 m2 = 7.7427 so far; / 0.25 -> 30.97 > 10
+    officer(rpc, "record_readings", reading(code, "2025-03", "electricity", 21000, "kWh"))
+    events = outbox(energy, "target_at_risk")
+    assert [(e["unit_code"], e["indicator"], e["target"], e["target_source"], e["through_month"]) for e in events] == [
+        (code, "per_area_kgce_m2", 10.0, "set", 3)]
+    assert events[0]["projected"] == 30.971
+    officer(rpc, "record_readings", reading(code, "2025-03", "water", 10, "m3"))  # still at risk: no new event
+    assert len(outbox(energy, "target_at_risk")) == 1
+    figures = officer(rpc, "indicators", {"year": 2025, "unit_code": code})
+    assert figures["at_risk"] and figures["targets"][0]["projected"] == 30.971
+
+
+def test_the_plan_target_comes_from_the_base_year(start_service, rpc):
+    start_service(EnergyService)
+    code = unit()
+    institution(rpc, code, headcount=10, area=1000)
+    officer(rpc, "record_readings", [reading(code, f"2020-{m:02d}", "electricity", 10000, "kWh") for m in range(1, 13)])
+    targets = {t["indicator"]: t for t in officer(rpc, "indicators", {"year": 2025, "unit_code": code})["targets"]}
+    # 2020: 120,000 kWh x 0.1229 = 14,748 kgce; per m2 14.748 less 5% = 14.0106; per person 1,474.8 less 6%
+    assert targets["per_area_kgce_m2"]["target"] == 14.011 and targets["per_area_kgce_m2"]["source"] == "plan"
+    assert targets["per_person_kgce"]["target"] == 1386.312
+
+
+# -- fleet -------------------------------------------------------------------------------------------
+def test_a_fuel_event_lands_once_in_the_fleet_ledger_even_when_delivered_twice(start_service, rpc, test_backends):
+    energy = start_service(EnergyService)
+    code = unit()
+    event = {"event_id": str(uuid.uuid4()), "occurred_at": "2025-03-01T08:00:00+00:00", "transaction_id": 4711,
+             "vehicle_id": 3, "unit_code": code, "fuel_type": "diesel", "liters": 100.0, "kwh": None,
+             "amount_yuan": 780.5, "filled_at": "2025-03-31T17:00:00+00:00"}
+    exchange = get_event_exchange(vehicles.SERVICE, {})
+    publisher = Publisher(test_backends.amqp_uri, declare=[exchange])
+    for _ in range(2):
+        publisher.publish(event, exchange=exchange, routing_key=vehicles.FUEL_RECORDED)
+    publisher.publish({**event, "event_id": str(uuid.uuid4())}, exchange=exchange, routing_key=vehicles.FUEL_RECORDED)
+    assert eventually(lambda: count(energy, FleetFuel) == 1)
+    eventlet.sleep(0.5)  # let the copies arrive
+    assert count(energy, FleetFuel) == 1
+    ledger = officer(rpc, "fleet", {"year": 2025, "unit_code": code})
+    # filled on 1 April in Shanghai; 100 L x 0.84 x 1.4571 = 122.3964 kgce
+    assert ledger["items"] == [{"unit_code": code, "transactions": 1, "gasoline_liters": 0.0, "diesel_liters": 100.0,
+                                "kwh": 0.0, "amount_yuan": 780.5, "kgce": 122.4}]
+    assert officer(rpc, "fleet", {"year": 2025, "unit_code": code, "months": "3"})["totals"]["transactions"] == 0
+    institution(rpc, code)
+    figures = officer(rpc, "indicators", {"year": 2025, "unit_code": code})
+    assert figures["total_kgce"] == 0 and figures["fleet"]["kgce"] == 122.4  # beside, not inside
+
+
+# -- benchmark, retrofits, assessments, waste ---------------------------------------------------------
+def test_benchmark_ranks_the_group(start_service, rpc):
+    start_service(EnergyService)
+    group = f"g-{uuid.uuid4().hex[:6]}"
+    codes = [unit() for _ in range(4)]
+    for code, kwh in zip(codes, (100000, 200000, 300000, 400000)):
+        institution(rpc, code, area=1229, group=group)
+        officer(rpc, "record_readings", reading(code, "2022-01", "electricity", kwh, "kWh"))
+    answer = officer(rpc, "benchmark", {"year": 2022, "group": group})
+    # intensities 100,000 kWh x n x 0.1229 / 1,229 m2 = 10, 20, 30, 40 kgce/m2: median 25, best quartile 17.5
+    assert [row["intensity"] for row in answer["items"]] == [10.0, 20.0, 30.0, 40.0]
+    assert answer["items"][3]["potential_to_median_kgce"] == 18435.0  # 15 x 1,229
+    assert answer["potential_to_best_quartile_kgce"] == (2.5 + 12.5 + 22.5) * 1229  # 46,087.5
+
+
+def test_a_retrofits_measured_saving_rate_matches_a_hand_calculation(start_service, rpc):
+    start_service(EnergyService)
+    code = unit()
+    institution(rpc, code)
+    officer(rpc, "record_readings", [
+        reading(code, "2023-04", "electricity", 10000, "kWh"), reading(code, "2023-05", "electricity", 12000, "kWh"),
+        reading(code, "2024-04", "electricity", 8000, "kWh"), reading(code, "2024-05", "electricity", 9000, "kWh"),
+        reading(code, "2024-05", "natural_gas", 999, "m3")])
+    project = officer(rpc, "create_project", {
+        "unit_code": code, "name": "LED 灯具改造", "kind": "led_lighting", "scope": "办公楼 1-5 层",
+        "energy_type": "electricity", "investment_yuan": 20000, "expected_saving_rate": 0.2, "unit_price_yuan": 0.8})
+    assert project["measured_saving_rate"] is None
+    done = officer(rpc, "update_project", project["id"], {"completed_on": "2024-03-15"})
+    # before 22,000 kWh, after 17,000: 5,000 / 22,000 = 22.73%; 30,000 kWh a year x 0.8 = 24,000 yuan
+    assert done["comparison_months"] == ["2024-04", "2024-05"]
+    assert done["measured_saving_rate"] == 0.2273 and done["annual_saving"] == 30000.0
+    assert done["payback_years"] == 0.83  # 20,000 / 24,000
+
+
+def test_assessments_decide_the_share_that_passes(start_service, rpc):
+    energy = start_service(EnergyService)
+    first, second = unit(), unit()
+    institution(rpc, first)
+    institution(rpc, second)
+    full = {"organisation": 15, "target_completion": 20, "metering": 15, "buildings_equipment": 15,
+            "water_saving": 10, "waste_sorting": 10, "green_office": 15}
+    clerk = Caller("clerk", ("unit_user",), unit_code=first)
+    own = call_as(rpc, clerk, "energy", "create_assessment", {
+        "unit_code": first, "year": 2025, "kind": "self_assessment", "scores": full, "assessed_on": "2025-10-01"})
+    assert own["passed"] and own["total_score"] == 100
+    with pytest.raises(Forbidden):
+        call_as(rpc, clerk, "energy", "create_assessment", {
+            "unit_code": first, "year": 2025, "kind": "spot_check", "scores": full, "assessed_on": "2025-10-02"})
+    officer(rpc, "create_assessment", {"unit_code": first, "year": 2025, "kind": "spot_check",
+                                       "scores": {**full, "target_completion": 10}, "assessed_on": "2025-11-01"})
+    officer(rpc, "create_assessment", {"unit_code": second, "year": 2025, "kind": "self_assessment",
+                                       "scores": full, "assessed_on": "2025-10-01"})
+    summary = officer(rpc, "assessment_summary", {"year": 2025})
+    assert (summary["assessed"], summary["passed"], summary["pass_share"]) == (2, 1, 0.5)
+    events = outbox(energy, "assessment_completed")
+    assert [(e["unit_code"], e["kind"], e["passed"]) for e in events] == [
+        (first, "self_assessment", True), (first, "spot_check", False), (second, "self_assessment", True)]
+
+
+def test_waste_by_category_and_the_recyclable_share(start_service, rpc):
+    start_service(EnergyService)
+    code = unit()
+    institution(rpc, code)
+    for category, kg in (("recyclable", 300), ("hazardous", 5), ("kitchen", 495), ("other", 200)):
+        officer(rpc, "create_waste_record", {"unit_code": code, "period": "2025-05", "category": category, "weight_kg": kg})
+    officer(rpc, "create_demonstration_site", {"unit_code": code, "level": "county", "designated_on": "2025-01-10"})
+    summary = officer(rpc, "waste_summary", {"year": 2025, "unit_code": code})
+    assert summary["total_kg"] == 1000.0 and summary["recyclable_share"] == 0.3
+    assert summary["by_category_kg"]["hazardous"] == 5.0
+    assert [site["unit_code"] for site in summary["demonstration_sites"]] == [code]
+    from services.kit.errors import Conflict
+
+    with pytest.raises(Conflict):
+        officer(rpc, "create_waste_record", {"unit_code": code, "period": "2025-05", "category": "kitchen", "weight_kg": 1})
+
+
+def test_a_manual_area_override_says_so_and_clearing_it_returns_to_facilities(start_service, rpc, test_backends):
+    start_service(EnergyService)
+    code = unit()
+    created = institution(rpc, code, area=None)
+    from services.facilities import contract as facilities
+
+    exchange = get_event_exchange(facilities.SERVICE, {})
+    Publisher(test_backends.amqp_uri, declare=[exchange]).publish({
+        "event_id": str(uuid.uuid4()), "occurred_at": "2025-03-01T08:00:00+00:00", "building_id": 1, "unit_code": code,
+        "building_usable_area_m2": 640.0, "unit_usable_area_m2": 640.0}, exchange=exchange,
+        routing_key=facilities.BUILDING_AREA_CHANGED)
+    assert eventually(lambda: officer(rpc, "get_institution", created["id"])["area_source"] == "facilities")
+    manual = officer(rpc, "update_institution", created["id"], {"floor_area_m2": 700, "headcount": 61})
+    assert (manual["floor_area_m2"], manual["area_source"], manual["headcount"]) == (700.0, "manual", 61)
+    cleared = officer(rpc, "update_institution", created["id"], {"floor_area_m2": None})
+    assert (cleared["floor_area_m2"], cleared["area_source"]) == (640.0, "facilities")
+
+
+def test_audits_targets_and_a_unit_users_import_stay_in_their_lanes(start_service, rpc):
+    start_service(EnergyService)
+    mine, theirs = unit(), unit()
+    institution(rpc, mine)
+    institution(rpc, theirs)
+    audit = officer(rpc, "create_audit", {"unit_code": mine, "audited_on": "2025-06-01", "auditor": "县节能监察中心",
+                                          "findings": "空调温控缺失", "potential_saving_kgce": 1200})
+    clerk = Caller("clerk", ("unit_user",), unit_code=mine)
+    assert call_as(rpc, clerk, "energy", "list_audits", {})["items"][0]["id"] == audit["id"]
+    with pytest.raises(Forbidden):
+        call_as(rpc, clerk, "energy", "create_audit", {"unit_code": mine, "audited_on": "2025-06-01", "auditor": "x"})
+    officer(rpc, "create_target", {"unit_code": mine, "year": 2025, "per_person_kgce": 300})
+    from services.kit.errors import Conflict
+
+    with pytest.raises(Conflict):
+        officer(rpc, "create_target", {"unit_code": mine, "year": 2025, "per_person_kgce": 250})
+    with pytest.raises(Invalid):
+        officer(rpc, "create_target", {"unit_code": mine, "year": 2026})
+    sheet = f"unit_code,period,water_m3\n{mine},2025-01,5\n{theirs},2025-01,6\n"
+    report = call_as(rpc, clerk, "energy", "import_readings", {
+        "filename": "mine.csv", "content_base64": base64.b64encode(sheet.encode()).decode()})
+    assert report["rows_imported"] == 1 and report["rejected"] == [{"row": 3, "errors": {"unit_code": ["another unit's row"]}}]
+    assert call_as(rpc, clerk, "energy", "get_import", report["id"])["unit_code"] == mine
+    staff_import = officer(rpc, "import_readings", {
+        "filename": "all.csv", "content_base64": base64.b64encode(sheet.encode()).decode()})
+    with pytest.raises(NotFound):
+        call_as(rpc, clerk, "energy", "get_import", staff_import["id"])

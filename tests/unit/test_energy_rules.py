@@ -1,0 +1,253 @@
+"""Energy rules against figures worked by hand."""
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal as D
+
+import pytest
+
+from services.energy import coefficients, domain, sheets
+from services.energy.settings import Settings
+from services.kit.errors import Invalid
+
+
+# -- conversion (GB/T 2589-2008) ---------------------------------------------------------------
+@pytest.mark.parametrize("energy_type, quantity, unit, kgce", [
+    ("electricity", "10000", "kWh", "1229"),  # 10,000 x 0.1229
+    ("electricity", "2", "MWh", "245.8"),  # 2,000 kWh x 0.1229
+    ("natural_gas", "1000", "m3", "1214.3"),  # 1,000 x 1.2143
+    ("gasoline", "1000", "kg", "1471.4"),
+    ("gasoline", "1000", "L", "1074.122"),  # 1,000 L x 0.73 = 730 kg x 1.4714
+    ("diesel", "1000", "L", "1223.964"),  # 1,000 L x 0.84 = 840 kg x 1.4571
+    ("diesel", "500", "kg", "728.55"),
+    ("coal", "2", "t", "1428.6"),  # 2,000 kg x 0.7143
+    ("heat", "1000", "MJ", "34.12"),
+    ("heat", "5", "GJ", "170.6"),  # 5,000 MJ x 0.03412
+])
+def test_conversion_to_standard_coal_matches_the_table(energy_type, quantity, unit, kgce):
+    assert domain.reading_kgce(energy_type, D(quantity), unit) == D(kgce)
+
+
+def test_water_is_not_energy_and_the_table_is_named():
+    assert domain.reading_kgce("water", D("100"), "m3") is None
+    assert coefficients.VERSION == "GB/T 2589-2008"
+
+
+def test_a_unit_must_fit_its_type():
+    with pytest.raises(Invalid) as refused:
+        domain.check_unit("electricity", "L")
+    assert "unit" in refused.value.errors
+    domain.check_unit("diesel", "L")
+
+
+# -- indicators ----------------------------------------------------------------------------------
+def consumption(*readings):
+    used = domain.Consumption()
+    for energy_type, quantity, unit, period in readings:
+        used.add(energy_type, D(quantity), unit, period)
+    return used
+
+
+def test_indicators_of_an_institution_by_hand():
+    used = consumption(("electricity", "100000", "kWh", "2025-01"), ("natural_gas", "5000", "m3", "2025-01"),
+                       ("water", "2400", "m3", "2025-01"))
+    # 100,000 x 0.1229 = 12,290; 5,000 x 1.2143 = 6,071.5; total 18,361.5 kgce
+    assert used.kgce == D("18361.5")
+    values = domain.rounded_indicators(domain.intensities(used.kgce, used.water_m3, domain.Denominators(50, D("2500"))))
+    assert values == {"total_tce": 18.3615, "per_person_kgce": 367.23, "per_area_kgce_m2": 7.345,
+                      "water_per_person_m3": 48.0}
+
+
+def test_per_area_counts_only_institutions_with_an_area_and_zero_denominators_give_none():
+    values = domain.intensities(D("1000"), D("0"), domain.Denominators(0, None))
+    assert values["per_person_kgce"] is None and values["per_area_kgce_m2"] is None
+    values = domain.intensities(D("3000"), D("0"), domain.Denominators(10, D("100")), kgce_with_area=D("1000"))
+    assert values["per_area_kgce_m2"] == D("10") and values["per_person_kgce"] == D("300")
+
+
+def test_year_over_year_is_the_change_against_last_year():
+    assert domain.change_rate(D("95"), D("100")) == -0.05
+    assert domain.change_rate(D("110"), D("100")) == 0.1
+    assert domain.change_rate(D("5"), None) is None and domain.change_rate(D("5"), D("0")) is None
+
+
+# -- targets and the at-risk projection -------------------------------------------------------
+def test_the_plan_target_falls_linearly_to_the_reduction_in_2025():
+    # 2025: 10 kgce/m2 in 2020 less 5% = 9.5; 2023 is 3/5 of the way: 10 x (1 - 0.03) = 9.7
+    assert domain.plan_target(D("10"), 2025, "per_area_kgce_m2") == D("9.5")
+    assert domain.plan_target(D("10"), 2023, "per_area_kgce_m2") == D("9.7")
+    assert domain.plan_target(D("100"), 2025, "per_person_kgce") == D("94")
+    assert domain.plan_target(D("50"), 2025, "water_per_person_m3") == D("47")
+    assert domain.plan_target(D("10"), 2020, "per_area_kgce_m2") is None
+    assert domain.plan_target(D("10"), 2026, "per_area_kgce_m2") is None
+
+
+def test_a_target_set_for_the_year_wins_over_the_plan():
+    chosen = domain.effective_targets({"per_area_kgce_m2": D("8"), "per_person_kgce": None},
+                                      {"per_area_kgce_m2": D("9.5"), "per_person_kgce": D("94")})
+    assert chosen == {"per_area_kgce_m2": (D("8"), "set"), "per_person_kgce": (D("94"), "plan")}
+
+
+def test_the_seasonal_share_comes_from_a_complete_last_year_else_months_over_twelve():
+    last = {month: D("100") for month in range(1, 13)}
+    last[1] = D("300")  # a cold January: 300 of 1,400
+    assert domain.seasonal_share(last, 1) == D("300") / D("1400")
+    assert domain.seasonal_share({1: D("300")}, 3) == D("0.25")
+
+
+def test_an_institution_trending_past_its_target_is_at_risk():
+    targets = {"per_area_kgce_m2": (D("10"), "set")}
+    shares = {"energy": D("0.25"), "water": D("0.25")}
+    # 3 months at 2.6 kgce/m2 -> 10.4 over the year: above 10
+    risks = domain.assess_risk({"per_area_kgce_m2": D("2.6")}, shares, targets, through_month=3)
+    assert [(r.indicator, r.projected, r.at_risk) for r in risks] == [("per_area_kgce_m2", D("10.4"), True)]
+    risks = domain.assess_risk({"per_area_kgce_m2": D("2.4")}, shares, targets, through_month=3)
+    assert not risks[0].at_risk  # 9.6
+    assert domain.assess_risk({"per_area_kgce_m2": D("5")}, {"energy": D("1") / 12, "water": D(1)}, targets, 1) == []
+
+
+def test_the_minimum_months_before_flagging_is_configurable():
+    settings = Settings(risk_min_months=1)
+    risks = domain.assess_risk({"per_area_kgce_m2": D("1")}, {"energy": D("0.05")}, {"per_area_kgce_m2": (D("10"), "plan")},
+                               1, settings)
+    assert risks[0].at_risk and risks[0].projected == D("20")
+
+
+# -- benchmarking --------------------------------------------------------------------------------
+def test_benchmark_ranks_and_prices_the_gap_to_median_and_best_quartile():
+    rows = [{"unit_code": code, "group": "office", "intensity": D(value), "denominator": D("1000")}
+            for code, value in (("A", "10"), ("B", "20"), ("C", "30"), ("D", "40"))]
+    rows.append({"unit_code": "S", "group": "school", "intensity": D("15"), "denominator": D("2000")})
+    ranked = {row["unit_code"]: row for row in domain.benchmark(rows)}
+    # office: median 25; inclusive quartile 10 + 0.75 x (20 - 10) = 17.5
+    assert ranked["D"]["group_median"] == D("25") and ranked["D"]["group_best_quartile"] == D("17.5")
+    assert ranked["D"]["potential_to_median_kgce"] == D("15000")  # (40 - 25) x 1,000 m2
+    assert ranked["D"]["potential_to_best_quartile_kgce"] == D("22500")
+    assert ranked["A"]["potential_to_median_kgce"] == 0
+    assert [ranked[c]["rank"] for c in "ASBCD"] == [1, 2, 3, 4, 5]
+    assert ranked["B"]["group_rank"] == 2 and ranked["S"]["group_size"] == 1
+    assert ranked["S"]["potential_to_best_quartile_kgce"] == 0
+
+
+# -- retrofit measurement ----------------------------------------------------------------------
+def test_measured_saving_rate_and_payback_by_hand():
+    monthly = {"2024-04": D("10000"), "2024-05": D("12000"), "2024-06": D("14000"),
+               "2025-04": D("8000"), "2025-05": D("9000"), "2025-06": D("11000"), "2025-07": D("9000")}
+    measured = domain.measure_saving(monthly, date(2025, 3, 20), D("30000"), D("0.8"))
+    # July 2025 has no July 2024 to compare: April-June only. before 36,000, after 28,000
+    assert measured.months == ["2025-04", "2025-05", "2025-06"]
+    assert (measured.before, measured.after) == (D("36000"), D("28000"))
+    assert measured.saving_rate == D("8000") / D("36000")  # 22.2%
+    assert measured.annual_saving == D("32000")  # 8,000 over 3 months x 12 / 3
+    assert measured.payback_years == D("30000") / (D("32000") * D("0.8"))  # 1.17 years
+    assert domain.measure_saving({}, date(2025, 3, 20), D("1"), None) is None
+
+
+def test_the_completion_month_itself_is_not_compared():
+    monthly = {"2024-03": D("100"), "2025-03": D("50")}
+    assert domain.comparison_periods(date(2025, 3, 1), monthly, 12) == []
+
+
+# -- 节约型机关 -----------------------------------------------------------------------------------
+FULL = {"organisation": 15, "target_completion": 20, "metering": 15, "buildings_equipment": 15,
+        "water_saving": 10, "waste_sorting": 10, "green_office": 15}
+
+
+def test_pass_at_80_points_with_the_must_pass_item_met():
+    assert domain.score_assessment(FULL) == domain.Score(100, True, True)
+    assert domain.score_assessment({**FULL, "organisation": 0, "metering": 10}).passed  # 80
+    assert not domain.score_assessment({**FULL, "organisation": 0, "metering": 9}).passed  # 79
+    missed = domain.score_assessment({**FULL, "target_completion": 19})  # 99 without the must-pass item
+    assert missed.total == 99 and not missed.must_pass_met and not missed.passed
+
+
+def test_scores_must_fit_the_sheet():
+    with pytest.raises(Invalid) as refused:
+        domain.score_assessment({**FULL, "organisation": 16, "bonus": 5})
+    text = " ".join(refused.value.errors["scores"])
+    assert "organisation" in text and "bonus" in text
+    with pytest.raises(Invalid):
+        domain.score_assessment({k: v for k, v in FULL.items() if k != "metering"})
+
+
+def test_the_pass_score_and_sheet_are_configuration():
+    sheet = ({"code": "a", "name": "a", "points": 50, "must_pass": False},
+             {"code": "b", "name": "b", "points": 50, "must_pass": True})
+    assert domain.score_assessment({"a": 10, "b": 50}, Settings(score_sheet=sheet, assessment_pass_score=60)).passed
+
+
+@dataclass
+class A:
+    id: int
+    institution_id: int
+    kind: str
+    assessed_on: date
+
+
+def test_a_spot_check_decides_over_a_later_self_assessment():
+    items = [A(1, 1, "self_assessment", date(2025, 3, 1)), A(2, 1, "spot_check", date(2025, 5, 1)),
+             A(3, 1, "self_assessment", date(2025, 9, 1)), A(4, 2, "self_assessment", date(2025, 2, 1)),
+             A(5, 2, "self_assessment", date(2025, 4, 1))]
+    chosen = domain.deciding_assessments(items)
+    assert chosen[1].id == 2 and chosen[2].id == 5
+
+
+# -- waste and fleet ---------------------------------------------------------------------------
+def test_recyclable_share_of_the_four_categories():
+    summary = domain.waste_summary({"recyclable": D("300"), "hazardous": D("5"), "kitchen": D("495"), "other": D("200")})
+    assert summary["total_kg"] == 1000.0 and summary["recyclable_share"] == 0.3
+    assert domain.waste_summary({})["recyclable_share"] is None
+
+
+def test_fleet_fuel_in_standard_coal():
+    assert domain.fleet_kgce("gasoline", D("50"), None) == D("50") * D("0.73") * D("1.4714")
+    assert domain.fleet_kgce("diesel", D("100"), None) == D("122.3964")
+    assert domain.fleet_kgce("electric", None, D("40")) == D("4.916")
+
+
+def test_a_period_is_a_month_in_shanghai():
+    assert domain.local_period(datetime(2025, 1, 31, 16, 30, tzinfo=timezone.utc)) == "2025-02"
+    march_first_in_shanghai = datetime(2025, 2, 28, 17, tzinfo=timezone.utc)
+    assert domain.is_future_period("2025-04", march_first_in_shanghai)
+    assert not domain.is_future_period("2025-03", march_first_in_shanghai)
+    assert domain.shift_period("2025-01", -1) == "2024-12" and domain.shift_period("2024-12", 13) == "2026-01"
+
+
+# -- the sheet -----------------------------------------------------------------------------------
+def test_the_statistics_form_header_in_chinese_and_english():
+    columns = sheets.columns_of(("单位代码", "统计期", "电(kWh)", "天然气（m³）", "汽油(L)", "热力(GJ)", "水(m³)"))
+    assert columns[2] == ("reading", "electricity", "kWh") and columns[3] == ("reading", "natural_gas", "m3")
+    assert columns[5] == ("reading", "heat", "GJ")
+    assert sheets.columns_of(("unit_code", "period", "electricity_kwh"))[2] == ("reading", "electricity", "kWh")
+    with pytest.raises(Invalid) as refused:
+        sheets.columns_of(("unit_code", "电(kWh)", "oil"))
+    assert any("oil" in m for m in refused.value.errors["header"])
+    assert any("period" in m for m in refused.value.errors["header"])
+
+
+def test_a_row_is_checked_field_by_field():
+    columns = sheets.columns_of(("unit_code", "period", "electricity_kwh", "water_m3"))
+    assert sheets.parse_row(("U1", "2025-3", "1,200.5", ""), columns) == (
+        "U1", "2025-03", [("electricity", D("1200.500"), "kWh")], {})
+    assert sheets.parse_row(("U1", datetime(2025, 4, 1), 5, 7), columns)[1] == "2025-04"
+    _, _, _, errors = sheets.parse_row(("", "2025-13", "-5", "abc"), columns)
+    assert set(errors) == {"unit_code", "period", "electricity_kWh", "water_m3"}
+    assert sheets.parse_row(("U1", "2025-01", None, None), columns)[3] == {"readings": ["no quantity in the row"]}
+
+
+def test_only_xlsx_and_csv_are_read():
+    with pytest.raises(Invalid):
+        sheets.sheet_format("form.xls")
+    with pytest.raises(Invalid):
+        sheets.raw_rows("form.xlsx", b"not a zip")
+    import io
+    import zipfile
+
+    other_zip = io.BytesIO()
+    with zipfile.ZipFile(other_zip, "w") as archive:
+        archive.writestr("word/document.xml", "<w/>")
+    with pytest.raises(Invalid):
+        sheets.raw_rows("form.xlsx", other_zip.getvalue())
+    with pytest.raises(Invalid):
+        sheets.raw_rows("form.csv", b"a,b\n" + b"x" * 200_000)  # over the csv module's field limit
+    assert sheets.raw_rows("form.csv", "unit_code,period\nU1,2025-01\n".encode("gb18030")) == [
+        ("unit_code", "period"), ("U1", "2025-01")]
