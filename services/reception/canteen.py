@@ -78,22 +78,16 @@ class CanteenEntrypoints:
         caller = self.call.caller
         caller.require(*READERS)
         q = load(contract.CanteenReservationQuery(), query or {})
-        statement = select(CanteenReservation).order_by(CanteenReservation.id.desc())
-        unit_code = caller.unit_filter(q.get("unit_code"))
-        if unit_code:
-            statement = statement.where(CanteenReservation.unit_code == unit_code)
-        for key in ("slot_id", "reception_id", "meeting_id", "status"):
-            if q.get(key) is not None:
-                statement = statement.where(getattr(CanteenReservation, key) == q[key])
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
-        return page_of(reservation_out.dump(items, many=True), total)
+        q["unit_code"] = caller.unit_filter(q.get("unit_code"))
+        return repository.page(self.db.session, select(CanteenReservation).order_by(CanteenReservation.id.desc()), q,
+                               reservation_out, **{key: getattr(CanteenReservation, key) for key in (
+                                   "unit_code", "slot_id", "reception_id", "meeting_id", "status")})
 
     @rpc
     def get_canteen_reservation(self, reservation_id):
         self.call.caller.require(*READERS)
-        reservation = get_or_404(self.db.session, CanteenReservation, int(reservation_id), "canteen reservation")
-        self.call.caller.check_visible(reservation.unit_code, "canteen reservation")
-        return reservation_out.dump(reservation)
+        return reservation_out.dump(repository.visible(self.db.session, self.call.caller, CanteenReservation,
+                                                       reservation_id, "canteen reservation"))
 
     @rpc
     def cancel_canteen_reservation(self, reservation_id):

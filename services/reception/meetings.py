@@ -7,10 +7,10 @@ from nameko.timer import timer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.kit.db import get_or_404, paginate, utcnow
+from services.kit.db import utcnow
 from services.kit.entrypoints import rpc
 from services.kit.errors import Conflict
-from services.kit.schemas import load, page_of
+from services.kit.schemas import load
 from services.reception import contract, domain, repository
 from services.reception.models import Meeting, MeetingAttendee
 from services.reception.receptions import OFFICERS, READERS, SUBMITTERS
@@ -139,25 +139,18 @@ class MeetingEntrypoints:
         return {"meetings": len(meetings), "pending": left}
 
     def _meeting(self, meeting_id, lock: bool = False) -> Meeting:
-        meeting = repository.locked(self.db.session, Meeting, meeting_id, "meeting") if lock \
-            else get_or_404(self.db.session, Meeting, int(meeting_id), "meeting")
-        self.call.caller.check_visible(meeting.unit_code, "meeting")
-        return meeting
+        return repository.visible(self.db.session, self.call.caller, Meeting, meeting_id, "meeting", lock=lock)
 
     @rpc
     def list_meetings(self, query=None):
         caller = self.call.caller
         caller.require(*READERS)
         q = load(contract.MeetingQuery(), query or {})
+        q["unit_code"] = caller.unit_filter(q.get("unit_code"))
         statement = select(Meeting).order_by(Meeting.start_at.desc(), Meeting.id.desc()).where(
             *repository.between_days(Meeting.start_at, q.get("from_on"), q.get("to_on")))
-        unit_code = caller.unit_filter(q.get("unit_code"))
-        if unit_code:
-            statement = statement.where(Meeting.unit_code == unit_code)
-        if q.get("status"):
-            statement = statement.where(Meeting.status == q["status"])
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
-        return page_of(meeting_out.dump(items, many=True), total)
+        return repository.page(self.db.session, statement, q, meeting_out, unit_code=Meeting.unit_code,
+                               status=Meeting.status)
 
     @rpc
     def get_meeting(self, meeting_id):

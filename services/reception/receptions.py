@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import exists, select
 
-from services.kit.db import get_or_404, paginate, utcnow
+from services.kit.db import utcnow
 from services.kit.entrypoints import rpc
 from services.kit.errors import Invalid, NotFound
-from services.kit.schemas import load, page_of
+from services.kit.schemas import load
 from services.reception import contract, domain, repository
 from services.reception.models import CanteenReservation, CanteenSlot, Reception, ReceptionListRecord
 
@@ -38,11 +38,7 @@ class ReceptionEntrypoints:
     """Mixed into ``ReceptionService``; needs ``db`` and ``call``."""
 
     def _reception(self, reception_id, lock: bool = False) -> Reception:
-        session = self.db.session
-        reception = repository.locked(session, Reception, reception_id, "reception") if lock \
-            else get_or_404(session, Reception, int(reception_id), "reception")
-        self.call.caller.check_visible(reception.unit_code, "reception")
-        return reception
+        return repository.visible(self.db.session, self.call.caller, Reception, reception_id, "reception", lock=lock)
 
     @rpc
     def submit_reception(self, payload):
@@ -83,15 +79,11 @@ class ReceptionEntrypoints:
         caller = self.call.caller
         caller.require(*READERS)
         q = load(contract.ReceptionQuery(), query or {})
-        statement = select(Reception).order_by(Reception.id.desc())
-        unit_code = caller.unit_filter(q.get("unit_code"))
-        if unit_code:
-            statement = statement.where(Reception.unit_code == unit_code)
-        if q.get("status"):
-            statement = statement.where(Reception.status == q["status"])
-        statement = statement.where(*repository.between_dates(Reception.starts_on, q.get("from_on"), q.get("to_on")))
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
-        return page_of(reception_out.dump(items, many=True), total)
+        q["unit_code"] = caller.unit_filter(q.get("unit_code"))
+        statement = select(Reception).order_by(Reception.id.desc()).where(
+            *repository.between_dates(Reception.starts_on, q.get("from_on"), q.get("to_on")))
+        return repository.page(self.db.session, statement, q, reception_out, unit_code=Reception.unit_code,
+                               status=Reception.status)
 
     @rpc
     def get_reception(self, reception_id):

@@ -6,8 +6,9 @@ from datetime import date, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from services.kit.db import utcnow
+from services.kit.db import get_or_404, paginate, utcnow
 from services.kit.errors import NotFound
+from services.kit.schemas import page_of
 from services.reception import domain
 from services.reception.models import CanteenReservation, CanteenSlot
 
@@ -18,6 +19,23 @@ def locked(session: Session, model, ident: int, what: str):
     if record is None:
         raise NotFound(f"{what} {ident} not found")
     return record
+
+
+def visible(session: Session, caller, model, ident, what: str, unit_of: str = "unit_code", lock: bool = False):
+    """One record the caller may see (another unit's answers 404), locked when asked."""
+    record = locked(session, model, ident, what) if lock else get_or_404(session, model, int(ident), what)
+    caller.check_visible(getattr(record, unit_of), what)
+    return record
+
+
+def page(session: Session, statement, q: dict, out, **equal_columns):
+    """One page of ``statement`` dumped with ``out``, narrowed by each ``key=column`` whose
+    key the query ``q`` carries (a unit user's listing is narrowed to its unit before)."""
+    for key, column in equal_columns.items():
+        if q.get(key) is not None:
+            statement = statement.where(column == q[key])
+    items, total = paginate(session, statement, q["limit"], q["offset"])
+    return page_of(out.dump(items, many=True), total)
 
 
 def reserved_seats(session: Session, slot_ids) -> dict[int, int]:

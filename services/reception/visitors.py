@@ -4,9 +4,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from services.kit.config import secret
-from services.kit.db import get_or_404, paginate, utcnow
+from services.kit.db import utcnow
 from services.kit.entrypoints import rpc
-from services.kit.schemas import load, page_of
+from services.kit.schemas import load
 from services.reception import contract, domain, repository
 from services.reception.models import Visitor
 from services.reception.receptions import OFFICERS, READERS
@@ -51,41 +51,33 @@ class VisitorEntrypoints:
         self.db.session.flush()
         return visitor_out.dump(visitor)
 
-    def _visitors(self, host_unit_code):
-        statement = select(Visitor).order_by(Visitor.id.desc())
-        unit_code = self.call.caller.unit_filter(host_unit_code)
-        if unit_code:
-            statement = statement.where(Visitor.host_unit_code == unit_code)
-        return statement
+    def _page(self, q: dict, statement):
+        q["host_unit_code"] = self.call.caller.unit_filter(q.get("host_unit_code"))
+        return repository.page(self.db.session, statement.order_by(Visitor.id.desc()), q, visitor_out,
+                               host_unit_code=Visitor.host_unit_code, kind=Visitor.kind)
 
     @rpc
     def list_visitors(self, query=None):
         self.call.caller.require(*READERS)
         q = load(contract.VisitorQuery(), query or {})
-        statement = self._visitors(q.get("host_unit_code")).where(
+        statement = select(Visitor).where(
             *repository.between_days(Visitor.checked_in_at, q.get("from_on"), q.get("to_on")))
         if q.get("on_site") is True:
             statement = statement.where(Visitor.checked_out_at.is_(None))
         elif q.get("on_site") is False:
             statement = statement.where(Visitor.checked_out_at.is_not(None))
-        if q.get("kind"):
-            statement = statement.where(Visitor.kind == q["kind"])
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
-        return page_of(visitor_out.dump(items, many=True), total)
+        return self._page(q, statement)
 
     @rpc
     def list_open_visits(self, query=None):
         """Visits still open after the gate's closing time of the day they began."""
         self.call.caller.require(*READERS)
         q = load(contract.OpenVisitQuery(), query or {})
-        statement = self._visitors(q.get("host_unit_code")).where(
-            Visitor.checked_out_at.is_(None), Visitor.checked_in_at < domain.open_past_closing_cutoff(utcnow()))
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
-        return page_of(visitor_out.dump(items, many=True), total)
+        return self._page(q, select(Visitor).where(
+            Visitor.checked_out_at.is_(None), Visitor.checked_in_at < domain.open_past_closing_cutoff(utcnow())))
 
     @rpc
     def get_visitor(self, visitor_id):
         self.call.caller.require(*READERS)
-        visitor = get_or_404(self.db.session, Visitor, int(visitor_id), "visitor")
-        self.call.caller.check_visible(visitor.host_unit_code, "visitor")
-        return visitor_out.dump(visitor)
+        return visitor_out.dump(repository.visible(self.db.session, self.call.caller, Visitor, visitor_id, "visitor",
+                                                   unit_of="host_unit_code"))
