@@ -1,11 +1,335 @@
-"""The reception service's public face: RPC payloads, events, error classes."""
-from marshmallow import Schema, fields, validate
+"""The reception service's public face: RPC payloads, events, error classes.
+
+JSON lists of a record (guests, meals, activities...) are answered in the shape their
+input schema describes, with dates and datetimes as ISO strings and money as numbers.
+"""
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.kit.schemas import EventSchema, InputSchema, PageQuery
+from services.reception.settings import GUEST_ORIGINS, MEALS
 
 SERVICE = "reception"
 
+RECEPTION_APPROVED = "reception_approved"
+RECEPTION_COMPLETED = "reception_completed"
+MEETING_SCHEDULED = "meeting_scheduled"
 VISITOR_CHECKED_IN = "visitor_checked_in"
+
+RECEPTION_STATUSES = ("submitted", "approved", "rejected", "cancelled", "completed")
+RESERVATION_STATUSES = ("active", "released")
+MEETING_STATUSES = ("scheduled", "failed", "cancelled")
+VISITOR_KINDS = ("visitor", "petitioner")
+
+
+def _text(max_length: int, **kwargs):
+    return fields.String(validate=validate.Length(min=1, max=max_length), **kwargs)
+
+
+def _money(**kwargs):
+    return fields.Decimal(places=2, as_string=True, validate=validate.Range(min=0, max=10_000_000), **kwargs)
+
+
+def _list(schema, **kwargs):
+    return fields.List(fields.Nested(schema), load_default=list, validate=validate.Length(max=500), **kwargs)
+
+
+class _Period(InputSchema):
+    from_on = fields.Date(data_key="from")
+    to_on = fields.Date(data_key="to")
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if data.get("from_on") and data.get("to_on") and data["to_on"] < data["from_on"]:
+            raise ValidationError("must not be before from", "to")
+
+
+# --- official receptions ------------------------------------------------------------------
+class OfficialLetter(InputSchema):
+    """The sending unit's official letter (公函)."""
+
+    number = _text(100, required=True)
+    issuer = _text(200, required=True)
+    dated_on = fields.Date(required=True)
+
+
+class Guest(InputSchema):
+    unit = _text(200, required=True)
+    name = _text(100, required=True)
+    title = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+
+
+class StaffMember(InputSchema):
+    name = _text(100, required=True)
+    title = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+
+
+class Activity(InputSchema):
+    description = _text(500, required=True)
+    place = _text(200, required=True)
+    start_at = fields.AwareDateTime(required=True)
+    end_at = fields.AwareDateTime(required=True)
+
+
+class Lodging(InputSchema):
+    place = _text(200, required=True)
+    nights = fields.Integer(required=True, validate=validate.Range(min=1, max=60))
+    rooms = fields.Integer(required=True, validate=validate.Range(min=1, max=500))
+
+
+class MealPlan(InputSchema):
+    """A working meal (工作餐); the price is per person."""
+
+    meal = fields.String(required=True, validate=validate.OneOf(MEALS))
+    served_on = fields.Date(required=True)
+    price_per_person_yuan = _money(required=True)
+    accompanying_diners = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1000))
+    home_style = fields.Boolean(load_default=True)
+    alcohol = fields.Boolean(load_default=False)
+    cigarettes = fields.Boolean(load_default=False)
+    place = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    canteen_slot_id = fields.Integer(load_default=None, allow_none=True)
+
+
+class ReceptionCreate(InputSchema):
+    """A request from the inviting unit (``unit_code``; a unit user's own by default)."""
+
+    unit_code = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
+    title = _text(200, required=True)
+    official_letter = fields.Nested(OfficialLetter, load_default=None, allow_none=True)
+    guest_origin = fields.String(required=True, validate=validate.OneOf(GUEST_ORIGINS))
+    guests = fields.List(fields.Nested(Guest), required=True, validate=validate.Length(min=1, max=500))
+    accompanying = _list(StaffMember)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    activities = _list(Activity)
+    meals = _list(MealPlan)
+    lodging = _list(Lodging)
+
+
+class Reception(Schema):
+    id = fields.Integer()
+    unit_code = fields.String()
+    title = fields.String()
+    official_letter = fields.Dict(allow_none=True)
+    guest_origin = fields.String()
+    guests = fields.List(fields.Dict())
+    accompanying = fields.List(fields.Dict())
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    activities = fields.List(fields.Dict())
+    meals = fields.List(fields.Dict())
+    lodging = fields.List(fields.Dict())
+    status = fields.String()
+    reason = fields.String(allow_none=True)
+    submitted_by = fields.String()
+    decided_by = fields.String(allow_none=True)
+    approved_at = fields.AwareDateTime(allow_none=True)
+    decided_at = fields.AwareDateTime(allow_none=True)
+    completed_at = fields.AwareDateTime(allow_none=True)
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class ReceptionQuery(PageQuery, _Period):
+    unit_code = fields.String()
+    status = fields.String(validate=validate.OneOf(RECEPTION_STATUSES))
+
+
+class ReceptionApprove(InputSchema):
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+
+
+class ReceptionReject(InputSchema):
+    reason = _text(1000, required=True)
+
+
+class ReceptionCancel(InputSchema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+
+
+# --- reception list (接待清单) ---------------------------------------------------------------
+class ListedMeal(InputSchema):
+    meal = fields.String(required=True, validate=validate.OneOf(MEALS))
+    served_on = fields.Date(required=True)
+    place = _text(200, required=True)
+    guests = fields.Integer(required=True, validate=validate.Range(min=0, max=1000))
+    accompanying_diners = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1000))
+    cost_yuan = _money(required=True)
+    alcohol = fields.Boolean(load_default=False)
+    cigarettes = fields.Boolean(load_default=False)
+
+
+class Cost(InputSchema):
+    item = _text(200, required=True)
+    amount_yuan = _money(required=True)
+
+
+class SupportStaff(InputSchema):
+    name = _text(100, required=True)
+    role = _text(100, required=True)
+
+
+class ReceptionListCreate(InputSchema):
+    """What actually happened: the reimbursement voucher, kept for audit."""
+
+    guests = fields.List(fields.Nested(Guest), required=True, validate=validate.Length(min=1, max=500))
+    accompanying = _list(StaffMember)
+    support_staff = _list(SupportStaff)
+    activities = _list(Activity)
+    meals = _list(ListedMeal)
+    costs = _list(Cost)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class Difference(Schema):
+    kind = fields.String()  # not_approved | absent | changed | not_on_letter | outside_dates | over | not_allowed
+    field = fields.String()
+    detail = fields.String()
+    approved = fields.Raw(allow_none=True)
+    actual = fields.Raw(allow_none=True)
+
+
+class ReceptionList(Schema):
+    reception_id = fields.Integer()
+    guests = fields.List(fields.Dict())
+    accompanying = fields.List(fields.Dict())
+    support_staff = fields.List(fields.Dict())
+    activities = fields.List(fields.Dict())
+    meals = fields.List(fields.Dict())
+    costs = fields.List(fields.Dict())
+    note = fields.String(allow_none=True)
+    total_cost_yuan = fields.Float()
+    differences = fields.List(fields.Nested(Difference))
+    locked_at = fields.AwareDateTime()
+    recorded_by = fields.String()
+
+
+# --- canteen (机关食堂) ----------------------------------------------------------------------
+class CanteenSlotCreate(InputSchema):
+    served_on = fields.Date(required=True)
+    meal = fields.String(required=True, validate=validate.OneOf(MEALS))
+    capacity = fields.Integer(required=True, validate=validate.Range(min=1, max=10_000))
+
+
+class CanteenSlot(Schema):
+    id = fields.Integer()
+    served_on = fields.Date()
+    meal = fields.String()
+    capacity = fields.Integer()
+    reserved = fields.Integer()
+    available = fields.Integer()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class CanteenSlotQuery(PageQuery, _Period):
+    meal = fields.String(validate=validate.OneOf(MEALS))
+
+
+class CanteenReservationCreate(InputSchema):
+    """A batch (批) eating in one slot, for exactly one reception or one meeting."""
+
+    slot_id = fields.Integer(required=True)
+    head_count = fields.Integer(required=True, validate=validate.Range(min=1, max=10_000))
+    batch = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
+    reception_id = fields.Integer(load_default=None, allow_none=True)
+    meeting_id = fields.Integer(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _one_owner(self, data, **kwargs):
+        if (data.get("reception_id") is None) == (data.get("meeting_id") is None):
+            raise ValidationError("give exactly one of reception_id and meeting_id", "reception_id")
+
+
+class CanteenReservation(Schema):
+    id = fields.Integer()
+    slot_id = fields.Integer()
+    served_on = fields.Date(attribute="slot.served_on")
+    meal = fields.String(attribute="slot.meal")
+    batch = fields.String()
+    head_count = fields.Integer()
+    unit_code = fields.String()
+    reception_id = fields.Integer(allow_none=True)
+    meeting_id = fields.Integer(allow_none=True)
+    status = fields.String()
+    released_at = fields.AwareDateTime(allow_none=True)
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class CanteenReservationQuery(PageQuery):
+    slot_id = fields.Integer()
+    reception_id = fields.Integer()
+    meeting_id = fields.Integer()
+    unit_code = fields.String()
+    status = fields.String(validate=validate.OneOf(RESERVATION_STATUSES))
+
+
+# --- meetings (会务) ---------------------------------------------------------------------------
+class CarRequest(InputSchema):
+    """A car asked of vehicles; times default to the meeting's, purpose to its title."""
+
+    passengers = fields.Integer(required=True, validate=validate.Range(min=1, max=60))
+    origin = _text(200, required=True)
+    destination = _text(200, required=True)
+    start_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    end_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    purpose = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=500))
+
+
+class MeetingCreate(InputSchema):
+    title = _text(200, required=True)
+    unit_code = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
+    meeting_room_id = fields.Integer(required=True)
+    attendees = fields.Integer(required=True, validate=validate.Range(min=1, max=10_000))
+    start_at = fields.AwareDateTime(required=True)
+    end_at = fields.AwareDateTime(required=True)
+    services = fields.List(fields.String(validate=validate.Length(min=1, max=100)), load_default=list,
+                           validate=validate.Length(max=50))
+    cars = _list(CarRequest)
+
+
+class Meeting(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    unit_code = fields.String()
+    meeting_room_id = fields.Integer()
+    attendees = fields.Integer()
+    start_at = fields.AwareDateTime()
+    end_at = fields.AwareDateTime()
+    services = fields.List(fields.String())
+    cars = fields.List(fields.Dict())
+    status = fields.String()
+    room_booking_id = fields.Integer(allow_none=True)
+    dispatch_ids = fields.List(fields.Integer())
+    compensation_pending = fields.List(fields.Dict())
+    failure_reason = fields.String(allow_none=True)
+    checked_in = fields.Integer()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class MeetingQuery(PageQuery, _Period):
+    unit_code = fields.String()
+    status = fields.String(validate=validate.OneOf(MEETING_STATUSES))
+
+
+class MeetingCheckIn(InputSchema):
+    name = _text(100, required=True)
+    unit_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+
+
+class MeetingAttendance(Schema):
+    id = fields.Integer()
+    meeting_id = fields.Integer()
+    name = fields.String()
+    unit_code = fields.String(allow_none=True)
+    checked_in_at = fields.AwareDateTime()
+    checked_in = fields.Integer()  # how many attendees have checked in so far
+
+
+class MeetingCancel(ReceptionCancel):
+    pass
 
 
 class VisitorCreate(InputSchema):
@@ -15,6 +339,8 @@ class VisitorCreate(InputSchema):
     host_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     host_unit_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
     purpose = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    kind = fields.String(load_default="visitor", validate=validate.OneOf(VISITOR_KINDS))
+    party_size = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1000))
 
 
 class Visitor(Schema):
@@ -25,15 +351,22 @@ class Visitor(Schema):
     host_name = fields.String()
     host_unit_code = fields.String()
     purpose = fields.String()
+    kind = fields.String()
+    party_size = fields.Integer()  # the persons of this batch (批), the registered visitor included
     checked_in_at = fields.AwareDateTime()
     checked_out_at = fields.AwareDateTime(allow_none=True)
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
 
 
-class VisitorQuery(PageQuery):
+class VisitorQuery(PageQuery, _Period):
     host_unit_code = fields.String()
     on_site = fields.Boolean()
+    kind = fields.String(validate=validate.OneOf(VISITOR_KINDS))
+
+
+class OpenVisitQuery(PageQuery):
+    host_unit_code = fields.String()
 
 
 class VisitorCheckedIn(EventSchema):
@@ -45,4 +378,84 @@ class VisitorCheckedIn(EventSchema):
     checked_in_at = fields.AwareDateTime(required=True)
 
 
-EVENTS = {VISITOR_CHECKED_IN: VisitorCheckedIn}
+class ReceptionApproved(EventSchema):
+    reception_id = fields.Integer(required=True)
+    unit_code = fields.String(required=True)
+    title = fields.String(required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    guests = fields.Integer(required=True)
+    approved_at = fields.AwareDateTime(required=True)
+
+
+class ReceptionCompleted(EventSchema):
+    reception_id = fields.Integer(required=True)
+    unit_code = fields.String(required=True)
+    guests = fields.Integer(required=True)
+    total_cost_yuan = fields.Float(required=True)
+    differences = fields.Integer(required=True)
+    in_canteen = fields.Boolean(required=True)
+    completed_at = fields.AwareDateTime(required=True)
+
+
+class MeetingScheduled(EventSchema):
+    meeting_id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    unit_code = fields.String(required=True)
+    meeting_room_id = fields.Integer(required=True)
+    room_booking_id = fields.Integer(required=True)
+    dispatch_ids = fields.List(fields.Integer(), required=True)
+    attendees = fields.Integer(required=True)
+    start_at = fields.AwareDateTime(required=True)
+    end_at = fields.AwareDateTime(required=True)
+
+
+EVENTS = {
+    RECEPTION_APPROVED: ReceptionApproved, RECEPTION_COMPLETED: ReceptionCompleted,
+    MEETING_SCHEDULED: MeetingScheduled, VISITOR_CHECKED_IN: VisitorCheckedIn,
+}
+
+
+# --- figures ------------------------------------------------------------------------------
+class StatsQuery(_Period):
+    from_on = fields.Date(data_key="from", required=True)
+    to_on = fields.Date(data_key="to", required=True)
+    unit_code = fields.String()
+
+
+class ReceptionFigures(Schema):
+    batches = fields.Integer()  # approved or completed receptions starting in the period
+    guests = fields.Integer()
+    completed = fields.Integer()
+    refused = fields.Integer()  # rejected in the period's receptions
+    cost_yuan = fields.Float()  # from the locked reception lists
+
+
+class CanteenFigures(Schema):
+    batches = fields.Integer()
+    persons = fields.Integer()
+    receptions_in_canteen = fields.Integer()
+    reception_share = fields.Float()  # receptions hosted in the canteen / receptions
+
+
+class MeetingFigures(Schema):
+    meetings = fields.Integer()
+    attendees = fields.Integer()
+    checked_in = fields.Integer()
+
+
+class VisitorFigures(Schema):
+    batches = fields.Integer()
+    persons = fields.Integer()
+    petitioner_batches = fields.Integer()
+    petitioner_persons = fields.Integer()
+
+
+class ReceptionStats(Schema):
+    from_on = fields.Date(data_key="from")
+    to_on = fields.Date(data_key="to")
+    unit_code = fields.String(allow_none=True)
+    receptions = fields.Nested(ReceptionFigures)
+    canteen = fields.Nested(CanteenFigures)
+    meetings = fields.Nested(MeetingFigures)
+    visitors = fields.Nested(VisitorFigures)
