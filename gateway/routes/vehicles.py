@@ -41,8 +41,12 @@ def vehicle_stats(call):
     return call.rpc("vehicles", "vehicle_stats", call.query())
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 @routes.get("/api/v1/vehicles/report", STAFF, summary="The annual vehicle report (JSON, or .xlsx with format=xlsx)",
-            tag=TAG, query=vehicles.ReportQuery, response=vehicles.AnnualReport)
+            tag=TAG, query=vehicles.ReportQuery, response=vehicles.AnnualReport,
+            extra={"other_content": {XLSX: {"type": "string", "format": "binary"}}})
 def vehicle_report(call):
     result = call.rpc("vehicles", "vehicle_report", call.query())
     if "content_base64" not in result:

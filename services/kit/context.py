@@ -146,3 +146,6 @@ def setup_logging(service: str, level: str | None = None) -> None:
     root.setLevel(level or env("LOG_LEVEL", "INFO"))
     for noisy in ("amqp", "kombu", "nameko"):
         logging.getLogger(noisy).setLevel(env("LIBRARY_LOG_LEVEL", "WARNING"))
+    # nameko warns with a traceback for every expected error (Invalid, NotFound, ...); the kit
+    # logs each call's outcome itself, so only unexpected errors are worth nameko's lines
+    logging.getLogger("nameko.containers").setLevel(env("LIBRARY_LOG_LEVEL", "ERROR"))

@@ -16,7 +16,7 @@ from weakref import WeakKeyDictionary
 from nameko.extensions import DependencyProvider
 from sqlalchemy import JSON, DateTime, Integer, String, create_engine, event, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -106,7 +106,8 @@ def as_service_error(exc: BaseException) -> BaseException:
         return exc
     if isinstance(exc, IntegrityError):
         return Conflict("the record conflicts with an existing one")
-    if isinstance(exc, DataError):  # a value the schema let through but the column cannot hold
+    if isinstance(exc, DataError) or (isinstance(exc, StatementError) and not isinstance(exc, DBAPIError)):
+        # a value the schema let through but the column (or its conversion) cannot hold
         return Invalid("a value is out of range or not storable", {"_schema": ["value out of range"]})
     if isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
         return ServiceUnavailable("the service's database is unavailable")

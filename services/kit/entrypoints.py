@@ -17,6 +17,7 @@ from nameko.rpc import Rpc as _Rpc
 
 from services.kit.config import env_float, env_int
 from services.kit.db import as_service_error
+from services.kit.errors import ServiceError
 from services.kit.metrics import EVENT_RETRIES, EVENTS_DEAD_LETTERED
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,10 @@ def finish_before_reply(worker_ctx, result, exc_info):
 
 
 class Rpc(_Rpc):
+    def __init__(self, expected_exceptions=(ServiceError,), **kwargs):
+        # the service's own errors are answers, not faults: nameko logs them without alarm
+        super().__init__(expected_exceptions=expected_exceptions, **kwargs)
+
     def handle_result(self, message, worker_ctx, result, exc_info):
         result, exc_info = finish_before_reply(worker_ctx, result, exc_info)
         outcome = "ok" if exc_info is None else type(exc_info[1]).__name__

@@ -1,6 +1,8 @@
 """marshmallow helpers shared by every service's contract."""
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from services.kit.errors import Invalid
@@ -13,10 +15,31 @@ def load(schema: Schema, data, *, partial=False):
     if not isinstance(data, dict):
         raise Invalid("the body must be a JSON object", {"_schema": ["expected a JSON object"]})
     try:
-        return schema.load(data, partial=partial)
+        loaded = schema.load(data, partial=partial)
     except ValidationError as exc:
         errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         raise Invalid("the input has invalid fields", flatten_errors(errors)) from None
+    out_of_range: dict = {}
+    _check_dates(loaded, "", out_of_range)
+    if out_of_range:
+        raise Invalid("the input has invalid fields", out_of_range)
+    return loaded
+
+
+# Dates the suite can reason about (a day in Asia/Shanghai, a year's figures).
+DATE_YEARS = (1900, 2200)
+
+
+def _check_dates(value, path: str, errors: dict) -> None:
+    if isinstance(value, (date, datetime)):
+        if not DATE_YEARS[0] <= value.year <= DATE_YEARS[1]:
+            errors.setdefault(path or "_schema", []).append(f"must be between the years {DATE_YEARS[0]} and {DATE_YEARS[1]}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_dates(item, f"{path}.{key}" if path else str(key), errors)
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            _check_dates(item, f"{path}.{index}" if path else str(index), errors)
 
 
 def flatten_errors(errors: dict, prefix: str = "") -> dict[str, list[str]]:
@@ -75,6 +98,14 @@ class InputSchema(Schema):
         errors: dict = {}
         if isinstance(data, dict):
             _check_text(data, "", errors)
+            for name, field in self.fields.items():
+                value = data.get(field.data_key or name)
+                # marshmallow would truncate 2.5 to 2; a count or an id is a whole number
+                if isinstance(field, fields.Integer) and isinstance(value, float) and not value.is_integer():
+                    errors.setdefault(field.data_key or name, []).append("Not a valid integer.")
+                # marshmallow takes 0 and 1 for false and true; JSON has booleans (query strings stay text)
+                if isinstance(field, fields.Boolean) and isinstance(value, (int, float)) and not isinstance(value, bool):
+                    errors.setdefault(field.data_key or name, []).append("Not a valid boolean.")
         if errors:
             raise ValidationError(errors)
         return data

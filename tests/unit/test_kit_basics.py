@@ -75,3 +75,27 @@ def test_text_no_database_can_store_is_refused_by_field(text):
     with pytest.raises(Invalid) as caught:
         load(Nested(), {"name": text, "tags": ["fine", text]})
     assert set(caught.value.errors) == {"name", "tags.1"}
+
+
+def test_a_fraction_is_not_taken_for_a_whole_number():
+    class Counted(InputSchema):
+        count = fields.Integer()
+
+    assert load(Counted(), {"count": 3.0}) == {"count": 3}
+    assert load(Counted(), {"count": "4"}) == {"count": 4}  # query strings
+    for bad in (2.5, 2.5890419884777833e-42):
+        with pytest.raises(Invalid) as caught:
+            load(Counted(), {"count": bad})
+        assert "count" in caught.value.errors
+
+
+def test_dates_outside_what_the_suite_reasons_about_are_refused():
+    class Period(InputSchema):
+        on = fields.Date()
+        flag = fields.Boolean()
+
+    assert load(Period(), {"on": "2026-01-31", "flag": "true"})["flag"] is True
+    for bad in ({"on": "0001-01-01"}, {"on": "9999-12-31"}, {"flag": 0}):
+        with pytest.raises(Invalid) as caught:
+            load(Period(), bad)
+        assert set(caught.value.errors) == set(bad)
