@@ -3,6 +3,7 @@ that validate requests, and the docs page (Swagger UI served from this process).
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 from apispec import APISpec
@@ -97,7 +98,26 @@ def build_spec(routes, version: str = "1.0.0") -> dict:
         paths.setdefault(path, {})[route.method.lower()] = operation
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    return _numbers_as_numbers(spec.to_dict())
+
+
+NUMERIC_KEYWORDS = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "default"}
+
+
+def _numbers_as_numbers(node, key=None):
+    """Decimal bounds (money, areas) come out of apispec as Decimal or text; JSON Schema wants numbers."""
+    if isinstance(node, dict):
+        return {k: _numbers_as_numbers(v, k) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_numbers_as_numbers(v) for v in node]
+    if isinstance(node, Decimal):
+        return float(node)
+    if key in NUMERIC_KEYWORDS - {"default"} and isinstance(node, str):
+        try:
+            return float(node)
+        except ValueError:
+            return node
+    return node
 
 
 def docs_assets_dir() -> Path:

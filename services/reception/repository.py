@@ -15,7 +15,8 @@ from services.reception.models import CanteenReservation, CanteenSlot
 
 def locked(session: Session, model, ident: int, what: str):
     """The row, locked for this transaction (``SELECT ... FOR UPDATE`` on PostgreSQL)."""
-    record = session.get(model, int(ident), with_for_update=True)
+    # OF the row itself: eager-loaded outer joins (a reservation's slot) cannot be locked
+    record = session.get(model, int(ident), with_for_update={"of": model})
     if record is None:
         raise NotFound(f"{what} {ident} not found")
     return record

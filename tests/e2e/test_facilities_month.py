@@ -141,7 +141,7 @@ def test_bad_facilities_input_is_400_with_field_errors(stack, admin):
          {"start_at"}),
         ("/api/v1/rooms/allocations", {"room_id": "one"}, {"room_id", "unit_code"}),
         ("/api/v1/inspections", {"room_id": 1, "measured_area_m2": -3, "findings": [{"finding": ""}]},
-         {"measured_area_m2", "findings"}),
+         {"measured_area_m2", "findings.0.finding"}),
     ):
         response = admin.post(stack.url(path), json=body, timeout=10)
         assert response.status_code == 400, (path, response.text)
