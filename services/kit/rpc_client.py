@@ -94,7 +94,10 @@ class RpcClient:
                             try:
                                 conn.drain_events(timeout=1)
                             except socket.timeout:
-                                conn.heartbeat_check()
+                                pass
+                            # also under steady traffic: a client that never beats is cut off by
+                            # the broker after two heartbeat intervals, and replies in flight are lost
+                            conn.heartbeat_check()
             except Exception as exc:  # broker gone: reconnect, pending calls time out
                 self._connected = False
                 if self._stopped:
