@@ -34,8 +34,10 @@ LIVENESS_CACHE_SECONDS = 1.0
 
 
 class RpcClient:
-    def __init__(self, amqp_uri: str, timeout: float = 5.0, name: str = "gateway"):
+    def __init__(self, amqp_uri: str, timeout: float = 5.0, name: str = "gateway", heartbeat: int = 30):
         self.amqp_uri = amqp_uri
+        self.heartbeat = heartbeat
+        self.reconnects = 0
         self.timeout = timeout
         self.name = name
         self.exchange = get_rpc_exchange({})
@@ -85,7 +87,7 @@ class RpcClient:
     def _consume_forever(self) -> None:
         while not self._stopped:
             try:
-                with Connection(self.amqp_uri, heartbeat=30) as conn:
+                with Connection(self.amqp_uri, heartbeat=self.heartbeat) as conn:
                     with conn.Consumer(queues=[self.reply_queue], callbacks=[self._on_reply], no_ack=True, accept=["json"]):
                         self._connected = True
                         if not self._ready.ready():
@@ -102,6 +104,7 @@ class RpcClient:
                 self._connected = False
                 if self._stopped:
                     return
+                self.reconnects += 1
                 log.warning("rpc reply consumer lost the broker (%s); reconnecting", type(exc).__name__)
                 eventlet.sleep(1)
 

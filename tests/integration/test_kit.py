@@ -214,3 +214,20 @@ def test_a_poison_event_is_retried_a_few_times_then_parked_and_can_be_replayed(t
     assert eventually(lambda: rpc.call("tally", "count", "p") == 1)
     assert deadletter.list_parked(test_backends.amqp_uri, "tally") == []
     print(f"poison: 1 event, {attempts()} attempts, parked 1, replayed 1, applied 1")
+
+
+def test_the_reply_consumer_keeps_its_connection_under_steady_traffic(tally, test_backends):
+    """The broker drops a client that sends no heartbeats for two intervals; a consumer
+    that only beat when idle lost its connection (and the replies in flight) under load."""
+    if not test_backends.real_broker:
+        pytest.skip("heartbeats are RabbitMQ's")
+    client = RpcClient(test_backends.amqp_uri, timeout=5, name="steady", heartbeat=1).start()
+    try:
+        calls = 0
+        deadline = time.monotonic() + 4.5  # more than two heartbeat intervals of never-idle traffic
+        while time.monotonic() < deadline:
+            assert client.call("tally", "count", "steady") == 0
+            calls += 1
+        assert client.reconnects == 0 and calls > 100
+    finally:
+        client.stop()
