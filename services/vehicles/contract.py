@@ -450,7 +450,8 @@ class FuelQuery(PageQuery):
 
 class ServiceRecordCreate(InputSchema):
     vendor_id = fields.Integer(required=True)
-    kind = fields.String(load_default="service", validate=validate.OneOf(("service", "repair")))
+    # insurance: a policy bought or renewed, which must come from a designated insurer
+    kind = fields.String(load_default="service", validate=validate.OneOf(("service", "repair", "insurance")))
     serviced_on = fields.Date(required=True)
     odometer_km = fields.Decimal(required=True, places=1, validate=_km)
     description = fields.String(required=True, validate=_text)

@@ -301,6 +301,11 @@ def check_fuel(previous_km: Decimal | None, previous_at: datetime | None, odomet
     return FuelCheck(distance, consumption, flags)
 
 
+def vendor_kind_for_record(record_kind: str) -> str:
+    """Which designated vendor a service record must come from: an insurer for insurance."""
+    return "insurance" if record_kind == "insurance" else "repair"
+
+
 def vendor_flag(designated: bool, kind: str, wanted_kind: str) -> tuple[str, str] | None:
     if designated and kind == wanted_kind:
         return None

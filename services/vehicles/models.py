@@ -203,7 +203,7 @@ class ServiceRecord(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicle.id"), index=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendor.id"))
-    kind: Mapped[str] = mapped_column(String(16))  # service | repair
+    kind: Mapped[str] = mapped_column(String(16))  # service | repair | insurance
     serviced_on: Mapped[date] = mapped_column(Date)
     odometer_km: Mapped[Decimal] = mapped_column(Numeric(10, 1))
     description: Mapped[str] = mapped_column(String(300))

@@ -128,7 +128,8 @@ class UpkeepRpc:
         record = ServiceRecord(vehicle_id=vehicle.id, recorded_by=self.call.caller.name, **data)
         session.add(record)
         session.flush()
-        flag = domain.vendor_flag(vendor.designated, vendor.kind, "repair")
+        # 定点保险/维修: an insurance policy only from a designated insurer, work only at a designated shop
+        flag = domain.vendor_flag(vendor.designated, vendor.kind, domain.vendor_kind_for_record(data["kind"]))
         if flag:
             self._raise_flag(vehicle, *flag, service_record_id=record.id)
         if data["odometer_km"] > vehicle.odometer_km:

@@ -356,3 +356,18 @@ def test_service_records_reminders_and_a_non_designated_repair_shop(fleet):
     [flag] = fleet("list_vehicle_flags", {"unit_code": u})["items"]
     assert (flag["kind"], flag["service_record_id"]) == ("non_designated_vendor", repair["id"])
     assert fleet("list_service_records", v["id"], {})["total"] == 2
+
+
+def test_insurance_bought_outside_the_designated_insurers_is_flagged(fleet):
+    u = unit()
+    v = fleet.vehicle(u, odometer_km="100")
+    insurer = fleet("create_vendor", {"name": f"定点保险公司-{u}", "kind": "insurance", "designated": True})
+    shop = fleet("create_vendor", {"name": f"定点修理厂-{u}", "kind": "repair", "designated": True})
+    fleet("add_service_record", v["id"], {"vendor_id": insurer["id"], "kind": "insurance", "serviced_on": "2026-04-01",
+                                          "odometer_km": "100", "description": "交强险续保", "cost_yuan": "950"})
+    assert fleet("list_vehicle_flags", {"unit_code": u})["items"] == []
+    wrong = fleet("add_service_record", v["id"], {"vendor_id": shop["id"], "kind": "insurance",
+                                                  "serviced_on": "2026-04-02", "odometer_km": "100",
+                                                  "description": "商业险", "cost_yuan": "3000"})
+    [flag] = fleet("list_vehicle_flags", {"unit_code": u})["items"]
+    assert (flag["kind"], flag["service_record_id"]) == ("non_designated_vendor", wrong["id"])

@@ -237,3 +237,13 @@ def test_settings_read_the_environment(monkeypatch):
 
 def test_a_day_is_a_day_in_shanghai():
     assert domain.local_day(datetime(2026, 4, 30, 17, 0, tzinfo=timezone.utc)) == date(2026, 5, 1)
+
+
+def test_insurance_must_come_from_a_designated_insurer_and_work_from_a_designated_shop():
+    from services.vehicles.domain import vendor_flag, vendor_kind_for_record
+
+    assert vendor_kind_for_record("insurance") == "insurance"
+    assert vendor_kind_for_record("repair") == vendor_kind_for_record("service") == "repair"
+    assert vendor_flag(True, "insurance", vendor_kind_for_record("insurance")) is None
+    assert vendor_flag(True, "repair", vendor_kind_for_record("insurance"))[0] == "non_designated_vendor"
+    assert vendor_flag(False, "insurance", vendor_kind_for_record("insurance"))[0] == "non_designated_vendor"
