@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1
 export PYTHONPATH := $(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test bench migrate lock clean
+.PHONY: setup run test chaos bench migrate lock clean
 
 $(STAMP): requirements.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (none found on PATH)"; exit 1; }
@@ -24,6 +24,10 @@ run: setup
 
 test: setup
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+# Faults under load (kills a service, restarts RabbitMQ, stops a database): run apart from `make test`.
+chaos: setup
+	@$(PY) -m pytest tests/chaos -m chaos -s -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: setup
 	@$(PY) bench/gateway_read.py

@@ -5,6 +5,8 @@ from marshmallow import Schema, fields, validate
 
 from gateway.auth import TooManyAttempts
 from gateway.routes import routes
+from services.kit.audit import AuditEntry, AuditQuery
+from services.kit.config import SERVICES
 from services.kit.context import ROLES
 from services.kit.schemas import InputSchema, PageQuery, load, page_of
 
@@ -116,3 +118,17 @@ def list_api_keys(call):
 @routes.delete("/api/v1/api-keys/<int:key_id>", ADMIN, summary="Revoke an API key", tag="admin", response=ApiKey)
 def revoke_api_key(call):
     return ApiKey().dump(call.app.accounts.revoke_api_key(call.args["key_id"]))
+
+
+class AuditEntryQuery(AuditQuery):
+    service = fields.String(required=True, validate=validate.OneOf(SERVICES),
+                            metadata={"description": "whose trail: each service keeps its own"})
+
+
+@routes.get("/api/v1/audit-entries", ADMIN, summary="The audit trail of one service: approvals, rejections, "
+            "assignments, allocations and corrections (who, when, what changed), newest first",
+            tag="admin", query=AuditEntryQuery, response=AuditEntry, many=True)
+def list_audit_entries(call):
+    query = call.query()
+    load(AuditEntryQuery(), query)  # names the bad field here, before any call
+    return call.rpc(query.pop("service"), "list_audit_entries", query)

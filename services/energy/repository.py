@@ -77,10 +77,11 @@ class Written:
     touched: set = field(default_factory=set)  # (institution, year) whose figures changed
 
 
-def write_readings(session: Session, inputs: list[ReadingInput], source: str, recorded_by: str,
+def write_readings(session: Session, inputs: list[ReadingInput], source: str, recorded_by: str, audit,
                    import_id: int | None = None) -> Written:
     """Stores each reading once per (institution, period, type): the same value again changes
-    nothing; another value is a correction that keeps the old one as a revision."""
+    nothing; another value is a correction that keeps the old one as a revision (and goes
+    into the audit trail through ``audit``)."""
     keys = {(item.institution.id, item.period, item.energy_type) for item in inputs}
     existing = {}
     if keys:
@@ -95,6 +96,7 @@ def write_readings(session: Session, inputs: list[ReadingInput], source: str, re
         if reading is not None and domain.same_value(reading.quantity, reading.unit, item.quantity, item.unit):
             written.unchanged += 1
         elif reading is not None:
+            audit("correct", reading)
             session.add(ReadingRevision(
                 reading_id=reading.id, quantity=reading.quantity, unit=reading.unit, source=reading.source,
                 import_id=reading.import_id, recorded_by=reading.recorded_by, recorded_at=reading.updated_at,

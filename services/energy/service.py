@@ -11,12 +11,13 @@ from sqlalchemy import select
 
 from services.energy import contract, domain, reports, repository, sheets
 from services.energy.models import (
-    EnergyImport, FleetFuel, Institution, OutboxEvent, ProcessedEvent, Reading, Target, UnitFloorArea,
+    AuditEntry, EnergyImport, FleetFuel, Institution, OutboxEvent, ProcessedEvent, Reading, Target, UnitFloorArea,
 )
 from services.energy.programmes import ProgrammesMixin
 from services.energy.records import MANAGERS, OVERVIEW, READERS, REPORTERS
 from services.energy.settings import SETTINGS
 from services.facilities import contract as facilities
+from services.kit.audit import AuditTrail
 from services.kit.context import CallContext
 from services.kit.db import Database, get_or_404, utcnow
 from services.kit.entrypoints import event_handler, rpc
@@ -56,10 +57,10 @@ def flat_errors(messages: dict) -> dict:
     return flat
 
 
-class EnergyService(ProgrammesMixin, HealthMixin, OutboxRelayMixin):
+class EnergyService(ProgrammesMixin, HealthMixin, OutboxRelayMixin, AuditTrail):
     name = contract.SERVICE
 
-    db = Database(OutboxEvent, ProcessedEvent)
+    db = Database(OutboxEvent, ProcessedEvent, AuditEntry)
     call = CallContext()
 
     # institutions -------------------------------------------------------------------------
@@ -91,6 +92,7 @@ class EnergyService(ProgrammesMixin, HealthMixin, OutboxRelayMixin):
         self.call.caller.require(*MANAGERS)
         changes = load(contract.InstitutionUpdate(), payload, partial=True)
         institution = get_or_404(self.db.session, Institution, int(institution_id), "institution")
+        self.db.audit("correct", institution)
         if "floor_area_m2" in changes:
             entered = changes.pop("floor_area_m2")
             if entered is None:  # back to the figure facilities keep
@@ -111,7 +113,7 @@ class EnergyService(ProgrammesMixin, HealthMixin, OutboxRelayMixin):
             return
         session = self.db.session
         area = Decimal(str(event["unit_usable_area_m2"])).quantize(Decimal("0.01"))
-        known = session.get(UnitFloorArea, event["unit_code"])
+        known = session.get(UnitFloorArea, event["unit_code"], with_for_update=True)
         if known is None:
             known = UnitFloorArea(unit_code=event["unit_code"], usable_area_m2=area, as_of=event["occurred_at"])
             session.add(known)
@@ -157,7 +159,7 @@ class EnergyService(ProgrammesMixin, HealthMixin, OutboxRelayMixin):
                 repository.institution_by_unit(session, item["unit_code"])  # raises NotFound
         inputs = [repository.ReadingInput(institutions[item["unit_code"]], item["period"], item["energy_type"],
                                           item["quantity"], item["unit"]) for item in items]
-        written = repository.write_readings(session, inputs, "api", caller.name)
+        written = repository.write_readings(session, inputs, "api", caller.name, self.db.audit)
         self._after_write(written)
         return {"items": [reading_view(reading) for reading in written.readings], "created": written.created,
                 "corrected": written.corrected, "unchanged": written.unchanged}
@@ -226,7 +228,7 @@ class EnergyService(ProgrammesMixin, HealthMixin, OutboxRelayMixin):
             readings_corrected=0, readings_unchanged=0, rejected=rejected, created_by=caller.name)
         session.add(batch)
         session.flush()
-        written = repository.write_readings(session, inputs, "import", caller.name, batch.id)
+        written = repository.write_readings(session, inputs, "import", caller.name, self.db.audit, batch.id)
         batch.readings_created, batch.readings_corrected = written.created, written.corrected
         batch.readings_unchanged = written.unchanged
         self._after_write(written)

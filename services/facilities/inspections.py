@@ -111,6 +111,7 @@ class InspectionRpc:
         data = load(contract.RectificationVerify(), payload or {})
         rectification = self._rectification(rectification_id)
         domain.check_transition("rectification", rectification.status, "verify", domain.RECTIFICATION_ACTIONS)
+        self.db.audit("verify" if data["accepted"] else "reject", rectification)
         if data["accepted"]:
             rectification.status = "verified"
             rectification.verified_at = self._now()

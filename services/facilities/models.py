@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from services.kit.audit import AuditEntryMixin
 from services.kit.db import OutboxMixin, ProcessedEventMixin, TimestampMixin, UtcDateTime
 
 
@@ -172,4 +173,8 @@ class OutboxEvent(OutboxMixin, Base):
 
 
 class ProcessedEvent(ProcessedEventMixin, Base):
+    pass
+
+
+class AuditEntry(AuditEntryMixin, Base):
     pass

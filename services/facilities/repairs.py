@@ -81,6 +81,7 @@ class RepairRpc:
         self.call.caller.require(*MANAGERS)
         data = load(contract.RepairAssign(), payload)
         repair = self._repair(repair_id, "assign")
+        self.db.audit("assign", repair)
         return self._moved(repair, "assigned", technician=data["technician"], assigned_at=self._now())
 
     @rpc
@@ -120,6 +121,7 @@ class RepairRpc:
         (still against the original due time)."""
         data = load(contract.RepairReopen(), payload)
         repair = self._reporters_repair(repair_id, "reopen")
+        self.db.audit("reopen", repair)
         return self._moved(repair, "reopened", complaints=repair.complaints + 1, last_complaint=data["complaint"],
                            completed_at=None, started_at=None)
 

@@ -10,20 +10,21 @@ from nameko.timer import timer
 from services.facilities import contract
 from services.facilities.inspections import InspectionRpc
 from services.facilities.meetings import MeetingRpc
-from services.facilities.models import OutboxEvent, ProcessedEvent
+from services.facilities.models import AuditEntry, OutboxEvent, ProcessedEvent
 from services.facilities.repairs import RepairRpc
 from services.facilities.settings import SETTINGS
 from services.facilities.space import SpaceRpc
+from services.kit.audit import AuditTrail
 from services.kit.context import CallContext
 from services.kit.db import Database
 from services.kit.health import HealthMixin
 from services.kit.outbox import OutboxRelayMixin
 
 
-class FacilitiesService(SpaceRpc, InspectionRpc, RepairRpc, MeetingRpc, HealthMixin, OutboxRelayMixin):
+class FacilitiesService(SpaceRpc, InspectionRpc, RepairRpc, MeetingRpc, HealthMixin, OutboxRelayMixin, AuditTrail):
     name = contract.SERVICE
 
-    db = Database(OutboxEvent, ProcessedEvent)
+    db = Database(OutboxEvent, ProcessedEvent, AuditEntry)
     call = CallContext()
 
     @timer(interval=SETTINGS.overdue_check_interval)

@@ -102,6 +102,7 @@ class SpaceRpc:
         moved = "unit_code" in changes and changes["unit_code"] != from_unit
         if moved:  # a change of unit is an allocation too, and goes into the history
             domain.check_allocation(from_unit, changes["unit_code"], len(room.occupants))
+        self.db.audit("allocate" if moved else "correct", room)
         for key, value in changes.items():
             setattr(room, key, value)
         domain.check_room_occupancy(room.type, room.unit_code)
@@ -201,6 +202,7 @@ class SpaceRpc:
         from_unit, to_unit = room.unit_code, data["unit_code"]
         domain.check_allocation(from_unit, to_unit, len(room.occupants))
         kind = domain.allocation_kind(from_unit, to_unit)
+        self.db.audit("allocate", room)
         room.type = domain.room_type_after_allocation(room.type, kind, data["type"])
         room.unit_code = to_unit
         domain.check_room_occupancy(room.type, room.unit_code)
@@ -254,7 +256,10 @@ class SpaceRpc:
     def _room_changed(self, room: Room, occupancy, assessment) -> None:
         """After any change of a room: publish the units' areas and re-judge the standard."""
         session = self.db.session
-        for building_id, unit_code in sorted(domain.units_with_changed_area(occupancy, self._occupancy(room))):
+        changed = sorted(domain.units_with_changed_area(occupancy, self._occupancy(room)))
+        # one writer per unit from here to commit: each event carries the total as committed
+        self.db.lock(*(f"unit-area:{unit_code}" for _, unit_code in changed))
+        for building_id, unit_code in changed:
             self.db.emit(contract.BUILDING_AREA_CHANGED, contract.BuildingAreaChanged().dump({
                 "building_id": building_id,
                 "unit_code": unit_code,

@@ -14,12 +14,13 @@ from datetime import datetime, timezone
 from weakref import WeakKeyDictionary
 
 from nameko.extensions import DependencyProvider
-from sqlalchemy import JSON, DateTime, Integer, String, create_engine, event, select
+from sqlalchemy import JSON, DateTime, Integer, String, create_engine, event, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from services.kit.context import Caller
 from services.kit.errors import Conflict, Invalid, ServiceError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -122,6 +123,7 @@ class UnitOfWork:
         self._worker_ctx = worker_ctx
         self._session: Session | None = None
         self._emitted: list[int] = []
+        self._watches: list = []
         self.finished = False
         self.committed = False
 
@@ -135,8 +137,45 @@ class UnitOfWork:
     def outbox(self):
         return self._database.outbox
 
+    @property
+    def audit_model(self):
+        return self._database.audit_model
+
     def ping(self) -> None:
         self._database.ping()
+
+    def lock(self, *keys: str) -> None:
+        """Hold a lock on each key until this transaction ends (taken in sorted order, so
+        two workers never deadlock). Serialises work that reads a total and publishes it;
+        SQLite already lets one writer at a time."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        for key in sorted(set(keys)):
+            self.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+    def audit(self, action: str, record, entity: str | None = None) -> None:
+        """Write who did ``action`` to ``record`` and what it changed, with this transaction
+        (``audit.py``). Call it before changing the record, or right after adding a new one."""
+        from services.kit.audit import Watch
+
+        if self._database.audit_model is None:
+            raise RuntimeError("this service declared no audit table")
+        if not self._watches:
+            event.listen(self.session, "before_flush", self._capture_audited)
+        self._watches.append(Watch(action, record, entity))
+
+    def _capture_audited(self, _session, _context, _instances) -> None:
+        for watch in self._watches:
+            watch.capture()
+
+    def _write_audit_entries(self) -> None:
+        self._session.flush()  # the last changes, captured before they are written
+        data = self._worker_ctx.data
+        actor = (Caller.from_wire(data.get("caller")) or Caller.system()).name
+        for watch in self._watches:
+            if watch.changes:
+                self._session.add(watch.entry(self._database.audit_model, actor, data.get("request_id")))
+        self._watches = []
 
     def emit(self, event_type: str, payload: dict) -> dict:
         """Write an event to the outbox in this transaction; it is published after commit."""
@@ -175,6 +214,8 @@ class UnitOfWork:
             self._session.rollback()
             return exc_info
         try:
+            if self._watches:
+                self._write_audit_entries()
             self._session.commit()
             self.committed = True
         except Exception as exc:  # the caller must hear of a failed commit
@@ -195,12 +236,13 @@ class UnitOfWork:
 
 
 class Database(DependencyProvider):
-    """``db = Database(OutboxEvent, ProcessedEvent)`` in a service class."""
+    """``db = Database(OutboxEvent, ProcessedEvent, AuditEntry)`` in a service class."""
 
-    def __init__(self, outbox_model=None, processed_model=None, **kwargs):
+    def __init__(self, outbox_model=None, processed_model=None, audit_model=None, **kwargs):
         super().__init__(**kwargs)
         self.outbox_model = outbox_model
         self.processed_model = processed_model
+        self.audit_model = audit_model
         self.units: WeakKeyDictionary = WeakKeyDictionary()
 
     def setup(self):

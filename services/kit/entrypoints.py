@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 
 import eventlet
+from amqp.exceptions import ConnectionError as AmqpConnectionError
+from kombu.exceptions import KombuError
 from nameko.events import EventHandler as _EventHandler
 from nameko.rpc import Rpc as _Rpc
 
@@ -50,7 +52,15 @@ class Rpc(_Rpc):
         outcome = "ok" if exc_info is None else type(exc_info[1]).__name__
         log.info("rpc %s %s", self.method_name, "ok" if exc_info is None else f"failed: {outcome}",
                  extra={"outcome": outcome, "rpc": self.method_name})
-        return super().handle_result(message, worker_ctx, result, exc_info)
+        try:
+            return super().handle_result(message, worker_ctx, result, exc_info)
+        except (KombuError, AmqpConnectionError, OSError) as error:
+            # The broker went away between the work and the reply. nameko would let this
+            # kill the container; the work is committed, the caller times out (503/504)
+            # and the request is not acked, so the broker drops or requeues it.
+            log.warning("rpc %s: the reply could not be sent (%s); the caller times out",
+                        self.method_name, type(error).__name__)
+            return result, exc_info
 
 
 class EventHandler(_EventHandler):

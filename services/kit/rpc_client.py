@@ -128,8 +128,12 @@ class RpcClient:
             pass
         self._publish_conn = self._producer = None
 
-    def _publish(self, body: dict, **properties) -> None:
-        with self._publish_lock:
+    def _publish(self, body: dict, wait: float, **properties) -> None:
+        """Publishes on the shared connection; a caller queues for it at most ``wait`` s
+        (while the broker is unreachable each attempt may take the connect timeout)."""
+        if not self._publish_lock.acquire(timeout=wait):
+            raise ServiceUnavailable("the message broker is not reachable")
+        try:
             for attempt in (1, 2):
                 try:
                     self._producer_locked().publish(body, **properties)
@@ -138,6 +142,8 @@ class RpcClient:
                     self._reset_publisher_locked()
                     if attempt == 2:
                         raise ServiceUnavailable("the message broker is not reachable") from exc
+        finally:
+            self._publish_lock.release()
 
     def is_listening(self, service: str) -> bool:
         """Whether any instance of ``service`` consumes its RPC queue (cached briefly)."""
@@ -147,21 +153,23 @@ class RpcClient:
         cached = self._liveness.get(service)
         if cached and now - cached[0] < LIVENESS_CACHE_SECONDS:
             return cached[1]
-        with self._publish_lock:
+        alive = False
+        if self._publish_lock.acquire(timeout=self.timeout):
             try:
                 channel = self._producer_locked().channel
                 _, _, consumers = channel.queue_declare(f"rpc-{service}", passive=True)
                 alive = consumers > 0
             except Exception:
                 self._reset_publisher_locked()
-                alive = False
+            finally:
+                self._publish_lock.release()
         self._liveness[service] = (now, alive)
         return alive
 
     # calling ---------------------------------------------------------------
     def call(self, service: str, method: str, *args, context: dict | None = None,
              timeout: float | None = None, **kwargs):
-        if not self._ready.ready():
+        if not (self._ready.ready() and self._connected):  # no replies could reach us: fail fast
             raise ServiceUnavailable("the message broker is not reachable")
         if not self.is_listening(service):
             raise ServiceUnavailable(f"the {service} service is not running")
@@ -173,7 +181,7 @@ class RpcClient:
         headers["nameko.call_id_stack"] = [f"{self.name}.{method}.{next(self._ids)}"]
         try:
             self._publish(
-                {"args": list(args), "kwargs": kwargs},
+                {"args": list(args), "kwargs": kwargs}, wait=timeout,
                 routing_key=f"{service}.{method}", reply_to=self.routing_key,
                 correlation_id=correlation_id, headers=headers, delivery_mode=TRANSIENT,
                 expiration=timeout,

@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from services.kit.audit import AuditEntryMixin
 from services.kit.db import OutboxMixin, ProcessedEventMixin, TimestampMixin, UtcDateTime
 
 
@@ -144,4 +145,8 @@ class OutboxEvent(OutboxMixin, Base):
 
 
 class ProcessedEvent(ProcessedEventMixin, Base):
+    pass
+
+
+class AuditEntry(AuditEntryMixin, Base):
     pass

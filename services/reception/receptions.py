@@ -99,6 +99,7 @@ class ReceptionEntrypoints:
         reception = self._reception(reception_id, lock=True)
         domain.check_reception_action(reception.status, "approve")
         domain.check_reception(plan_of(reception), today())
+        self.db.audit("approve", reception)
         now = utcnow()
         reception.status, reception.approved_at, reception.decided_at = "approved", now, now
         reception.decided_by, reception.reason = caller.name, data["note"]
@@ -127,6 +128,7 @@ class ReceptionEntrypoints:
         """Rejected or cancelled: what the reception reserved in the canteen is released."""
         reception = self._reception(reception_id, lock=True)
         domain.check_reception_action(reception.status, action)
+        self.db.audit(action, reception)
         reception.status, reception.reason = status, reason
         reception.decided_by, reception.decided_at = self.call.caller.name, utcnow()
         repository.release_reservations(self.db.session, reception_id=reception.id)

@@ -63,6 +63,7 @@ class DispatchRpc:
     def _decide(self, dispatch_id, action: str, reason=None):
         self.call.caller.require(*DISPATCHERS)
         dispatch = self._dispatch(dispatch_id, lock=True)
+        self.db.audit(action, dispatch)
         dispatch.status = domain.next_status(action, dispatch.status)
         dispatch.decided_by, dispatch.decided_at, dispatch.reject_reason = self.call.caller.name, utcnow(), reason
         self.db.session.flush()
@@ -86,6 +87,7 @@ class DispatchRpc:
         data = load(contract.DispatchAssign(), payload)
         session = self.db.session
         dispatch = self._dispatch(dispatch_id, lock=True)
+        self.db.audit("assign", dispatch)
         dispatch.status = domain.next_status("assign", dispatch.status)
         vehicle = repository.locked(session, Vehicle, data["vehicle_id"]) or get_or_404(
             session, Vehicle, data["vehicle_id"], "vehicle")
@@ -169,6 +171,7 @@ class DispatchRpc:
         dispatch = self._dispatch(dispatch_id, lock=True)
         if dispatch.status == "cancelled":
             return dispatch_out.dump(dispatch)
+        self.db.audit("cancel", dispatch)
         dispatch.status = domain.next_status("cancel", dispatch.status)
         dispatch.cancel_reason = data["reason"]
         self.db.session.flush()

@@ -150,6 +150,7 @@ class FleetRpc:
         if quota is None:
             quota = Quota(unit_code=data["unit_code"], slots=data["slots"])
             session.add(quota)
+        self.db.audit("allocate", quota)
         quota.slots = data["slots"]
         session.flush()
         return self._quota_dump(quota)

@@ -154,6 +154,7 @@ class MonitoringRpc:
         data = load(contract.FlagResolve(), payload)
         flag = self._flag(flag_id)
         domain.check_flag_action("resolve", flag.status)
+        self.db.audit("resolve", flag)
         flag.status, flag.resolution = data["outcome"], data["resolution"]
         flag.resolved_by, flag.resolved_at = self.call.caller.name, utcnow()
         self.db.session.flush()

@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+from services.kit.audit import AuditTrail
 from services.kit.context import CallContext
 from services.kit.db import Database, paginate, utcnow
 from services.kit.health import HealthMixin
@@ -16,16 +17,16 @@ from services.kit.schemas import page_of
 from services.vehicles import contract
 from services.vehicles.dispatching import DispatchRpc
 from services.vehicles.fleet import FleetRpc
-from services.vehicles.models import OutboxEvent, ProcessedEvent
+from services.vehicles.models import AuditEntry, OutboxEvent, ProcessedEvent
 from services.vehicles.monitoring import MonitoringRpc
 from services.vehicles.reporting import ReportingRpc
 from services.vehicles.upkeep import UpkeepRpc
 
 
-class VehiclesService(FleetRpc, DispatchRpc, MonitoringRpc, UpkeepRpc, ReportingRpc, HealthMixin, OutboxRelayMixin):
+class VehiclesService(FleetRpc, DispatchRpc, MonitoringRpc, UpkeepRpc, ReportingRpc, HealthMixin, OutboxRelayMixin, AuditTrail):
     name = contract.SERVICE
 
-    db = Database(OutboxEvent, ProcessedEvent)
+    db = Database(OutboxEvent, ProcessedEvent, AuditEntry)
     call = CallContext()
 
     @staticmethod

@@ -195,6 +195,7 @@ class UpkeepRpc:
         disposal = Disposal(vehicle_id=vehicle.id, unit_code=vehicle.unit_code, recorded_by=self.call.caller.name,
                             **data)
         session.add(disposal)
+        self.db.audit("dispose", vehicle)
         self._set_status(vehicle, "disposed", f"disposal by {data['method']}")
         session.flush()
         self.db.emit(contract.VEHICLE_DISPOSED, contract.VehicleDisposed().dump({
