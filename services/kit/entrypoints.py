@@ -19,7 +19,7 @@ from nameko.rpc import Rpc as _Rpc
 
 from services.kit.config import env_float, env_int
 from services.kit.db import as_service_error
-from services.kit.errors import ServiceError
+from services.kit.errors import ServiceError, ServiceUnavailable
 from services.kit.metrics import EVENT_RETRIES, EVENTS_DEAD_LETTERED
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,18 @@ class Rpc(_Rpc):
     def __init__(self, expected_exceptions=(ServiceError,), **kwargs):
         # the service's own errors are answers, not faults: nameko logs them without alarm
         super().__init__(expected_exceptions=expected_exceptions, **kwargs)
+
+    def handle_message(self, body, message):
+        """A request the broker delivers again was handed to a worker that died, perhaps
+        after its commit: it is answered "unavailable", never run twice (the caller, who
+        has most likely timed out already, checks and retries)."""
+        if message.delivery_info.get("redelivered"):
+            log.warning("rpc %s: a redelivered request is refused (its first delivery may have been applied)",
+                        self.method_name, extra={"outcome": "redelivered", "rpc": self.method_name})
+            error = ServiceUnavailable("the request was interrupted and may have been applied; check, then retry")
+            self.rpc_consumer.handle_result(message, None, (type(error), error, None))
+            return
+        super().handle_message(body, message)
 
     def handle_result(self, message, worker_ctx, result, exc_info):
         result, exc_info = finish_before_reply(worker_ctx, result, exc_info)

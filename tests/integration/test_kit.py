@@ -6,6 +6,7 @@ import uuid
 import eventlet
 import pytest
 import requests
+from kombu import Connection, Exchange, Queue
 from nameko.amqp.publish import Publisher
 from nameko.standalone.events import get_event_exchange
 from sqlalchemy import Integer, String, create_engine, update
@@ -72,6 +73,13 @@ class TallyService(HealthMixin):
         return row.count if row else 0
 
     @rpc
+    def bump(self, name):  # a write that a second run would show
+        row = self.db.session.get(Tally, name) or Tally(name=name, count=0)
+        row.count += 1
+        self.db.session.add(row)
+        return row.count
+
+    @rpc
     def whoami(self):
         return {"request_id": self.call.request_id, "caller": self.call.caller.name}
 
@@ -90,13 +98,45 @@ class CallerService:
         return self.tally.slow(seconds)
 
 
-@pytest.fixture
-def tally(start_service, databases):
+def start_tally(start_service, databases):
     url = databases.new_url("tally")
     engine = create_engine(url)
     Base.metadata.create_all(engine)
     engine.dispose()
     return start_service(TallyService, database_url=url)
+
+
+@pytest.fixture
+def tally(start_service, databases):
+    return start_tally(start_service, databases)
+
+
+def test_a_redelivered_request_is_refused_not_run_twice(start_service, databases, rpc, test_backends):
+    """The first delivery went to a worker that died unacknowledged (here: a consumer that
+    takes the request and drops its connection); the broker delivers it again."""
+    if not test_backends.real_broker:
+        pytest.skip("redelivery is the broker's")
+    exchange = Exchange("nameko-rpc", type="topic", durable=True)
+    requests_queue = Queue("rpc-tally", exchange=exchange, routing_key="tally.*", durable=True)
+    replies = Queue(f"replies-{uuid.uuid4().hex[:8]}", exchange=exchange, routing_key=uuid.uuid4().hex,
+                    auto_delete=True)
+    with Connection(test_backends.amqp_uri) as conn:
+        requests_queue(conn.default_channel).declare()
+        replies(conn.default_channel).declare()
+        conn.Producer(serializer="json").publish(
+            {"args": ["redelivered"], "kwargs": {}}, exchange=exchange, routing_key="tally.bump",
+            reply_to=replies.routing_key, correlation_id="first-try")
+        with Connection(test_backends.amqp_uri) as doomed:  # takes it, never acks, goes away
+            assert requests_queue(doomed.default_channel).get(no_ack=False) is not None
+        start_tally(start_service, databases)
+
+        def reply():
+            return replies(conn.default_channel).get(no_ack=True)
+
+        answer = eventually(reply, timeout=10)
+    assert answer.payload["error"]["exc_type"] == "ServiceUnavailable"
+    assert rpc.call("tally", "count", "redelivered") == 0  # not run
+    assert rpc.call("tally", "bump", "redelivered") == 1  # a fresh request is
 
 
 def test_a_consumer_applies_each_event_once(tally, rpc, test_backends):
