@@ -6,8 +6,8 @@ approved before its day).
     python bench/seed.py --year 2024 --scale test --seed 7
 
 Each service's database comes from its ``<SERVICE>_DATABASE_URL`` (as ``make run`` and the
-services use it); migrate first (``make migrate``). The same year seeded twice adds a second
-set of rows: seed an empty suite. ``tests/integration/test_report_seeded_year.py`` seeds a
+services use it); migrate first (``make migrate``). Several years may be seeded one after the other
+(last year beside this year); the same year seeded twice is refused by the databases' unique keys. ``tests/integration/test_report_seeded_year.py`` seeds a
 ``test``-sized year and checks every report figure against the services' own statistics.
 """
 from __future__ import annotations
@@ -74,8 +74,8 @@ class Seeder:
     def vehicles(self, session) -> None:
         from services.vehicles import models as m
 
-        vendor = m.Vendor(name="县定点加油站", kind="fuel", designated=True)
-        garage = m.Vendor(name="县定点维修厂", kind="repair", designated=True)
+        vendor = m.Vendor(name=f"{self.year} 县定点加油站", kind="fuel", designated=True)
+        garage = m.Vendor(name=f"{self.year} 县定点维修厂", kind="repair", designated=True)
         session.add_all([vendor, garage])
         cars = []
         for index in range(self.scale.vehicles):
@@ -221,9 +221,12 @@ class Seeder:
     def energy(self, session) -> None:
         from services.energy import models as m
 
-        institutions = [m.Institution(unit_code=unit, name=f"单位 {unit}", headcount=self.rng.randrange(20, 200),
-                                      floor_area_m2=Decimal(self.rng.randrange(800, 8000)), area_source="manual")
-                        for unit in self.units]
+        from sqlalchemy import select
+
+        known = {i.unit_code: i for i in session.scalars(select(m.Institution).where(m.Institution.unit_code.in_(self.units)))}
+        institutions = [known.get(unit) or m.Institution(
+            unit_code=unit, name=f"单位 {unit}", headcount=self.rng.randrange(20, 200),
+            floor_area_m2=Decimal(self.rng.randrange(800, 8000)), area_source="manual") for unit in self.units]
         session.add_all(institutions)
         session.flush()
         for institution in institutions:
