@@ -2,6 +2,7 @@
 waste sorting. A mixin of ``EnergyService`` (it uses the service's ``db`` and ``call``)."""
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -65,6 +66,22 @@ class ProgrammesMixin(RecordsMixin):
     @rpc
     def get_project(self, project_id):
         return self._project_view(self._one(Project, project_id, "project"))
+
+    @rpc
+    def project_summary(self, query):
+        caller = self.call.caller
+        caller.require(*READERS)
+        q = load(contract.ProjectSummaryQuery(), query or {})
+        unit_code = caller.unit_filter(q.get("unit_code"))
+        months = q.get("months") or reports.ALL_MONTHS
+        statement = select(Project).where(
+            Project.completed_on.between(date(q["year"], 1, 1), date(q["year"], 12, 31))).order_by(Project.id)
+        if unit_code:
+            statement = statement.where(Project.unit_code == unit_code)
+        completed = [reports.project_view(self.db.session, project) for project in self.db.session.scalars(statement)
+                     if project.completed_on.month in months]
+        return contract.ProjectSummary().dump({
+            "year": q["year"], "months": months, "unit_code": unit_code, **domain.retrofit_summary(completed)})
 
     # 节约型机关 assessments -----------------------------------------------------------------
     @rpc
