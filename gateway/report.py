@@ -3,9 +3,9 @@
 Every figure is read from the owning service's own statistics RPC (the same answer its
 statistics route gives), never recomputed from raw rows where the service has a figure.
 The calls of one request run in parallel (an ``eventlet.GreenPool``), each bounded by
-``REPORT_RPC_TIMEOUT`` seconds (a paged listing by ``REPORT_SECTION_TIMEOUT`` in all). A
-section whose service fails is answered ``unavailable`` with the reason; the others are
-complete and the report's status is ``partial``.
+``REPORT_RPC_TIMEOUT`` seconds (by default the suite's ``RPC_TIMEOUT``). A section whose
+service fails is answered ``unavailable`` with the reason; the others are complete and the
+report's status is ``partial``.
 
 Who reads what: ``admin`` and ``leader`` read every section; an officer reads the section of
 the service it runs (dispatcher → vehicles, facility_manager → facilities, reception_officer →
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from services.kit.config import env, env_float  # first: ``services`` quiets eventlet's import notice
+from services.kit.config import env, env_float, rpc_timeout  # first: ``services`` quiets eventlet's import notice
 
 import eventlet
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -30,15 +30,12 @@ from services.kit.schemas import InputSchema
 @dataclass(frozen=True)
 class ReportSettings:
     rpc_timeout: float = 5.0  # seconds one statistics call may take
-    section_timeout: float = 15.0  # seconds a paged listing may take in all
-    page_size: int = 500  # the kit's largest page
     timezone: ZoneInfo = ZoneInfo("Asia/Shanghai")
 
     @classmethod
     def from_env(cls) -> "ReportSettings":
         return cls(
-            rpc_timeout=env_float("REPORT_RPC_TIMEOUT", cls.rpc_timeout),
-            section_timeout=env_float("REPORT_SECTION_TIMEOUT", cls.section_timeout),
+            rpc_timeout=env_float("REPORT_RPC_TIMEOUT", rpc_timeout()),
             timezone=ZoneInfo(env("REPORT_TIMEZONE", "Asia/Shanghai")),
         )
 
@@ -169,12 +166,11 @@ def local_today(settings: ReportSettings = SETTINGS) -> date:
 # -- calls --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Fetch:
-    """One RPC of a section; ``paged`` reads every page of a listing."""
+    """One RPC of a section."""
 
     service: str
     method: str
     query: dict
-    paged: bool = False
 
 
 class Unavailable(Exception):
@@ -182,20 +178,7 @@ class Unavailable(Exception):
 
 
 def _fetch(call, fetch: Fetch, settings: ReportSettings):
-    def once(query):
-        return call.rpc(fetch.service, fetch.method, query, timeout=settings.rpc_timeout)
-
-    if not fetch.paged:
-        return once(fetch.query)
-    items, offset = [], 0
-    with eventlet.Timeout(settings.section_timeout, Unavailable(
-            f"the {fetch.service} service did not list everything within {settings.section_timeout:g} s")):
-        while True:
-            page = once({**fetch.query, "limit": settings.page_size, "offset": offset})
-            items.extend(page["items"])
-            offset += settings.page_size
-            if offset >= page["total"] or not page["items"]:
-                return items
+    return call.rpc(fetch.service, fetch.method, fetch.query, timeout=settings.rpc_timeout)
 
 
 def run_all(call, fetches: dict, settings: ReportSettings = SETTINGS) -> dict:
@@ -256,6 +239,13 @@ REPAIR_FIGURES = (
     ("repair_complaints", "返修投诉", "次", "total.complaints", "维修单被重新打开（投诉）的次数"),
     ("repair_mean_rating", "满意度评分", "分", "total.mean_rating", "确认时给出的满意度评分的平均值"),
 )
+INSPECTION_FIGURES = (
+    ("inspections", "办公用房检查", "次", "inspections", "检查日期在期内的办公用房检查（实地测量）次数"),
+    ("rectifications", "发现问题整改", "项", "rectifications", "上述检查提出的整改项"),
+    ("rectifications_done", "完成整改", "项", "rectifications_done", "其中已整改（待核验或已核验）的项数"),
+    ("rectification_rate", "整改完成率", "%", "rectification_rate", "完成整改项数 ÷ 整改项数"),
+    ("rectifications_overdue", "逾期未整改", "项", "rectifications_overdue", "其中已过整改期限仍未整改的项数（按报告生成时）"),
+)
 RECEPTION_FIGURES = (
     ("reception_batches", "接待批次", "批", "receptions.batches", "开始日期在期内、已批准或已完成的公务接待批次"),
     ("reception_guests", "接待人次", "人次", "receptions.guests", "上述接待的来宾人数之和"),
@@ -280,6 +270,12 @@ WASTE_FIGURES = (
     ("waste_total_kg", "垃圾分类量", "千克", "total_kg", "各单位期内登记的分类垃圾重量之和"),
     ("waste_recyclable_share", "可回收物占比", "%", "recyclable_share", "可回收物重量 ÷ 分类垃圾总重量"),
 )
+RETROFIT_FIGURES = (
+    ("retrofits", "完成节能改造项目", "个", "completed", "完工月份在期内的节能改造项目数"),
+    ("retrofit_investment_yuan", "节能改造投资", "元", "investment_yuan", "上述项目的投资之和"),
+    ("retrofit_measured_saving_rate", "改造实测节能率", "%", "mean_measured_saving_rate",
+     "上述项目中已有前后同月对比的项目实测节能率的平均值"),
+)
 ASSESSMENT_FIGURES = (
     ("assessed", "参加节约型机关评价的单位", "个", "assessed", "当年有自评或抽查结果的单位数"),
     ("assessment_passed", "达到节约型机关标准的单位", "个", "passed", "以最近一次抽查（无则自评）为准、达标的单位数"),
@@ -292,52 +288,30 @@ def figures_from(answer: dict, table, source: str) -> list[dict]:
             for key, label, unit, path, definition in table]
 
 
-def _in_period(value, period: Period) -> bool:
-    return value is not None and period.first.isoformat() <= str(value)[:10] <= period.last.isoformat()
-
-
-def _local_day(stamp: str, settings: ReportSettings) -> str:
-    return datetime.fromisoformat(stamp).astimezone(settings.timezone).date().isoformat()
-
-
 # Each section: the fetches of a period, and the figures from their answers.
 def vehicles_fetches(period: Period) -> dict:
     return {"stats": Fetch("vehicles", "vehicle_stats", period.query)}
 
 
-def vehicles_figures(answers: dict, period: Period, settings: ReportSettings) -> list[dict]:
+def vehicles_figures(answers: dict) -> list[dict]:
     return figures_from(answers["stats"], VEHICLE_FIGURES, "vehicles.vehicle_stats")
 
 
 def facilities_fetches(period: Period) -> dict:
-    return {
-        "repairs": Fetch("facilities", "repair_stats", period.query),
-        "inspections": Fetch("facilities", "list_inspections", {}, paged=True),
-        "rectifications": Fetch("facilities", "list_rectifications", {}, paged=True),
-    }
+    return {"repairs": Fetch("facilities", "repair_stats", period.query),
+            "inspections": Fetch("facilities", "inspection_stats", period.query)}
 
 
-def facilities_figures(answers: dict, period: Period, settings: ReportSettings) -> list[dict]:
-    inspections = [i for i in answers["inspections"] if _in_period(i["inspected_on"], period)]
-    raised = [r for r in answers["rectifications"] if _in_period(_local_day(r["created_at"], settings), period)]
-    done = [r for r in raised if r["status"] in ("done", "verified")]
-    source = "facilities.list_inspections / list_rectifications"
-    return figures_from(answers["repairs"], REPAIR_FIGURES, "facilities.repair_stats") + [
-        figure("inspections", "办公用房检查", "次", len(inspections), "检查日期在期内的办公用房检查次数", source),
-        figure("rectifications", "发现问题整改", "项", len(raised), "期内检查提出的整改项", source),
-        figure("rectifications_done", "完成整改", "项", len(done), "其中已整改（待核验或已核验）的项数", source),
-        figure("rectification_rate", "整改完成率", "%", round(len(done) / len(raised), 4) if raised else None,
-               "完成整改项数 ÷ 整改项数", source),
-        figure("rectifications_overdue", "逾期未整改", "项", sum(bool(r["overdue"]) for r in raised),
-               "其中已过整改期限仍未整改的项数（按报告生成时）", source),
-    ]
+def facilities_figures(answers: dict) -> list[dict]:
+    return (figures_from(answers["repairs"], REPAIR_FIGURES, "facilities.repair_stats")
+            + figures_from(answers["inspections"], INSPECTION_FIGURES, "facilities.inspection_stats"))
 
 
 def reception_fetches(period: Period) -> dict:
     return {"stats": Fetch("reception", "reception_stats", period.query)}
 
 
-def reception_figures(answers: dict, period: Period, settings: ReportSettings) -> list[dict]:
+def reception_figures(answers: dict) -> list[dict]:
     return figures_from(answers["stats"], RECEPTION_FIGURES, "reception.reception_stats")
 
 
@@ -349,28 +323,18 @@ def energy_fetches(period: Period) -> dict:
     return {
         "indicators": Fetch("energy", "indicators", {"year": year, "months": span}),
         "waste": Fetch("energy", "waste_summary", {"year": year, "months": span}),
+        "projects": Fetch("energy", "project_summary", {"year": year, "months": span}),
         "assessments": Fetch("energy", "assessment_summary", {"year": year}),
-        "projects": Fetch("energy", "list_projects", {}, paged=True),
     }
 
 
-def energy_figures(answers: dict, period: Period, settings: ReportSettings) -> list[dict]:
+def energy_figures(answers: dict) -> list[dict]:
     if not answers:
         raise Unavailable("energy figures are kept by calendar month within one year; the period spans two years")
-    completed = [p for p in answers["projects"] if _in_period(p["completed_on"], period)]
-    measured = [p for p in completed if p["measured_saving_rate"] is not None]
-    source = "energy.list_projects"
     return (figures_from(answers["indicators"], ENERGY_FIGURES, "energy.indicators")
             + figures_from(answers["waste"], WASTE_FIGURES, "energy.waste_summary")
-            + figures_from(answers["assessments"], ASSESSMENT_FIGURES, "energy.assessment_summary")
-            + [
-                figure("retrofits", "完成节能改造项目", "个", len(completed), "完工日期在期内的节能改造项目数", source),
-                figure("retrofit_investment_yuan", "节能改造投资", "元",
-                       round(sum(p["investment_yuan"] for p in completed), 2), "上述项目的投资之和", source),
-                figure("retrofit_measured_saving_rate", "改造实测节能率", "%",
-                       round(sum(p["measured_saving_rate"] for p in measured) / len(measured), 4) if measured else None,
-                       "上述项目中已有前后同月对比的项目实测节能率的平均值", source),
-            ])
+            + figures_from(answers["projects"], RETROFIT_FIGURES, "energy.project_summary")
+            + figures_from(answers["assessments"], ASSESSMENT_FIGURES, "energy.assessment_summary"))
 
 
 BUILDERS = {
@@ -379,7 +343,6 @@ BUILDERS = {
     "reception": (reception_fetches, reception_figures),
     "energy": (energy_fetches, energy_figures),
 }
-RATES = "%"
 
 
 def with_change(current: list[dict], previous: list[dict] | None) -> list[dict]:
@@ -418,7 +381,7 @@ def compose(call, sections, periods: dict[str, Period], builders=BUILDERS,
                 failed = next((value for value in answers.values() if isinstance(value, BaseException)), None)
                 if failed is not None:
                     raise failed
-                built[label] = builders[name][1](answers, period, settings)
+                built[label] = builders[name][1](answers)
             labels = list(periods)
             section["figures"] = with_change(built[labels[0]], built.get("previous"))
         except (ServiceError, Unavailable) as exc:
@@ -460,7 +423,7 @@ def dashboard_builders(today: date) -> dict:
                 "flags": _count("vehicles", "list_vehicle_flags", {"status": "open"}),
                 "month": Fetch("vehicles", "vehicle_stats", month.query)}
 
-    def vehicles_b(a, period, settings):
+    def vehicles_b(a):
         return [
             figure("cars_out_now", "当前出车", "辆", a["out"]["total"], "已出车、尚未返回的调度单数", "vehicles.list_dispatches total"),
             figure("open_flags", "待处理异常提示", "条", a["flags"]["total"], "状态为待处理的监控提示数",
@@ -475,7 +438,7 @@ def dashboard_builders(today: date) -> dict:
         fetches["month"] = Fetch("facilities", "repair_stats", month.query)
         return fetches
 
-    def facilities_b(a, period, settings):
+    def facilities_b(a):
         return [
             figure("open_repairs", "在办维修", "件", sum(a[s]["total"] for s in OPEN_REPAIR_STATUSES),
                    "待派工、已派工、维修中和重新打开的维修单数", "facilities.list_repairs total"),
@@ -491,7 +454,7 @@ def dashboard_builders(today: date) -> dict:
         return {"week": Fetch("reception", "reception_stats", week.query),
                 "today": Fetch("reception", "reception_stats", day.query)}
 
-    def reception_b(a, period, settings):
+    def reception_b(a):
         return [
             figure("receptions_this_week", "本周接待批次", "批", a["week"]["receptions"]["batches"],
                    "本周（周一至周日）开始的已批准或已完成接待", "reception.reception_stats receptions.batches"),
@@ -504,7 +467,7 @@ def dashboard_builders(today: date) -> dict:
     def energy_f(period):
         return {"ytd": Fetch("energy", "indicators", {"year": today.year, "months": f"1-{today.month}"})}
 
-    def energy_b(a, period, settings):
+    def energy_b(a):
         ytd = a["ytd"]
         targets = {t["indicator"]: t for t in ytd.get("targets") or ()}
         out = []

@@ -22,24 +22,18 @@ def stats_answers(year):
         ("facilities", "repair_stats"): {"total": {"count": 40 * k, "completed": 30 * k, "completion_rate": 0.75 if k == 1 else 0.8,
                                                    "on_time_rate": 0.9, "mean_hours_to_repair": 5.5, "complaints": k,
                                                    "mean_rating": 4.5}},
+        ("facilities", "inspection_stats"): {"inspections": 2 * k, "rectifications": 3 * k, "rectifications_done": 2 * k,
+                                             "rectification_rate": 0.6667, "rectifications_overdue": 1},
         ("reception", "reception_stats"): {"receptions": {"batches": 10 * k, "guests": 60 * k, "cost_yuan": 3000.0},
                                            "canteen": {"receptions_in_canteen": 5 * k, "reception_share": 0.5, "persons": 80},
                                            "meetings": {"meetings": 7 * k, "attendees": 200}, "visitors": {"batches": 4, "persons": 9}},
         ("energy", "indicators"): {"total_tce": 120.0 / k, "per_person_kgce": 300.0 / k, "per_area_kgce_m2": 10.0 / k,
                                    "water_per_person_m3": 20.0, "targets": [], "at_risk": False},
         ("energy", "waste_summary"): {"total_kg": 5000.0 * k, "recyclable_share": 0.3},
+        ("energy", "project_summary"): {"completed": k, "investment_yuan": 1000.0 * k, "measured": 1,
+                                        "mean_measured_saving_rate": 0.2},
         ("energy", "assessment_summary"): {"assessed": 10, "passed": 8 * k // 2 + 4, "pass_share": 0.8},
     }
-
-
-INSPECTIONS = [{"inspected_on": "2025-03-01"}, {"inspected_on": "2024-06-01"}, {"inspected_on": "2025-12-31"}]
-RECTIFICATIONS = [
-    {"created_at": "2025-03-01T02:00:00+00:00", "status": "verified", "overdue": False},
-    {"created_at": "2025-03-01T02:00:00+00:00", "status": "open", "overdue": True},
-    {"created_at": "2024-12-31T17:00:00+00:00", "status": "done", "overdue": False},  # 2025-01-01 in Shanghai
-]
-PROJECTS = [{"completed_on": "2025-05-01", "investment_yuan": 1000.0, "measured_saving_rate": 0.2},
-            {"completed_on": "2024-05-01", "investment_yuan": 500.0, "measured_saving_rate": None}]
 
 
 class FakeCall:
@@ -54,17 +48,13 @@ class FakeCall:
             raise ServiceUnavailable(f"the {service} service is not running")
         if service in self.slow:
             raise ServiceTimeout(f"the {service} service did not answer within {timeout:g} s")
-        listing = {"list_inspections": INSPECTIONS, "list_rectifications": RECTIFICATIONS, "list_projects": PROJECTS}
-        if method in listing:
-            items = listing[method][query["offset"]:query["offset"] + query["limit"]]
-            return {"items": items, "total": len(listing[method])}
         if method in ("list_dispatches", "list_vehicle_flags", "list_repairs"):
             return {"items": [], "total": 3}
         year = int(query.get("year") or query["from"][:4])
         return stats_answers(year)[(service, method)]
 
 
-SETTINGS = report.ReportSettings(rpc_timeout=2.0, section_timeout=5.0, page_size=2)
+SETTINGS = report.ReportSettings(rpc_timeout=2.0)
 
 
 def by_key(section):
@@ -88,27 +78,20 @@ def test_every_section_answers_its_figures_with_definition_source_and_last_year(
     assert (answer["previous_from"], answer["previous_to"]) == (date(2024, 1, 1), date(2024, 12, 31))
 
 
-def test_facilities_count_inspections_and_rectifications_of_the_period_by_local_day():
-    facilities = by_key(build(FakeCall())["sections"][1])
-    assert facilities["repair_completion_rate"]["value"] == 0.8 and facilities["repair_completion_rate"]["change"] == 0.05
-    assert facilities["inspections"]["value"] == 2 and facilities["inspections"]["previous"] == 1
-    assert facilities["rectifications"]["value"] == 3  # the third was raised on 1 January, Shanghai time
-    assert facilities["rectifications_done"]["value"] == 2
-    assert facilities["rectification_rate"]["value"] == round(2 / 3, 4)
-    assert facilities["rectifications_overdue"]["value"] == 1
-
-
-def test_paged_listings_read_every_page():
+def test_facilities_read_repairs_and_inspections_of_the_period():
     call = FakeCall()
-    build(call)
-    offsets = [q["offset"] for service, method, q, _ in call.calls if method == "list_inspections"]
-    assert sorted(offsets) == [0, 0, 2, 2]  # this year and last year, two pages of two each
+    facilities = by_key(build(call)["sections"][1])
+    assert facilities["repair_completion_rate"]["value"] == 0.8 and facilities["repair_completion_rate"]["change"] == 0.05
+    assert facilities["inspections"]["value"] == 4 and facilities["inspections"]["previous"] == 2
+    assert facilities["rectifications_done"]["value"] == 4 and facilities["rectifications_overdue"]["change"] == 0
+    asked = {q["from"] for service, method, q, _ in call.calls if method == "inspection_stats"}
+    assert asked == {"2025-01-01", "2024-01-01"}
 
 
 def test_energy_and_retrofits_of_the_year():
     energy = by_key(build(FakeCall())["sections"][3])
     assert energy["per_person_kgce"]["value"] == 150.0 and energy["per_person_kgce"]["change_rate"] == -0.5
-    assert energy["retrofits"]["value"] == 1 and energy["retrofit_investment_yuan"]["value"] == 1000.0
+    assert energy["retrofits"]["value"] == 2 and energy["retrofit_investment_yuan"]["previous"] == 1000.0
     assert energy["retrofit_measured_saving_rate"]["value"] == 0.2
 
 
