@@ -71,9 +71,14 @@ def sentence(f: dict) -> str:
     return text
 
 
+def whole_year(report: dict) -> bool:
+    first, last = _day(report["from_on"]), _day(report["to_on"])
+    return (first.month, first.day, last.month, last.day) == (1, 1, 12, 31) and first.year == last.year
+
+
 def title_of(report: dict) -> str:
     first, last = _day(report["from_on"]), _day(report["to_on"])
-    if first.month == 1 and first.day == 1 and last.month == 12 and last.day == 31 and first.year == last.year:
+    if whole_year(report):
         return f"机关后勤服务中心 {first.year} 年度工作总结（数据部分）"
     return f"机关后勤服务中心工作总结（{first.isoformat()} 至 {last.isoformat()}，数据部分）"
 
@@ -94,10 +99,15 @@ def partial_note(report: dict) -> str | None:
     return f"说明：{'、'.join(missing)}部分的数据暂时无法取得，本报告其余部分完整。"
 
 
-def paragraph(section: dict) -> str:
+def lead_of(report: dict) -> str:
+    return "全年" if whole_year(report) else "本期"
+
+
+def paragraph(section: dict, lead: str = "本期") -> str:
+    """The section's figures as one paragraph; ``lead`` opens it (全年 for a calendar year)."""
     if section["status"] != "ok":
         return f"本部分数据暂时无法取得（原因：{section['reason']}）。"
-    return "本期" + "；".join(sentence(f) for f in section["figures"]) + "。"
+    return lead + "；".join(sentence(f) for f in section["figures"]) + "。"
 
 
 def rows(section: dict) -> list[tuple[str, ...]]:
@@ -111,7 +121,7 @@ def markdown(report: dict) -> str:
     if note:
         lines += [f"> {note}", ""]
     for index, section in enumerate(report["sections"]):
-        lines += [f"## {NUMERALS[index]}、{section['title']}", "", paragraph(section), ""]
+        lines += [f"## {NUMERALS[index]}、{section['title']}", "", paragraph(section, lead_of(report)), ""]
         if section["status"] == "ok":
             lines += ["| " + " | ".join(HEADERS) + " |", "|" + " --- |" * len(HEADERS)]
             lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows(section)]
@@ -133,7 +143,7 @@ def html_page(report: dict) -> str:
     if note:
         parts.append(f'<p class="note">{e(note)}</p>')
     for index, section in enumerate(report["sections"]):
-        parts += [f"<h2>{NUMERALS[index]}、{e(section['title'])}</h2>", f"<p>{e(paragraph(section))}</p>"]
+        parts += [f"<h2>{NUMERALS[index]}、{e(section['title'])}</h2>", f"<p>{e(paragraph(section, lead_of(report)))}</p>"]
         if section["status"] == "ok":
             parts.append("<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in HEADERS) + "</tr></thead><tbody>")
             for row in rows(section):

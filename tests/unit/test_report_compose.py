@@ -168,11 +168,16 @@ def test_markdown_and_html_read_in_chinese_with_last_year_and_the_change():
     text = report_render.markdown(answer)
     assert text.startswith("# 机关后勤服务中心 2025 年度工作总结")
     assert "## 一、公务用车" in text and "## 四、节能与垃圾分类" in text
-    assert "调度车次 200 车次，比上年增加 100 车次（增长 100.0%）" in text
+    assert "全年调度车次 200 车次，比上年增加 100 车次（增长 100.0%）" in text
     assert "办结率 80.0%，比上年提高 5.0 个百分点" in text
     assert "节能与垃圾分类部分的数据暂时无法取得" in text
     page = report_render.html_page(answer)
     assert '<html lang="zh-CN">' in page and "<h2>二、办公用房与维修</h2>" in page and "接待批次" in page
+
+
+def test_a_period_reads_as_a_period_not_a_year():
+    text = report_render.markdown(build(FakeCall(), {"from": "2025-03-01", "to": "2025-05-31"}))
+    assert "工作总结（2025-03-01 至 2025-05-31，数据部分）" in text and "本期调度车次" in text and "全年" not in text
 
 
 def test_the_workbook_has_one_sheet_per_section_with_numbers():
