@@ -194,3 +194,46 @@ def database_of(container):
     from services.kit.db import Database
 
     return next(dep for dep in container.dependencies if isinstance(dep, Database))
+
+
+# Where each figure of the annual report must come from: statistics RPC (and route) → figure →
+# field of its answer. Written out apart from ``gateway/report.py``, so that a figure read from
+# the wrong field, or one missing, fails the tests that compare the report with the services.
+REPORT_FIGURE_SOURCES = {
+    "vehicles.vehicle_stats": {
+        "dispatches": "totals.dispatches", "distance_km": "totals.distance_km", "fuel_liters": "totals.fuel_liters",
+        "fuel_yuan": "totals.fuel_yuan", "cost_yuan": "totals.cost_yuan", "flags_raised": "flags.raised",
+        "flags_no_dispatch": "flags.by_kind.no_dispatch", "flags_violations": "flags.violations",
+        "flags_open": "flags.open"},
+    "facilities.repair_stats": {
+        "repairs": "total.count", "repairs_completed": "total.completed", "repair_completion_rate": "total.completion_rate",
+        "repair_on_time_rate": "total.on_time_rate", "repair_mean_hours": "total.mean_hours_to_repair",
+        "repair_complaints": "total.complaints", "repair_mean_rating": "total.mean_rating"},
+    "facilities.inspection_stats": {key: key for key in (
+        "inspections", "rectifications", "rectifications_done", "rectification_rate", "rectifications_overdue")},
+    "reception.reception_stats": {
+        "reception_batches": "receptions.batches", "reception_guests": "receptions.guests",
+        "reception_cost_yuan": "receptions.cost_yuan", "receptions_in_canteen": "canteen.receptions_in_canteen",
+        "canteen_reception_share": "canteen.reception_share", "canteen_persons": "canteen.persons",
+        "meetings": "meetings.meetings", "meeting_attendees": "meetings.attendees",
+        "visitor_batches": "visitors.batches", "visitor_persons": "visitors.persons"},
+    "energy.indicators": {key: key for key in (
+        "total_tce", "per_person_kgce", "per_area_kgce_m2", "water_per_person_m3")},
+    "energy.waste_summary": {"waste_total_kg": "total_kg", "waste_recyclable_share": "recyclable_share"},
+    "energy.project_summary": {"retrofits": "completed", "retrofit_investment_yuan": "investment_yuan",
+                               "retrofit_measured_saving_rate": "mean_measured_saving_rate"},
+    "energy.assessment_summary": {"assessed": "assessed", "assessment_passed": "passed",
+                                  "assessment_pass_share": "pass_share"},
+}
+
+
+def expected_report_figures(answers: dict) -> dict:
+    """Each report figure's value as the services answered it (``answers``: RPC name → answer)."""
+    expected = {}
+    for source, figures in REPORT_FIGURE_SOURCES.items():
+        for key, path in figures.items():
+            value = answers[source]
+            for part in path.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            expected[key] = value
+    return expected

@@ -129,6 +129,13 @@ def assessment_summary(call):
     return call.rpc("energy", "assessment_summary", call.query())
 
 
+@routes.get("/api/v1/energy/projects/summary", ENERGY_READERS, tag="energy", query=energy.ProjectSummaryQuery,
+            response=energy.ProjectSummary,
+            summary="Retrofits completed in a year's months: count, investment, mean measured saving rate")
+def project_summary(call):
+    return call.rpc("energy", "project_summary", call.query())
+
+
 @routes.get("/api/v1/waste/summary", ENERGY_READERS, tag="waste", query=energy.WasteSummaryQuery,
             response=energy.WasteSummary, summary="Waste by category, the recyclable share, demonstration sites")
 def waste_summary(call):

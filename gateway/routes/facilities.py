@@ -72,7 +72,10 @@ _route("get", "/api/v1/rooms/vacancies", FACILITY_READERS, "search_vacancies",
        "Vacant rooms that fit a head count by rank without going over the standard",
        query=facilities.VacancyQuery, response=facilities.Vacancy, many=True)
 
-# rectifications
+# inspections and rectifications
+_route("get", "/api/v1/inspections/stats", FIGURE_READERS, "inspection_stats",
+       "Inspection figures for a period: inspections, the rectifications they raised, done, the rate, overdue",
+       query=facilities.PeriodQuery, response=facilities.InspectionStats)
 _route("get", "/api/v1/rectifications", FACILITY_READERS, "list_rectifications",
        "List rectifications (overdue=true: past their deadline and not done)",
        query=facilities.RectificationQuery, response=facilities.Rectification, many=True)

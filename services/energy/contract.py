@@ -495,6 +495,20 @@ class WasteSummary(Schema):
     demonstration_sites = fields.List(fields.Nested(DemonstrationSite))
 
 
+class ProjectSummaryQuery(WasteSummaryQuery):
+    """Retrofits completed in these months of the year."""
+
+
+class ProjectSummary(Schema):
+    year = fields.Integer()
+    months = fields.List(fields.Integer())
+    unit_code = fields.String(allow_none=True)
+    completed = fields.Integer(metadata={"description": "retrofits completed in the months"})
+    investment_yuan = fields.Float(metadata={"description": "their investment"})
+    measured = fields.Integer(metadata={"description": "of them with a measured saving rate"})
+    mean_measured_saving_rate = fields.Float(allow_none=True, metadata={"description": "the mean of those rates"})
+
+
 # -- events ---------------------------------------------------------------------------------
 TARGET_AT_RISK = "target_at_risk"
 ASSESSMENT_COMPLETED = "assessment_completed"

@@ -325,6 +325,19 @@ def share(part: int | Decimal, whole: int | Decimal) -> float | None:
     return round_to(Decimal(part) / Decimal(whole), 4) if whole else None
 
 
+def retrofit_summary(projects: list[dict]) -> dict:
+    """Retrofits completed (views with ``investment_yuan`` and ``measured_saving_rate``): how
+    many, their investment, and the mean measured saving rate of those with comparable months.
+    Savings are kept per energy type in base units, so they are not summed across projects."""
+    measured = [p["measured_saving_rate"] for p in projects if p["measured_saving_rate"] is not None]
+    return {
+        "completed": len(projects),
+        "investment_yuan": round_to(sum((Decimal(p["investment_yuan"]) for p in projects), ZERO), 2),
+        "measured": len(measured),
+        "mean_measured_saving_rate": round(sum(measured) / len(measured), 4) if measured else None,
+    }
+
+
 # -- waste sorting -----------------------------------------------------------------------
 WASTE_CATEGORIES = ("recyclable", "hazardous", "kitchen", "other")
 

@@ -2,6 +2,7 @@
 waste sorting. A mixin of ``EnergyService`` (it uses the service's ``db`` and ``call``)."""
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -65,6 +66,25 @@ class ProgrammesMixin(RecordsMixin):
     @rpc
     def get_project(self, project_id):
         return self._project_view(self._one(Project, project_id, "project"))
+
+    @rpc
+    def project_summary(self, query):
+        year, months, unit_code = self._summary_query(contract.ProjectSummaryQuery(), query)
+        statement = select(Project).where(
+            Project.completed_on.between(date(year, 1, 1), date(year, 12, 31))).order_by(Project.id)
+        if unit_code:
+            statement = statement.where(Project.unit_code == unit_code)
+        completed = [reports.project_view(self.db.session, project) for project in self.db.session.scalars(statement)
+                     if project.completed_on.month in months]
+        return contract.ProjectSummary().dump({
+            "year": year, "months": months, "unit_code": unit_code, **domain.retrofit_summary(completed)})
+
+    def _summary_query(self, schema, query) -> tuple[int, list[int], str | None]:
+        """A summary's year, its months (all by default) and the unit a caller is held to."""
+        caller = self.call.caller
+        caller.require(*READERS)
+        q = load(schema, query or {})
+        return q["year"], q.get("months") or reports.ALL_MONTHS, caller.unit_filter(q.get("unit_code"))
 
     # 节约型机关 assessments -----------------------------------------------------------------
     @rpc
@@ -133,12 +153,8 @@ class ProgrammesMixin(RecordsMixin):
 
     @rpc
     def waste_summary(self, query):
-        caller = self.call.caller
-        caller.require(*READERS)
-        q = load(contract.WasteSummaryQuery(), query or {})
-        unit_code = caller.unit_filter(q.get("unit_code"))
-        months = q.get("months") or reports.ALL_MONTHS
-        statement = select(WasteRecord).where(WasteRecord.period.in_(reports.periods_of(q["year"], months)))
+        year, months, unit_code = self._summary_query(contract.WasteSummaryQuery(), query)
+        statement = select(WasteRecord).where(WasteRecord.period.in_(reports.periods_of(year, months)))
         sites = select(DemonstrationSite).order_by(DemonstrationSite.unit_code)
         if unit_code:
             statement = statement.where(WasteRecord.unit_code == unit_code)
@@ -147,7 +163,7 @@ class ProgrammesMixin(RecordsMixin):
         for record in self.db.session.scalars(statement):
             weights[record.category] = weights.get(record.category, Decimal(0)) + record.weight_kg
         return contract.WasteSummary().dump({
-            "year": q["year"], "months": months, "unit_code": unit_code, **domain.waste_summary(weights),
+            "year": year, "months": months, "unit_code": unit_code, **domain.waste_summary(weights),
             "demonstration_sites": list(self.db.session.scalars(sites))})
 
     @rpc

@@ -331,7 +331,8 @@ class RepairQuery(PageQuery):
 
 
 class PeriodQuery(InputSchema):
-    """Local calendar days (Asia/Shanghai), both included; by the day a repair was reported."""
+    """Local calendar days (Asia/Shanghai), both included: the day a repair was reported, the
+    day of an inspection."""
 
     from_on = fields.Date(required=True, data_key="from")
     to_on = fields.Date(required=True, data_key="to")
@@ -367,6 +368,16 @@ class RepairStats(Schema):
     total = fields.Nested(RepairFigures)
     by_category = fields.List(fields.Nested(CategoryFigures))
     by_building = fields.List(fields.Nested(BuildingFigures))
+
+
+class InspectionStats(Schema):
+    period_from = fields.Date()
+    period_to = fields.Date()
+    inspections = fields.Integer(metadata={"description": "inspections made in the period"})
+    rectifications = fields.Integer(metadata={"description": "findings those inspections raised"})
+    rectifications_done = fields.Integer(metadata={"description": "of them done or verified"})
+    rectification_rate = fields.Float(allow_none=True, metadata={"description": "done / raised"})
+    rectifications_overdue = fields.Integer(metadata={"description": "of them past their deadline and not done, today"})
 
 
 # meeting rooms ----------------------------------------------------------------------

@@ -166,6 +166,24 @@ def rectification_overdue(status: str, deadline_on: date, today: date) -> bool:
     return status in RECTIFICATION_OVERDUE_STATUSES and deadline_on < today
 
 
+RECTIFICATION_DONE_STATUSES = ("done", "verified")
+
+
+def inspection_figures(inspections: int, rectifications: Iterable[tuple[str, date]], today: date) -> dict:
+    """Inspections, the rectifications they raised (status, deadline), those put right (done
+    or verified), the completion rate (整改完成率) and those overdue today."""
+    rectifications = list(rectifications)
+    done = sum(1 for status, _ in rectifications if status in RECTIFICATION_DONE_STATUSES)
+    return {
+        "inspections": inspections,
+        "rectifications": len(rectifications),
+        "rectifications_done": done,
+        "rectification_rate": _rate(done, len(rectifications)),
+        "rectifications_overdue": sum(rectification_overdue(status, deadline_on, today)
+                                      for status, deadline_on in rectifications),
+    }
+
+
 # repairs -------------------------------------------------------------------------
 REPAIR_ACTIONS = {
     "assign": ("reported", "assigned", "reopened"),

@@ -5,13 +5,14 @@ from sqlalchemy import select
 
 from services.facilities import contract, domain, repository
 from services.facilities.models import Inspection, Rectification
-from services.facilities.space import MANAGERS, READERS, assess, columns
+from services.facilities.space import FIGURE_READERS, MANAGERS, READERS, assess, columns
 from services.kit.db import get_or_404, paginate
 from services.kit.entrypoints import rpc
 from services.kit.schemas import load, page_of
 
 inspection_out = contract.Inspection()
 rectification_out = contract.Rectification()
+stats_out = contract.InspectionStats()
 
 
 def rectification_view(rectification: Rectification, today) -> dict:
@@ -68,6 +69,16 @@ class InspectionRpc:
         inspection = get_or_404(self.db.session, Inspection, int(inspection_id), "inspection")
         self.call.caller.check_visible(inspection.unit_code, "inspection")
         return inspection_view(inspection, self._today())
+
+    @rpc
+    def inspection_stats(self, query):
+        self.call.caller.require(*FIGURE_READERS)
+        q = load(contract.PeriodQuery(), query or {})
+        inspections = self.db.session.scalars(repository.inspections_query().where(
+            Inspection.inspected_on.between(q["from_on"], q["to_on"]))).all()
+        raised = [(r.status, r.deadline_on) for inspection in inspections for r in inspection.rectifications]
+        return stats_out.dump({"period_from": q["from_on"], "period_to": q["to_on"],
+                               **domain.inspection_figures(len(inspections), raised, self._today())})
 
     @rpc
     def list_rectifications(self, query=None):

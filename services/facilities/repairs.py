@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from services.facilities import contract, domain, repository
 from services.facilities.models import Building, Repair, Room
 from services.facilities.settings import SETTINGS
-from services.facilities.space import MANAGERS, READERS, columns
+from services.facilities.space import FIGURE_READERS, MANAGERS, READERS, columns
 from services.kit.db import get_or_404, paginate
 from services.kit.entrypoints import rpc
 from services.kit.errors import Forbidden, Invalid, NotFound
@@ -15,7 +15,6 @@ from services.kit.schemas import load, page_of
 
 REPORTERS = ("facility_manager", "unit_user")
 WORKERS = ("facility_manager", "technician")
-FIGURE_READERS = ("facility_manager", "leader")
 
 repair_out = contract.Repair()
 stats_out = contract.RepairStats()

@@ -14,6 +14,7 @@ from services.kit.schemas import load, page_of
 
 MANAGERS = ("facility_manager",)
 READERS = ("facility_manager", "technician", "leader", "unit_user")
+FIGURE_READERS = ("facility_manager", "leader")
 
 building_out = contract.Building()
 room_out = contract.Room()

@@ -293,6 +293,11 @@ def test_a_retrofits_measured_saving_rate_matches_a_hand_calculation(start_servi
     assert done["comparison_months"] == ["2024-04", "2024-05"]
     assert done["measured_saving_rate"] == 0.2273 and done["annual_saving"] == 30000.0
     assert done["payback_years"] == 0.83  # 20,000 / 24,000
+    summary = {"year": 2024, "unit_code": code}
+    assert officer(rpc, "project_summary", summary) == {
+        "year": 2024, "months": list(range(1, 13)), "unit_code": code, "completed": 1, "investment_yuan": 20000.0,
+        "measured": 1, "mean_measured_saving_rate": 0.2273}
+    assert officer(rpc, "project_summary", {**summary, "months": "4-12"})["completed"] == 0  # completed in March
 
 
 def test_assessments_decide_the_share_that_passes(start_service, rpc):

@@ -165,6 +165,27 @@ def test_an_inspection_replaces_the_area_and_its_findings_are_rectified(faciliti
                                        "findings": [{"finding": "x", "deadline_on": "2025-03-01"}]})
 
 
+def test_inspection_figures_count_the_periods_inspections_and_the_findings_they_raised(facilities, rpc):
+    owner = unit()
+    room = a_room(rpc, a_building(rpc), "402", "20", owner)
+    inspected = fac(rpc, "create_inspection", {"room_id": room["id"], "inspected_on": "2021-06-02", "findings": [
+        {"finding": "隔断未拆除", "deadline_on": "2021-06-30"}, {"finding": "多占一间", "deadline_on": "2021-07-31"}]})
+    fac(rpc, "create_inspection", {"room_id": room["id"], "inspected_on": "2021-06-30", "findings": []})
+    fac(rpc, "create_inspection", {"room_id": room["id"], "inspected_on": "2021-07-01",  # the next period
+                                   "findings": [{"finding": "x", "deadline_on": "2021-07-31"}]})
+    fac(rpc, "complete_rectification", inspected["rectifications"][0]["id"], {})
+    june = fac(rpc, "inspection_stats", {"from": "2021-06-01", "to": "2021-06-30"})
+    assert {key: june[key] for key in ("inspections", "rectifications", "rectifications_done", "rectification_rate",
+                                       "rectifications_overdue")} == {
+        "inspections": 2, "rectifications": 2, "rectifications_done": 1, "rectification_rate": 0.5,
+        "rectifications_overdue": 1}
+    with pytest.raises(Forbidden):
+        fac(rpc, "inspection_stats", {"from": "2021-06-01", "to": "2021-06-30"}, caller=Caller("t", ("technician",)))
+    with pytest.raises(Invalid) as refused:
+        fac(rpc, "inspection_stats", {"from": "2021-06-30", "to": "2021-06-01"})
+    assert "to" in refused.value.errors
+
+
 # repairs -------------------------------------------------------------------------------
 def test_the_repair_workflow_by_role(facilities, rpc):
     owner = unit()

@@ -23,3 +23,12 @@ def test_only_a_newer_area_event_counts():
     assert domain.is_newer(T0 + timedelta(seconds=1), T0)
     assert not domain.is_newer(T0, T0)
     assert not domain.is_newer(T0 - timedelta(seconds=1), T0)
+
+
+def test_retrofit_summary_averages_only_measured_rates():
+    projects = [{"investment_yuan": Decimal("20000.50"), "measured_saving_rate": 0.2},
+                {"investment_yuan": Decimal("1000"), "measured_saving_rate": 0.3},
+                {"investment_yuan": Decimal("500"), "measured_saving_rate": None}]
+    assert domain.retrofit_summary(projects) == {
+        "completed": 3, "investment_yuan": 21500.5, "measured": 2, "mean_measured_saving_rate": 0.25}
+    assert domain.retrofit_summary([])["mean_measured_saving_rate"] is None

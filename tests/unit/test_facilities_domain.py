@@ -1,8 +1,11 @@
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from services.facilities.domain import Occupancy, check_room_occupancy, units_with_changed_area
+from services.facilities.domain import (
+    Occupancy, check_room_occupancy, inspection_figures, units_with_changed_area,
+)
 from services.kit.errors import RuleViolation
 
 
@@ -29,3 +32,12 @@ def test_an_unchanged_room_or_an_unoccupied_one_changes_nothing():
     same = Occupancy(1, "U1", Decimal("18"))
     assert units_with_changed_area(same, Occupancy(1, "U1", Decimal("18"))) == set()
     assert units_with_changed_area(None, Occupancy(1, None, Decimal("18"))) == set()
+
+
+def test_inspection_figures_count_findings_done_and_overdue_today():
+    raised = [("verified", date(2025, 3, 31)), ("done", date(2025, 3, 1)), ("open", date(2025, 3, 31)),
+              ("open", date(2025, 4, 30))]
+    assert inspection_figures(3, raised, date(2025, 4, 1)) == {
+        "inspections": 3, "rectifications": 4, "rectifications_done": 2, "rectification_rate": 0.5,
+        "rectifications_overdue": 1}
+    assert inspection_figures(1, [], date(2025, 4, 1))["rectification_rate"] is None

@@ -1,0 +1,203 @@
+"""The annual report and the dashboard composed from canned statistics answers (no broker)."""
+import io
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+
+from gateway import report, report_render
+from services.kit.context import Caller
+from services.kit.errors import Invalid, ServiceTimeout, ServiceUnavailable
+from services.kit.schemas import load
+
+
+def stats_answers(year):
+    """Canned answers of every statistics RPC; ``year`` scales them so the change is known."""
+    k = 1 if year == 2024 else 2
+    return {
+        ("vehicles", "vehicle_stats"): {"totals": {"dispatches": 100 * k, "distance_km": 1000.5 * k, "fuel_liters": 50.0,
+                                                   "fuel_yuan": 400.0, "cost_yuan": 900.0 * k},
+                                        "flags": {"raised": 3 * k, "resolved": 1, "violations": 1, "open": 2,
+                                                  "by_kind": {"no_dispatch": 2 * k}}},
+        ("facilities", "repair_stats"): {"total": {"count": 40 * k, "completed": 30 * k, "completion_rate": 0.75 if k == 1 else 0.8,
+                                                   "on_time_rate": 0.9, "mean_hours_to_repair": 5.5, "complaints": k,
+                                                   "mean_rating": 4.5}},
+        ("facilities", "inspection_stats"): {"inspections": 2 * k, "rectifications": 3 * k, "rectifications_done": 2 * k,
+                                             "rectification_rate": 0.6667, "rectifications_overdue": 1},
+        ("reception", "reception_stats"): {"receptions": {"batches": 10 * k, "guests": 60 * k, "cost_yuan": 3000.0},
+                                           "canteen": {"receptions_in_canteen": 5 * k, "reception_share": 0.5, "persons": 80},
+                                           "meetings": {"meetings": 7 * k, "attendees": 200}, "visitors": {"batches": 4, "persons": 9}},
+        ("energy", "indicators"): {"total_tce": 120.0 / k, "per_person_kgce": 300.0 / k, "per_area_kgce_m2": 10.0 / k,
+                                   "water_per_person_m3": 20.0, "targets": [], "at_risk": False},
+        ("energy", "waste_summary"): {"total_kg": 5000.0 * k, "recyclable_share": 0.3},
+        ("energy", "project_summary"): {"completed": k, "investment_yuan": 1000.0 * k, "measured": 1,
+                                        "mean_measured_saving_rate": 0.2},
+        ("energy", "assessment_summary"): {"assessed": 10, "passed": 8 * k // 2 + 4, "pass_share": 0.8},
+    }
+
+
+class FakeCall:
+    def __init__(self, roles=("admin",), down=(), slow=()):
+        self.caller = Caller("tester", roles=tuple(roles))
+        self.down, self.slow = set(down), set(slow)
+        self.calls = []
+
+    def rpc(self, service, method, query, timeout=None):
+        self.calls.append((service, method, dict(query), timeout))
+        if service in self.down:
+            raise ServiceUnavailable(f"the {service} service is not running")
+        if service in self.slow:
+            raise ServiceTimeout(f"the {service} service did not answer within {timeout:g} s")
+        if method in ("list_dispatches", "list_vehicle_flags", "list_repairs"):
+            return {"items": [], "total": 3}
+        year = int(query.get("year") or query["from"][:4])
+        return stats_answers(year)[(service, method)]
+
+
+SETTINGS = report.ReportSettings(rpc_timeout=2.0)
+
+
+def by_key(section):
+    return {f["key"]: f for f in section["figures"]}
+
+
+def build(call, query=None):
+    return report.annual_report(call, load(report.ReportQuery(), query or {"year": "2025"}), SETTINGS)
+
+
+def test_every_section_answers_its_figures_with_definition_source_and_last_year():
+    answer = build(FakeCall())
+    assert answer["status"] == "complete"
+    assert [s["name"] for s in answer["sections"]] == list(report.SECTIONS)
+    vehicles = by_key(answer["sections"][0])
+    assert vehicles["dispatches"] == {**vehicles["dispatches"], "value": 200, "previous": 100, "change": 100, "change_rate": 1.0}
+    assert vehicles["flags_no_dispatch"]["value"] == 4
+    for section in answer["sections"]:
+        for f in section["figures"]:
+            assert f["definition"] and f["label"] and f["source"], f
+    assert (answer["previous_from"], answer["previous_to"]) == (date(2024, 1, 1), date(2024, 12, 31))
+
+
+def test_facilities_read_repairs_and_inspections_of_the_period():
+    call = FakeCall()
+    facilities = by_key(build(call)["sections"][1])
+    assert facilities["repair_completion_rate"]["value"] == 0.8 and facilities["repair_completion_rate"]["change"] == 0.05
+    assert facilities["inspections"]["value"] == 4 and facilities["inspections"]["previous"] == 2
+    assert facilities["rectifications_done"]["value"] == 4 and facilities["rectifications_overdue"]["change"] == 0
+    asked = {q["from"] for service, method, q, _ in call.calls if method == "inspection_stats"}
+    assert asked == {"2025-01-01", "2024-01-01"}
+
+
+def test_energy_and_retrofits_of_the_year():
+    energy = by_key(build(FakeCall())["sections"][3])
+    assert energy["per_person_kgce"]["value"] == 150.0 and energy["per_person_kgce"]["change_rate"] == -0.5
+    assert energy["retrofits"]["value"] == 2 and energy["retrofit_investment_yuan"]["previous"] == 1000.0
+    assert energy["retrofit_measured_saving_rate"]["value"] == 0.2
+
+
+def test_every_call_carries_the_timeout():
+    call = FakeCall()
+    build(call)
+    assert call.calls and {timeout for *_, timeout in call.calls} == {SETTINGS.rpc_timeout}
+
+
+@pytest.mark.parametrize("failure", ["down", "slow"])
+def test_a_failing_service_leaves_its_section_unavailable_and_the_rest_complete(failure):
+    answer = build(FakeCall(**{failure: ["energy"]}))
+    assert answer["status"] == "partial"
+    energy = answer["sections"][3]
+    assert energy["status"] == "unavailable" and "energy" in energy["reason"] and energy["figures"] == []
+    assert all(s["status"] == "ok" and s["figures"] for s in answer["sections"][:3])
+
+
+def test_an_unexpected_answer_marks_the_section_not_the_report():
+    class Broken(FakeCall):
+        def rpc(self, service, method, query, timeout=None):
+            if service == "reception":
+                return {}
+            return super().rpc(service, method, query, timeout)
+
+    answer = build(Broken())
+    assert answer["status"] == "complete"  # an empty answer gives empty figures, not an error
+    assert by_key(answer["sections"][2])["reception_batches"]["value"] is None
+
+
+@pytest.mark.parametrize("role,sections", [
+    ("leader", list(report.SECTIONS)), ("dispatcher", ["vehicles"]), ("facility_manager", ["facilities"]),
+    ("reception_officer", ["reception"]), ("energy_officer", ["energy"]),
+])
+def test_an_officer_reads_only_its_own_section(role, sections):
+    call = FakeCall(roles=[role])
+    assert [s["name"] for s in build(call)["sections"]] == sections
+    assert {service for service, *_ in call.calls} == set(sections)
+
+
+def test_a_period_uses_the_same_days_a_year_earlier_and_energy_months():
+    call = FakeCall()
+    answer = build(call, {"from": "2025-03-01", "to": "2025-05-31"})
+    assert (answer["previous_from"], answer["previous_to"]) == (date(2024, 3, 1), date(2024, 5, 31))
+    assert ("energy", "indicators", {"year": 2025, "months": "3-5"}, 2.0) in call.calls
+    assert report.Period(date(2024, 2, 29), date(2024, 2, 29)).a_year_earlier().first == date(2023, 2, 28)
+
+
+def test_a_period_across_two_years_has_no_energy_section():
+    answer = build(FakeCall(), {"from": "2024-12-01", "to": "2025-01-31"})
+    assert answer["status"] == "partial"
+    assert answer["sections"][3]["status"] == "unavailable" and "calendar month" in answer["sections"][3]["reason"]
+
+
+@pytest.mark.parametrize("query,field", [
+    ({"from": "2025-01-01"}, "to"), ({"to": "2025-01-01"}, "from"), ({"year": "2025", "from": "2025-01-01", "to": "2025-02-01"}, "year"),
+    ({"from": "2025-02-01", "to": "2025-01-01"}, "to"), ({"from": "2024-01-01", "to": "2025-06-01"}, "to"),
+    ({"year": "1999"}, "year"), ({"format": "pdf"}, "format"), ({"from": "1900-01-01", "to": "1900-02-01"}, "from"),
+])
+def test_bad_periods_and_formats_are_refused_by_field(query, field):
+    with pytest.raises(Invalid) as refused:
+        load(report.ReportQuery(), query)
+    assert field in refused.value.errors
+
+
+def test_without_a_year_the_report_covers_this_year():
+    q = load(report.ReportQuery(), {})
+    today = date(2026, 5, 4)
+    assert report.period_of(q, today) == report.Period(date(2026, 1, 1), date(2026, 12, 31))
+
+
+def test_markdown_and_html_read_in_chinese_with_last_year_and_the_change():
+    answer = build(FakeCall(down=["energy"]))
+    text = report_render.markdown(answer)
+    assert text.startswith("# 机关后勤服务中心 2025 年度工作总结")
+    assert "## 一、公务用车" in text and "## 四、节能与垃圾分类" in text
+    assert "全年调度车次 200 车次，比上年增加 100 车次（增长 100.0%）" in text
+    assert "办结率 80.0%，比上年提高 5.0 个百分点" in text
+    assert "节能与垃圾分类部分的数据暂时无法取得" in text
+    page = report_render.html_page(answer)
+    assert '<html lang="zh-CN">' in page and "<h2>二、办公用房与维修</h2>" in page and "接待批次" in page
+
+
+def test_a_period_reads_as_a_period_not_a_year():
+    text = report_render.markdown(build(FakeCall(), {"from": "2025-03-01", "to": "2025-05-31"}))
+    assert "工作总结（2025-03-01 至 2025-05-31，数据部分）" in text and "本期调度车次" in text and "全年" not in text
+
+
+def test_the_workbook_has_one_sheet_per_section_with_numbers():
+    book = load_workbook(io.BytesIO(report_render.workbook(build(FakeCall()))))
+    assert book.sheetnames == ["一、公务用车", "二、办公用房与维修", "三、公务接待与会务", "四、节能与垃圾分类"]
+    sheet = book["一、公务用车"]
+    assert [c.value for c in sheet[3]][:3] == ["指标", "本期", "上年同期"]
+    assert [c.value for c in sheet[4]][:5] == ["调度车次", 200, 100, 100, 1.0]
+
+
+def test_the_dashboard_counts_now_and_this_month():
+    answer = report.dashboard(FakeCall(), SETTINGS)
+    assert answer["status"] == "complete"
+    vehicles, facilities, reception, energy = (by_key(s) for s in answer["sections"])
+    assert vehicles["cars_out_now"]["value"] == 3 and vehicles["open_flags"]["value"] == 3
+    assert facilities["open_repairs"]["value"] == 12 and facilities["overdue_repairs"]["value"] == 3
+    assert reception["meetings_today"]["value"] is not None
+    assert "per_area_kgce_m2_target" in energy and energy["energy_at_risk"]["value"] == 0
+
+
+def test_the_dashboard_is_partial_when_a_service_is_down():
+    answer = report.dashboard(FakeCall(down=["vehicles"]), SETTINGS)
+    assert answer["status"] == "partial" and answer["sections"][0]["status"] == "unavailable"
