@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
 from gateway.auth import Accounts, LoginPolicy, Tokens, Unauthorized
+from gateway.console import Console
 from gateway.http import GatewayApp
 from gateway.openapi import build_spec
 from gateway.ratelimit import SlidingWindow
@@ -29,6 +30,12 @@ class Gateway(GatewayApp):
         self.health_timeout = health_timeout
         self.login_limit = SlidingWindow(env_int("LOGIN_RATE_PER_MINUTE", 20), 60.0)
         self._spec = None
+        self.console = Console(self)
+
+    def dispatch(self, request, request_id):
+        if Console.handles(request.path):  # HTML pages, beside the JSON API (docs/console.md)
+            return self.console.dispatch(request, request_id)
+        return super().dispatch(request, request_id)
 
     def _authenticate(self, request):
         key = request.headers.get("X-API-Key")

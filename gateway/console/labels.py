@@ -1,0 +1,80 @@
+"""Chinese words for the codes the services answer with, and the rules' plain-language reasons."""
+from __future__ import annotations
+
+ROLE_NAMES = {
+    "admin": "系统管理员", "dispatcher": "车辆调度员", "facility_manager": "物业管理员", "technician": "维修技工",
+    "reception_officer": "接待专员", "energy_officer": "节能专员", "leader": "中心领导", "unit_user": "单位经办人",
+}
+
+STATUS_NAMES = {
+    # dispatches
+    "requested": "待审批", "approved": "已批准", "rejected": "已驳回", "assigned": "已派车", "departed": "已出车",
+    "returned": "已回场", "closed": "已结单", "cancelled": "已取消",
+    # repairs
+    "reported": "已报修", "in_progress": "维修中", "done": "已完工", "confirmed": "已确认", "reopened": "已返修",
+    # receptions
+    "submitted": "待审批", "completed": "已完成",
+    # flags, rectifications
+    "open": "待处理", "explained": "已说明", "resolved": "已解决", "violation": "违规", "verified": "已验收",
+    # meetings, bookings
+    "scheduled": "已安排", "failed": "未安排成", "booked": "已预订",
+    # energy projects
+    "planned": "计划中",
+}
+
+FLAG_KINDS = {
+    "no_dispatch": "无任务出车", "sealed_moved": "封存车辆移动", "non_designated_vendor": "非定点单位",
+    "odometer": "里程异常", "fuel_consumption": "油耗异常",
+}
+REPAIR_CATEGORIES = {"water": "给排水", "electricity": "电气", "generator": "发电机", "hvac": "空调暖通",
+                     "civil": "土建", "other": "其他"}
+SEVERITIES = {"minor": "一般", "major": "重大"}
+GUEST_ORIGINS = {"out_of_county": "县外来宾", "in_county": "县内来宾"}
+MEALS = {"breakfast": "早餐", "lunch": "午餐", "dinner": "晚餐"}
+ENERGY_TYPES = {"electricity": "电", "natural_gas": "天然气", "gasoline": "汽油", "diesel": "柴油", "coal": "煤",
+                "heat": "热力", "water": "水"}
+
+# What each rule means, in the words of the regulation (DOMAIN.md), shown when a service refuses.
+RULE_REASONS = {
+    "reception.no_letter": "没有派出单位公函的，不予接待。",
+    "reception.approval_before_date": "公务接待须事先审批：审批须在接待日期之前完成。",
+    "reception.working_meal_limit": "接待对象按规定只能安排一次工作餐。",
+    "reception.accompany_limit": "陪餐人数超标：接待对象在10人以内的，陪餐人数不得超过3人；"
+                                 "超过10人的，不得超过接待对象人数的三分之一。",
+    "reception.home_style_only": "工作餐只能提供家常菜。",
+    "reception.no_alcohol": "工作餐不得提供酒水。",
+    "reception.no_cigarettes": "工作餐不得提供香烟。",
+    "reception.meal_price": "工作餐人均标准超过当地规定的接待标准。",
+    "canteen.capacity": "该餐次的食堂座位已满。",
+    "vehicles.double_booking": "该车辆或驾驶员在这段时间已有任务，不能重复派车。",
+}
+
+FIELD_NAMES = {
+    "purpose": "事由", "passengers": "乘车人数", "origin": "出发地", "destination": "目的地", "start_at": "出发时间",
+    "end_at": "返回时间", "vehicle_id": "车辆", "driver_id": "驾驶员", "reason": "理由", "title": "接待事由",
+    "guests": "接待对象", "starts_on": "开始日期", "ends_on": "结束日期", "official_letter": "公函",
+    "location": "报修地点", "category": "类别", "severity": "紧急程度", "description": "情况说明", "file": "报表文件",
+}
+
+MESSAGES = {
+    "Missing data for required field.": "必填", "missing": "必填", "Not a valid integer.": "请填写整数",
+    "Not a valid datetime.": "请填写有效的日期时间", "Not a valid date.": "请填写有效的日期",
+}
+
+
+def status_name(code) -> str:
+    return STATUS_NAMES.get(code, code or "")
+
+
+def message(text: str) -> str:
+    """A field error in Chinese where the wording is known; otherwise the service's own words."""
+    return MESSAGES.get(text, text)
+
+
+def rule_reasons(rule: str | None, errors: dict | None) -> list[dict]:
+    """Every rule a refusal names, first the one it was refused for: its reason and the details."""
+    codes = [code for code in (errors or {}) if code in RULE_REASONS]
+    if rule and rule not in codes:
+        codes.insert(0, rule)
+    return [{"rule": code, "reason": RULE_REASONS.get(code, "不符合业务规则。"),
+             "details": list((errors or {}).get(code) or [])} for code in codes]

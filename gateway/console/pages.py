@@ -1,0 +1,194 @@
+"""The console's page registry and what a page handler gets."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+from urllib.parse import quote, unquote, urlencode
+from zoneinfo import ZoneInfo
+
+from werkzeug.utils import redirect as werkzeug_redirect
+from werkzeug.wrappers import Request, Response
+
+from gateway.console import labels
+from gateway.console.session import CSRF_FIELD, FLASH_COOKIE, csrf_token, set_cookie
+from gateway.http import Call
+from services.kit.context import Caller
+from services.kit.errors import Invalid, RuleViolation, ServiceError
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+PAGE_SIZE = 20
+
+
+@dataclass
+class PageRoute:
+    path: str
+    methods: tuple[str, ...]
+    handler: Callable
+    roles: tuple[str, ...] | None  # None: no login needed
+
+
+@dataclass
+class MenuItem:
+    label: str
+    path: str
+    roles: tuple[str, ...]
+
+
+@dataclass
+class Pages:
+    routes: list[PageRoute] = field(default_factory=list)
+    menu: list[MenuItem] = field(default_factory=list)
+
+    def page(self, path: str, roles, methods=("GET",), menu: str | None = None):
+        def register(handler):
+            self.routes.append(PageRoute(path, tuple(methods), handler, tuple(roles) if roles is not None else None))
+            if menu:
+                self.menu.append(MenuItem(menu, path, tuple(roles)))
+            return handler
+
+        return register
+
+    def menu_for(self, caller: Caller | None) -> list[MenuItem]:
+        return [item for item in self.menu if caller is not None and caller.has_any(item.roles)]
+
+
+pages = Pages()
+
+
+@dataclass
+class Problem:
+    """A service's refusal, turned into what a form shows: a summary, field errors, rule reasons."""
+
+    detail: str = ""
+    fields: dict = field(default_factory=dict)
+    rules: list = field(default_factory=list)
+
+    @classmethod
+    def of(cls, exc: ServiceError) -> "Problem":
+        if isinstance(exc, RuleViolation):
+            return cls("申请不符合规定，未能提交。", {}, labels.rule_reasons(exc.rule, getattr(exc, "errors", None)))
+        errors = getattr(exc, "errors", None) or {}
+        fields = {}
+        for name, messages in errors.items():
+            if isinstance(messages, dict):  # nested: flatten one level (guests.0.name)
+                for inner, inner_messages in messages.items():
+                    fields[f"{name}.{inner}"] = [labels.message(str(m)) for m in _as_list(inner_messages)]
+            else:
+                fields[name] = [labels.message(str(m)) for m in _as_list(messages)]
+        summary = "填写有误，请按提示修改。" if isinstance(exc, Invalid) else _status_summary(exc)
+        return cls(summary, fields, [])
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _status_summary(exc: ServiceError) -> str:
+    from services.kit.errors import Conflict, Forbidden, NotFound, ServiceTimeout, ServiceUnavailable
+
+    for error_class, words in ((NotFound, "记录不存在或无权查看。"), (Forbidden, "没有办理这项业务的权限。"),
+                               (Conflict, "当前状态下不能办理：{detail}"),
+                               (ServiceUnavailable, "服务暂时不可用，请稍后再试。"),
+                               (ServiceTimeout, "服务响应超时，请稍后再试。")):
+        if isinstance(exc, error_class):
+            return words.format(detail=exc.detail)
+    return "办理失败，请稍后再试。"
+
+
+class Page:
+    """What a page handler gets: the request, the caller, the services (through the gateway's
+    ``Call``, so the same RPCs and rules as the API), forms, rendering and redirects."""
+
+    def __init__(self, console, request: Request, request_id: str, caller: Caller | None, args: dict, nonce: str):
+        self.console = console
+        self.request = request
+        self.caller = caller
+        self.args = args
+        self.nonce = nonce
+        self.call = Call(console.gateway, request, request_id, caller, args)
+
+    @property
+    def form(self):
+        return self.request.form
+
+    def rpc(self, service: str, method: str, *args):
+        return self.call.rpc(service, method, *args)
+
+    def attempt(self, service: str, method: str, *args):
+        """``(answer, None)`` or ``(None, Problem)`` when the service refuses."""
+        try:
+            return self.rpc(service, method, *args), None
+        except ServiceError as exc:
+            return None, Problem.of(exc)
+
+    def query(self, *names: str) -> dict:
+        """The list filters in the query string that are filled in, and the paging."""
+        wanted = {name: self.request.args.get(name, "").strip() for name in names}
+        found = {name: value for name, value in wanted.items() if value}
+        found["limit"] = PAGE_SIZE
+        found["offset"] = max(0, _int(self.request.args.get("offset"), 0))
+        return found
+
+    def render(self, template: str, status: int = 200, **context) -> Response:
+        flash = unquote(self.request.cookies.get(FLASH_COOKIE, "")) or None
+        html = self.console.templates.get_template(template).render(
+            caller=self.caller, menu=pages.menu_for(self.caller), csrf_field=CSRF_FIELD,
+            csrf_token=csrf_token(self.console.secret, self.nonce), flash=flash, request=self.request,
+            labels=labels, page_size=PAGE_SIZE, **context)
+        response = Response(html, status=status, mimetype="text/html")
+        if flash:
+            response.delete_cookie(FLASH_COOKIE, path="/console")
+        return response
+
+    def redirect(self, path: str, flash: str | None = None, **params) -> Response:
+        target = path + ("?" + urlencode(params) if params else "")
+        response = werkzeug_redirect(target, code=303, Response=Response)
+        if flash:
+            set_cookie(response, FLASH_COOKIE, quote(flash), max_age=60)
+        return response
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def local_time(value) -> str:
+    """An ISO instant from a service, as a Shanghai wall-clock time."""
+    if not value:
+        return ""
+    try:
+        instant = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if instant.tzinfo is None:
+        return instant.strftime("%Y-%m-%d %H:%M")
+    return instant.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def form_instant(value: str | None) -> str | None:
+    """A ``datetime-local`` field (a Shanghai wall-clock time) as an ISO instant with its offset."""
+    value = (value or "").strip().replace(" ", "T")
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value  # the service names the field as not a valid datetime
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LOCAL_TZ)
+    return moment.isoformat()
+
+
+def form_int(value: str | None):
+    """A number field: an int when it is one, else the text (the service names the field)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return value

@@ -1,0 +1,44 @@
+"""The leaders' dashboard: charts from what the services answer today, and the reports."""
+from datetime import date
+
+from werkzeug.wrappers import Response
+
+from gateway.console.charts import chart
+from gateway.console.labels import REPAIR_CATEGORIES
+from gateway.console.pages import pages
+from gateway.console.views.energy import MONTHS, monthly, year_of
+
+LEADERS = ("leader",)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pages.page("/dashboard", LEADERS, menu="领导看板")
+def dashboard(page):
+    year = year_of(page)
+    this_year = monthly(page, year)
+    last_year = monthly(page, year - 1)
+    energy = chart("line", f"{year}年与上年各月综合能耗（kgce）", MONTHS, {
+        f"{year}年": [(figure or {}).get("total_kgce") for figure in this_year],
+        f"{year - 1}年": [(figure or {}).get("total_kgce") for figure in last_year]})
+    repairs, _ = page.attempt("facilities", "repair_stats", {"from": f"{year}-01-01", "to": f"{year}-12-31"})
+    by_category = (repairs or {}).get("by_category") or []
+    repair_chart = chart("bar", f"{year}年报修办结情况（按类别）",
+                         [REPAIR_CATEGORIES.get(row["category"], row["category"]) for row in by_category],
+                         {"报修数": [row["count"] for row in by_category],
+                          "已办结": [row["completed"] for row in by_category],
+                          "按时办结": [row["on_time"] for row in by_category]})
+    vehicles, _ = page.attempt("vehicles", "vehicle_stats", {"year": year})
+    by_unit = ((vehicles or {}).get("by_unit") or [])[:12]
+    vehicle_chart = chart("hbar", f"{year}年各单位用车次数", [row["unit_code"] for row in by_unit],
+                          {"出车次数": [row["dispatches"] for row in by_unit]})
+    return page.render("dashboard.html", year=year, energy=energy, repair_chart=repair_chart,
+                       vehicle_chart=vehicle_chart, repairs=repairs, vehicles=vehicles, today=date.today())
+
+
+@pages.page("/reports/vehicles.xlsx", LEADERS)
+def vehicle_report(page):
+    result = page.rpc("vehicles", "vehicle_report", {"year": year_of(page), "format": "xlsx"})
+    import base64
+
+    return Response(base64.b64decode(result["content_base64"]), mimetype=result.get("content_type", XLSX),
+                    headers={"Content-Disposition": f'attachment; filename="{result["filename"]}"'})

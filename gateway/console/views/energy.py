@@ -1,0 +1,88 @@
+"""Energy: the sheet upload with its row-by-row report, indicators with charts, projects."""
+import base64
+from datetime import date
+
+from gateway.console.charts import chart
+from gateway.console.labels import ENERGY_TYPES
+from gateway.console.pages import pages
+from gateway.routes.energy import ENERGY_READERS, OVERVIEW, REPORTERS
+
+MONTHS = [f"{month}月" for month in range(1, 13)]
+
+
+@pages.page("/energy/import", REPORTERS, methods=("GET", "POST"), menu="能耗报表导入")
+def import_sheet(page):
+    if page.request.method == "GET":
+        return page.render("energy_import.html", report=None, problem=None)
+    upload = page.request.files.get("file")
+    if upload is None or not upload.filename:
+        from gateway.console.pages import Problem
+
+        return page.render("energy_import.html", status=400, report=None,
+                           problem=Problem("请选择要上传的报表文件（.xlsx 或 .csv）。", {"file": ["必填"]}))
+    content = upload.stream.read(page.console.gateway.max_body_bytes + 1)
+    if len(content) > page.console.gateway.max_body_bytes:
+        from gateway.console.pages import Problem
+
+        return page.render("energy_import.html", status=413, report=None, problem=Problem("文件太大。", {"file": ["文件太大"]}))
+    report, problem = page.attempt("energy", "import_readings", {
+        "filename": upload.filename, "content_base64": base64.b64encode(content).decode("ascii")})
+    return page.render("energy_import.html", status=400 if problem else 201, report=report, problem=problem)
+
+
+def monthly(page, year: int, unit_code: str | None = None) -> list[dict | None]:
+    """The indicators month by month (one call per month: the service sums the months asked)."""
+    figures = []
+    for month in range(1, 13):
+        query = {"year": year, "months": str(month)}
+        if unit_code:
+            query["unit_code"] = unit_code
+        found, _ = page.attempt("energy", "indicators", query)
+        figures.append(found if found and found.get("institutions") else None)
+    return figures
+
+
+def energy_charts(page, year: int, unit_code: str | None = None) -> dict:
+    months = monthly(page, year, unit_code)
+    types = sorted({kind for figure in months if figure for kind in (figure.get("by_type") or {})})
+    by_type = {ENERGY_TYPES.get(kind, kind): [((figure or {}).get("by_type") or {}).get(kind, {}).get("kgce")
+                                              for figure in months] for kind in types if kind != "water"}
+    year_figure, _ = page.attempt("energy", "indicators", {"year": year, **({"unit_code": unit_code} if unit_code else {})})
+    targets = {target["indicator"]: target for target in (year_figure or {}).get("targets") or []}
+
+    def against(indicator, name):
+        series = {name: [(figure or {}).get(indicator) for figure in months]}
+        if indicator in targets:
+            series["目标（月均）"] = [targets[indicator]["target"] / 12] * 12
+        return series
+
+    return {
+        "by_type": chart("bar", f"{year}年各月能耗（kgce，按能源品种）", MONTHS, by_type),
+        "per_person": chart("line", "人均能耗（kgce/人）", MONTHS, against("per_person_kgce", "人均能耗")),
+        "per_area": chart("line", "单位面积能耗（kgce/m²）", MONTHS, against("per_area_kgce_m2", "单位面积能耗")),
+        "year": year_figure,
+    }
+
+
+def year_of(page) -> int:
+    try:
+        return max(2000, min(2100, int(page.request.args.get("year", ""))))
+    except ValueError:
+        return date.today().year
+
+
+@pages.page("/energy", ENERGY_READERS, menu="能耗指标")
+def indicators(page):
+    year = year_of(page)
+    unit_code = page.caller.unit_code if page.caller.unit_scoped else (page.request.args.get("unit_code") or None)
+    charts = energy_charts(page, year, unit_code)
+    benchmark = None
+    if page.caller.has_any(OVERVIEW):
+        benchmark, _ = page.attempt("energy", "benchmark", {"year": year})
+    return page.render("energy.html", year=year, unit_code=unit_code, charts=charts, benchmark=benchmark)
+
+
+@pages.page("/energy/projects", ENERGY_READERS, menu="节能项目")
+def projects(page):
+    query = page.query("unit_code", "kind")
+    return page.render("projects.html", result=page.rpc("energy", "list_projects", query), query=query)

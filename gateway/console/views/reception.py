@@ -1,0 +1,95 @@
+"""Official receptions (the rules' reasons shown when refused) and the gate's visitor log."""
+import re
+
+from gateway.console.labels import GUEST_ORIGINS, MEALS
+from gateway.console.pages import form_int, pages
+from gateway.console.views.vehicles import flash_problem
+from gateway.routes.reception import RECEIVE, SUBMIT
+from gateway.routes import RECEPTION_READERS
+from services.reception.contract import RECEPTION_STATUSES
+
+FIELDS = ("title", "letter_number", "letter_issuer", "letter_dated_on", "guest_origin", "guests", "accompanying",
+          "starts_on", "ends_on", "meal", "served_on", "price_per_person_yuan", "accompanying_diners")
+CHECKS = ("home_style", "alcohol", "cigarettes")
+
+
+def people(text: str, with_unit: bool) -> list[dict]:
+    """One person a line: ``单位，姓名，职务`` for guests, ``姓名，职务`` for staff (commas either width)."""
+    found = []
+    for line in text.splitlines():
+        parts = [part.strip() for part in re.split(r"[,，、]", line) if part.strip()]
+        if not parts:
+            continue
+        if with_unit:
+            unit, name, title = (parts + ["", "", ""])[:3]
+            found.append({"unit": unit, "name": name or unit, "title": title or None})
+        else:
+            name, title = (parts + ["", ""])[:2]
+            found.append({"name": name, "title": title or None})
+    return found
+
+
+def reception_payload(values: dict, checks: dict) -> dict:
+    payload = {"title": values["title"], "guest_origin": values["guest_origin"],
+               "guests": people(values["guests"], True), "accompanying": people(values["accompanying"], False),
+               "starts_on": values["starts_on"], "ends_on": values["ends_on"] or values["starts_on"]}
+    if values["letter_number"] or values["letter_issuer"]:
+        payload["official_letter"] = {"number": values["letter_number"], "issuer": values["letter_issuer"],
+                                      "dated_on": values["letter_dated_on"]}
+    if values["meal"]:
+        payload["meals"] = [{
+            "meal": values["meal"], "served_on": values["served_on"] or values["starts_on"],
+            "price_per_person_yuan": values["price_per_person_yuan"] or "0",
+            "accompanying_diners": form_int(values["accompanying_diners"]) or 0,
+            "home_style": checks["home_style"], "alcohol": checks["alcohol"], "cigarettes": checks["cigarettes"]}]
+    return payload
+
+
+@pages.page("/receptions/new", SUBMIT, methods=("GET", "POST"), menu="接待申请")
+def request_reception(page):
+    options = {"origins": GUEST_ORIGINS, "meals": MEALS}
+    if page.request.method == "GET":
+        return page.render("reception_new.html", values={"guest_origin": "out_of_county"},
+                           checks={"home_style": True}, problem=None, **options)
+    values = {name: page.form.get(name, "").strip() for name in FIELDS}
+    checks = {name: page.form.get(name) == "on" for name in CHECKS}
+    created, problem = page.attempt("reception", "submit_reception", reception_payload(values, checks))
+    if problem:
+        return page.render("reception_new.html", status=422 if problem.rules else 400, values=values, checks=checks,
+                           problem=problem, **options)
+    return page.redirect("/console/receptions", flash=f"接待申请已提交（编号 {created['id']}），等待审批。")
+
+
+@pages.page("/receptions", RECEPTION_READERS, menu="接待审批")
+def list_receptions(page):
+    query = page.query("status", "unit_code")
+    result = page.rpc("reception", "list_receptions", query)
+    return page.render("receptions.html", result=result, query=query, statuses=RECEPTION_STATUSES,
+                       origins=GUEST_ORIGINS)
+
+
+@pages.page("/receptions/<int:reception_id>/approve", RECEIVE, methods=("POST",))
+def approve_reception(page):
+    return _decide(page, "approve", {})
+
+
+@pages.page("/receptions/<int:reception_id>/reject", RECEIVE, methods=("POST",))
+def reject_reception(page):
+    return _decide(page, "reject", {"reason": page.form.get("reason", "").strip() or "不符合接待规定"})
+
+
+def _decide(page, action, body):
+    reception_id = page.args["reception_id"]
+    _, problem = page.attempt("reception", f"{action}_reception", reception_id, body)
+    if problem:
+        return page.redirect("/console/receptions", flash=f"接待 {reception_id} 未能办理：{flash_problem(problem)}")
+    return page.redirect("/console/receptions", flash=f"接待 {reception_id} {'已批准' if action == 'approve' else '已驳回'}。")
+
+
+@pages.page("/visitors", RECEPTION_READERS, menu="来访登记")
+def list_visitors(page):
+    query = page.query("host_unit_code", "kind")
+    if page.request.args.get("on_site") == "1":
+        query["on_site"] = True
+    result = page.rpc("reception", "list_visitors", query)
+    return page.render("visitors.html", result=result, query=query)

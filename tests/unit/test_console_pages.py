@@ -1,0 +1,184 @@
+"""The console with a stand-in for the services: session, CSRF, menus, refusals shown in words."""
+import re
+
+import pytest
+from sqlalchemy.orm import sessionmaker
+from werkzeug.test import Client
+
+from gateway.app import Gateway
+from gateway.auth import Accounts, Tokens
+from gateway.console.charts import chart
+from gateway.console.labels import rule_reasons
+from gateway.console.pages import form_instant, local_time
+from gateway.console.views.account import safe_next
+from gateway.console.views.reception import people
+from services.kit.db import make_engine
+from services.kit.errors import Invalid, RuleViolation
+from services.kit.migrate import upgrade
+
+PASSWORD = "console-password"
+
+
+class ServicesStandIn:
+    def __init__(self):
+        self.calls = []
+        self.answers = {}
+
+    def call(self, service, method, *args, context=None, **kwargs):
+        self.calls.append((service, method, args, context))
+        answer = self.answers.get(method, {"items": [], "total": 0})
+        if isinstance(answer, Exception):
+            raise answer
+        return answer(*args) if callable(answer) else answer
+
+    def connected(self):
+        return True
+
+
+@pytest.fixture
+def console(tmp_path):
+    url = f"sqlite:///{tmp_path}/gateway.db"
+    upgrade("gateway", url)
+    accounts = Accounts(sessionmaker(make_engine(url), expire_on_commit=False))
+    accounts.create_user("clerk", PASSWORD, ["unit_user"], "U1")
+    accounts.create_user("dispatch", PASSWORD, ["dispatcher"])
+    accounts.create_user("boss", PASSWORD, ["leader"])
+    services = ServicesStandIn()
+    gateway = Gateway(services, accounts, Tokens("k" * 64, 3600))
+    return Client(gateway), services
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def login(client, username):
+    page = client.get("/console/login")
+    response = client.post("/console/login", data={"username": username, "password": PASSWORD,
+                                                    "csrf_token": csrf_of(page.text), "next": "/console/"})
+    assert response.status_code == 303, response.text
+    return response
+
+
+def test_login_sets_an_httponly_samesite_session_cookie(console):
+    client, _ = console
+    response = login(client, "clerk")
+    cookies = [value for key, value in response.headers.items() if key == "Set-Cookie"]
+    session = next(cookie for cookie in cookies if cookie.startswith("console_session="))
+    assert "HttpOnly" in session and "SameSite=Strict" in session and "Path=/console" in session
+    home = client.get("/console/")
+    assert home.status_code == 200 and "clerk" in home.text and "单位经办人" in home.text
+
+
+def test_a_form_without_its_csrf_token_is_refused(console):
+    client, services = console
+    client.get("/console/login")
+    refused = client.post("/console/login", data={"username": "clerk", "password": PASSWORD})
+    assert refused.status_code == 403 and "表单已过期" in refused.text
+    login(client, "clerk")
+    refused = client.post("/console/dispatches/new", data={"purpose": "开会", "csrf_token": "forged"})
+    assert refused.status_code == 403 and not services.calls
+
+
+def test_a_wrong_password_is_answered_in_words(console):
+    client, _ = console
+    page = client.get("/console/login")
+    response = client.post("/console/login", data={"username": "clerk", "password": "wrong-one",
+                                                    "csrf_token": csrf_of(page.text)})
+    assert response.status_code == 401 and "用户名或密码错误" in response.text
+    assert "console_session=" not in response.headers.get("Set-Cookie", "")
+
+
+def test_pages_need_a_login_and_each_role_sees_its_own_menu(console):
+    client, _ = console
+    assert client.get("/console/dispatch-board").headers["Location"].startswith("/console/login")
+    login(client, "clerk")
+    menu = client.get("/console/").text
+    assert "申请用车" in menu and "今日调度" not in menu and "领导看板" not in menu
+    assert client.get("/console/dispatch-board").status_code == 403
+    other = Client(client.application)
+    login(other, "dispatch")
+    menu = other.get("/console/").text
+    assert "今日调度" in menu and "报修" not in menu
+
+
+def test_logout_clears_the_session(console):
+    client, _ = console
+    login(client, "clerk")
+    token = csrf_of(client.get("/console/").text)
+    response = client.post("/console/logout", data={"csrf_token": token})
+    assert response.status_code == 303 and "console_session=;" in response.headers.get("Set-Cookie", "")
+    assert client.get("/console/").status_code == 303
+
+
+def test_a_car_request_goes_to_the_service_as_the_caller_with_shanghai_times(console):
+    client, services = console
+    services.answers["create_dispatch"] = {"id": 7}
+    login(client, "clerk")
+    token = csrf_of(client.get("/console/dispatches/new").text)
+    response = client.post("/console/dispatches/new", data={
+        "csrf_token": token, "purpose": "调研", "passengers": "3", "origin": "县委", "destination": "乡镇",
+        "start_at": "2030-05-01T09:00", "end_at": "2030-05-01T17:00"})
+    assert response.status_code == 303 and response.headers["Location"] == "/console/dispatches/7"
+    _, method, (payload,), context = services.calls[-1]
+    assert method == "create_dispatch" and payload["start_at"] == "2030-05-01T09:00:00+08:00"
+    assert payload["passengers"] == 3 and '"unit_code":"U1"' in context["caller"]
+
+
+def test_field_errors_appear_beside_the_field(console):
+    client, services = console
+    services.answers["create_dispatch"] = Invalid("bad", {"passengers": ["Missing data for required field."]})
+    login(client, "clerk")
+    token = csrf_of(client.get("/console/dispatches/new").text)
+    page = client.post("/console/dispatches/new", data={"csrf_token": token, "purpose": "调研"})
+    assert page.status_code == 400
+    assert re.search(r'name="passengers".*?<span class="field-error">必填</span>', page.text, re.S)
+    assert "400" not in page.text.split("<h1>")[1]
+
+
+def test_a_refused_reception_shows_the_rules_reason(console):
+    client, services = console
+    services.answers["submit_reception"] = RuleViolation(
+        "breaks", "reception.accompany_limit", {"reception.accompany_limit": ["meal 1: 5 accompanying diners"]})
+    login(client, "clerk")
+    token = csrf_of(client.get("/console/receptions/new").text)
+    page = client.post("/console/receptions/new", data={
+        "csrf_token": token, "title": "考察", "guest_origin": "out_of_county", "guests": "市局，张三，科长",
+        "starts_on": "2030-05-01", "meal": "lunch", "price_per_person_yuan": "60", "accompanying_diners": "5",
+        "home_style": "on"})
+    assert page.status_code == 422
+    assert "陪餐人数超标" in page.text and "不得超过3人" in page.text and "meal 1: 5 accompanying diners" in page.text
+    payload = services.calls[-1][2][0]
+    assert payload["guests"] == [{"unit": "市局", "name": "张三", "title": "科长"}]
+    assert payload["meals"][0]["accompanying_diners"] == 5 and "official_letter" not in payload
+
+
+def test_the_leaders_dashboard_draws_svg_charts(console):
+    client, services = console
+    services.answers["indicators"] = {"institutions": 1, "total_kgce": 120.0, "by_type": {}}
+    services.answers["repair_stats"] = {"total": {"count": 2, "completed": 1, "completion_rate": 0.5, "on_time": 1,
+                                                  "on_time_rate": 0.5, "complaints": 0},
+                                        "by_category": [{"category": "water", "count": 2, "completed": 1, "on_time": 1}]}
+    services.answers["vehicle_stats"] = {"totals": {"dispatches": 3}, "by_unit": [{"unit_code": "U1", "dispatches": 3}],
+                                         "flags": {"open": 0}}
+    login(client, "boss")
+    page = client.get("/console/dashboard?year=2030")
+    assert page.status_code == 200 and page.text.count("<svg") == 3 and "给排水" in page.text
+    assert "/api/v1/reports/annual" in page.text
+
+
+def test_helpers():
+    assert form_instant("2030-01-02T08:30") == "2030-01-02T08:30:00+08:00"
+    assert form_instant("") is None
+    assert local_time("2030-01-02T00:30:00+00:00") == "2030-01-02 08:30"
+    assert safe_next("//evil.example/") == "/console/" and safe_next("/console/energy") == "/console/energy"
+    assert people("王五，李四\n\n赵六", False) == [{"name": "王五", "title": "李四"}, {"name": "赵六", "title": None}]
+    reasons = rule_reasons("reception.no_letter", {"reception.no_letter": ["x"], "reception.no_alcohol": ["y"]})
+    assert [reason["rule"] for reason in reasons] == ["reception.no_letter", "reception.no_alcohol"]
+    assert "<svg" in chart("bar", "测试", ["1月"], {"电": [1.5]})
+
+
+def test_console_pages_stay_out_of_the_api_routes():
+    from gateway.service import routes
+
+    assert not [route for route in routes.routes if route.path.startswith("/console")]
