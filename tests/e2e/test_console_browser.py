@@ -1,0 +1,97 @@
+"""The console in a real headless Chromium against the whole suite (docs/console.md)."""
+import json
+import os
+import subprocess
+import sys
+import uuid
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.e2e.conftest import ADMIN_PASSWORD  # noqa: F401  (the stack's admin)
+from tests.e2e.test_api import vehicle
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCRIPT = Path(__file__).with_name("console_browser.py")
+PASSWORD = "console-e2e-password"
+
+
+def _need_chromium():
+    if CHROMIUM.exists():
+        return
+    message = "Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium; .ci/run does it)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def people(stack, admin):
+    suffix = uuid.uuid4().hex[:6]
+    unit = f"C{suffix}"
+    users = {role: f"{role}-{suffix}" for role in ("unit_user", "dispatcher", "energy_officer", "leader")}
+    for role, name in users.items():
+        created = admin.post(stack.url("/api/v1/users"), json={
+            "username": name, "password": PASSWORD, "roles": [role], "unit_code": unit if role == "unit_user" else None},
+            timeout=10)
+        assert created.status_code == 201, created.text
+    number = int(suffix, 16) % 90000 + 10000
+    car = admin.post(stack.url("/api/v1/vehicles"), json={**vehicle(unit, number), "seats": 7}, timeout=10)
+    assert car.status_code == 201, car.text
+    driver = admin.post(stack.url("/api/v1/drivers"), json={
+        "name": "王师傅", "staff_number": f"D{suffix}", "licence_class": "A1",
+        "licence_expires_on": str(date.today() + timedelta(days=3650))}, timeout=10)
+    assert driver.status_code == 201, driver.text
+    institution = admin.post(stack.url("/api/v1/institutions"), json={
+        "unit_code": unit, "name": "县测试局", "headcount": 40, "floor_area_m2": "1200"}, timeout=10)
+    assert institution.status_code == 201, institution.text
+    return {"unit": unit, "plate": car.json()["plate"], **users}
+
+
+def test_the_console_in_a_browser(stack, admin, people, tmp_path_factory):
+    _need_chromium()
+    shots = tmp_path_factory.mktemp("console-screenshots")
+    print(f"\nconsole screenshots: {shots}")
+    year = datetime.now(ZoneInfo("Asia/Shanghai")).year
+    sheet = shots / "form.csv"
+    sheet.write_text(f"单位代码,统计期,电(kWh),水(m³)\n{people['unit']},{year}-01,5200,80\n"
+                     f"{people['unit']},{year}-01,5300,81\nNOPE,{year}-01,10,\n", encoding="utf-8")
+    tomorrow = datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=1)
+    later = tomorrow + timedelta(days=9)
+    spec = {
+        "base": stack.base, "password": PASSWORD, "screenshots": str(shots), "result": str(shots / "result.json"),
+        "clerk": people["unit_user"], "dispatcher": people["dispatcher"],
+        "energy_officer": people["energy_officer"], "leader": people["leader"],
+        "start_at": f"{tomorrow}T09:00", "end_at": f"{tomorrow}T17:00",
+        "letter_on": str(date.today()), "reception_on": str(later), "sheet": str(sheet),
+    }
+    (shots / "spec.json").write_text(json.dumps(spec, ensure_ascii=False))
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    run = subprocess.run([sys.executable, str(SCRIPT), str(shots / "spec.json")], env=env, capture_output=True,
+                         text=True, timeout=240)
+    assert run.returncode == 0, run.stdout + run.stderr
+    seen = json.loads((shots / "result.json").read_text())
+
+    # a unit user requests a car; the dispatcher approves and assigns a suggested one
+    assert "申请用车" in seen["clerk_menu"] and "今日调度" not in seen["clerk_menu"]
+    assert seen["requested_status"] == "待审批" and "已提交" in seen["requested_flash"]
+    assert "已批准" in seen["approve_flash"] and people["plate"] in seen["suggested"]
+    assert "已派车" in seen["assign_flash"] and seen["final_status"] == "已派车"
+    # the accompany rule's reason, in words
+    assert seen["reception_rules"] == ["reception.accompany_limit"]
+    assert "陪餐人数超标" in seen["reception_problem"] and "不得超过3人" in seen["reception_problem"]
+    # the sheet's row report: a good row, a repeated row and another unit's row reported by number
+    report = seen["import_report"]
+    assert "导入成功\t1" in report and "未导入\t2" in report and "第 3 行" in report and "第 4 行" in report
+    # the leaders' dashboard charts
+    assert seen["dashboard_charts"] == 3 and "年度综合报告" in seen["dashboard_text"]
+    # leave no dispatch an action with an optional body could move on (the API fuzzer runs later)
+    dispatch_id = seen["dispatch_url"].rstrip("/").rsplit("/", 1)[1]
+    assert admin.post(stack.url(f"/api/v1/dispatches/{dispatch_id}/cancel"), timeout=10).status_code == 200
+    assert sorted(path.name for path in shots.glob("*.png")) == [
+        "1-car-requested.png", "2-dispatch-board.png", "3-reception-refused.png", "4-energy-import.png",
+        "5-dashboard.png"]
