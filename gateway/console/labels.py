@@ -20,6 +20,8 @@ STATUS_NAMES = {
     "scheduled": "已安排", "failed": "未安排成", "booked": "已预订",
     # energy projects
     "planned": "计划中",
+    # canteen reservations
+    "active": "有效", "released": "已释放",
 }
 
 FLAG_KINDS = {
@@ -54,6 +56,8 @@ FIELD_NAMES = {
     "end_at": "返回时间", "vehicle_id": "车辆", "driver_id": "驾驶员", "reason": "理由", "title": "接待事由",
     "guests": "接待对象", "starts_on": "开始日期", "ends_on": "结束日期", "official_letter": "公函",
     "location": "报修地点", "category": "类别", "severity": "紧急程度", "description": "情况说明", "file": "报表文件",
+    "technician": "维修人", "rating": "满意度", "complaint": "问题说明", "note": "情况说明", "explanation": "情况说明",
+    "resolution": "处理意见", "outcome": "处理结果",
 }
 
 MESSAGES = {

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Callable
 from urllib.parse import quote, unquote, urlencode
 from zoneinfo import ZoneInfo
@@ -79,6 +79,14 @@ class Problem:
         summary = "填写有误，请按提示修改。" if isinstance(exc, Invalid) else _status_summary(exc)
         return cls(summary, fields, [])
 
+    def one_line(self) -> str:
+        """The refusal in one line for the next page: the rules' reasons, else the summary and fields."""
+        if self.rules:
+            return "；".join(rule["reason"] for rule in self.rules)
+        fields = "；".join(f"{labels.FIELD_NAMES.get(name, name)}：{'，'.join(messages)}"
+                          for name, messages in self.fields.items())
+        return self.detail + (f"（{fields}）" if fields else "")
+
 
 def _as_list(value) -> list:
     return value if isinstance(value, list) else [value]
@@ -121,6 +129,24 @@ class Page:
             return self.rpc(service, method, *args), None
         except ServiceError as exc:
             return None, Problem.of(exc)
+
+    def may(self, **roles) -> dict[str, bool]:
+        """Which of the named actions the caller may take (a template's macros cannot see the caller)."""
+        return {name: self.caller is not None and self.caller.has_any(allowed) for name, allowed in roles.items()}
+
+    def act(self, back: str, what: str, done: str, service: str, method: str, *args) -> Response:
+        """Runs one action from a list page's button and goes back there saying how it went."""
+        _, problem = self.attempt(service, method, *args)
+        if problem:
+            return self.redirect(back, flash=f"{what} 未能办理：{problem.one_line()}")
+        return self.redirect(back, flash=f"{what} {done}。")
+
+    def overdue_first(self, service: str, method: str, query: dict) -> tuple[list, dict]:
+        """A list page's overdue records (first page only) and the page of the others."""
+        overdue = []
+        if not query["offset"]:
+            overdue = self.rpc(service, method, {**query, "overdue": True, "offset": 0})["items"]
+        return overdue, self.rpc(service, method, {**query, "overdue": False})
 
     def query(self, *names: str) -> dict:
         """The list filters in the query string that are filled in, and the paging."""
@@ -167,6 +193,14 @@ def local_time(value) -> str:
     if instant.tzinfo is None:
         return instant.strftime("%Y-%m-%d %H:%M")
     return instant.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def local_day(text: str | None) -> date:
+    """A ``YYYY-MM-DD`` from the query string, or today in Shanghai when it is not one."""
+    try:
+        return date.fromisoformat(text or "")
+    except ValueError:
+        return datetime.now(LOCAL_TZ).date()
 
 
 def form_instant(value: str | None) -> str | None:

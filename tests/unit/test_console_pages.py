@@ -13,7 +13,7 @@ from gateway.console.pages import form_instant, local_time
 from gateway.console.views.account import safe_next
 from gateway.console.views.reception import people
 from services.kit.db import make_engine
-from services.kit.errors import Invalid, RuleViolation
+from services.kit.errors import Conflict, Invalid, RuleViolation
 from services.kit.migrate import upgrade
 
 PASSWORD = "console-password"
@@ -35,14 +35,22 @@ class ServicesStandIn:
         return True
 
 
-@pytest.fixture
-def console(tmp_path):
-    url = f"sqlite:///{tmp_path}/gateway.db"
+@pytest.fixture(scope="module")
+def accounts(tmp_path_factory):
+    """The users once per module (hashing their passwords is the slow part); a fresh stand-in per test."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('console')}/gateway.db"
     upgrade("gateway", url)
     accounts = Accounts(sessionmaker(make_engine(url), expire_on_commit=False))
     accounts.create_user("clerk", PASSWORD, ["unit_user"], "U1")
     accounts.create_user("dispatch", PASSWORD, ["dispatcher"])
     accounts.create_user("boss", PASSWORD, ["leader"])
+    for role in ("facility_manager", "technician", "reception_officer", "energy_officer", "admin"):
+        accounts.create_user(role, PASSWORD, [role])
+    return accounts
+
+
+@pytest.fixture
+def console(accounts):
     services = ServicesStandIn()
     gateway = Gateway(services, accounts, Tokens("k" * 64, 3600))
     return Client(gateway), services
@@ -182,3 +190,108 @@ def test_console_pages_stay_out_of_the_api_routes():
     from gateway.service import routes
 
     assert not [route for route in routes.routes if route.path.startswith("/console")]
+
+
+def test_every_menu_page_of_every_role_opens(console):
+    client, services = console
+    services.answers["indicators"] = {"institutions": 0}
+    services.answers["repair_stats"] = {"total": {}, "by_category": []}
+    services.answers["vehicle_stats"] = {"totals": {}, "by_unit": [], "flags": {}}
+    for user in ("clerk", "dispatch", "boss", "facility_manager", "technician", "reception_officer", "energy_officer",
+                 "admin"):
+        browser = Client(client.application)
+        login(browser, user)
+        links = re.findall(r'<li><a href="(/console/[^"]*)">', browser.get("/console/").text)
+        assert len(links) > 2, user
+        for link in links:
+            page = browser.get(link)
+            assert page.status_code == 200, (user, link, page.text[-500:])
+
+
+def repair(status, **more):
+    return {"id": 5, "unit_code": "U1", "location": "3楼", "category": "water", "severity": "minor", "status": status,
+            "reported_at": "2030-05-01T01:00:00+00:00", "due_at": "2030-05-01T15:59:59+00:00", **more}
+
+
+def test_repairs_overdue_first_with_each_roles_actions(console):
+    client, services = console
+    services.answers["list_repairs"] = lambda query: (
+        {"items": [repair("reported", id=9)], "total": 1} if query.get("overdue") else {"items": [repair("done")], "total": 1})
+    login(client, "facility_manager")
+    page = client.get("/console/repairs").text
+    assert page.index('data-repair="9"') < page.index('data-repair="5"') and "（超期）" in page
+    assert "/console/repairs/9/assign" in page and "/console/repairs/5/confirm" in page
+    response = client.post("/console/repairs/9/assign", data={"csrf_token": csrf_of(page), "technician": "technician",
+                                                              "back": "/console/repairs"})
+    assert response.status_code == 303 and response.headers["Location"] == "/console/repairs"
+    assert services.calls[-1][1:3] == ("assign_repair", (9, {"technician": "technician"}))
+    assert "维修工单 9 已派工" in client.get("/console/repairs").text
+
+    technician = Client(client.application)
+    login(technician, "technician")
+    queue = technician.get("/console/repairs/queue").text
+    assert services.calls[-1][2][0]["technician"] == "technician"
+    assert "/assign" not in queue and "/confirm" not in queue
+    refused = technician.post("/console/repairs/9/assign", data={"csrf_token": csrf_of(queue), "technician": "x"})
+    assert refused.status_code == 403
+
+
+def test_a_refused_action_comes_back_in_words(console):
+    client, services = console
+    services.answers["start_repair"] = Conflict("repair 5 is done, not assigned")
+    login(client, "technician")
+    token = csrf_of(client.get("/console/repairs/queue").text)
+    client.post("/console/repairs/5/start", data={"csrf_token": token, "back": "/console/repairs/queue"})
+    assert services.calls[-1][1:3] == ("start_repair", (5,))
+    page = client.get("/console/repairs/queue").text
+    assert "维修工单 5 未能办理：当前状态下不能办理" in page and "409" not in page
+
+
+def test_rectifications_due_first_and_verified_or_sent_back(console):
+    client, services = console
+    found = {"id": 3, "room_id": 1, "unit_code": "U1", "finding": "超标", "deadline_on": "2030-01-01", "status": "done"}
+    services.answers["list_rectifications"] = lambda query: {"items": [found] if query.get("overdue") else [],
+                                                             "total": 0}
+    login(client, "facility_manager")
+    page = client.get("/console/rectifications").text
+    assert 'class="overdue"' in page and "验收通过" in page
+    client.post("/console/rectifications/3/verify", data={"csrf_token": csrf_of(page), "accepted": "0"})
+    assert services.calls[-1][1:3] == ("verify_rectification", (3, {"accepted": False}))
+
+
+def test_the_meeting_room_calendar_puts_bookings_on_their_local_day(console):
+    client, services = console
+    services.answers["list_meeting_rooms"] = {"items": [{"id": 1, "name": "第一会议室", "capacity": 30}], "total": 1}
+    services.answers["list_bookings"] = {"items": [{"id": 4, "meeting_room_id": 1, "title": "周例会", "unit_code": "U1",
+                                                    "start_at": "2030-05-06T17:00:00+00:00",
+                                                    "end_at": "2030-05-06T18:00:00+00:00"}], "total": 1}
+    login(client, "facility_manager")
+    page = client.get("/console/meeting-rooms/calendar?week=2030-05-08").text
+    assert "2030-05-06 至 2030-05-12" in page
+    cells = re.search(r'data-room="1">(.*?)</tr>', page, re.S).group(1).split("<td>")
+    assert "01:00–02:00 周例会" in cells[3]  # Tuesday 7 May in Shanghai
+    query = services.calls[-1][2][0]
+    assert query["from"] == "2030-05-06T00:00:00+08:00" and query["to"] == "2030-05-13T00:00:00+08:00"
+
+
+def test_canteen_slots_show_their_batches(console):
+    client, services = console
+    services.answers["list_canteen_slots"] = {"items": [{"id": 2, "meal": "lunch", "capacity": 80, "reserved": 12,
+                                                         "available": 68}], "total": 1}
+    services.answers["list_canteen_reservations"] = {"items": [{"id": 6, "batch": "市局考察", "unit_code": "U1",
+                                                                "head_count": 12, "reception_id": 3}], "total": 1}
+    login(client, "reception_officer")
+    page = client.get("/console/canteen?day=2030-05-06").text
+    assert "午餐：容量 80 人，已订 12 人，余 68 人" in page and "市局考察" in page and "接待 3" in page
+
+
+def test_a_unit_explains_a_flag(console):
+    client, services = console
+    services.answers["list_vehicle_flags"] = {"items": [{"id": 8, "unit_code": "U1", "vehicle_id": 1,
+                                                         "kind": "no_dispatch", "status": "open", "detail": "trip"}],
+                                              "total": 1}
+    login(client, "clerk")
+    page = client.get("/console/vehicle-flags").text
+    assert "无任务出车" in page and "/explain" in page and "/resolve" not in page
+    client.post("/console/vehicle-flags/8/explain", data={"csrf_token": csrf_of(page), "explanation": "抢修"})
+    assert services.calls[-1][1:3] == ("explain_vehicle_flag", (8, {"explanation": "抢修"}))

@@ -1,9 +1,9 @@
-"""Official receptions (the rules' reasons shown when refused) and the gate's visitor log."""
+"""Official receptions (the rules' reasons shown when refused), canteen reservations per slot and the
+gate's visitor log."""
 import re
 
 from gateway.console.labels import GUEST_ORIGINS, MEALS
-from gateway.console.pages import form_int, pages
-from gateway.console.views.vehicles import flash_problem
+from gateway.console.pages import form_int, local_day, pages
 from gateway.routes.reception import RECEIVE, SUBMIT
 from gateway.routes import RECEPTION_READERS
 from services.reception.contract import RECEPTION_STATUSES
@@ -80,10 +80,8 @@ def reject_reception(page):
 
 def _decide(page, action, body):
     reception_id = page.args["reception_id"]
-    _, problem = page.attempt("reception", f"{action}_reception", reception_id, body)
-    if problem:
-        return page.redirect("/console/receptions", flash=f"接待 {reception_id} 未能办理：{flash_problem(problem)}")
-    return page.redirect("/console/receptions", flash=f"接待 {reception_id} {'已批准' if action == 'approve' else '已驳回'}。")
+    return page.act("/console/receptions", f"接待 {reception_id}", "已批准" if action == "approve" else "已驳回",
+                    "reception", f"{action}_reception", reception_id, body)
 
 
 @pages.page("/visitors", RECEPTION_READERS, menu="来访登记")
@@ -93,3 +91,13 @@ def list_visitors(page):
         query["on_site"] = True
     result = page.rpc("reception", "list_visitors", query)
     return page.render("visitors.html", result=result, query=query)
+
+
+@pages.page("/canteen", RECEPTION_READERS, menu="食堂预订")
+def canteen(page):
+    """One day's meal slots, each with its capacity, what is reserved and the batches reserved in it."""
+    day = local_day(page.request.args.get("day"))
+    slots = page.rpc("reception", "list_canteen_slots", {"from": str(day), "to": str(day), "limit": 10, "offset": 0})
+    batches = {slot["id"]: page.rpc("reception", "list_canteen_reservations", {
+        "slot_id": slot["id"], "status": "active", "limit": 100, "offset": 0})["items"] for slot in slots["items"]}
+    return page.render("canteen.html", day=day, slots=slots["items"], batches=batches, meals=MEALS)

@@ -3,18 +3,11 @@ from datetime import datetime, timezone
 
 from gateway.console.labels import FLAG_KINDS
 from gateway.console.pages import form_instant, form_int, pages
+from gateway.routes import FLEET_READERS
 from gateway.routes.vehicles import DISPATCH, DISPATCH_READERS, REQUESTERS
-from services.vehicles.contract import DISPATCH_STATUSES
+from services.vehicles.contract import DISPATCH_STATUSES, FLAG_STATUSES
 
 SUGGESTIONS = 5
-
-
-def flash_problem(problem) -> str:
-    """A refusal in one line for the next page: the rule's reason, else the summary and fields."""
-    if problem.rules:
-        return "；".join(rule["reason"] for rule in problem.rules)
-    fields = "；".join(f"{name}：{'，'.join(messages)}" for name, messages in problem.fields.items())
-    return problem.detail + (f"（{fields}）" if fields else "")
 
 
 @pages.page("/dispatches/new", REQUESTERS, methods=("GET", "POST"), menu="申请用车")
@@ -76,11 +69,9 @@ def _utc(instant: str) -> str:
 
 def _act(page, action: str, *body):
     dispatch_id = page.args["dispatch_id"]
-    done, problem = page.attempt("vehicles", f"{action}_dispatch", dispatch_id, *body)
     words = {"approve": "已批准", "reject": "已驳回", "assign": "已派车"}[action]
-    if problem:
-        return page.redirect("/console/dispatch-board", flash=f"用车申请 {dispatch_id} 未能办理：{flash_problem(problem)}")
-    return page.redirect("/console/dispatch-board", flash=f"用车申请 {dispatch_id} {words}。")
+    return page.act("/console/dispatch-board", f"用车申请 {dispatch_id}", words, "vehicles", f"{action}_dispatch",
+                    dispatch_id, *body)
 
 
 @pages.page("/dispatches/<int:dispatch_id>/approve", DISPATCH, methods=("POST",))
@@ -97,3 +88,31 @@ def reject(page):
 def assign(page):
     return _act(page, "assign", {"vehicle_id": form_int(page.form.get("vehicle_id")),
                                  "driver_id": form_int(page.form.get("driver_id"))})
+
+
+EXPLAINERS = ("unit_user",) + DISPATCH
+
+
+@pages.page("/vehicle-flags", FLEET_READERS, menu="用车异常")
+def list_flags(page):
+    """Flags (无任务出车 and the others): the unit explains, the dispatcher resolves or confirms a violation."""
+    query = page.query("status", "kind", "unit_code")
+    result = page.rpc("vehicles", "list_vehicle_flags", query)
+    return page.render("vehicle_flags.html", result=result, query=query, statuses=FLAG_STATUSES, flag_kinds=FLAG_KINDS,
+                       explainers=EXPLAINERS, deciders=DISPATCH)
+
+
+@pages.page("/vehicle-flags/<int:flag_id>/explain", EXPLAINERS, methods=("POST",))
+def explain_flag(page):
+    flag_id = page.args["flag_id"]
+    return page.act("/console/vehicle-flags", f"异常提醒 {flag_id}", "已说明，等待调度员处理", "vehicles",
+                    "explain_vehicle_flag", flag_id, {"explanation": page.form.get("explanation", "").strip()})
+
+
+@pages.page("/vehicle-flags/<int:flag_id>/resolve", DISPATCH, methods=("POST",))
+def resolve_flag(page):
+    flag_id = page.args["flag_id"]
+    outcome = page.form.get("outcome", "")
+    return page.act("/console/vehicle-flags", f"异常提醒 {flag_id}", "已认定违规" if outcome == "violation" else "已解决",
+                    "vehicles", "resolve_vehicle_flag", flag_id,
+                    {"outcome": outcome, "resolution": page.form.get("resolution", "").strip()})
