@@ -57,12 +57,15 @@ FIELD_NAMES = {
     "guests": "接待对象", "starts_on": "开始日期", "ends_on": "结束日期", "official_letter": "公函",
     "location": "报修地点", "category": "类别", "severity": "紧急程度", "description": "情况说明", "file": "报表文件",
     "technician": "维修人", "rating": "满意度", "complaint": "问题说明", "note": "情况说明", "explanation": "情况说明",
-    "resolution": "处理意见", "outcome": "处理结果",
+    "resolution": "处理意见", "outcome": "处理结果", "unit_code": "单位代码", "period": "统计期", "energy_type": "能源品种",
+    "quantity": "数量", "unit": "计量单位", "meeting_room_id": "会议室", "attendees": "参会人数", "services": "会务服务",
+    "cars": "用车",
 }
 
 MESSAGES = {
     "Missing data for required field.": "必填", "missing": "必填", "Not a valid integer.": "请填写整数",
     "Not a valid datetime.": "请填写有效的日期时间", "Not a valid date.": "请填写有效的日期",
+    "Not a valid number.": "请填写数字", "Not a valid decimal.": "请填写数字",
 }
 
 

@@ -295,3 +295,36 @@ def test_a_unit_explains_a_flag(console):
     assert "无任务出车" in page and "/explain" in page and "/resolve" not in page
     client.post("/console/vehicle-flags/8/explain", data={"csrf_token": csrf_of(page), "explanation": "抢修"})
     assert services.calls[-1][1:3] == ("explain_vehicle_flag", (8, {"explanation": "抢修"}))
+
+
+def test_a_unit_reports_a_months_energy_for_its_own_unit(console):
+    client, services = console
+    services.answers["record_readings"] = {"items": [], "created": 1, "corrected": 0, "unchanged": 0}
+    login(client, "clerk")
+    page = client.get("/console/energy/readings/new").text
+    assert 'value="U1" readonly' in page and "kWh" in page
+    response = client.post("/console/energy/readings/new", data={
+        "csrf_token": csrf_of(page), "unit_code": "OTHER", "period": "2030-04", "energy_type": "electricity",
+        "quantity": "5200.5", "unit": "kWh"})
+    assert response.status_code == 303
+    assert services.calls[-1][1:3] == ("record_readings", ({"unit_code": "U1", "period": "2030-04",
+                                                             "energy_type": "electricity", "quantity": "5200.5",
+                                                             "unit": "kWh"},))
+    assert "已填报 U1 2030-04 电 5200.5 kWh（新增）" in client.get("/console/energy/readings/new").text
+
+
+def test_a_meeting_request_books_the_room_and_asks_for_a_car(console):
+    client, services = console
+    services.answers["list_meeting_rooms"] = {"items": [{"id": 1, "name": "第一会议室", "capacity": 30}], "total": 1}
+    services.answers["request_meeting"] = {"id": 3, "status": "scheduled"}
+    login(client, "clerk")
+    page = client.get("/console/meetings/new").text
+    assert "第一会议室（30 人）" in page and 'name="unit_code"' not in page
+    response = client.post("/console/meetings/new", data={
+        "csrf_token": csrf_of(page), "title": "调度会", "meeting_room_id": "1", "attendees": "12",
+        "start_at": "2030-05-06T09:00", "end_at": "2030-05-06T11:00", "services": "茶水、横幅", "car_passengers": "4"})
+    assert response.status_code == 303 and response.headers["Location"] == "/console/meetings"
+    payload = services.calls[-1][2][0]
+    assert payload == {"title": "调度会", "meeting_room_id": 1, "attendees": 12, "start_at": "2030-05-06T09:00:00+08:00",
+                       "end_at": "2030-05-06T11:00:00+08:00", "services": ["茶水", "横幅"], "cars": [{"passengers": 4}]}
+    assert "会议申请已提交（编号 3）：已安排" in client.get("/console/meetings").text

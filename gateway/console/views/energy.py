@@ -1,11 +1,13 @@
-"""Energy: the sheet upload with its row-by-row report, indicators with charts, projects."""
+"""Energy: the sheet upload with its row-by-row report, a month's reading by hand, indicators with charts,
+projects."""
 import base64
 from datetime import date
 
 from gateway.console.charts import chart
 from gateway.console.labels import ENERGY_TYPES
-from gateway.console.pages import pages
+from gateway.console.pages import Problem, pages
 from gateway.routes.energy import ENERGY_READERS, OVERVIEW, REPORTERS
+from services.energy.contract import READING_TYPES, UNITS
 
 MONTHS = [f"{month}月" for month in range(1, 13)]
 
@@ -16,18 +18,38 @@ def import_sheet(page):
         return page.render("energy_import.html", report=None, problem=None)
     upload = page.request.files.get("file")
     if upload is None or not upload.filename:
-        from gateway.console.pages import Problem
-
         return page.render("energy_import.html", status=400, report=None,
                            problem=Problem("请选择要上传的报表文件（.xlsx 或 .csv）。", {"file": ["必填"]}))
     content = upload.stream.read(page.console.gateway.max_body_bytes + 1)
     if len(content) > page.console.gateway.max_body_bytes:
-        from gateway.console.pages import Problem
-
         return page.render("energy_import.html", status=413, report=None, problem=Problem("文件太大。", {"file": ["文件太大"]}))
     report, problem = page.attempt("energy", "import_readings", {
         "filename": upload.filename, "content_base64": base64.b64encode(content).decode("ascii")})
     return page.render("energy_import.html", status=400 if problem else 201, report=report, problem=problem)
+
+
+READING_FIELDS = ("unit_code", "period", "energy_type", "quantity", "unit")
+
+
+@pages.page("/energy/readings/new", REPORTERS, methods=("GET", "POST"), menu="能耗填报")
+def report_reading(page):
+    """One month's use of one kind of energy (or water), as the sheet's rows are, entered by hand."""
+    options = {"types": {kind: ENERGY_TYPES.get(kind, kind) for kind in READING_TYPES},
+               "units": {kind: list(UNITS[kind]) for kind in READING_TYPES},
+               "unit_names": sorted({name for kind in READING_TYPES for name in UNITS[kind]})}
+    own_unit = page.caller.unit_code if page.caller.unit_scoped else None
+    if page.request.method == "GET":
+        return page.render("energy_reading.html", values={"unit_code": own_unit or ""}, problem=None, **options)
+    values = {name: page.form.get(name, "").strip() for name in READING_FIELDS}
+    if own_unit:
+        values["unit_code"] = own_unit
+    written, problem = page.attempt("energy", "record_readings", {key: value for key, value in values.items() if value})
+    if problem:
+        return page.render("energy_reading.html", status=400, values=values, problem=problem, **options)
+    return page.redirect("/console/energy/readings/new",
+                         flash=f"已填报 {values['unit_code']} {values['period']} {ENERGY_TYPES.get(values['energy_type'])}"
+                               f" {values['quantity']} {values['unit']}"
+                               f"（{'更正了原数' if written.get('corrected') else '与原数相同' if written.get('unchanged') else '新增'}）。")
 
 
 def monthly(page, year: int, unit_code: str | None = None) -> list[dict | None]:

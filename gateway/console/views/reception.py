@@ -2,11 +2,11 @@
 gate's visitor log."""
 import re
 
-from gateway.console.labels import GUEST_ORIGINS, MEALS
-from gateway.console.pages import form_int, local_day, pages
+from gateway.console.labels import GUEST_ORIGINS, MEALS, status_name
+from gateway.console.pages import form_instant, form_int, local_day, pages
 from gateway.routes.reception import RECEIVE, SUBMIT
 from gateway.routes import RECEPTION_READERS
-from services.reception.contract import RECEPTION_STATUSES
+from services.reception.contract import MEETING_STATUSES, RECEPTION_STATUSES
 
 FIELDS = ("title", "letter_number", "letter_issuer", "letter_dated_on", "guest_origin", "guests", "accompanying",
           "starts_on", "ends_on", "meal", "served_on", "price_per_person_yuan", "accompanying_diners")
@@ -82,6 +82,43 @@ def _decide(page, action, body):
     reception_id = page.args["reception_id"]
     return page.act("/console/receptions", f"接待 {reception_id}", "已批准" if action == "approve" else "已驳回",
                     "reception", f"{action}_reception", reception_id, body)
+
+
+MEETING_FIELDS = ("title", "unit_code", "meeting_room_id", "attendees", "start_at", "end_at", "services", "car_passengers")
+
+
+def meeting_payload(values: dict) -> dict:
+    payload = {"title": values["title"], "unit_code": values["unit_code"] or None,
+               "meeting_room_id": form_int(values["meeting_room_id"]), "attendees": form_int(values["attendees"]),
+               "start_at": form_instant(values["start_at"]), "end_at": form_instant(values["end_at"]),
+               "services": [item.strip() for item in re.split(r"[,，、\n]", values["services"]) if item.strip()]}
+    if values["car_passengers"]:
+        payload["cars"] = [{"passengers": form_int(values["car_passengers"])}]
+    return {key: value for key, value in payload.items() if value not in (None, "")}
+
+
+@pages.page("/meetings/new", SUBMIT, methods=("GET", "POST"), menu="会议申请")
+def request_meeting(page):
+    """A meeting: the room is booked through facilities and any car asked of vehicles."""
+    rooms = page.rpc("facilities", "list_meeting_rooms", {"limit": 100, "offset": 0})["items"]
+    if page.request.method == "GET":
+        return page.render("meeting_new.html", values={}, rooms=rooms, problem=None)
+    values = {name: page.form.get(name, "").strip() for name in MEETING_FIELDS}
+    if page.caller.unit_scoped:
+        values["unit_code"] = ""  # the service takes the caller's own unit
+    created, problem = page.attempt("reception", "request_meeting", meeting_payload(values))
+    if problem:
+        return page.render("meeting_new.html", status=422 if problem.rules else 400, values=values, rooms=rooms,
+                           problem=problem)
+    return page.redirect("/console/meetings", flash=f"会议申请已提交（编号 {created['id']}）："
+                                                    f"{status_name(created.get('status'))}。")
+
+
+@pages.page("/meetings", RECEPTION_READERS, menu="会议")
+def list_meetings(page):
+    query = page.query("status", "unit_code")
+    result = page.rpc("reception", "list_meetings", query)
+    return page.render("meetings.html", result=result, query=query, statuses=MEETING_STATUSES)
 
 
 @pages.page("/visitors", RECEPTION_READERS, menu="来访登记")
