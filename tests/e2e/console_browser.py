@@ -3,7 +3,7 @@ process: that one runs on eventlet, which Playwright's greenlets and asyncio do 
 
     python tests/e2e/console_browser.py spec.json
 
-The spec gives the base URL, the users, the sheet to upload and the screenshot folder; what the
+The spec gives the browser (Debian's chromium), the base URL, the users, the sheet to upload and the screenshot folder; what the
 pages showed is written as JSON to ``spec["result"]`` for the test to assert on.
 """
 import json
@@ -12,7 +12,6 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
@@ -22,7 +21,7 @@ def main(spec_path: str) -> None:
     base = spec["base"]
     result = {}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        browser = playwright.chromium.launch(executable_path=spec["chromium"], args=ARGS, headless=True)
 
         def session(user):
             context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})

@@ -20,9 +20,12 @@ SCRIPT = Path(__file__).with_name("console_browser.py")
 PASSWORD = "console-e2e-password"
 
 
-def _need_chromium():
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's chromium, checked before the suite is started for it: skipped on a developer's machine
+    without it, a failure under CI (where .ci/run installs it)."""
     if CHROMIUM.exists():
-        return
+        return CHROMIUM
     message = "Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium; .ci/run does it)"
     if os.environ.get("CI") == "true":
         pytest.fail(message)
@@ -30,7 +33,7 @@ def _need_chromium():
 
 
 @pytest.fixture(scope="module")
-def people(stack, admin):
+def people(chromium, stack, admin):
     suffix = uuid.uuid4().hex[:6]
     unit = f"C{suffix}"
     users = {role: f"{role}-{suffix}" for role in ("unit_user", "dispatcher", "energy_officer", "leader")}
@@ -52,8 +55,7 @@ def people(stack, admin):
     return {"unit": unit, "plate": car.json()["plate"], **users}
 
 
-def test_the_console_in_a_browser(stack, admin, people, tmp_path_factory):
-    _need_chromium()
+def test_the_console_in_a_browser(chromium, stack, admin, people, tmp_path_factory):
     shots = tmp_path_factory.mktemp("console-screenshots")
     print(f"\nconsole screenshots: {shots}")
     year = datetime.now(ZoneInfo("Asia/Shanghai")).year
@@ -63,7 +65,7 @@ def test_the_console_in_a_browser(stack, admin, people, tmp_path_factory):
     tomorrow = datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=1)
     later = tomorrow + timedelta(days=9)
     spec = {
-        "base": stack.base, "password": PASSWORD, "screenshots": str(shots), "result": str(shots / "result.json"),
+        "chromium": str(chromium), "base": stack.base, "password": PASSWORD, "screenshots": str(shots), "result": str(shots / "result.json"),
         "clerk": people["unit_user"], "dispatcher": people["dispatcher"],
         "energy_officer": people["energy_officer"], "leader": people["leader"],
         "start_at": f"{tomorrow}T09:00", "end_at": f"{tomorrow}T17:00",

@@ -328,3 +328,49 @@ def test_a_meeting_request_books_the_room_and_asks_for_a_car(console):
     assert payload == {"title": "调度会", "meeting_room_id": 1, "attendees": 12, "start_at": "2030-05-06T09:00:00+08:00",
                        "end_at": "2030-05-06T11:00:00+08:00", "services": ["茶水", "横幅"], "cars": [{"passengers": 4}]}
     assert "会议申请已提交（编号 3）：已安排" in client.get("/console/meetings").text
+
+
+APPROVED = {"id": 4, "unit_code": "U1", "title": "市局考察", "status": "approved", "starts_on": "2030-05-06",
+            "ends_on": "2030-05-06", "official_letter": {"number": "市发1号", "issuer": "市局"},
+            "guests": [{"unit": "市局", "name": "张三", "title": "科长"}], "accompanying": [{"name": "王五", "title": None}]}
+
+
+def test_the_reception_list_is_entered_from_the_approved_request_and_read_back_with_differences(console):
+    client, services = console
+    services.answers["get_reception"] = APPROVED
+    services.answers["complete_reception"] = {"reception_id": 4}
+    login(client, "reception_officer")
+    form = client.get("/console/receptions/4/list").text
+    assert "市局，张三，科长" in form and "王五" in form
+    response = client.post("/console/receptions/4/list", data={
+        "csrf_token": csrf_of(form), "guests": "市局，张三，科长", "accompanying": "王五",
+        "support_staff": "赵六，驾驶员", "activities": "座谈，县政府二楼会议室，2030-05-06 09:00，2030-05-06 11:00",
+        "meals": "午餐，2030-05-06，机关食堂，1，1，120", "costs": "餐费，120", "note": ""})
+    assert response.status_code == 303 and response.headers["Location"] == "/console/receptions/4/list"
+    method, (reception_id, payload) = services.calls[-1][1:3]
+    assert method == "complete_reception" and reception_id == 4
+    assert payload["support_staff"] == [{"name": "赵六", "role": "驾驶员"}]
+    assert payload["activities"][0]["start_at"] == "2030-05-06T09:00:00+08:00"
+    assert payload["meals"] == [{"meal": "lunch", "served_on": "2030-05-06", "place": "机关食堂", "guests": 1,
+                                 "accompanying_diners": 1, "cost_yuan": "120"}]
+    assert payload["costs"] == [{"item": "餐费", "amount_yuan": "120"}] and payload["note"] is None
+
+    services.answers["get_reception"] = {**APPROVED, "status": "completed"}
+    services.answers["get_reception_list"] = {
+        "guests": payload["guests"], "accompanying": [], "support_staff": [], "activities": [], "meals": [],
+        "costs": [{"item": "餐费", "amount_yuan": 120.0}], "note": None, "total_cost_yuan": 120.0,
+        "differences": [{"kind": "absent", "field": "accompanying", "detail": "王五 was approved but not listed"}],
+        "recorded_by": "reception_officer", "locked_at": "2030-05-06T08:00:00+00:00"}
+    page = client.get("/console/receptions/4/list").text
+    assert "接待 4 的接待清单已登记并锁定" in page and "合计 120.0 元" in page
+    assert "陪同人员" in page and "王五 was approved but not listed" in page and "登记接待清单" not in page
+
+
+def test_a_unit_user_reads_but_cannot_enter_a_reception_list(console):
+    client, services = console
+    services.answers["get_reception"] = APPROVED
+    login(client, "clerk")
+    page = client.get("/console/receptions/4/list").text
+    assert "<textarea" not in page and "由接待专员在此登记" in page
+    refused = client.post("/console/receptions/4/list", data={"csrf_token": csrf_of(page), "guests": "x，y"})
+    assert refused.status_code == 409 and not [call for call in services.calls if call[1] == "complete_reception"]

@@ -3,7 +3,7 @@ gate's visitor log."""
 import re
 
 from gateway.console.labels import GUEST_ORIGINS, MEALS, status_name
-from gateway.console.pages import form_instant, form_int, local_day, pages
+from gateway.console.pages import Problem, form_instant, form_int, local_day, pages
 from gateway.routes.reception import RECEIVE, SUBMIT
 from gateway.routes import RECEPTION_READERS
 from services.reception.contract import MEETING_STATUSES, RECEPTION_STATUSES
@@ -13,19 +13,24 @@ FIELDS = ("title", "letter_number", "letter_issuer", "letter_dated_on", "guest_o
 CHECKS = ("home_style", "alcohol", "cigarettes")
 
 
-def people(text: str, with_unit: bool) -> list[dict]:
-    """One person a line: ``单位，姓名，职务`` for guests, ``姓名，职务`` for staff (commas either width)."""
+def lines(text: str, names: tuple[str, ...]) -> list[dict]:
+    """One record a line, its fields in ``names``' order, split by commas (either width) or 、."""
     found = []
     for line in text.splitlines():
         parts = [part.strip() for part in re.split(r"[,，、]", line) if part.strip()]
-        if not parts:
-            continue
+        if parts:
+            found.append(dict(zip(names, parts + [""] * len(names))))
+    return found
+
+
+def people(text: str, with_unit: bool) -> list[dict]:
+    """One person a line: ``单位，姓名，职务`` for guests, ``姓名，职务`` for staff."""
+    found = []
+    for person in lines(text, ("unit", "name", "title") if with_unit else ("name", "title")):
         if with_unit:
-            unit, name, title = (parts + ["", "", ""])[:3]
-            found.append({"unit": unit, "name": name or unit, "title": title or None})
-        else:
-            name, title = (parts + ["", ""])[:2]
-            found.append({"name": name, "title": title or None})
+            person["name"] = person["name"] or person["unit"]
+        person["title"] = person["title"] or None
+        found.append(person)
     return found
 
 
@@ -128,6 +133,52 @@ def list_visitors(page):
         query["on_site"] = True
     result = page.rpc("reception", "list_visitors", query)
     return page.render("visitors.html", result=result, query=query)
+
+
+LIST_FIELDS = ("guests", "accompanying", "support_staff", "activities", "meals", "costs", "note")
+MEAL_CODES = {**{name: code for code, name in MEALS.items()}, **{code: code for code in MEALS}}
+
+
+def reception_list_payload(values: dict) -> dict:
+    """The reception list's text areas (one record a line) as the service's list."""
+    meals = [{"meal": MEAL_CODES.get(meal["meal"], meal["meal"]), "served_on": meal["served_on"], "place": meal["place"],
+              "guests": form_int(meal["guests"]), "accompanying_diners": form_int(meal["accompanying_diners"]) or 0,
+              "cost_yuan": meal["cost_yuan"]}
+             for meal in lines(values["meals"], ("meal", "served_on", "place", "guests", "accompanying_diners",
+                                                 "cost_yuan"))]
+    activities = [{**activity, "start_at": form_instant(activity["start_at"]), "end_at": form_instant(activity["end_at"])}
+                  for activity in lines(values["activities"], ("description", "place", "start_at", "end_at"))]
+    return {"guests": people(values["guests"], True), "accompanying": people(values["accompanying"], False),
+            "support_staff": lines(values["support_staff"], ("name", "role")), "activities": activities,
+            "meals": meals, "costs": lines(values["costs"], ("item", "amount_yuan")), "note": values["note"] or None}
+
+
+def _as_lines(records: list[dict], names: tuple[str, ...]) -> str:
+    return "\n".join("，".join(str(record.get(name) or "") for name in names).rstrip("，") for record in records)
+
+
+@pages.page("/receptions/<int:reception_id>/list", RECEPTION_READERS, methods=("GET", "POST"))
+def reception_list(page):
+    """The reception list (接待清单) after the event: entered by the reception officer from the approved
+    request, compared with it by the service, then locked; afterwards read here with its differences."""
+    reception_id = page.args["reception_id"]
+    reception = page.rpc("reception", "get_reception", reception_id)
+    if reception["status"] == "completed":
+        listed = page.rpc("reception", "get_reception_list", reception_id)
+        return page.render("reception_list.html", reception=reception, listed=listed, values={}, problem=None)
+    may_complete = page.caller.has_any(RECEIVE) and reception["status"] == "approved"
+    if page.request.method == "GET" or not may_complete:
+        values = {"guests": _as_lines(reception["guests"], ("unit", "name", "title")),
+                  "accompanying": _as_lines(reception["accompanying"], ("name", "title"))}
+        refused = None if page.request.method == "GET" else Problem("这项接待当前不能登记接待清单。")
+        return page.render("reception_list.html", status=409 if refused else 200, reception=reception, listed=None,
+                           values=values, problem=refused, may_complete=may_complete)
+    values = {name: page.form.get(name, "").strip() for name in LIST_FIELDS}
+    listed, problem = page.attempt("reception", "complete_reception", reception_id, reception_list_payload(values))
+    if problem:
+        return page.render("reception_list.html", status=422 if problem.rules else 400, reception=reception,
+                           listed=None, values=values, problem=problem, may_complete=True)
+    return page.redirect(f"/console/receptions/{reception_id}/list", flash=f"接待 {reception_id} 的接待清单已登记并锁定。")
 
 
 @pages.page("/canteen", RECEPTION_READERS, menu="食堂预订")
