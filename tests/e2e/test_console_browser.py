@@ -23,10 +23,10 @@ PASSWORD = "console-e2e-password"
 @pytest.fixture(scope="module")
 def chromium():
     """Debian's chromium, checked before the suite is started for it: skipped on a developer's machine
-    without it, a failure under CI (where .ci/run installs it)."""
+    without it, a failure under CI=true."""
     if CHROMIUM.exists():
         return CHROMIUM
-    message = "Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium; .ci/run does it)"
+    message = "Debian's chromium is not installed at /usr/bin/chromium (`make test` installs it with apt-get where it runs as root)"
     if os.environ.get("CI") == "true":
         pytest.fail(message)
     pytest.skip(message)
