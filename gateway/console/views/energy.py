@@ -46,10 +46,10 @@ def report_reading(page):
     written, problem = page.attempt("energy", "record_readings", {key: value for key, value in values.items() if value})
     if problem:
         return page.render("energy_reading.html", status=400, values=values, problem=problem, **options)
+    outcome = "更正了原数" if written.get("corrected") else "与原数相同" if written.get("unchanged") else "新增"
+    what = f"{values['unit_code']} {values['period']} {ENERGY_TYPES.get(values['energy_type'])}"
     return page.redirect("/console/energy/readings/new",
-                         flash=f"已填报 {values['unit_code']} {values['period']} {ENERGY_TYPES.get(values['energy_type'])}"
-                               f" {values['quantity']} {values['unit']}"
-                               f"（{'更正了原数' if written.get('corrected') else '与原数相同' if written.get('unchanged') else '新增'}）。")
+                         flash=f"已填报 {what} {values['quantity']} {values['unit']}（{outcome}）。")
 
 
 def monthly(page, year: int, unit_code: str | None = None) -> list[dict | None]:
