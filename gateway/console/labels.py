@@ -24,6 +24,12 @@ STATUS_NAMES = {
     "active": "有效", "released": "已释放",
 }
 
+# where one code means another thing in another area
+STATUS_NAMES_IN = {
+    "repair": {"assigned": "已派工"},
+    "rectification": {"done": "已整改待验收"},
+}
+
 FLAG_KINDS = {
     "no_dispatch": "无任务出车", "sealed_moved": "封存车辆移动", "non_designated_vendor": "非定点单位",
     "odometer": "里程异常", "fuel_consumption": "油耗异常",
@@ -69,8 +75,8 @@ MESSAGES = {
 }
 
 
-def status_name(code) -> str:
-    return STATUS_NAMES.get(code, code or "")
+def status_name(code, area: str | None = None) -> str:
+    return STATUS_NAMES_IN.get(area, {}).get(code) or STATUS_NAMES.get(code, code or "")
 
 
 def message(text: str) -> str:

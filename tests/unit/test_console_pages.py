@@ -232,6 +232,7 @@ def test_repairs_overdue_first_with_each_roles_actions(console):
     queue = technician.get("/console/repairs/queue").text
     assert services.calls[-1][2][0]["technician"] == "technician"
     assert "/assign" not in queue and "/confirm" not in queue
+    assert "已派工" in queue and "已派车" not in queue  # a repair's "assigned" is not a dispatch's
     refused = technician.post("/console/repairs/9/assign", data={"csrf_token": csrf_of(queue), "technician": "x"})
     assert refused.status_code == 403
 
