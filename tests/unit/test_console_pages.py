@@ -172,7 +172,7 @@ def test_the_leaders_dashboard_draws_svg_charts(console):
     login(client, "boss")
     page = client.get("/console/dashboard?year=2030")
     assert page.status_code == 200 and page.text.count("<svg") == 3 and "给排水" in page.text
-    assert "/api/v1/reports/annual" in page.text
+    assert "/console/reports/annual?year=2030" in page.text
 
 
 def test_helpers():
@@ -375,3 +375,13 @@ def test_a_unit_user_reads_but_cannot_enter_a_reception_list(console):
     assert "<textarea" not in page and "由接待专员在此登记" in page
     refused = client.post("/console/receptions/4/list", data={"csrf_token": csrf_of(page), "guests": "x，y"})
     assert refused.status_code == 409 and not [call for call in services.calls if call[1] == "complete_reception"]
+
+
+def test_the_annual_work_report_as_a_page_and_a_workbook(console):
+    client, _ = console
+    login(client, "boss")
+    page = client.get("/console/reports/annual?year=2030")
+    assert page.status_code == 200 and "2030" in page.text and "/console/reports/annual.xlsx?year=2030" in page.text
+    workbook = client.get("/console/reports/annual.xlsx?year=2030")
+    assert workbook.status_code == 200 and workbook.data[:2] == b"PK"
+    assert 'filename="annual-report-2030-01-01-2030-12-31.xlsx"' in workbook.headers["Content-Disposition"]

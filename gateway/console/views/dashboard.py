@@ -1,12 +1,15 @@
-"""The leaders' dashboard: charts from what the services answer today, and the reports."""
+"""The leaders' dashboard: charts from what the services answer today, and the reports (the annual work
+report is the API's own composition, ``gateway/report.py``, shown as a page and downloaded as .xlsx)."""
 from datetime import date
 
 from werkzeug.wrappers import Response
 
+from gateway import report, report_render
 from gateway.console.charts import chart
 from gateway.console.labels import REPAIR_CATEGORIES
 from gateway.console.pages import pages
 from gateway.console.views.energy import MONTHS, monthly, year_of
+from services.kit.schemas import load
 
 LEADERS = ("leader",)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -42,3 +45,26 @@ def vehicle_report(page):
 
     return Response(base64.b64decode(result["content_base64"]), mimetype=result.get("content_type", XLSX),
                     headers={"Content-Disposition": f'attachment; filename="{result["filename"]}"'})
+
+
+def _annual(page) -> dict:
+    return report.annual_report(page.call, load(report.ReportQuery(), {"year": year_of(page)}))
+
+
+@pages.page("/reports/annual", report.READERS, menu="年度工作报告")
+def annual_report(page):
+    answer = _annual(page)
+    lead = report_render.lead_of(answer)
+    sections = [{"title": section["title"], "status": section["status"],
+                 "paragraph": report_render.paragraph(section, lead), "rows": report_render.rows(section)}
+                for section in answer["sections"]]
+    return page.render("annual_report.html", year=year_of(page), title=report_render.title_of(answer),
+                       period=report_render.period_line(answer), note=report_render.partial_note(answer),
+                       headers=report_render.HEADERS, sections=sections)
+
+
+@pages.page("/reports/annual.xlsx", report.READERS)
+def annual_report_workbook(page):
+    answer = _annual(page)
+    return Response(report_render.workbook(answer), mimetype=report_render.XLSX, headers={
+        "Content-Disposition": f'attachment; filename="{report_render.filename_of(answer, "xlsx")}"'})
