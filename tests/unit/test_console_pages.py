@@ -141,7 +141,8 @@ def test_field_errors_appear_beside_the_field(console):
     page = client.post("/console/dispatches/new", data={"csrf_token": token, "purpose": "调研"})
     assert page.status_code == 400
     assert re.search(r'name="passengers".*?<span class="field-error">必填</span>', page.text, re.S)
-    assert "400" not in page.text.split("<h1>")[1]
+    box = re.search(r'<div class="problem".*?</div>', page.text, re.S).group(0)
+    assert "400" not in box and "填写有误" in box
 
 
 def test_a_refused_reception_shows_the_rules_reason(console):
@@ -244,8 +245,8 @@ def test_a_refused_action_comes_back_in_words(console):
     token = csrf_of(client.get("/console/repairs/queue").text)
     client.post("/console/repairs/5/start", data={"csrf_token": token, "back": "/console/repairs/queue"})
     assert services.calls[-1][1:3] == ("start_repair", (5,))
-    page = client.get("/console/repairs/queue").text
-    assert "维修工单 5 未能办理：当前状态下不能办理" in page and "409" not in page
+    flash = re.search(r'<div class="flash"[^>]*>(.*?)</div>', client.get("/console/repairs/queue").text).group(1)
+    assert flash.startswith("维修工单 5 未能办理：当前状态下不能办理") and "409" not in flash
 
 
 def test_rectifications_due_first_and_verified_or_sent_back(console):
