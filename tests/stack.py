@@ -58,7 +58,7 @@ class Stack:
     def url(self, path: str) -> str:
         return self.base + path
 
-    def wait_healthy(self, timeout: float = 40.0) -> None:
+    def wait_healthy(self, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
         last = None
         while time.monotonic() < deadline:
