@@ -10,13 +10,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-SERVICES = ("vehicles", "facilities", "reception", "energy")
+SERVICES = ("vehicles", "facilities", "reception", "energy", "integrations")
 
 # Secrets every process of one installation must share (see ``secret``).
 SHARED_SECRETS = ("JWT_SECRET", "ID_NUMBER_HASH_KEY")
 
 # Health/metrics port of each process (API.md).
-DEFAULT_PORTS = {"gateway": 8000, "vehicles": 8001, "facilities": 8002, "reception": 8003, "energy": 8004}
+DEFAULT_PORTS = {"gateway": 8000, "vehicles": 8001, "facilities": 8002, "reception": 8003, "energy": 8004, "integrations": 8005}
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"
 
