@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from services.energy import contract as energy
 from services.facilities import contract as facilities
-from services.kit.schemas import ID, EventSchema, InputSchema, PageQuery
+from services.kit.schemas import ID, EventSchema, InputSchema, PageQuery, SyncQuery
 from services.reception import contract as reception
 from services.vehicles import contract as vehicles
 
@@ -37,8 +37,8 @@ class Client(ClientCreate):
     updated_at = fields.AwareDateTime()
 
 
-class ClientQuery(PageQuery):
-    updated_since = fields.AwareDateTime()
+class ClientQuery(SyncQuery):
+    pass
 
 
 # -- subscriptions ----------------------------------------------------------------------------
@@ -70,13 +70,12 @@ class Subscription(SubscriptionCreate):
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
     # only in the answer to the creation: the receiver keeps it to verify signatures
-    secret = fields.String()
+    secret = fields.String(metadata={"description": "the HMAC key of the signatures; shown once, at creation"})
 
 
-class SubscriptionQuery(PageQuery):
+class SubscriptionQuery(SyncQuery):
     client_id = fields.Integer(validate=ID)
     status = fields.String(validate=validate.OneOf(SUBSCRIPTION_STATUSES))
-    updated_since = fields.AwareDateTime()
 
 
 # -- deliveries -------------------------------------------------------------------------------
@@ -104,11 +103,10 @@ class Delivery(Schema):
     log = fields.List(fields.Nested(Attempt))
 
 
-class DeliveryQuery(PageQuery):
+class DeliveryQuery(SyncQuery):
     subscription_id = fields.Integer(validate=ID)
     status = fields.String(validate=validate.OneOf(DELIVERY_STATUSES))
     event_type = fields.String(validate=validate.OneOf(EVENT_TYPES))
-    updated_since = fields.AwareDateTime()
 
 
 class ReplayRange(InputSchema):

@@ -76,8 +76,8 @@ class IntegrationsService(HealthMixin, OutboxRelayMixin):
     def list_clients(self, query=None):
         self._admin()
         params = load(contract.ClientQuery(), query or {})
-        statement = self._since(select(Client), Client, params).order_by(Client.id)
-        items, total = paginate(self.db.session, statement, params["limit"], params["offset"])
+        items, total = paginate(self.db.session, select(Client).order_by(Client.id), params["limit"],
+                                params["offset"], params.get("updated_since"))
         return page_of(client_out.dump(items, many=True), total)
 
     @rpc
@@ -104,11 +104,12 @@ class IntegrationsService(HealthMixin, OutboxRelayMixin):
     def list_subscriptions(self, query=None):
         self._admin()
         params = load(contract.SubscriptionQuery(), query or {})
-        statement = self._since(select(Subscription), Subscription, params)
+        statement = select(Subscription).order_by(Subscription.id)
         for name in ("client_id", "status"):
             if name in params:
                 statement = statement.where(getattr(Subscription, name) == params[name])
-        items, total = paginate(self.db.session, statement.order_by(Subscription.id), params["limit"], params["offset"])
+        items, total = paginate(self.db.session, statement, params["limit"], params["offset"],
+                                params.get("updated_since"))
         return page_of(subscription_out.dump([self._subscription_view(s) for s in items], many=True), total)
 
     @rpc
@@ -138,18 +139,17 @@ class IntegrationsService(HealthMixin, OutboxRelayMixin):
         """The delivery log, of one subscription with ``subscription_id``."""
         self._admin()
         params = load(contract.DeliveryQuery(), query or {})
-        statement = self._since(
-            select(Delivery, Event.event_type).join(Event, Event.event_id == Delivery.event_id), Delivery, params)
-        if "subscription_id" in params:
-            statement = statement.where(Delivery.subscription_id == params["subscription_id"])
-        if "status" in params:
-            statement = statement.where(Delivery.status == params["status"])
+        statement = select(Delivery).join(Event, Event.event_id == Delivery.event_id).order_by(Delivery.id)
+        for name in ("subscription_id", "status"):
+            if name in params:
+                statement = statement.where(getattr(Delivery, name) == params[name])
         if "event_type" in params:
             statement = statement.where(Event.event_type == params["event_type"])
         session = self.db.session
-        total = session.scalar(select(func.count()).select_from(statement.subquery()))
-        rows = session.execute(statement.order_by(Delivery.id).limit(params["limit"]).offset(params["offset"])).all()
-        return page_of([self._delivery_view(delivery, event_type) for delivery, event_type in rows], total)
+        items, total = paginate(session, statement, params["limit"], params["offset"], params.get("updated_since"))
+        event_types = dict(session.execute(select(Event.event_id, Event.event_type).where(
+            Event.event_id.in_({delivery.event_id for delivery in items}))).all())
+        return page_of([self._delivery_view(delivery, event_types[delivery.event_id]) for delivery in items], total)
 
     @rpc
     def get_delivery(self, delivery_id):
@@ -223,12 +223,6 @@ class IntegrationsService(HealthMixin, OutboxRelayMixin):
         caller = self.call.caller
         caller.require(*ADMINS)
         return caller
-
-    @staticmethod
-    def _since(statement, model, params):
-        if "updated_since" in params:
-            statement = statement.where(model.updated_at >= params["updated_since"])
-        return statement
 
     def _subscription(self, subscription_id) -> Subscription:
         return get_or_404(self.db.session, Subscription, int(subscription_id), "subscription")
