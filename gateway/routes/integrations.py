@@ -3,6 +3,7 @@ the delivery log and replay, the allow-list of internal hosts, and the events ca
 (AsyncAPI) beside the OpenAPI document."""
 from gateway.asyncapi import build_asyncapi
 from gateway.routes import routes
+from gateway.routes.resource import Resource
 from services.integrations import contract as integrations
 from services.kit.schemas import PageQuery
 
@@ -17,41 +18,11 @@ def asyncapi_document(call):
     return build_asyncapi()
 
 
-@routes.post(f"{BASE}/clients", ADMIN, tag=TAG, body=integrations.ClientCreate, response=integrations.Client,
-             status=201, summary="Register another department's system as a client")
-def create_client(call):
-    return 201, call.rpc("integrations", "create_client", call.json())
-
-
-@routes.get(f"{BASE}/clients", ADMIN, tag=TAG, query=integrations.ClientQuery, response=integrations.Client,
-            many=True, summary="List clients")
-def list_clients(call):
-    return call.rpc("integrations", "list_clients", call.query())
-
-
-@routes.get(f"{BASE}/clients/<int:client_id>", ADMIN, tag=TAG, response=integrations.Client,
-            summary="Read one client")
-def get_client(call):
-    return call.rpc("integrations", "get_client", call.args["client_id"])
-
-
-@routes.post(f"{BASE}/subscriptions", ADMIN, tag=TAG, body=integrations.SubscriptionCreate,
-             response=integrations.Subscription, status=201,
-             summary="Subscribe a receiver's URL to event types; the signing secret is shown only here")
-def create_subscription(call):
-    return 201, call.rpc("integrations", "create_subscription", call.json())
-
-
-@routes.get(f"{BASE}/subscriptions", ADMIN, tag=TAG, query=integrations.SubscriptionQuery,
-            response=integrations.Subscription, many=True, summary="List webhook subscriptions")
-def list_subscriptions(call):
-    return call.rpc("integrations", "list_subscriptions", call.query())
-
-
-@routes.get(f"{BASE}/subscriptions/<int:subscription_id>", ADMIN, tag=TAG, response=integrations.Subscription,
-            summary="Read one subscription")
-def get_subscription(call):
-    return call.rpc("integrations", "get_subscription", call.args["subscription_id"])
+# other departments' systems, and the receivers' URLs they subscribe to event types
+Resource(f"{BASE}/clients", "integrations", "client", "clients", TAG, ADMIN, ADMIN,
+         integrations.ClientCreate, integrations.Client, integrations.ClientQuery).register(routes)
+Resource(f"{BASE}/subscriptions", "integrations", "subscription", "subscriptions", TAG, ADMIN, ADMIN,
+         integrations.SubscriptionCreate, integrations.Subscription, integrations.SubscriptionQuery).register(routes)
 
 
 @routes.patch(f"{BASE}/subscriptions/<int:subscription_id>", ADMIN, tag=TAG, body=integrations.SubscriptionUpdate,

@@ -56,3 +56,41 @@ def test_a_receiver_gets_a_signed_delivery_of_a_check_in_and_internal_urls_are_r
     finally:
         receiver.stop()
         admin.delete(stack.url(f"{BASE}/allowed-hosts/{host.json()['id']}"), timeout=10)
+
+
+def test_a_clients_key_is_scoped_to_named_operations_and_the_admin_sees_its_calls(stack, admin):
+    client = admin.post(stack.url(f"{BASE}/clients"), json={
+        "name": f"beidou-{uuid.uuid4().hex[:6]}", "department": "公安局", "contact_name": "赵"}, timeout=10).json()
+    for body, field in (({"scopes": ["no_such_operation"]}, "scopes.0"), ({"client_id": 2_000_000_000}, "client_id")):
+        refused = admin.post(stack.url("/api/v1/api-keys"), json={"name": "x", "roles": ["dispatcher"], **body},
+                             timeout=10)
+        assert refused.status_code == 400 and field in refused.json()["errors"], refused.text
+    created = admin.post(stack.url("/api/v1/api-keys"), json={
+        "name": "beidou", "roles": ["dispatcher"], "client_id": client["id"], "scopes": ["list_vehicles"]}, timeout=10)
+    assert created.status_code == 201 and created.json()["scopes"] == ["list_vehicles"]
+    key = {"X-API-Key": created.json()["key"]}
+    assert requests.get(stack.url("/api/v1/vehicles"), headers=key, timeout=10).status_code == 200
+    assert requests.get(stack.url("/api/v1/drivers"), headers=key, timeout=10).status_code == 403
+
+    def logged_calls():  # the log is written just after each answer
+        page = admin.get(stack.url(f"{BASE}/clients/{client['id']}/calls"), timeout=10).json()
+        return page if page["total"] == 2 else None
+
+    calls = eventually(logged_calls)
+    assert [(c["operation"], c["status"]) for c in calls["items"]] == [("list_drivers", 403), ("list_vehicles", 200)]
+    assert created.json()["key"] not in str(calls)
+    assert admin.get(stack.url(f"{BASE}/clients/2000000000/calls"), timeout=10).status_code == 404
+
+
+def test_collections_are_read_incrementally_from_a_cursor(stack, admin):
+    before = admin.get(stack.url("/api/v1/visitors"), params={"limit": 500}, timeout=10).json()
+    cursor = max((v["updated_at"] for v in before["items"]), default="2000-01-01T00:00:00+00:00")
+    visitor = admin.post(stack.url("/api/v1/visitors"), json={
+        "name": "周九", "id_number": "110105194912310021", "host_name": "x", "host_unit_code": "U1",
+        "purpose": "visit"}, timeout=10)
+    assert visitor.status_code == 201, visitor.text
+    since = admin.get(stack.url("/api/v1/visitors"), params={"updated_since": cursor}, timeout=10).json()
+    assert visitor.json()["id"] in [v["id"] for v in since["items"]]
+    assert since["total"] <= 2  # the new one and, inclusive, the cursor's own
+    bad = admin.get(stack.url("/api/v1/visitors"), params={"updated_since": "yesterday"}, timeout=10)
+    assert bad.status_code == 400 and "updated_since" in bad.json()["errors"]
