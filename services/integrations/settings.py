@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.kit.config import env, env_float, env_int
+from services.kit.config import settings_from_env
 
 
 @dataclass(frozen=True)
@@ -29,19 +29,7 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> "Settings":
-        hosts = env("INTEGRATIONS_ALLOWED_HOSTS", "")
-        return cls(
-            backoff_base_seconds=env_float("INTEGRATIONS_BACKOFF_BASE_SECONDS", 5.0),
-            backoff_max_seconds=env_float("INTEGRATIONS_BACKOFF_MAX_SECONDS", 3600.0),
-            retry_window_seconds=env_float("INTEGRATIONS_RETRY_WINDOW_SECONDS", 24 * 3600.0),
-            pause_after_failures=env_int("INTEGRATIONS_PAUSE_AFTER_FAILURES", 200),
-            connect_timeout_seconds=env_float("INTEGRATIONS_CONNECT_TIMEOUT_SECONDS", 5.0),
-            read_timeout_seconds=env_float("INTEGRATIONS_READ_TIMEOUT_SECONDS", 10.0),
-            total_timeout_seconds=env_float("INTEGRATIONS_TOTAL_TIMEOUT_SECONDS", 15.0),
-            max_response_bytes=env_int("INTEGRATIONS_MAX_RESPONSE_BYTES", 64 * 1024),
-            poll_interval_seconds=env_float("INTEGRATIONS_POLL_INTERVAL_SECONDS", 1.0),
-            allowed_hosts=tuple(h.strip().lower() for h in hosts.split(",") if h.strip()),
-        )
+        return settings_from_env(cls, "INTEGRATIONS")
 
 
 SETTINGS = Settings.from_env()

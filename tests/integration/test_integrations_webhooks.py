@@ -12,12 +12,15 @@ from eventlet import wsgi
 from nameko.amqp.publish import Publisher
 from nameko.standalone.events import get_event_exchange
 
+from sqlalchemy import select
+
 from services.integrations import domain, settings
+from services.integrations.models import OutboxEvent
 from services.integrations.service import IntegrationsService
 from services.kit.errors import RuleViolation
 from services.reception import contract as reception
 from services.vehicles import contract as vehicles
-from tests.support import admin_caller, call_as, eventually
+from tests.support import admin_caller, call_as, database_of, eventually
 
 pytestmark = pytest.mark.integration
 
@@ -79,12 +82,13 @@ def quick(monkeypatch):
 
 @pytest.fixture
 def suite(start_service, rpc, test_backends, quick):
-    start_service(IntegrationsService)
+    container = start_service(IntegrationsService)
     exchange = get_event_exchange(reception.SERVICE, {})
     publisher = Publisher(test_backends.amqp_uri, declare=[exchange])
 
     class Suite:
         admin = admin_caller()
+        database = database_of(container)
 
         def call(self, method, *args):
             return call_as(rpc, self.admin, "integrations", method, *args)
@@ -215,6 +219,13 @@ def test_a_delivery_failing_for_the_whole_window_is_parked_and_the_subscription_
     assert parked["log"] and all(entry["status_code"] == 500 for entry in parked["log"])
     paused = suite.call("get_subscription", subscription["id"])
     assert paused["status"] == "paused" and paused["paused_reason"]
+
+    def told():  # the admin is told: subscription_paused is published through the outbox
+        with suite.database.sessionmaker() as session:
+            return session.scalars(select(OutboxEvent).where(
+                OutboxEvent.event_type == "subscription_paused", OutboxEvent.published_at.is_not(None))).all()
+
+    assert [row.payload["subscription_id"] for row in eventually(told)] == [subscription["id"]]
     # a paused subscription keeps its new deliveries until the admin resumes it
     receiver.answers = []
     event = suite.visitor_checked_in(name="later")
