@@ -86,7 +86,7 @@ def test_collections_are_read_incrementally_from_a_cursor(stack, admin):
     before = admin.get(stack.url("/api/v1/visitors"), params={"limit": 500}, timeout=10).json()
     cursor = max((v["updated_at"] for v in before["items"]), default="2000-01-01T00:00:00+00:00")
     visitor = admin.post(stack.url("/api/v1/visitors"), json={
-        "name": "周九", "id_number": "110105194912310021", "host_name": "x", "host_unit_code": "U1",
+        "name": "周九", "id_number": "11010519491231002X", "host_name": "x", "host_unit_code": "U1",
         "purpose": "visit"}, timeout=10)
     assert visitor.status_code == 201, visitor.text
     since = admin.get(stack.url("/api/v1/visitors"), params={"updated_since": cursor}, timeout=10).json()
