@@ -129,6 +129,14 @@ def after_attempt(ok: bool, attempts: int, created_at: datetime, now: datetime, 
     return Outcome("pending", retry_at, consecutive_failures >= settings.pause_after_failures)
 
 
+def unit_of(payload: dict) -> str | None:
+    """The unit an event concerns (a visitor's is the host's unit), for subscriptions held to units."""
+    for key in ("unit_code", "host_unit_code"):
+        if isinstance(payload.get(key), str):
+            return payload[key]
+    return None
+
+
 def wanted(event_types, unit_codes, event_type: str, unit_code: str | None) -> bool:
     """Does a subscription get this event?"""
     if event_type not in event_types:

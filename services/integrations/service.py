@@ -50,7 +50,7 @@ class IntegrationsService(HealthMixin, OutboxRelayMixin):
         if not self.db.first_delivery(event["event_id"], "integrations.receive_event"):
             return
         session = self.db.session
-        unit_code = payload.get("unit_code") if isinstance(payload.get("unit_code"), str) else None
+        unit_code = domain.unit_of(payload)
         session.add(Event(event_id=event["event_id"], event_type=event_type, source=source, unit_code=unit_code,
                           occurred_at=event["occurred_at"], payload=payload))
         session.flush()

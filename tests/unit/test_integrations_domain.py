@@ -90,3 +90,9 @@ def test_a_subscription_wants_its_types_and_optionally_its_units():
     assert not domain.wanted(["trip_flagged"], None, "visitor_checked_in", "u-1")
     assert domain.wanted(["trip_flagged"], ["u-1"], "trip_flagged", "u-1")
     assert not domain.wanted(["trip_flagged"], ["u-1"], "trip_flagged", "u-2")
+
+
+def test_an_event_concerns_its_unit_and_a_visit_its_hosts_unit():
+    assert domain.unit_of({"unit_code": "u-1", "vehicle_id": 3}) == "u-1"
+    assert domain.unit_of({"host_unit_code": "u-2", "name": "张三"}) == "u-2"
+    assert domain.unit_of({"subscription_id": 1}) is None
