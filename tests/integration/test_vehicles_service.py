@@ -1,7 +1,7 @@
 """The vehicles service over RPC on the real broker and database: quota, the dispatch
 workflow with its double-booking guard under concurrency, GPS trips, fuel, disposal, events."""
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import eventlet
 import pytest
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from services.kit.context import Caller
 from services.kit.errors import Conflict, Forbidden, Invalid, NotFound, RuleViolation
 from services.vehicles import contract
+from services.vehicles.domain import local_day
 from services.vehicles.models import OutboxEvent
 from services.vehicles.service import VehiclesService
 from tests.support import call_as, database_of, eventually
@@ -236,7 +237,8 @@ def test_driver_assignability_is_enforced(fleet):
         fleet("assign_dispatch", d["id"], {"vehicle_id": v["id"], "driver_id": expired["id"]})
     assert refused.value.rule == "vehicles.licence_expired"
     present, absent = fleet.driver(), fleet.driver()
-    fleet("create_safety_meeting", {"held_on": date.today().isoformat(), "topic": "冬季行车安全",
+    today = local_day(datetime.now(timezone.utc))  # the center's day (Asia/Shanghai), as the rule reads it
+    fleet("create_safety_meeting", {"held_on": today.isoformat(), "topic": "冬季行车安全",
                                     "attendee_ids": [present["id"]]})
     assert fleet("get_driver", absent["id"])["assignable"] is False
     later = fleet.dispatch(u, datetime.now(timezone.utc) + timedelta(days=1))
