@@ -1,4 +1,4 @@
-"""All four services and the gateway in one process, on kombu's in-memory transport.
+"""All five services and the gateway in one process, on kombu's in-memory transport.
 
 For a first look on a machine without RabbitMQ: `make run` starts this when no broker
 answers. Each service still has its own health port.
@@ -19,13 +19,14 @@ os.environ["AMQP_URI"] = "memory://"
 from gateway.app import create_gateway, listen, serve  # noqa: E402
 from services.energy.service import EnergyService  # noqa: E402
 from services.facilities.service import FacilitiesService  # noqa: E402
+from services.integrations.service import IntegrationsService  # noqa: E402
 from services.kit.config import service_config  # noqa: E402
 from services.kit.context import setup_logging  # noqa: E402
 from services.kit.runner import run_containers  # noqa: E402
 from services.reception.service import ReceptionService  # noqa: E402
 from services.vehicles.service import VehiclesService  # noqa: E402
 
-SERVICE_CLASSES = (VehiclesService, FacilitiesService, ReceptionService, EnergyService)
+SERVICE_CLASSES = (VehiclesService, FacilitiesService, ReceptionService, EnergyService, IntegrationsService)
 
 
 def main() -> None:

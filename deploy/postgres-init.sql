@@ -3,4 +3,5 @@ CREATE DATABASE vehicles;
 CREATE DATABASE facilities;
 CREATE DATABASE reception;
 CREATE DATABASE energy;
+CREATE DATABASE integrations;
 CREATE DATABASE gateway;

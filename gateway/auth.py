@@ -17,7 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
-from gateway.models import ApiKey, User
+from gateway.models import ApiKey, ApiKeyCall, User
 from services.kit.context import ROLES, Caller
 from services.kit.db import utcnow
 from services.kit.errors import Conflict, Invalid, NotFound
@@ -175,12 +175,13 @@ class Accounts:
         with self.sessionmaker() as session:
             return session.scalar(select(func.count()).select_from(User))
 
-    def create_api_key(self, name: str, roles: list[str], unit_code: str | None, created_by: str) -> tuple[ApiKey, str]:
+    def create_api_key(self, name: str, roles: list[str], unit_code: str | None, created_by: str,
+                       client_id: int | None = None, scopes: list[str] | None = None) -> tuple[ApiKey, str]:
         check_roles(roles, unit_code)
         prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
         key = ApiKey(
             prefix=prefix, secret_hash=hashlib.sha256(secret.encode()).hexdigest(), name=name,
-            roles=roles, unit_code=unit_code, created_by=created_by,
+            roles=roles, unit_code=unit_code, created_by=created_by, client_id=client_id, scopes=scopes or None,
         )
         with self.sessionmaker.begin() as session:
             session.add(key)
@@ -201,6 +202,10 @@ class Accounts:
             return key
 
     def api_key_caller(self, presented: str) -> Caller:
+        return self.authenticate_key(presented)[1]
+
+    def authenticate_key(self, presented: str) -> tuple[int, Caller]:
+        """The key's id and its caller: its roles, its unit, its scopes."""
         parts = presented.split("_", 2)
         if len(parts) != 3 or parts[0] != "lsk":
             raise Unauthorized("invalid API key")
@@ -213,4 +218,22 @@ class Accounts:
             now = utcnow()
             if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
                 key.last_used_at = now  # minute precision spares a write per request
-            return Caller(name=f"key:{key.name}", roles=tuple(key.roles), unit_code=key.unit_code, kind="api_key")
+            return key.id, Caller(name=f"key:{key.name}", roles=tuple(key.roles), unit_code=key.unit_code,
+                                  kind="api_key", scopes=tuple(key.scopes or ()))
+
+    def record_call(self, key_id: int, method: str, operation: str, path: str, status: int, request_id: str) -> None:
+        with self.sessionmaker.begin() as session:
+            session.add(ApiKeyCall(key_id=key_id, method=method, operation=operation, path=path[:300], status=status,
+                                   request_id=request_id))
+
+    def list_calls(self, limit: int, offset: int, key_id: int | None = None, client_id: int | None = None):
+        """The calls made with one key, or with any key of one client, newest first."""
+        from services.kit.db import paginate
+
+        statement = select(ApiKeyCall).order_by(ApiKeyCall.id.desc())
+        if key_id is not None:
+            statement = statement.where(ApiKeyCall.key_id == key_id)
+        if client_id is not None:
+            statement = statement.where(ApiKeyCall.key_id.in_(select(ApiKey.id).where(ApiKey.client_id == client_id)))
+        with self.sessionmaker() as session:
+            return paginate(session, statement, limit, offset)

@@ -55,6 +55,8 @@ def main(argv=None) -> int:
     key.add_argument("name")
     key.add_argument("--role", action="append", required=True, dest="roles")
     key.add_argument("--unit", dest="unit_code")
+    key.add_argument("--scope", action="append", dest="scopes", help="an operation the key may call (x-scope)")
+    key.add_argument("--client", type=int, dest="client_id", help="the integration client holding the key")
     revoke = commands.add_parser("revoke-api-key")
     revoke.add_argument("key_id", type=int)
     password = commands.add_parser("set-password")
@@ -68,7 +70,8 @@ def main(argv=None) -> int:
             store.create_user(args.username, secret, args.roles, args.unit_code)
             print(f"created {args.username}" + ("" if args.password or sys.stdin.isatty() else f" with password {secret}"))
         elif args.command == "create-api-key":
-            record, secret = store.create_api_key(args.name, args.roles, args.unit_code, created_by="cli")
+            record, secret = store.create_api_key(args.name, args.roles, args.unit_code, created_by="cli",
+                                                  client_id=args.client_id, scopes=args.scopes)
             print(f"API key {record.id} for {args.name} (shown once): {secret}")
         elif args.command == "revoke-api-key":
             store.revoke_api_key(args.key_id)

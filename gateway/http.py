@@ -205,6 +205,7 @@ class GatewayApp:
         current_caller_name.set("-")
         response = self.dispatch(request, request_id)
         response.headers["X-Request-ID"] = request_id
+        self.after_request(request, response, request_id)
         elapsed = time.perf_counter() - started
         route = environ.get("suite.route", "unmatched")
         HTTP_REQUESTS.labels(request.method, route, response.status_code).inc()
@@ -212,6 +213,9 @@ class GatewayApp:
         log.info("%s %s %d %.1fms", request.method, request.path, response.status_code, elapsed * 1000,
                  extra={"outcome": response.status_code, "route": route})
         return response(environ, start_response)
+
+    def after_request(self, request: Request, response: Response, request_id: str) -> None:
+        """A hook for what is kept of a request once it is answered (the gateway's call log)."""
 
     def dispatch(self, request: Request, request_id: str) -> Response:
         try:
@@ -226,6 +230,7 @@ class GatewayApp:
             return problem(exc.code or 400, exc.name)
         route = self.by_endpoint[endpoint]
         request.environ["suite.route"] = route.path
+        request.environ["suite.operation"] = route.handler.__name__
         try:
             caller = None
             if route.roles is not None:
@@ -233,6 +238,8 @@ class GatewayApp:
                 current_caller_name.set(caller.name)
                 if not caller.has_any(route.roles):
                     raise Forbidden(f"this route needs one of the roles: {', '.join(route.roles)}")
+                if caller.scopes and route.handler.__name__ not in caller.scopes:
+                    raise Forbidden(f"this API key is not scoped to the operation {route.handler.__name__}")
             result = route.handler(Call(self, request, request_id, caller, args))
             if isinstance(result, Response):
                 return result

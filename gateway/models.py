@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.kit.db import TimestampMixin, UtcDateTime
+from services.kit.db import TimestampMixin, UtcDateTime, utcnow
 
 
 class Base(DeclarativeBase):
@@ -40,3 +40,22 @@ class ApiKey(TimestampMixin, Base):
     created_by: Mapped[str] = mapped_column(String(80))
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # the integration client (integrations service) whose system holds the key
+    client_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # the operations (route names) the key may call, within its roles; empty: all its roles allow
+    scopes: Mapped[list | None] = mapped_column(JSON)
+
+
+class ApiKeyCall(Base):
+    """A call made with an API key, for the admin to see what a client's system does."""
+
+    __tablename__ = "api_key_call"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_key.id"), index=True)
+    called_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    method: Mapped[str] = mapped_column(String(10))
+    operation: Mapped[str] = mapped_column(String(80))
+    path: Mapped[str] = mapped_column(String(300))
+    status: Mapped[int] = mapped_column(Integer)
+    request_id: Mapped[str] = mapped_column(String(100))

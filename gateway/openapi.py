@@ -66,6 +66,8 @@ def build_spec(routes, version: str = "1.0.0") -> dict:
             ],
             "responses": {},
         }
+        if route.roles is not None:  # the name an API key is scoped to
+            operation["x-scope"] = route.handler.__name__
         if route.query is not None:
             operation["parameters"].append({"in": "query", "schema": route.query})
         if route.body is not None:

@@ -1,5 +1,7 @@
 """Every route of the gateway, registered area by area (``gateway/routes/``)."""
 from gateway.routes import routes
-from gateway.routes import accounts, energy, facilities, reception, report, system, vehicles  # noqa: F401  (they register)
+from gateway.routes import (  # noqa: F401  (they register)
+    accounts, energy, facilities, integrations, reception, report, system, vehicles,
+)
 
 __all__ = ["routes"]

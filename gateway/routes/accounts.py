@@ -8,7 +8,8 @@ from gateway.routes import routes
 from services.kit.audit import AuditEntry, AuditQuery
 from services.kit.config import SERVICES
 from services.kit.context import ROLES
-from services.kit.schemas import InputSchema, PageQuery, load, page_of
+from services.kit.errors import Invalid, NotFound
+from services.kit.schemas import ID, InputSchema, PageQuery, load, page_of
 
 
 class TokenRequest(InputSchema):
@@ -42,6 +43,12 @@ class ApiKeyCreate(InputSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True, validate=validate.Length(min=1))
     unit_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=40))
+    client_id = fields.Integer(load_default=None, allow_none=True, validate=ID,
+                               metadata={"description": "the integration client whose system holds the key"})
+    scopes = fields.List(fields.String(validate=validate.Length(min=1, max=80)), load_default=None, allow_none=True,
+                         validate=validate.Length(max=200), metadata={
+                             "description": "operations (x-scope in this document) the key may call, within its "
+                                            "roles; none: every operation its roles allow"})
 
 
 class ApiKey(Schema):
@@ -54,10 +61,23 @@ class ApiKey(Schema):
     created_at = fields.AwareDateTime()
     last_used_at = fields.AwareDateTime(allow_none=True)
     revoked_at = fields.AwareDateTime(allow_none=True)
+    client_id = fields.Integer(allow_none=True)
+    scopes = fields.List(fields.String(), allow_none=True)
 
 
 class ApiKeyCreated(ApiKey):
     key = fields.String(metadata={"description": "shown once; only a hash is kept"})
+
+
+class ApiKeyCall(Schema):
+    id = fields.Integer()
+    key_id = fields.Integer()
+    called_at = fields.AwareDateTime()
+    method = fields.String()
+    operation = fields.String()
+    path = fields.String()
+    status = fields.Integer()
+    request_id = fields.String()
 
 
 class Me(Schema):
@@ -104,6 +124,16 @@ def list_users(call):
              tag="admin", body=ApiKeyCreate, response=ApiKeyCreated, status=201)
 def create_api_key(call):
     data = load(ApiKeyCreate(), call.json())
+    operations = {route.handler.__name__ for route in call.app.routes.routes if route.roles is not None}
+    unknown = {f"scopes.{n}": ["no such operation"]
+               for n, scope in enumerate(data["scopes"] or ()) if scope not in operations}
+    if unknown:
+        raise Invalid("unknown operations", unknown)
+    if data["client_id"] is not None:
+        try:
+            call.rpc("integrations", "get_client", data["client_id"])
+        except NotFound:
+            raise Invalid("no such client", {"client_id": ["no such client"]}) from None
     key, secret = call.app.accounts.create_api_key(created_by=call.caller.name, **data)
     return {**ApiKey().dump(key), "key": secret}
 
@@ -120,8 +150,29 @@ def revoke_api_key(call):
     return ApiKey().dump(call.app.accounts.revoke_api_key(call.args["key_id"]))
 
 
+@routes.get("/api/v1/api-keys/<int:key_id>/calls", ADMIN, summary="The calls made with an API key, newest first",
+            tag="admin", query=PageQuery, response=ApiKeyCall, many=True)
+def list_api_key_calls(call):
+    q = load(PageQuery(), call.query())
+    items, total = call.app.accounts.list_calls(q["limit"], q["offset"], key_id=call.args["key_id"])
+    return page_of(ApiKeyCall(many=True).dump(items), total)
+
+
+@routes.get("/api/v1/integrations/clients/<int:client_id>/calls", ADMIN, tag="integrations-admin", query=PageQuery,
+            response=ApiKeyCall, many=True, summary="The calls a client's systems made with its API keys, newest first")
+def list_client_calls(call):
+    q = load(PageQuery(), call.query())
+    call.rpc("integrations", "get_client", call.args["client_id"])  # 404 for an unknown client
+    items, total = call.app.accounts.list_calls(q["limit"], q["offset"], client_id=call.args["client_id"])
+    return page_of(ApiKeyCall(many=True).dump(items), total)
+
+
+# the services whose changes are decisions; integrations keeps its delivery and call logs instead
+AUDITED_SERVICES = tuple(service for service in SERVICES if service != "integrations")
+
+
 class AuditEntryQuery(AuditQuery):
-    service = fields.String(required=True, validate=validate.OneOf(SERVICES),
+    service = fields.String(required=True, validate=validate.OneOf(AUDITED_SERVICES),
                             metadata={"description": "whose trail: each service keeps its own"})
 
 

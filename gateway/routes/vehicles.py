@@ -129,7 +129,7 @@ def add_assessment(call):
 
 @routes.get("/api/v1/drivers/<int:driver_id>/assessments", STAFF, summary="A driver's assessment ledger",
             tag=TAG, query=PageQuery, response=vehicles.AssessmentPage)
-def list_assessments(call):
+def list_driver_assessments(call):
     return call.rpc("vehicles", "list_assessments", call.args["driver_id"], call.query())
 
 

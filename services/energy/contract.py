@@ -2,7 +2,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.energy.coefficients import READING_TYPES, UNITS
-from services.kit.schemas import EventSchema, InputSchema, PageQuery
+from services.kit.schemas import EventSchema, InputSchema, PageQuery, SyncQuery
 
 SERVICE = "energy"
 
@@ -78,7 +78,7 @@ class Institution(Schema):
     updated_at = fields.AwareDateTime()
 
 
-class InstitutionQuery(PageQuery):
+class InstitutionQuery(SyncQuery):
     unit_code = fields.String()
     group = fields.String()
 
@@ -134,7 +134,7 @@ class ReadingsWritten(Schema):
     unchanged = fields.Integer()
 
 
-class ReadingQuery(PageQuery):
+class ReadingQuery(SyncQuery):
     unit_code = fields.String()
     year = fields.Integer(**YEAR)
     period = fields.String(**PERIOD)
@@ -246,7 +246,7 @@ class Target(Schema):
     updated_at = fields.AwareDateTime()
 
 
-class TargetQuery(PageQuery):
+class TargetQuery(SyncQuery):
     unit_code = fields.String()
     year = fields.Integer(**YEAR)
 
@@ -325,7 +325,7 @@ class Audit(Schema):
     updated_at = fields.AwareDateTime()
 
 
-class AuditQuery(PageQuery):
+class AuditQuery(SyncQuery):
     unit_code = fields.String()
 
 
@@ -373,7 +373,7 @@ class Project(Schema):
     updated_at = fields.AwareDateTime()
 
 
-class ProjectQuery(PageQuery):
+class ProjectQuery(SyncQuery):
     unit_code = fields.String()
     kind = fields.String(validate=validate.OneOf(PROJECT_KINDS))
 
@@ -403,7 +403,7 @@ class Assessment(Schema):
     updated_at = fields.AwareDateTime()
 
 
-class AssessmentQuery(PageQuery):
+class AssessmentQuery(SyncQuery):
     unit_code = fields.String()
     year = fields.Integer(**YEAR)
     kind = fields.String(validate=validate.OneOf(ASSESSMENT_KINDS))
@@ -453,7 +453,7 @@ class WasteRecord(Schema):
     updated_at = fields.AwareDateTime()
 
 
-class WasteQuery(PageQuery):
+class WasteQuery(SyncQuery):
     unit_code = fields.String()
     year = fields.Integer(**YEAR)
     period = fields.String(**PERIOD)
@@ -481,7 +481,7 @@ class DemonstrationSite(Schema):
     updated_at = fields.AwareDateTime()
 
 
-class DemonstrationSiteQuery(PageQuery):
+class DemonstrationSiteQuery(SyncQuery):
     unit_code = fields.String()
 
 

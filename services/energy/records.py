@@ -38,13 +38,13 @@ class RecordsMixin:
         statement = select(model).order_by(*order_by)
         q["unit_code"] = caller.unit_filter(q.get("unit_code"))
         for key, value in q.items():
-            if key in ("limit", "offset") or value is None:
+            if key in ("limit", "offset", "updated_since") or value is None:
                 continue
             if key == "year" and not hasattr(model, "year"):
                 statement = statement.where(model.period.like(f"{value:04d}-%"))
             else:
                 statement = statement.where(getattr(model, key) == value)
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
+        items, total = paginate(self.db.session, statement, q["limit"], q["offset"], q.get("updated_since"))
         return page_of([view(item) for item in items] if view else schema.dump(items, many=True), total)
 
     def _one(self, model, ident, what):

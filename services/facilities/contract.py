@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from services.facilities.settings import RANKS
 from services.kit.errors import Conflict, Invalid, NotFound, RuleViolation  # noqa: F401  (raised by this service)
-from services.kit.schemas import EventSchema, InputSchema, PageQuery
+from services.kit.schemas import EventSchema, InputSchema, PageQuery, SyncQuery
 
 SERVICE = "facilities"
 
@@ -91,11 +91,11 @@ class Room(Schema):
     over_standard = fields.Boolean()
 
 
-class BuildingQuery(PageQuery):
+class BuildingQuery(SyncQuery):
     unit_code = fields.String()
 
 
-class RoomQuery(PageQuery):
+class RoomQuery(SyncQuery):
     building_id = fields.Integer()
     unit_code = fields.String()
     type = fields.String(validate=validate.OneOf(ROOM_TYPES))
@@ -320,7 +320,7 @@ class Repair(Schema):
     updated_at = fields.AwareDateTime()
 
 
-class RepairQuery(PageQuery):
+class RepairQuery(SyncQuery):
     status = fields.String(validate=validate.OneOf(REPAIR_STATUSES))
     unit_code = fields.String()
     category = fields.String(validate=validate.OneOf(REPAIR_CATEGORIES))

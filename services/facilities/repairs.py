@@ -67,7 +67,7 @@ class RepairRpc:
             filters, now if q.get("overdue") else None, caller.name if technician_only(caller) else None)
         if q.get("overdue") is False:
             statement = statement.where(~repository.overdue_repairs(now))
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
+        items, total = paginate(self.db.session, statement, q["limit"], q["offset"], q.get("updated_since"))
         return page_of([repair_view(item, now) for item in items], total)
 
     @rpc

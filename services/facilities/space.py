@@ -70,7 +70,7 @@ class SpaceRpc:
         caller.require(*READERS)
         q = load(contract.BuildingQuery(), query or {})
         statement = repository.buildings_query(caller.unit_filter(q.get("unit_code")))
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
+        items, total = paginate(self.db.session, statement, q["limit"], q["offset"], q.get("updated_since"))
         return page_of(building_out.dump(items, many=True), total)
 
     @rpc
@@ -121,7 +121,7 @@ class SpaceRpc:
         statement = repository.rooms_query(
             q.get("building_id"), caller.unit_filter(q.get("unit_code")), q.get("type"), q.get("vacant"),
         )
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
+        items, total = paginate(self.db.session, statement, q["limit"], q["offset"], q.get("updated_since"))
         return page_of([room_view(room) for room in items], total)
 
     @rpc

@@ -10,13 +10,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-SERVICES = ("vehicles", "facilities", "reception", "energy")
+SERVICES = ("vehicles", "facilities", "reception", "energy", "integrations")
 
 # Secrets every process of one installation must share (see ``secret``).
 SHARED_SECRETS = ("JWT_SECRET", "ID_NUMBER_HASH_KEY")
 
 # Health/metrics port of each process (API.md).
-DEFAULT_PORTS = {"gateway": 8000, "vehicles": 8001, "facilities": 8002, "reception": 8003, "energy": 8004}
+DEFAULT_PORTS = {
+    "gateway": 8000, "vehicles": 8001, "facilities": 8002, "reception": 8003, "energy": 8004, "integrations": 8005,
+}
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"
 
@@ -32,6 +34,26 @@ def env_int(name: str, default: int) -> int:
 
 def env_float(name: str, default: float) -> float:
     return float(env(name, str(default)))
+
+
+def settings_from_env(cls, prefix: str):
+    """The settings dataclass ``cls`` with each field read from ``<PREFIX>_<FIELD>`` when set,
+    converted like its default (a tuple from comma-separated text): defaults live once, in ``cls``."""
+    import dataclasses
+
+    values = {}
+    for setting in dataclasses.fields(cls):
+        raw = env(f"{prefix}_{setting.name.upper()}", "")
+        if not raw:
+            continue
+        kind = type(setting.default)
+        if kind is tuple:
+            values[setting.name] = tuple(item.strip() for item in raw.split(",") if item.strip())
+        elif kind is bool:
+            values[setting.name] = raw.lower() in ("1", "true", "yes", "on")
+        else:
+            values[setting.name] = kind(raw)
+    return cls(**values)
 
 
 def var_dir() -> Path:

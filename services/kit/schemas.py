@@ -128,5 +128,13 @@ class PageQuery(InputSchema):
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
 
+class SyncQuery(PageQuery):
+    """A collection other systems synchronise from: ``updated_since`` reads only what changed."""
+
+    updated_since = fields.AwareDateTime(metadata={"description": (
+        "only records created or changed at or after this instant, oldest change first; "
+        "read on from the last record's updated_at and drop ids already seen")})
+
+
 def page_of(items: list, total: int) -> dict:
     return {"items": items, "total": total}

@@ -43,7 +43,7 @@ class CanteenEntrypoints:
             *repository.between_dates(CanteenSlot.served_on, q.get("from_on"), q.get("to_on")))
         if q.get("meal"):
             statement = statement.where(CanteenSlot.meal == q["meal"])
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
+        items, total = paginate(self.db.session, statement, q["limit"], q["offset"], q.get("updated_since"))
         reserved = repository.reserved_seats(self.db.session, [slot.id for slot in items])
         return page_of(slot_out.dump([repository.slot_view(slot, reserved.get(slot.id, 0)) for slot in items],
                                      many=True), total)

@@ -5,7 +5,7 @@ input schema describes, with dates and datetimes as ISO strings and money as num
 """
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.kit.schemas import EventSchema, InputSchema, PageQuery
+from services.kit.schemas import EventSchema, InputSchema, PageQuery, SyncQuery
 from services.reception.settings import GUEST_ORIGINS, MEALS
 
 SERVICE = "reception"
@@ -130,7 +130,7 @@ class Reception(Schema):
     updated_at = fields.AwareDateTime()
 
 
-class ReceptionQuery(PageQuery, _Period):
+class ReceptionQuery(SyncQuery, _Period):
     unit_code = fields.String()
     status = fields.String(validate=validate.OneOf(RECEPTION_STATUSES))
 
@@ -222,7 +222,7 @@ class CanteenSlot(Schema):
     updated_at = fields.AwareDateTime()
 
 
-class CanteenSlotQuery(PageQuery, _Period):
+class CanteenSlotQuery(SyncQuery, _Period):
     meal = fields.String(validate=validate.OneOf(MEALS))
 
 
@@ -257,7 +257,7 @@ class CanteenReservation(Schema):
     updated_at = fields.AwareDateTime()
 
 
-class CanteenReservationQuery(PageQuery):
+class CanteenReservationQuery(SyncQuery):
     slot_id = fields.Integer()
     reception_id = fields.Integer()
     meeting_id = fields.Integer()
@@ -309,7 +309,7 @@ class Meeting(Schema):
     updated_at = fields.AwareDateTime()
 
 
-class MeetingQuery(PageQuery, _Period):
+class MeetingQuery(SyncQuery, _Period):
     unit_code = fields.String()
     status = fields.String(validate=validate.OneOf(MEETING_STATUSES))
 
@@ -359,7 +359,7 @@ class Visitor(Schema):
     updated_at = fields.AwareDateTime()
 
 
-class VisitorQuery(PageQuery, _Period):
+class VisitorQuery(SyncQuery, _Period):
     host_unit_code = fields.String()
     on_site = fields.Boolean()
     kind = fields.String(validate=validate.OneOf(VISITOR_KINDS))

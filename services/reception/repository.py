@@ -35,7 +35,7 @@ def page(session: Session, statement, q: dict, out, **equal_columns):
     for key, column in equal_columns.items():
         if q.get(key) is not None:
             statement = statement.where(column == q[key])
-    items, total = paginate(session, statement, q["limit"], q["offset"])
+    items, total = paginate(session, statement, q["limit"], q["offset"], q.get("updated_since"))
     return page_of(out.dump(items, many=True), total)
 
 

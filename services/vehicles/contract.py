@@ -1,7 +1,7 @@
 """The vehicles service's public face: RPC payloads, events, error classes."""
 from marshmallow import Schema, fields, validate
 
-from services.kit.schemas import EventSchema, InputSchema, PageQuery
+from services.kit.schemas import EventSchema, InputSchema, PageQuery, SyncQuery
 
 SERVICE = "vehicles"
 
@@ -93,7 +93,7 @@ class Vehicle(Schema):
     updated_at = fields.AwareDateTime()
 
 
-class VehicleQuery(PageQuery):
+class VehicleQuery(SyncQuery):
     status = fields.String(validate=validate.OneOf(STATUSES))
     unit_code = fields.String()
 
@@ -153,7 +153,7 @@ class Quota(Schema):
     updated_at = fields.AwareDateTime()
 
 
-class QuotaQuery(PageQuery):
+class QuotaQuery(SyncQuery):
     unit_code = fields.String()
 
 
@@ -188,7 +188,7 @@ class Driver(Schema):
     updated_at = fields.AwareDateTime()
 
 
-class DriverQuery(PageQuery):
+class DriverQuery(SyncQuery):
     status = fields.String(validate=validate.OneOf(DRIVER_STATUSES))
 
 
@@ -298,7 +298,7 @@ class Dispatch(Schema):
     updated_at = fields.AwareDateTime()
 
 
-class DispatchQuery(PageQuery):
+class DispatchQuery(SyncQuery):
     status = fields.String(validate=validate.OneOf(DISPATCH_STATUSES))
     unit_code = fields.String()
     vehicle_id = fields.Integer()
@@ -369,9 +369,10 @@ class VehicleFlag(Schema):
     resolved_by = fields.String(allow_none=True)
     resolved_at = fields.AwareDateTime(allow_none=True)
     created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
 
 
-class FlagQuery(PageQuery):
+class FlagQuery(SyncQuery):
     status = fields.String(validate=validate.OneOf(FLAG_STATUSES))
     kind = fields.String(validate=validate.OneOf(FLAG_KINDS))
     unit_code = fields.String()
@@ -408,7 +409,7 @@ class Vendor(Schema):
     updated_at = fields.AwareDateTime()
 
 
-class VendorQuery(PageQuery):
+class VendorQuery(SyncQuery):
     kind = fields.String(validate=validate.OneOf(VENDOR_KINDS))
     designated = fields.Boolean()
 

@@ -35,5 +35,5 @@ class VehiclesService(FleetRpc, DispatchRpc, MonitoringRpc, UpkeepRpc, Reporting
 
     def _page(self, statement, q: dict, dump) -> dict:
         """One page of ``statement``, each row through ``dump``, with the unpaged total."""
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
+        items, total = paginate(self.db.session, statement, q["limit"], q["offset"], q.get("updated_since"))
         return page_of([dump(item) for item in items], total)

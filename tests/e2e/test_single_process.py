@@ -1,4 +1,4 @@
-"""`make run` without a broker: all four services and the gateway in one process on the
+"""`make run` without a broker: all five services and the gateway in one process on the
 in-memory transport, each service still on its own health port."""
 import os
 import subprocess

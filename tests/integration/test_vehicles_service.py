@@ -1,7 +1,7 @@
 """The vehicles service over RPC on the real broker and database: quota, the dispatch
 workflow with its double-booking guard under concurrency, GPS trips, fuel, disposal, events."""
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import eventlet
 import pytest
@@ -107,6 +107,22 @@ def test_a_status_change_and_an_odometer_correction_are_audited(fleet):
     [correction] = history["odometer_corrections"]
     assert (correction["old_km"], correction["new_km"], correction["reason"], correction["corrected_by"]) == (
         1000.0, 900.0, "仪表更换", "disp")
+
+
+def test_a_nightly_sync_reads_only_what_changed_since_its_cursor(fleet):
+    code = unit()
+    first, second = fleet.vehicle(code), fleet.vehicle(code)
+    cursor = second["updated_at"]
+    changed = fleet("update_vehicle", first["id"], {"status": "sealed", "reason": "春节封存"})
+    page = fleet("list_vehicles", {"unit_code": code, "updated_since": cursor})
+    # oldest change first: the cursor's own record again (inclusive), then the change
+    assert [v["id"] for v in page["items"]] == [second["id"], first["id"]] and page["total"] == 2
+    later = fleet("list_vehicles", {"unit_code": code, "updated_since": changed["updated_at"]})
+    assert [v["id"] for v in later["items"]] == [first["id"]]
+    assert fleet("list_vehicles", {"unit_code": code})["total"] == 2
+    with pytest.raises(Invalid) as refused:
+        fleet("list_vehicles", {"updated_since": "yesterday"})
+    assert "updated_since" in refused.value.errors
 
 
 def test_the_dispatch_workflow_runs_to_closed_and_emits_dispatch_completed(fleet):

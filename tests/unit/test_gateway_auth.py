@@ -96,6 +96,21 @@ def test_api_keys_are_stored_hashed_and_can_be_revoked(accounts):
         accounts.api_key_caller(key)
 
 
+def test_a_key_belongs_to_a_client_carries_its_scopes_and_its_calls_are_logged(accounts):
+    record, key = accounts.create_api_key("beidou", ["dispatcher"], None, created_by="root", client_id=7,
+                                          scopes=["record_gps_trips"])
+    other, _ = accounts.create_api_key("finance", ["leader"], None, created_by="root", client_id=8)
+    key_id, caller = accounts.authenticate_key(key)
+    assert key_id == record.id and caller.scopes == ("record_gps_trips",)
+    accounts.record_call(key_id, "POST", "record_gps_trips", "/api/v1/gps-trips", 200, "req-1")
+    accounts.record_call(key_id, "GET", "list_drivers", "/api/v1/drivers", 403, "req-2")
+    accounts.record_call(other.id, "GET", "list_receptions", "/api/v1/receptions", 200, "req-3")
+    calls, total = accounts.list_calls(50, 0, client_id=7)
+    assert total == 2 and [(c.operation, c.status) for c in calls] == [("list_drivers", 403), ("record_gps_trips", 200)]
+    assert accounts.list_calls(50, 0, key_id=other.id)[1] == 1
+    assert accounts.list_calls(50, 0, client_id=9)[1] == 0
+
+
 def test_the_jwt_secret_rotates_without_logging_everyone_out(accounts):
     user = accounts.create_user("r", "rotate-pass-1", ["leader"])
     old_token = Tokens(SECRET, 60).issue(user)["access_token"]

@@ -29,6 +29,8 @@ def authenticate(request):
         return Caller("clerk", ("unit_user",), "U1")
     if token == "Bearer dispatcher":
         return Caller("d", ("dispatcher",))
+    if token == "Bearer scoped":  # a key scoped to one operation
+        return Caller("key:gps", ("dispatcher",), kind="api_key", scopes=("read_things",))
     raise Unauthorized("no")
 
 
@@ -39,6 +41,10 @@ def app():
     @routes.post("/things", ("dispatcher",))
     def create(call):
         return 201, call.rpc("things", "create", call.json())
+
+    @routes.get("/things", ("dispatcher",))
+    def read_things(call):
+        return {"items": []}
 
     @routes.get("/public", None)
     def public(call):
@@ -60,6 +66,13 @@ def test_no_credentials_is_401_with_a_problem_body(app):
 
 def test_a_role_outside_the_route_is_403(app):
     assert post(app, "{}", token="clerk").status_code == 403
+    assert app.rpc.calls == []
+
+
+def test_a_scoped_key_calls_only_its_operations(app):
+    assert Client(app).get("/things", headers={"Authorization": "Bearer scoped"}).status_code == 200
+    refused = post(app, "{}", token="scoped")
+    assert refused.status_code == 403 and "create" in refused.json["detail"]
     assert app.rpc.calls == []
 
 

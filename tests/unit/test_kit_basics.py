@@ -99,3 +99,26 @@ def test_dates_outside_what_the_suite_reasons_about_are_refused():
         with pytest.raises(Invalid) as caught:
             load(Period(), bad)
         assert set(caught.value.errors) == set(bad)
+
+
+def test_settings_come_from_the_environment_converted_like_their_defaults(monkeypatch):
+    from dataclasses import dataclass
+
+    from services.kit.config import settings_from_env
+
+    @dataclass(frozen=True)
+    class Tuned:
+        retries: int = 3
+        pause_seconds: float = 0.5
+        hosts: tuple = ()
+        strict: bool = False
+        name: str = "x"
+
+    assert settings_from_env(Tuned, "T") == Tuned()
+    for name, value in (("T_RETRIES", "7"), ("T_PAUSE_SECONDS", "1.5"), ("T_HOSTS", "a.example, b.example,"),
+                        ("T_STRICT", "true"), ("T_NAME", "")):
+        monkeypatch.setenv(name, value)
+    assert settings_from_env(Tuned, "T") == Tuned(7, 1.5, ("a.example", "b.example"), True, "x")
+    monkeypatch.setenv("T_RETRIES", "many")
+    with pytest.raises(ValueError):
+        settings_from_env(Tuned, "T")

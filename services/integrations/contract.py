@@ -1,0 +1,145 @@
+"""The integrations service's public face: clients, webhook subscriptions, deliveries,
+the admin's allow-list of internal hosts, and the events it emits."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from services.energy import contract as energy
+from services.facilities import contract as facilities
+from services.kit.schemas import ID, EventSchema, InputSchema, PageQuery, SyncQuery
+from services.reception import contract as reception
+from services.vehicles import contract as vehicles
+
+SERVICE = "integrations"
+
+# Every service whose events can be subscribed to, with its contract.
+SOURCES = {c.SERVICE: c for c in (vehicles, facilities, reception, energy)}
+EVENT_TYPES = tuple(sorted(event_type for c in SOURCES.values() for event_type in c.EVENTS))
+
+SUBSCRIPTION_STATUSES = ("active", "paused", "disabled")
+DELIVERY_STATUSES = ("pending", "delivered", "parked")
+UNIT_CODE = {"validate": validate.Length(min=1, max=40)}
+
+
+# -- clients ----------------------------------------------------------------------------------
+class ClientCreate(InputSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    department = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    contact_name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    contact_phone = fields.String(validate=validate.Length(max=40), allow_none=True)
+    contact_email = fields.Email(validate=validate.Length(max=200), allow_none=True)
+
+
+class Client(ClientCreate):
+    id = fields.Integer()
+    created_by = fields.String()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class ClientQuery(SyncQuery):
+    pass
+
+
+# -- subscriptions ----------------------------------------------------------------------------
+class SubscriptionCreate(InputSchema):
+    client_id = fields.Integer(required=True, validate=ID)
+    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False,
+                     validate=validate.Length(max=2000))
+    event_types = fields.List(fields.String(validate=validate.OneOf(EVENT_TYPES)), required=True,
+                              validate=validate.Length(min=1, max=len(EVENT_TYPES)))
+    unit_codes = fields.List(fields.String(**UNIT_CODE), allow_none=True, validate=validate.Length(max=200))
+
+
+class SubscriptionUpdate(InputSchema):
+    url = fields.Url(schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=2000))
+    event_types = fields.List(fields.String(validate=validate.OneOf(EVENT_TYPES)),
+                              validate=validate.Length(min=1, max=len(EVENT_TYPES)))
+    unit_codes = fields.List(fields.String(**UNIT_CODE), allow_none=True, validate=validate.Length(max=200))
+    status = fields.String(validate=validate.OneOf(SUBSCRIPTION_STATUSES))
+
+
+class Subscription(SubscriptionCreate):
+    id = fields.Integer()
+    status = fields.String()
+    paused_reason = fields.String(allow_none=True)
+    consecutive_failures = fields.Integer()
+    retry_at = fields.AwareDateTime(allow_none=True)
+    pending_deliveries = fields.Integer()
+    created_by = fields.String()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+    # only in the answer to the creation: the receiver keeps it to verify signatures
+    secret = fields.String(metadata={"description": "the HMAC key of the signatures; shown once, at creation"})
+
+
+class SubscriptionQuery(SyncQuery):
+    client_id = fields.Integer(validate=ID)
+    status = fields.String(validate=validate.OneOf(SUBSCRIPTION_STATUSES))
+
+
+# -- deliveries -------------------------------------------------------------------------------
+class Attempt(Schema):
+    attempted_at = fields.AwareDateTime()
+    status_code = fields.Integer(allow_none=True)
+    error = fields.String(allow_none=True)
+    duration_ms = fields.Integer()
+
+
+class Delivery(Schema):
+    id = fields.Integer()
+    subscription_id = fields.Integer()
+    event_id = fields.String()
+    event_type = fields.String()
+    status = fields.String()
+    attempts = fields.Integer()
+    next_attempt_at = fields.AwareDateTime(allow_none=True)
+    last_status_code = fields.Integer(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    delivered_at = fields.AwareDateTime(allow_none=True)
+    replay_of = fields.Integer(allow_none=True)
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+    log = fields.List(fields.Nested(Attempt))
+
+
+class DeliveryQuery(SyncQuery):
+    subscription_id = fields.Integer(validate=ID)
+    status = fields.String(validate=validate.OneOf(DELIVERY_STATUSES))
+    event_type = fields.String(validate=validate.OneOf(EVENT_TYPES))
+
+
+class ReplayRange(InputSchema):
+    since = fields.AwareDateTime(required=True)
+    until = fields.AwareDateTime(required=True)
+
+
+class Replayed(Schema):
+    deliveries = fields.Integer()
+
+
+# -- the allow-list ---------------------------------------------------------------------------
+class AllowedHostCreate(InputSchema):
+    host = fields.String(required=True, validate=[validate.Length(min=1, max=255),
+                                                  validate.Regexp(r"^[A-Za-z0-9.\-:\[\]]+$")])
+
+
+class AllowedHost(AllowedHostCreate):
+    id = fields.Integer()
+    created_by = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+# -- events -----------------------------------------------------------------------------------
+SUBSCRIPTION_PAUSED = "subscription_paused"
+
+
+class SubscriptionPaused(EventSchema):
+    """A subscription kept failing and was paused: an admin looks at it and resumes it."""
+
+    subscription_id = fields.Integer(required=True)
+    client_id = fields.Integer(required=True)
+    reason = fields.String(required=True)
+
+
+EVENTS = {SUBSCRIPTION_PAUSED: SubscriptionPaused}

@@ -1,0 +1,208 @@
+"""Sending webhooks: a dispatcher that looks for due deliveries and gives each
+subscription its own green thread, so one slow or dead receiver holds up only itself.
+
+A delivery is claimed with a lease (``locked_until``) before it is sent, so replicas
+can dispatch side by side; a process killed mid-send leaves a lease that runs out and
+the delivery is sent again (at-least-once: receivers drop duplicates by event id).
+"""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from datetime import timedelta
+
+import eventlet
+import requests
+from nameko.extensions import DependencyProvider
+from sqlalchemy import or_, select, update
+
+from services.integrations import domain, settings
+from services.integrations.contract import SUBSCRIPTION_PAUSED
+from services.integrations.models import AllowedHost, Delivery, DeliveryAttempt, Event, OutboxEvent, Subscription
+from services.kit.db import Database, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def allowed_hosts(session) -> set[str]:
+    return set(settings.current().allowed_hosts) | set(session.scalars(select(AllowedHost.host)))
+
+
+def post(url: str, body: bytes, headers: dict, config) -> tuple[int | None, str | None]:
+    """POST once: (status code, None) or (None, why it failed). Redirects are not
+    followed (they could lead inside), time and response size are bounded."""
+    try:
+        with eventlet.Timeout(config.total_timeout_seconds):
+            with requests.post(url, data=body, headers=headers, stream=True, allow_redirects=False,
+                               timeout=(config.connect_timeout_seconds, config.read_timeout_seconds)) as response:
+                read = 0
+                for chunk in response.iter_content(8192):
+                    read += len(chunk)
+                    if read >= config.max_response_bytes:
+                        break  # the status is all we need; the rest is not read
+                return response.status_code, None
+    except eventlet.Timeout:
+        return None, "timed out"
+    except requests.Timeout:
+        return None, "timed out"
+    except requests.RequestException as exc:
+        return None, f"connection failed: {type(exc).__name__}"
+
+
+class Dispatcher(DependencyProvider):
+    """Runs beside the service's workers; ``self.dispatcher.wake()`` after new deliveries."""
+
+    def setup(self):
+        self.database = next(d for d in self.container.dependencies if isinstance(d, Database))
+        self.workers: dict[int, eventlet.greenthread.GreenThread] = {}
+        self.loop = None
+        self.running = False
+        self.woken = eventlet.event.Event()
+
+    def start(self):
+        self.running = True
+        self.loop = eventlet.spawn(self._run)
+
+    def stop(self):
+        self.running = False
+        for thread in [self.loop, *self.workers.values()]:
+            if thread is not None:
+                thread.kill()
+        self.workers.clear()
+
+    kill = stop
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def wake(self):
+        if not self.woken.ready():
+            self.woken.send()
+
+    # -- the loop --------------------------------------------------------------------------
+    def _run(self):
+        while self.running:
+            try:
+                self.dispatch_due()
+            except Exception:  # the database may be down for a while: keep looking
+                log.exception("dispatching webhooks failed")
+            with eventlet.Timeout(settings.current().poll_interval_seconds, False):
+                self.woken.wait()
+            self.woken = eventlet.event.Event()
+
+    def dispatch_due(self) -> None:
+        now = utcnow()
+        with self.database.sessionmaker() as session:
+            due = session.scalars(
+                select(Delivery.subscription_id).distinct()
+                .join(Subscription, Subscription.id == Delivery.subscription_id)
+                .where(Delivery.status == "pending", Delivery.next_attempt_at <= now,
+                       or_(Delivery.locked_until.is_(None), Delivery.locked_until < now),
+                       Subscription.status == "active",
+                       or_(Subscription.retry_at.is_(None), Subscription.retry_at <= now))
+            ).all()
+        for subscription_id in due:
+            worker = self.workers.get(subscription_id)
+            if worker is None or worker.dead:
+                self.workers[subscription_id] = eventlet.spawn(self._drain, subscription_id)
+
+    def _drain(self, subscription_id: int) -> None:
+        """Send this subscription's due deliveries, oldest first, until none is due
+        or the receiver fails (then it waits for its backoff)."""
+        try:
+            while self.running:
+                claimed = self._claim_next(subscription_id)
+                if claimed is None or not self._send(claimed):
+                    return
+        except Exception:
+            log.exception("delivering to subscription %s failed", subscription_id)
+
+    def _claim_next(self, subscription_id: int):
+        config = settings.current()
+        now = utcnow()
+        lease = now + timedelta(seconds=config.total_timeout_seconds + 30)
+        with self.database.sessionmaker.begin() as session:
+            subscription = session.get(Subscription, subscription_id)
+            if subscription is None or subscription.status != "active" or (
+                    subscription.retry_at is not None and subscription.retry_at > now):
+                return None
+            candidate = session.scalar(
+                select(Delivery.id)
+                .where(Delivery.subscription_id == subscription_id, Delivery.status == "pending",
+                       Delivery.next_attempt_at <= now,
+                       or_(Delivery.locked_until.is_(None), Delivery.locked_until < now))
+                .order_by(Delivery.next_attempt_at, Delivery.id).limit(1))
+            if candidate is None:
+                return None
+            taken = session.execute(
+                update(Delivery)
+                .where(Delivery.id == candidate, Delivery.status == "pending",
+                       or_(Delivery.locked_until.is_(None), Delivery.locked_until < now))
+                .values(locked_until=lease)).rowcount
+            if not taken:  # another replica took it
+                return None
+            event = session.get(Event, session.get(Delivery, candidate).event_id)
+            hosts = allowed_hosts(session)
+            return {"delivery_id": candidate, "url": subscription.url, "secret": subscription.secret,
+                    "event": event, "hosts": hosts}
+
+    def _send(self, claimed: dict) -> bool:
+        config = settings.current()
+        event = claimed["event"]
+        body = domain.envelope(event.event_id, event.event_type, event.occurred_at, event.payload)
+        started = time.monotonic()
+        try:
+            # checked again at each send: the name may resolve elsewhere now
+            domain.check_url(claimed["url"], claimed["hosts"])
+        except domain.UrlRefused as exc:
+            status, error = None, f"refused: {exc}"
+        else:
+            headers = {
+                "Content-Type": "application/json",
+                "User-Agent": "county-logistics-webhooks/1",
+                domain.SIGNATURE_HEADER: domain.signature(claimed["secret"], int(time.time()), body),
+                "X-Event-Id": event.event_id,
+                "X-Event-Type": event.event_type,
+                "X-Delivery-Id": str(claimed["delivery_id"]),
+            }
+            status, error = post(claimed["url"], body, headers, config)
+        duration_ms = int((time.monotonic() - started) * 1000)
+        ok = status is not None and 200 <= status < 300
+        if not ok and error is None:
+            error = f"answered {status}"
+        self._record(claimed["delivery_id"], ok, status, error, duration_ms)
+        return ok
+
+    def _record(self, delivery_id: int, ok: bool, status, error, duration_ms: int) -> None:
+        config = settings.current()
+        now = utcnow()
+        with self.database.sessionmaker.begin() as session:
+            delivery = session.get(Delivery, delivery_id)
+            subscription = session.get(Subscription, delivery.subscription_id)
+            session.add(DeliveryAttempt(delivery_id=delivery_id, attempted_at=now, status_code=status,
+                                        error=error, duration_ms=duration_ms))
+            delivery.attempts += 1
+            delivery.last_status_code, delivery.last_error, delivery.locked_until = status, error, None
+            failures = 0 if ok else subscription.consecutive_failures + 1
+            outcome = domain.after_attempt(ok, delivery.attempts, delivery.created_at, now, failures, config)
+            delivery.status = outcome.status
+            subscription.consecutive_failures = failures
+            if ok:
+                delivery.delivered_at, subscription.retry_at = now, None
+            elif outcome.status == "pending":
+                delivery.next_attempt_at = subscription.retry_at = outcome.next_attempt_at
+            if outcome.pause_subscription and subscription.status == "active":
+                reason = ("a delivery was parked after retrying for the whole retry window"
+                          if outcome.status == "parked" else f"{failures} deliveries failed in a row")
+                self._pause(session, subscription, reason)
+
+    @staticmethod
+    def _pause(session, subscription: Subscription, reason: str) -> None:
+        subscription.status, subscription.paused_reason = "paused", reason
+        payload = {"event_id": str(uuid.uuid4()), "occurred_at": utcnow().isoformat(),
+                   "subscription_id": subscription.id, "client_id": subscription.client_id, "reason": reason}
+        # the outbox relay publishes it: the admin's console and alerting listen
+        session.add(OutboxEvent(event_id=payload["event_id"], event_type=SUBSCRIPTION_PAUSED, payload=payload,
+                                headers={}))
+        log.warning("webhook subscription %s paused: %s", subscription.id, reason)

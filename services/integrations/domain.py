@@ -1,0 +1,144 @@
+"""The rules of webhooks as plain Python: which URLs may be called, how a body is
+signed, when a failed delivery is tried again, parked, and its subscription paused."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import secrets
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from services.kit.errors import RuleViolation
+
+SIGNATURE_HEADER = "X-Signature"
+SIGNATURE_SCHEME = "v1"
+
+
+# -- outbound URLs --------------------------------------------------------------------------
+class UrlRefused(Exception):
+    """Why a receiver's URL may not be called."""
+
+
+def host_of(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise UrlRefused("only http and https URLs are allowed")
+    if not parts.hostname:
+        raise UrlRefused("the URL has no host")
+    if parts.username or parts.password:
+        raise UrlRefused("credentials in the URL are not allowed")
+    try:
+        parts.port
+    except ValueError:
+        raise UrlRefused("the URL's port is not valid") from None
+    return parts.hostname.lower()
+
+
+def address_is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def resolve(host: str) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        raise UrlRefused("the URL's host does not resolve") from None
+    return sorted({info[4][0] for info in infos})
+
+
+def check_url(url: str, allowed_hosts, resolver=resolve) -> str:
+    """The URL's host when the URL may be called: http(s) only, and every address the
+    host resolves to public, unless an admin allowed the host. Nothing is connected to."""
+    host = host_of(url)
+    if host in {h.lower() for h in allowed_hosts}:
+        return host
+    addresses = resolver(host)
+    if not addresses:
+        raise UrlRefused("the URL's host does not resolve")
+    if not all(address_is_public(address) for address in addresses):
+        raise UrlRefused("the URL points at a loopback, private or reserved address")
+    return host
+
+
+def refuse_url(url: str, allowed_hosts, resolver=resolve) -> None:
+    """``check_url`` as the 422 of the API."""
+    try:
+        check_url(url, allowed_hosts, resolver)
+    except UrlRefused as exc:
+        raise RuleViolation(str(exc), "integrations.url_not_allowed", {"url": [str(exc)]}) from None
+
+
+# -- the body and its signature -------------------------------------------------------------
+def new_secret() -> str:
+    return "whsec_" + secrets.token_hex(24)
+
+
+def envelope(event_id: str, event_type: str, occurred_at: datetime, payload: dict) -> bytes:
+    """What a receiver gets: the event's id, type, time and payload, as JSON."""
+    body = {"id": event_id, "type": event_type, "time": occurred_at.isoformat(), "payload": payload}
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},{SIGNATURE_SCHEME}={digest}"
+
+
+def verify(secret: str, header: str, body: bytes, now: int, tolerance: int = 300) -> bool:
+    """What a receiver does: the HMAC matches and the timestamp is recent (refuses replays)."""
+    try:
+        parts = dict(item.split("=", 1) for item in header.split(","))
+        timestamp = int(parts["t"])
+    except (ValueError, KeyError):
+        return False
+    if abs(now - timestamp) > tolerance:
+        return False
+    expected = signature(secret, timestamp, body).split(",", 1)[1].split("=", 1)[1]
+    return hmac.compare_digest(expected, parts.get(SIGNATURE_SCHEME, ""))
+
+
+# -- retries ----------------------------------------------------------------------------------
+def backoff(attempts: int, base: float, maximum: float) -> timedelta:
+    """The pause after the ``attempts``-th failed attempt: base, 2 base, 4 base... at most maximum."""
+    return timedelta(seconds=min(maximum, base * 2 ** max(0, attempts - 1)))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # delivered | pending | parked
+    next_attempt_at: datetime | None
+    pause_subscription: bool
+
+
+def after_attempt(ok: bool, attempts: int, created_at: datetime, now: datetime, consecutive_failures: int,
+                  settings) -> Outcome:
+    """What becomes of a delivery after its ``attempts``-th attempt, and of its subscription
+    (``consecutive_failures`` counts this attempt)."""
+    if ok:
+        return Outcome("delivered", None, False)
+    retry_at = now + backoff(attempts, settings.backoff_base_seconds, settings.backoff_max_seconds)
+    if retry_at - created_at > timedelta(seconds=settings.retry_window_seconds):
+        return Outcome("parked", None, True)
+    return Outcome("pending", retry_at, consecutive_failures >= settings.pause_after_failures)
+
+
+def unit_of(payload: dict) -> str | None:
+    """The unit an event concerns (a visitor's is the host's unit), for subscriptions held to units."""
+    for key in ("unit_code", "host_unit_code"):
+        if isinstance(payload.get(key), str):
+            return payload[key]
+    return None
+
+
+def wanted(event_types, unit_codes, event_type: str, unit_code: str | None) -> bool:
+    """Does a subscription get this event?"""
+    if event_type not in event_types:
+        return False
+    return not unit_codes or unit_code in unit_codes

@@ -1,0 +1,250 @@
+"""Webhooks against a real local HTTP receiver: signed deliveries, retries until 200,
+a receiver down for a while gets everything, a slow receiver delays no other, replay,
+and URLs pointing inside are refused."""
+import dataclasses
+import json
+import time
+import uuid
+
+import eventlet
+import pytest
+from eventlet import wsgi
+from nameko.amqp.publish import Publisher
+from nameko.standalone.events import get_event_exchange
+
+from sqlalchemy import select
+
+from services.integrations import domain, settings
+from services.integrations.models import OutboxEvent
+from services.integrations.service import IntegrationsService
+from services.kit.errors import RuleViolation
+from services.reception import contract as reception
+from services.vehicles import contract as vehicles
+from tests.support import admin_caller, call_as, database_of, eventually
+
+pytestmark = pytest.mark.integration
+
+
+class Receiver:
+    """A real HTTP server on 127.0.0.1; ``answers`` is a list of status codes to give
+    first (then 200), ``delay`` seconds before answering, ``down`` answers nothing."""
+
+    def __init__(self):
+        self.received = []
+        self.answers = []
+        self.delay = 0.0
+        self.sock = eventlet.listen(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.thread = eventlet.spawn(wsgi.server, self.sock, self.app, log_output=False)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def app(self, environ, start_response):
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        if self.delay:
+            eventlet.sleep(self.delay)
+        status = self.answers.pop(0) if self.answers else 200
+        self.received.append({"status": status, "body": body, "signature": environ.get("HTTP_X_SIGNATURE"),
+                              "event_id": environ.get("HTTP_X_EVENT_ID")})
+        start_response(f"{status} X", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    def delivered_ids(self):
+        return [json.loads(r["body"])["id"] for r in self.received if r["status"] == 200]
+
+    def stop(self):
+        self.thread.kill()
+        self.sock.close()
+
+
+@pytest.fixture
+def receivers():
+    made = []
+
+    def make():
+        made.append(Receiver())
+        return made[-1]
+
+    yield make
+    for receiver in made:
+        receiver.stop()
+
+
+@pytest.fixture
+def quick(monkeypatch):
+    """Short backoff and polling; the tests' receivers (loopback) allowed by the admin setting."""
+    monkeypatch.setattr(settings, "SETTINGS", dataclasses.replace(
+        settings.SETTINGS, backoff_base_seconds=0.05, backoff_max_seconds=0.3, poll_interval_seconds=0.05,
+        read_timeout_seconds=5.0, total_timeout_seconds=6.0, allowed_hosts=("127.0.0.1",)))
+
+
+@pytest.fixture
+def suite(start_service, rpc, test_backends, quick):
+    container = start_service(IntegrationsService)
+    exchange = get_event_exchange(reception.SERVICE, {})
+    publisher = Publisher(test_backends.amqp_uri, declare=[exchange])
+
+    class Suite:
+        admin = admin_caller()
+        database = database_of(container)
+
+        def call(self, method, *args):
+            return call_as(rpc, self.admin, "integrations", method, *args)
+
+        def subscribe(self, url, event_types=("visitor_checked_in",), **extra):
+            client = self.call("create_client", {"name": f"bureau-{uuid.uuid4().hex[:8]}", "department": "信访局",
+                                                 "contact_name": "王"})
+            return self.call("create_subscription", {"client_id": client["id"], "url": url,
+                                                     "event_types": list(event_types), **extra})
+
+        def visitor_checked_in(self, name="张三"):
+            event = {"event_id": str(uuid.uuid4()), "occurred_at": "2026-03-02T01:00:00+00:00", "visitor_id": 1,
+                     "name": name, "host_name": "李四", "host_unit_code": "u-1", "purpose": "petition",
+                     "checked_in_at": "2026-03-02T01:00:00+00:00"}
+            publisher.publish(event, exchange=exchange, routing_key=reception.VISITOR_CHECKED_IN)
+            return event
+
+        def deliveries(self, subscription):
+            return self.call("list_deliveries", {"subscription_id": subscription["id"]})["items"]
+
+    return Suite()
+
+
+def test_a_receiver_gets_signed_deliveries_it_can_verify(suite, receivers):
+    receiver = receivers()
+    subscription = suite.subscribe(receiver.url)
+    assert subscription["secret"].startswith("whsec_")
+    assert "secret" not in suite.call("get_subscription", subscription["id"])  # shown once
+    event = suite.visitor_checked_in()
+    eventually(lambda: receiver.received)
+    got = receiver.received[0]
+    assert domain.verify(subscription["secret"], got["signature"], got["body"], int(time.time()))
+    assert not domain.verify("whsec_other", got["signature"], got["body"], int(time.time()))
+    assert not domain.verify(subscription["secret"], got["signature"], got["body"], int(time.time()) + 3600)
+    body = json.loads(got["body"])
+    assert body["id"] == event["event_id"] == got["event_id"]
+    assert body["type"] == "visitor_checked_in"
+    assert body["time"].startswith("2026-03-02T01:00:00")
+    assert body["payload"]["name"] == "张三"
+    delivery = eventually(lambda: [d for d in suite.deliveries(subscription) if d["status"] == "delivered"])[0]
+    assert delivery["log"][0]["status_code"] == 200
+
+
+def test_a_500_is_retried_until_the_receiver_answers_200(suite, receivers):
+    receiver = receivers()
+    receiver.answers = [500, 500, 503]
+    subscription = suite.subscribe(receiver.url)
+    event = suite.visitor_checked_in()
+    eventually(lambda: receiver.delivered_ids() == [event["event_id"]])
+    [delivery] = eventually(lambda: [d for d in suite.deliveries(subscription) if d["status"] == "delivered"])
+    assert [entry["status_code"] for entry in delivery["log"]] == [500, 500, 503, 200]
+    assert delivery["attempts"] == 4
+
+
+def test_a_receiver_down_for_a_while_gets_everything_afterwards(suite, receivers):
+    receiver = receivers()
+    port = receiver.port
+    receiver.stop()  # down: connections are refused
+    subscription = suite.subscribe(f"http://127.0.0.1:{port}/hook")
+    events = [suite.visitor_checked_in(name=f"visitor {n}") for n in range(5)]
+    eventually(lambda: any(d["attempts"] >= 2 for d in suite.deliveries(subscription)))
+    assert all(d["status"] == "pending" for d in suite.deliveries(subscription))
+    back = Receiver.__new__(Receiver)  # up again on the same port
+    back.received, back.answers, back.delay = [], [], 0.0
+    back.sock = eventlet.listen(("127.0.0.1", port))
+    back.port = port
+    back.thread = eventlet.spawn(wsgi.server, back.sock, back.app, log_output=False)
+    try:
+        eventually(lambda: set(back.delivered_ids()) == {e["event_id"] for e in events})
+        eventually(lambda: all(d["status"] == "delivered" for d in suite.deliveries(subscription)))
+    finally:
+        back.stop()
+
+
+def test_a_slow_receiver_does_not_delay_another(suite, receivers):
+    slow, quick = receivers(), receivers()
+    slow.delay = 3.0
+    suite.subscribe(slow.url)
+    suite.subscribe(quick.url)
+    events = [suite.visitor_checked_in(name=f"v{n}") for n in range(3)]
+    # all three reach the quick receiver while the slow one is still on its first
+    eventually(lambda: len(quick.delivered_ids()) == 3)
+    assert len(slow.received) == 0
+    assert set(quick.delivered_ids()) == {e["event_id"] for e in events}
+
+
+def test_a_replay_sends_again_one_delivery_or_a_time_range(suite, receivers):
+    receiver = receivers()
+    subscription = suite.subscribe(receiver.url)
+    event = suite.visitor_checked_in()
+    [delivery] = eventually(lambda: [d for d in suite.deliveries(subscription) if d["status"] == "delivered"])
+    replay = suite.call("replay_delivery", delivery["id"])
+    assert replay["replay_of"] == delivery["id"] and replay["status"] == "pending"
+    eventually(lambda: receiver.delivered_ids() == [event["event_id"]] * 2)
+    replayed = suite.call("replay_deliveries", subscription["id"],
+                          {"since": "2026-03-02T00:00:00+00:00", "until": "2026-03-03T00:00:00+00:00"})
+    assert replayed == {"deliveries": 1}
+    eventually(lambda: receiver.delivered_ids() == [event["event_id"]] * 3)
+    assert suite.call("replay_deliveries", subscription["id"], {
+        "since": "2026-03-03T00:00:00+00:00", "until": "2026-03-04T00:00:00+00:00"}) == {"deliveries": 0}
+
+
+def test_only_wanted_event_types_and_units_are_delivered(suite, receivers, test_backends):
+    receiver = receivers()
+    subscription = suite.subscribe(receiver.url, event_types=("trip_flagged",), unit_codes=["u-2"])
+    exchange = get_event_exchange(vehicles.SERVICE, {})
+    publisher = Publisher(test_backends.amqp_uri, declare=[exchange])
+    flags = [{"event_id": str(uuid.uuid4()), "occurred_at": "2026-03-02T01:00:00+00:00", "flag_id": n,
+              "vehicle_id": 1, "unit_code": unit, "kind": "no_dispatch", "trip_id": None}
+             for n, unit in enumerate(("u-1", "u-2"))]
+    for flag in flags:
+        publisher.publish(flag, exchange=exchange, routing_key=vehicles.TRIP_FLAGGED)
+    suite.visitor_checked_in()
+    eventually(lambda: receiver.delivered_ids() == [flags[1]["event_id"]])
+    eventlet.sleep(0.3)
+    assert receiver.delivered_ids() == [flags[1]["event_id"]]
+    assert len(suite.deliveries(subscription)) == 1
+
+
+def test_a_delivery_failing_for_the_whole_window_is_parked_and_the_subscription_paused(
+        suite, receivers, monkeypatch):
+    monkeypatch.setattr(settings, "SETTINGS", dataclasses.replace(settings.SETTINGS, retry_window_seconds=0.3))
+    receiver = receivers()
+    receiver.answers = [500] * 100
+    subscription = suite.subscribe(receiver.url)
+    suite.visitor_checked_in()
+    [parked] = eventually(lambda: [d for d in suite.deliveries(subscription) if d["status"] == "parked"])
+    assert parked["log"] and all(entry["status_code"] == 500 for entry in parked["log"])
+    paused = suite.call("get_subscription", subscription["id"])
+    assert paused["status"] == "paused" and paused["paused_reason"]
+
+    def told():  # the admin is told: subscription_paused is published through the outbox
+        with suite.database.sessionmaker() as session:
+            return session.scalars(select(OutboxEvent).where(
+                OutboxEvent.event_type == "subscription_paused", OutboxEvent.published_at.is_not(None))).all()
+
+    assert [row.payload["subscription_id"] for row in eventually(told)] == [subscription["id"]]
+    # a paused subscription keeps its new deliveries until the admin resumes it
+    receiver.answers = []
+    event = suite.visitor_checked_in(name="later")
+    eventually(lambda: len(suite.deliveries(subscription)) == 2)
+    eventlet.sleep(0.3)
+    assert event["event_id"] not in receiver.delivered_ids()
+    suite.call("update_subscription", subscription["id"], {"status": "active"})
+    eventually(lambda: event["event_id"] in receiver.delivered_ids())
+
+
+def test_a_url_pointing_inside_is_refused_unless_an_admin_allows_the_host(suite, monkeypatch):
+    monkeypatch.setattr(settings, "SETTINGS", dataclasses.replace(settings.SETTINGS, allowed_hosts=()))
+    for url in ("http://10.1.2.3/hook", "http://192.168.0.5/hook", "http://127.0.0.1:9/hook",
+                "http://localhost:9/hook", "http://[::1]:9/hook", "http://169.254.169.254/latest"):
+        with pytest.raises(RuleViolation) as refused:  # refused without connecting
+            suite.subscribe(url)
+        assert refused.value.rule == "integrations.url_not_allowed"
+    host = suite.call("allow_host", {"host": "127.0.0.1"})
+    assert suite.subscribe("http://127.0.0.1:9/hook")["status"] == "active"
+    suite.call("remove_allowed_host", host["id"])
+    with pytest.raises(RuleViolation):
+        suite.subscribe("http://127.0.0.1:9/hook")
