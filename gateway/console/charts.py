@@ -1,9 +1,15 @@
 """Charts rendered on the server as inline SVG with pygal (no JavaScript needed to see them)."""
 from __future__ import annotations
 
+import sys
+
 import pygal
 from markupsafe import Markup
 from pygal.style import Style
+
+# pygal puts an importer for its map plugins on sys.meta_path that has no find_spec (PEP 451),
+# and importlib's users (pytest's test collection among them) fail on it; no map is drawn here.
+sys.meta_path[:] = [finder for finder in sys.meta_path if not isinstance(finder, pygal.PluginImportFixer)]
 
 STYLE = Style(
     background="white", plot_background="white", foreground="#333", foreground_strong="#111",
