@@ -26,7 +26,7 @@ test: setup
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup
-	@$(PY) bench/gateway_read.py
+	@$(PY) bench/suite.py
 
 migrate: setup
 	@$(PY) -m services.kit.migrate
