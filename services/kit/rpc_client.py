@@ -33,6 +33,58 @@ TRANSIENT = 1
 LIVENESS_CACHE_SECONDS = 1.0
 
 
+class SharedPublisher:
+    """One connection and channel for a whole process, publishing unconfirmed under a
+    lock (frames of two messages must not interleave on the channel). A failed publish
+    reconnects and tries once more; a connection per message was half of a reply's cost."""
+
+    def __init__(self, amqp_uri: str, exchange, serializer: str = "json"):
+        self.amqp_uri = amqp_uri
+        self.exchange = exchange
+        self.serializer = serializer
+        self._lock = Semaphore()
+        self._conn: Connection | None = None
+        self._producer: Producer | None = None
+
+    def _producer_locked(self) -> Producer:
+        if self._producer is None:
+            self._conn = Connection(self.amqp_uri, heartbeat=0, connect_timeout=2)
+            self._producer = Producer(self._conn.channel(), exchange=self.exchange, serializer=self.serializer)
+        return self._producer
+
+    def _reset_locked(self) -> None:
+        try:
+            if self._conn is not None:
+                self._conn.release()
+        except Exception:
+            pass
+        self._conn = self._producer = None
+
+    def publish(self, body, **properties) -> None:
+        with self._lock:
+            for attempt in (1, 2):
+                try:
+                    self._producer_locked().publish(body, **properties)
+                    return
+                except Exception as exc:
+                    self._reset_locked()
+                    if attempt == 2:
+                        raise ServiceUnavailable("the message broker is not reachable") from exc
+
+    def on_channel(self, action):
+        """``action(channel)`` on the shared channel, under the lock."""
+        with self._lock:
+            try:
+                return action(self._producer_locked().channel)
+            except Exception:
+                self._reset_locked()
+                raise
+
+    def close(self) -> None:
+        with self._lock:
+            self._reset_locked()
+
+
 class RpcClient:
     def __init__(self, amqp_uri: str, timeout: float = 5.0, name: str = "gateway", heartbeat: int = 30):
         self.amqp_uri = amqp_uri
@@ -47,9 +99,7 @@ class RpcClient:
             exclusive=True, auto_delete=True, durable=False,
         )
         self._pending: dict[str, Event] = {}
-        self._publish_lock = Semaphore()
-        self._publish_conn: Connection | None = None
-        self._producer: Producer | None = None
+        self._publisher = SharedPublisher(amqp_uri, self.exchange)
         self._ready = Event()
         self._connected = False
         self._stopped = False
@@ -69,10 +119,7 @@ class RpcClient:
         self._stopped = True
         if self._consumer is not None:
             self._consumer.kill()
-        with self._publish_lock:
-            if self._publish_conn is not None:
-                self._publish_conn.release()
-                self._publish_conn = None
+        self._publisher.close()
 
     def __enter__(self):
         return self.start()
@@ -113,32 +160,6 @@ class RpcClient:
         if waiter is not None and not waiter.ready():
             waiter.send(body)
 
-    # publishing ------------------------------------------------------------
-    def _producer_locked(self) -> Producer:
-        if self._producer is None:
-            self._publish_conn = Connection(self.amqp_uri, heartbeat=0, connect_timeout=2)
-            self._producer = Producer(self._publish_conn.channel(), exchange=self.exchange, serializer="json")
-        return self._producer
-
-    def _reset_publisher_locked(self) -> None:
-        try:
-            if self._publish_conn is not None:
-                self._publish_conn.release()
-        except Exception:
-            pass
-        self._publish_conn = self._producer = None
-
-    def _publish(self, body: dict, **properties) -> None:
-        with self._publish_lock:
-            for attempt in (1, 2):
-                try:
-                    self._producer_locked().publish(body, **properties)
-                    return
-                except Exception as exc:
-                    self._reset_publisher_locked()
-                    if attempt == 2:
-                        raise ServiceUnavailable("the message broker is not reachable") from exc
-
     def is_listening(self, service: str) -> bool:
         """Whether any instance of ``service`` consumes its RPC queue (cached briefly)."""
         if self.in_memory:
@@ -147,14 +168,12 @@ class RpcClient:
         cached = self._liveness.get(service)
         if cached and now - cached[0] < LIVENESS_CACHE_SECONDS:
             return cached[1]
-        with self._publish_lock:
-            try:
-                channel = self._producer_locked().channel
-                _, _, consumers = channel.queue_declare(f"rpc-{service}", passive=True)
-                alive = consumers > 0
-            except Exception:
-                self._reset_publisher_locked()
-                alive = False
+        try:
+            _, _, consumers = self._publisher.on_channel(
+                lambda channel: channel.queue_declare(f"rpc-{service}", passive=True))
+            alive = consumers > 0
+        except Exception:
+            alive = False
         self._liveness[service] = (now, alive)
         return alive
 
@@ -172,7 +191,7 @@ class RpcClient:
         headers = {f"nameko.{key}": value for key, value in (context or {}).items() if value is not None}
         headers["nameko.call_id_stack"] = [f"{self.name}.{method}.{next(self._ids)}"]
         try:
-            self._publish(
+            self._publisher.publish(
                 {"args": list(args), "kwargs": kwargs},
                 routing_key=f"{service}.{method}", reply_to=self.routing_key,
                 correlation_id=correlation_id, headers=headers, delivery_mode=TRANSIENT,
