@@ -10,13 +10,12 @@ from __future__ import annotations
 import logging
 import sys
 import uuid
+from functools import lru_cache
 from datetime import datetime, timezone
 from weakref import WeakKeyDictionary
 
 from nameko.extensions import DependencyProvider
-from sqlalchemy import JSON, DateTime, Integer, String, create_engine, event, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import JSON, DateTime, Integer, String, bindparam, create_engine, event, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
@@ -27,7 +26,18 @@ from services.kit.errors import Conflict, Invalid, ServiceError, ServiceUnavaila
 
 log = logging.getLogger(__name__)
 
-INSERT_BY_DIALECT = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+# PostgreSQL and SQLite spell "insert unless present" alike.
+SAME_UPSERT = ("postgresql", "sqlite")
+
+
+@lru_cache(maxsize=None)
+def record_delivery(table_name: str):
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING`` as text: SQLAlchemy caches the compiled
+    form of text, not of the dialects' own insert construct (compiled again on every event)."""
+    return text(
+        f"INSERT INTO {table_name} (event_id, consumer, processed_at) VALUES (:event_id, :consumer, :processed_at) "
+        "ON CONFLICT DO NOTHING RETURNING event_id"
+    ).bindparams(bindparam("processed_at", type_=UtcDateTime))
 
 
 def utcnow() -> datetime:
@@ -166,12 +176,10 @@ class UnitOfWork:
         """Record ``event_id`` as applied by ``consumer``; False when it already was."""
         model = self._database.processed_model
         session = self.session
-        insert = INSERT_BY_DIALECT.get(session.get_bind().dialect.name)
-        if insert is not None:  # one round trip, and a concurrent duplicate waits, then yields
-            table = model.__table__
-            return session.connection().execute(insert(table).values(
-                event_id=event_id, consumer=consumer, processed_at=utcnow(),
-            ).on_conflict_do_nothing().returning(table.c.event_id)).first() is not None
+        if session.get_bind().dialect.name in SAME_UPSERT:  # one round trip; a concurrent duplicate waits
+            row = session.execute(record_delivery(model.__tablename__),
+                                  {"event_id": event_id, "consumer": consumer, "processed_at": utcnow()}).first()
+            return row is not None
         if session.get(model, (event_id, consumer)) is not None:
             return False
         session.add(model(event_id=event_id, consumer=consumer))
