@@ -40,7 +40,7 @@ chaos: setup
 	@$(PY) -m pytest tests/chaos -m chaos -s -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: setup
-	@$(PY) bench/gateway_read.py
+	@$(PY) bench/suite.py
 
 migrate: setup
 	@$(PY) -m services.kit.migrate

@@ -10,19 +10,30 @@ typed errors of ``errors.py`` where they mean something to a caller.
 from __future__ import annotations
 
 import logging
+import sys
 
 import eventlet
 from amqp.exceptions import ConnectionError as AmqpConnectionError
 from kombu.exceptions import KombuError
+import kombu.serialization
+from nameko.constants import AMQP_URI_CONFIG_KEY, DEFAULT_SERIALIZER, SERIALIZER_CONFIG_KEY
 from nameko.events import EventHandler as _EventHandler
+from nameko.exceptions import UnserializableValueError, serialize
+from nameko.extensions import SharedExtension
 from nameko.rpc import Rpc as _Rpc
+from nameko.rpc import RpcConsumer as _RpcConsumer
+from nameko.rpc import get_rpc_exchange
 
 from services.kit.config import env_float, env_int
 from services.kit.db import as_service_error
 from services.kit.errors import ServiceError, ServiceUnavailable
 from services.kit.metrics import EVENT_RETRIES, EVENTS_DEAD_LETTERED
+from services.kit.rpc_client import TRANSIENT, SharedPublisher
 
 log = logging.getLogger(__name__)
+
+# what publishing a reply raises when the broker is away (SharedPublisher says ServiceUnavailable)
+BROKER_GONE = (KombuError, AmqpConnectionError, OSError, ServiceUnavailable)
 
 RETRY_HEADER = "x-retry-count"
 MAX_EVENT_RETRIES = env_int("EVENT_MAX_RETRIES", 5)
@@ -42,7 +53,50 @@ def finish_before_reply(worker_ctx, result, exc_info):
     return result, exc_info
 
 
+class Replies(SharedExtension):
+    """The service's RPC replies, on one cached channel, unconfirmed and transient like the
+    requests (rpc_client.py): nameko's own reply takes a pooled connection and waits for a
+    publisher confirm on every call, and serialises the result twice."""
+
+    def setup(self):
+        config = self.container.config
+        self.serializer = config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER)
+        self.publisher = SharedPublisher(config[AMQP_URI_CONFIG_KEY], get_rpc_exchange(config), self.serializer)
+
+    def stop(self):
+        self.publisher.close()
+
+    def send(self, message, result, exc_info):
+        # answer in the request's encoding (the in-memory transport keeps it off the properties)
+        content_type = message.properties.get("content_type") or message.content_type
+        serializer = kombu.serialization.registry.type_to_name[content_type]
+        error = serialize(exc_info[1]) if exc_info is not None else None
+        try:
+            content_type, encoding, body = kombu.serialization.dumps({"result": result, "error": error}, serializer)
+        except Exception:  # an unserialisable result is the caller's error, not the container's death
+            exc_info = sys.exc_info()
+            content_type, encoding, body = kombu.serialization.dumps(
+                {"result": None, "error": serialize(UnserializableValueError(result))}, serializer)
+            result = None
+        self.publisher.publish(
+            body, content_type=content_type, content_encoding=encoding, routing_key=message.properties["reply_to"],
+            correlation_id=message.properties.get("correlation_id"), delivery_mode=TRANSIENT,
+        )
+        return result, exc_info
+
+
+class RpcConsumer(_RpcConsumer):
+    replies = Replies()
+
+    def handle_result(self, message, result, exc_info):
+        result, exc_info = self.replies.send(message, result, exc_info)
+        self.queue_consumer.ack_message(message)
+        return result, exc_info
+
+
 class Rpc(_Rpc):
+    rpc_consumer = RpcConsumer()
+
     def __init__(self, expected_exceptions=(ServiceError,), **kwargs):
         # the service's own errors are answers, not faults: nameko logs them without alarm
         super().__init__(expected_exceptions=expected_exceptions, **kwargs)
@@ -55,7 +109,10 @@ class Rpc(_Rpc):
             log.warning("rpc %s: a redelivered request is refused (its first delivery may have been applied)",
                         self.method_name, extra={"outcome": "redelivered", "rpc": self.method_name})
             error = ServiceUnavailable("the request was interrupted and may have been applied; check, then retry")
-            self.rpc_consumer.handle_result(message, None, (type(error), error, None))
+            try:
+                self.rpc_consumer.handle_result(message, None, (type(error), error, None))
+            except BROKER_GONE as gone:  # not acked: the broker delivers it again later
+                log.warning("rpc %s: the refusal could not be sent (%s)", self.method_name, type(gone).__name__)
             return
         super().handle_message(body, message)
 
@@ -66,7 +123,7 @@ class Rpc(_Rpc):
                  extra={"outcome": outcome, "rpc": self.method_name})
         try:
             return super().handle_result(message, worker_ctx, result, exc_info)
-        except (KombuError, AmqpConnectionError, OSError) as error:
+        except BROKER_GONE as error:
             # The broker went away between the work and the reply. nameko would let this
             # kill the container; the work is committed, the caller times out (503/504)
             # and the request is not acked, so the broker drops or requeues it.

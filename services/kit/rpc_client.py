@@ -33,6 +33,69 @@ TRANSIENT = 1
 LIVENESS_CACHE_SECONDS = 1.0
 
 
+class SharedPublisher:
+    """One connection and channel for a whole process, publishing unconfirmed under a
+    lock (frames of two messages must not interleave on the channel). A failed publish
+    reconnects and tries once more; a connection per message was half of a reply's cost."""
+
+    def __init__(self, amqp_uri: str, exchange, serializer: str = "json"):
+        self.amqp_uri = amqp_uri
+        self.exchange = exchange
+        self.serializer = serializer
+        self._lock = Semaphore()
+        self._conn: Connection | None = None
+        self._producer: Producer | None = None
+
+    def _producer_locked(self) -> Producer:
+        if self._producer is None:
+            self._conn = Connection(self.amqp_uri, heartbeat=0, connect_timeout=2)
+            self._producer = Producer(self._conn.channel(), exchange=self.exchange, serializer=self.serializer)
+        return self._producer
+
+    def _reset_locked(self) -> None:
+        try:
+            if self._conn is not None:
+                self._conn.release()
+        except Exception:
+            pass
+        self._conn = self._producer = None
+
+    def _acquire(self, wait: float | None) -> None:
+        """A caller queues for the channel at most ``wait`` s: while the broker is away
+        each holder may spend the connect timeout, and callers must not pile up behind."""
+        if not self._lock.acquire(timeout=wait):
+            raise ServiceUnavailable("the message broker is not reachable")
+
+    def publish(self, body, wait: float | None = None, **properties) -> None:
+        self._acquire(wait)
+        try:
+            for attempt in (1, 2):
+                try:
+                    self._producer_locked().publish(body, **properties)
+                    return
+                except Exception as exc:
+                    self._reset_locked()
+                    if attempt == 2:
+                        raise ServiceUnavailable("the message broker is not reachable") from exc
+        finally:
+            self._lock.release()
+
+    def on_channel(self, action, wait: float | None = None):
+        """``action(channel)`` on the shared channel, under the lock."""
+        self._acquire(wait)
+        try:
+            return action(self._producer_locked().channel)
+        except Exception:
+            self._reset_locked()
+            raise
+        finally:
+            self._lock.release()
+
+    def close(self) -> None:
+        with self._lock:
+            self._reset_locked()
+
+
 class RpcClient:
     def __init__(self, amqp_uri: str, timeout: float = 5.0, name: str = "gateway", heartbeat: int = 30):
         self.amqp_uri = amqp_uri
@@ -47,9 +110,7 @@ class RpcClient:
             exclusive=True, auto_delete=True, durable=False,
         )
         self._pending: dict[str, Event] = {}
-        self._publish_lock = Semaphore()
-        self._publish_conn: Connection | None = None
-        self._producer: Producer | None = None
+        self._publisher = SharedPublisher(amqp_uri, self.exchange)
         self._ready = Event()
         self._connected = False
         self._stopped = False
@@ -69,10 +130,7 @@ class RpcClient:
         self._stopped = True
         if self._consumer is not None:
             self._consumer.kill()
-        with self._publish_lock:
-            if self._publish_conn is not None:
-                self._publish_conn.release()
-                self._publish_conn = None
+        self._publisher.close()
 
     def __enter__(self):
         return self.start()
@@ -113,38 +171,6 @@ class RpcClient:
         if waiter is not None and not waiter.ready():
             waiter.send(body)
 
-    # publishing ------------------------------------------------------------
-    def _producer_locked(self) -> Producer:
-        if self._producer is None:
-            self._publish_conn = Connection(self.amqp_uri, heartbeat=0, connect_timeout=2)
-            self._producer = Producer(self._publish_conn.channel(), exchange=self.exchange, serializer="json")
-        return self._producer
-
-    def _reset_publisher_locked(self) -> None:
-        try:
-            if self._publish_conn is not None:
-                self._publish_conn.release()
-        except Exception:
-            pass
-        self._publish_conn = self._producer = None
-
-    def _publish(self, body: dict, wait: float, **properties) -> None:
-        """Publishes on the shared connection; a caller queues for it at most ``wait`` s
-        (while the broker is unreachable each attempt may take the connect timeout)."""
-        if not self._publish_lock.acquire(timeout=wait):
-            raise ServiceUnavailable("the message broker is not reachable")
-        try:
-            for attempt in (1, 2):
-                try:
-                    self._producer_locked().publish(body, **properties)
-                    return
-                except Exception as exc:
-                    self._reset_publisher_locked()
-                    if attempt == 2:
-                        raise ServiceUnavailable("the message broker is not reachable") from exc
-        finally:
-            self._publish_lock.release()
-
     def is_listening(self, service: str) -> bool:
         """Whether any instance of ``service`` consumes its RPC queue (cached briefly)."""
         if self.in_memory:
@@ -153,16 +179,12 @@ class RpcClient:
         cached = self._liveness.get(service)
         if cached and now - cached[0] < LIVENESS_CACHE_SECONDS:
             return cached[1]
-        alive = False
-        if self._publish_lock.acquire(timeout=self.timeout):
-            try:
-                channel = self._producer_locked().channel
-                _, _, consumers = channel.queue_declare(f"rpc-{service}", passive=True)
-                alive = consumers > 0
-            except Exception:
-                self._reset_publisher_locked()
-            finally:
-                self._publish_lock.release()
+        try:
+            _, _, consumers = self._publisher.on_channel(
+                lambda channel: channel.queue_declare(f"rpc-{service}", passive=True), wait=self.timeout)
+            alive = consumers > 0
+        except Exception:
+            alive = False
         self._liveness[service] = (now, alive)
         return alive
 
@@ -180,7 +202,7 @@ class RpcClient:
         headers = {f"nameko.{key}": value for key, value in (context or {}).items() if value is not None}
         headers["nameko.call_id_stack"] = [f"{self.name}.{method}.{next(self._ids)}"]
         try:
-            self._publish(
+            self._publisher.publish(
                 {"args": list(args), "kwargs": kwargs}, wait=timeout,
                 routing_key=f"{service}.{method}", reply_to=self.routing_key,
                 correlation_id=correlation_id, headers=headers, delivery_mode=TRANSIENT,

@@ -2,9 +2,11 @@
 reminders, renewal and disposal."""
 from __future__ import annotations
 
+from collections import defaultdict
+
 from sqlalchemy import select
 
-from services.kit.db import get_or_404
+from services.kit.db import get_or_404, paginate
 from services.kit.entrypoints import rpc
 from services.kit.errors import Conflict, Invalid
 from services.kit.schemas import load, page_of
@@ -96,11 +98,19 @@ class UpkeepRpc:
             "fuel_type": vehicle.fuel_type, "liters": transaction.liters, "kwh": transaction.kwh,
             "amount_yuan": transaction.amount_yuan, "filled_at": transaction.filled_at,
         }))
-        return self._fuel_dump(transaction)
+        return self._fuel_dump(transaction, [kind for kind, _ in check.flags])  # the flags just raised
 
-    def _fuel_dump(self, transaction: FuelTransaction) -> dict:
-        kinds = self.db.session.scalars(select(VehicleFlag.kind).where(
-            VehicleFlag.fuel_transaction_id == transaction.id).order_by(VehicleFlag.id)).all()
+    def _fuel_flags(self, transactions) -> dict[int, list[str]]:
+        """Flag kinds of each transaction, in the order raised: one query for a whole page."""
+        kinds = defaultdict(list)
+        for transaction_id, kind in self.db.session.execute(
+                select(VehicleFlag.fuel_transaction_id, VehicleFlag.kind)
+                .where(VehicleFlag.fuel_transaction_id.in_([t.id for t in transactions])).order_by(VehicleFlag.id)):
+            kinds[transaction_id].append(kind)
+        return kinds
+
+    @staticmethod
+    def _fuel_dump(transaction: FuelTransaction, kinds: list[str]) -> dict:
         return fuel_out.dump({**{c.key: getattr(transaction, c.key) for c in FuelTransaction.__table__.columns},
                               "flags": list(kinds)})
 
@@ -115,7 +125,9 @@ class UpkeepRpc:
             statement = statement.where(FuelTransaction.filled_at >= q["from_"])
         if q.get("to"):
             statement = statement.where(FuelTransaction.filled_at < q["to"])
-        return self._page(statement, q, self._fuel_dump)
+        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
+        flags = self._fuel_flags(items)
+        return page_of([self._fuel_dump(item, flags[item.id]) for item in items], total)
 
     # service records and reminders ---------------------------------------------------
     @rpc
