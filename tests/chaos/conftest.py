@@ -3,16 +3,9 @@
 These tests stop and start processes, a PostgreSQL cluster of their own and the RabbitMQ
 node itself, so they run apart from `make test`. Each prints what it did and the counts it
 compared."""
-import pytest
 import requests
 
 from tests.stack import ADMIN_PASSWORD, token_for
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        item.add_marker(pytest.mark.chaos)
-        item.add_marker(pytest.mark.timeout(600))  # a stack, a load and a fault each
 
 
 def admin_session(stack) -> requests.Session:

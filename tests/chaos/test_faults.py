@@ -21,6 +21,9 @@ from tests.chaos.conftest import admin_session
 from tests.stack import running_stack
 from tests.support import eventually, free_port, port_open
 
+# a stack, a load and a fault each: long, so apart from `make test`
+pytestmark = [pytest.mark.chaos, pytest.mark.timeout(600)]
+
 RPC_TIMEOUT = 3.0
 
 
