@@ -7,7 +7,8 @@ from services.kit.schemas import EventSchema, InputSchema, PageQuery, SyncQuery
 SERVICE = "energy"
 
 AREA_SOURCES = ("facilities", "manual")
-INTENSITY_METRICS = ("per_area_kgce_m2", "per_person_kgce")
+INTENSITY_METRICS = ("per_area_kgce_m2", "per_person_kgce", "per_area_kgco2_m2")  # benchmark rankings
+TARGET_INDICATORS = ("per_area_kgce_m2", "per_person_kgce", "water_per_person_m3", "per_area_kgco2_m2")
 PROJECT_KINDS = ("led_lighting", "hvac", "insulation", "solar", "water_saving", "metering", "other")
 ASSESSMENT_KINDS = ("self_assessment", "spot_check")
 WASTE_CATEGORIES = ("recyclable", "hazardous", "kitchen", "other")
@@ -177,6 +178,11 @@ class IndicatorQuery(InputSchema):
     months = Months(metadata={"description": 'months of the year, "1-6" or "1,2,3"; all by default'})
 
 
+def emission_factors_field():
+    return fields.Dict(keys=fields.String(), values=fields.Float(), metadata={
+        "description": "energy_type -> kgCO₂ per base unit (kWh, m3, kg, MJ) used for the CO₂ figures"})
+
+
 class Figures(Schema):
     institutions = fields.Integer(metadata={"description": "institutions that reported in these months"})
     headcount = fields.Integer()
@@ -187,6 +193,8 @@ class Figures(Schema):
     per_area_kgce_m2 = fields.Float(allow_none=True)
     water_m3 = fields.Float()
     water_per_person_m3 = fields.Float(allow_none=True)
+    total_tco2 = fields.Float(metadata={"description": "CO₂ emitted, tonnes, by the emission factors shown"})
+    per_area_kgco2_m2 = fields.Float(allow_none=True, metadata={"description": "kgCO₂ per m² of floor area"})
     by_type = fields.Dict(keys=fields.String(), values=fields.Dict(),
                           metadata={"description": "energy_type -> {quantity, unit, kgce}"})
 
@@ -215,6 +223,7 @@ class Indicators(Figures):
     year = fields.Integer()
     months = fields.List(fields.Integer())
     coefficient_table = fields.String()
+    emission_factors = emission_factors_field()
     previous_year = fields.Nested(Figures)
     year_over_year = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))
     targets = fields.List(fields.Nested(TargetStatus))
@@ -228,11 +237,12 @@ class TargetCreate(InputSchema):
     per_area_kgce_m2 = amount(load_default=None, allow_none=True)
     per_person_kgce = amount(load_default=None, allow_none=True)
     water_per_person_m3 = amount(load_default=None, allow_none=True)
+    per_area_kgco2_m2 = amount(load_default=None, allow_none=True)
 
     @validates_schema
     def at_least_one(self, data, **kwargs):
-        if all(data.get(key) is None for key in ("per_area_kgce_m2", "per_person_kgce", "water_per_person_m3")):
-            raise ValidationError("set at least one of per_area_kgce_m2, per_person_kgce, water_per_person_m3", "_schema")
+        if all(data.get(key) is None for key in TARGET_INDICATORS):
+            raise ValidationError(f"set at least one of {', '.join(TARGET_INDICATORS)}", "_schema")
 
 
 class Target(Schema):
@@ -242,6 +252,7 @@ class Target(Schema):
     per_area_kgce_m2 = fields.Float(allow_none=True)
     per_person_kgce = fields.Float(allow_none=True)
     water_per_person_m3 = fields.Float(allow_none=True)
+    per_area_kgco2_m2 = fields.Float(allow_none=True)
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
 
@@ -269,8 +280,10 @@ class BenchmarkRow(Schema):
     intensity = fields.Float()
     group_median = fields.Float()
     group_best_quartile = fields.Float()
-    potential_to_median_kgce = fields.Float()
-    potential_to_best_quartile_kgce = fields.Float()
+    potential_to_median_kgce = fields.Float(metadata={"description": "kgce metrics"})
+    potential_to_best_quartile_kgce = fields.Float(metadata={"description": "kgce metrics"})
+    potential_to_median_kgco2 = fields.Float(metadata={"description": "the CO₂ metric (per_area_kgco2_m2)"})
+    potential_to_best_quartile_kgco2 = fields.Float(metadata={"description": "the CO₂ metric (per_area_kgco2_m2)"})
 
 
 class Benchmark(Schema):
@@ -280,8 +293,11 @@ class Benchmark(Schema):
     coefficient_table = fields.String()
     items = fields.List(fields.Nested(BenchmarkRow))
     total = fields.Integer()
-    potential_to_median_kgce = fields.Float()
-    potential_to_best_quartile_kgce = fields.Float()
+    potential_to_median_kgce = fields.Float(metadata={"description": "kgce metrics"})
+    potential_to_best_quartile_kgce = fields.Float(metadata={"description": "kgce metrics"})
+    potential_to_median_kgco2 = fields.Float(metadata={"description": "the CO₂ metric"})
+    potential_to_best_quartile_kgco2 = fields.Float(metadata={"description": "the CO₂ metric"})
+    emission_factors = emission_factors_field()
 
 
 # -- fleet ----------------------------------------------------------------------------------
@@ -520,7 +536,7 @@ class TargetAtRisk(EventSchema):
     institution_id = fields.Integer(required=True)
     unit_code = fields.String(required=True)
     year = fields.Integer(required=True)
-    indicator = fields.String(required=True)  # per_area_kgce_m2 | per_person_kgce | water_per_person_m3
+    indicator = fields.String(required=True)  # per_area_kgce_m2 | per_person_kgce | water_per_person_m3 | per_area_kgco2_m2
     projected = fields.Float(required=True)
     target = fields.Float(required=True)
     target_source = fields.String(required=True)  # set | plan

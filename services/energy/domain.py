@@ -1,6 +1,6 @@
 """Energy rules as plain Python: no nameko, no database.
 
-Conversion to standard coal, the indicators, targets and the at-risk projection,
+Conversion to standard coal and to CO₂, the indicators, targets and the at-risk projection,
 benchmarking, retrofit measurement, the 节约型机关 score sheet and waste shares.
 """
 from __future__ import annotations
@@ -12,11 +12,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from services.energy import coefficients
+from services.energy.contract import TARGET_INDICATORS
 from services.energy.settings import SETTINGS, Settings
 from services.kit.errors import Invalid
 
 LOCAL = ZoneInfo("Asia/Shanghai")
-INTENSITIES = ("per_area_kgce_m2", "per_person_kgce", "water_per_person_m3")
+INTENSITIES = TARGET_INDICATORS  # the indicators with targets
+# the monthly quantity whose seasonal pattern projects each intensity to the full year
+SEASONAL_MEASURE = {"per_area_kgce_m2": "energy", "per_person_kgce": "energy", "water_per_person_m3": "water",
+                    "per_area_kgco2_m2": "co2"}
 ZERO = Decimal(0)
 
 
@@ -77,6 +81,10 @@ def reading_kgce(energy_type: str, quantity: Decimal, unit: str) -> Decimal | No
     return coefficients.to_kgce(energy_type, Decimal(quantity), unit)
 
 
+def reading_kgco2(energy_type: str, quantity: Decimal, unit: str) -> Decimal | None:
+    return coefficients.to_kgco2(energy_type, Decimal(quantity), unit)
+
+
 def check_unit(energy_type: str, unit: str) -> None:
     accepted = coefficients.UNITS[energy_type]
     if unit not in accepted:
@@ -94,6 +102,7 @@ class Consumption:
     """What one institution (or a scope of several) used over some months."""
 
     kgce: Decimal = ZERO
+    kgco2: Decimal = ZERO
     water_m3: Decimal = ZERO
     by_type: dict = field(default_factory=dict)  # energy_type -> quantity in the base unit
     kgce_by_type: dict = field(default_factory=dict)
@@ -108,6 +117,7 @@ class Consumption:
             return
         kgce = reading_kgce(energy_type, quantity, unit)
         self.kgce += kgce
+        self.kgco2 += reading_kgco2(energy_type, quantity, unit)
         self.kgce_by_type[energy_type] = self.kgce_by_type.get(energy_type, ZERO) + kgce
 
 
@@ -117,22 +127,27 @@ class Denominators:
     floor_area_m2: Decimal | None
 
 
-def intensities(kgce: Decimal, water_m3: Decimal, denominators: Denominators, kgce_with_area: Decimal | None = None):
-    """The indicators as Decimals: per person, per area (over the institutions with a known
-    area only, hence ``kgce_with_area``), water per person; None where a denominator is 0."""
+def intensities(kgce: Decimal, water_m3: Decimal, denominators: Denominators, kgce_with_area: Decimal | None = None,
+                kgco2: Decimal = ZERO, kgco2_with_area: Decimal | None = None):
+    """The indicators as Decimals: totals in tonnes, per person, per area (over the institutions
+    with a known area only, hence the ``*_with_area`` figures), water per person; None where a
+    denominator is 0."""
     headcount = denominators.headcount
     area = denominators.floor_area_m2
     area_kgce = kgce if kgce_with_area is None else kgce_with_area
+    area_kgco2 = kgco2 if kgco2_with_area is None else kgco2_with_area
     return {
         "total_tce": kgce / 1000,
         "per_person_kgce": kgce / headcount if headcount else None,
         "per_area_kgce_m2": area_kgce / area if area else None,
         "water_per_person_m3": water_m3 / headcount if headcount else None,
+        "total_tco2": kgco2 / 1000,
+        "per_area_kgco2_m2": area_kgco2 / area if area else None,
     }
 
 
 def rounded_indicators(values: dict) -> dict:
-    return {key: round_to(value, 4 if key == "total_tce" else 3) for key, value in values.items()}
+    return {key: round_to(value, 4 if key.startswith("total_") else 3) for key, value in values.items()}
 
 
 def change_rate(current: Decimal | None, previous: Decimal | None) -> float | None:
@@ -203,7 +218,7 @@ def assess_risk(ytd: dict, shares: dict, targets: dict, through_month: int,
         value = ytd.get(indicator)
         if value is None:
             continue
-        share = shares["water" if indicator == "water_per_person_m3" else "energy"]
+        share = shares[SEASONAL_MEASURE[indicator]]
         projected = project_full_year(value, share)
         risks.append(Risk(indicator, projected, target, source, projected > target))
     return risks
@@ -217,10 +232,11 @@ def best_quartile(values: list[Decimal]) -> Decimal:
     return Decimal(str(statistics.quantiles([float(v) for v in values], n=4, method="inclusive")[0]))
 
 
-def benchmark(rows: list[dict]) -> list[dict]:
+def benchmark(rows: list[dict], quantity: str = "kgce") -> list[dict]:
     """rows: {institution..., group, intensity, denominator}. Ranked by intensity (1 is the
     least intensive, county-wide and in the group), with what each would save at its group's
-    median and best quartile: (intensity - reference) x denominator, never below zero."""
+    median and best quartile: (intensity - reference) x denominator, never below zero, named
+    after the ``quantity`` saved (kgce, or kgco2 for a CO₂ intensity)."""
     by_group: dict[str, list[Decimal]] = {}
     for row in rows:
         by_group.setdefault(row["group"], []).append(row["intensity"])
@@ -237,8 +253,8 @@ def benchmark(rows: list[dict]) -> list[dict]:
         result.append({
             **row, "rank": rank, "group_rank": group_rank[row["group"]], "group_size": len(by_group[row["group"]]),
             "group_median": median, "group_best_quartile": quartile,
-            "potential_to_median_kgce": max(ZERO, row["intensity"] - median) * row["denominator"],
-            "potential_to_best_quartile_kgce": max(ZERO, row["intensity"] - quartile) * row["denominator"],
+            f"potential_to_median_{quantity}": max(ZERO, row["intensity"] - median) * row["denominator"],
+            f"potential_to_best_quartile_{quantity}": max(ZERO, row["intensity"] - quartile) * row["denominator"],
         })
     return result
 

@@ -104,6 +104,7 @@ class Target(TimestampMixin, Base):
     per_area_kgce_m2: Mapped[Decimal | None] = mapped_column(Numeric(12, 3))
     per_person_kgce: Mapped[Decimal | None] = mapped_column(Numeric(12, 3))
     water_per_person_m3: Mapped[Decimal | None] = mapped_column(Numeric(12, 3))
+    per_area_kgco2_m2: Mapped[Decimal | None] = mapped_column(Numeric(12, 3))
 
 
 class RiskFlag(Base):

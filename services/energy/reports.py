@@ -22,7 +22,7 @@ def periods_of(year: int, months=None) -> list[str]:
 def figures(institutions: list[Institution], consumption: dict[int, domain.Consumption]) -> dict:
     """The indicators of a set of institutions, counting those that reported."""
     total = domain.Consumption()
-    headcount, area, kgce_with_area, reporting = 0, ZERO, ZERO, 0
+    headcount, area, kgce_with_area, kgco2_with_area, reporting = 0, ZERO, ZERO, ZERO, 0
     for institution in institutions:
         used = consumption.get(institution.id)
         if used is None or not used.periods:
@@ -30,6 +30,7 @@ def figures(institutions: list[Institution], consumption: dict[int, domain.Consu
         reporting += 1
         headcount += institution.headcount
         total.kgce += used.kgce
+        total.kgco2 += used.kgco2
         total.water_m3 += used.water_m3
         for kind, quantity in used.by_type.items():
             total.by_type[kind] = total.by_type.get(kind, ZERO) + quantity
@@ -38,7 +39,9 @@ def figures(institutions: list[Institution], consumption: dict[int, domain.Consu
         if institution.floor_area_m2:
             area += institution.floor_area_m2
             kgce_with_area += used.kgce
-    values = domain.intensities(total.kgce, total.water_m3, domain.Denominators(headcount, area or None), kgce_with_area)
+            kgco2_with_area += used.kgco2
+    values = domain.intensities(total.kgce, total.water_m3, domain.Denominators(headcount, area or None), kgce_with_area,
+                                total.kgco2, kgco2_with_area)
     return {
         "institutions": reporting, "headcount": headcount, "floor_area_m2": domain.round_to(area, 2) if area else None,
         "total_kgce": domain.round_to(total.kgce, 2), "water_m3": domain.round_to(total.water_m3, 3),
@@ -72,22 +75,27 @@ def _full_year_intensities(institution: Institution, consumption: domain.Consump
     if consumption is None:
         return {}
     denominators = domain.Denominators(institution.headcount, institution.floor_area_m2)
-    return domain.intensities(consumption.kgce, consumption.water_m3, denominators)
+    return domain.intensities(consumption.kgce, consumption.water_m3, denominators, kgco2=consumption.kgco2)
 
 
-def _monthly(readings, year: int) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
-    energy: dict[int, Decimal] = {}
-    water: dict[int, Decimal] = {}
+def _monthly(readings, year: int) -> dict[str, dict[int, Decimal]]:
+    """measure -> month -> the year's total: energy (kgce), co2 (kgCO₂), water (m3); a month is
+    there when a reading of that measure is."""
+    monthly: dict[str, dict[int, Decimal]] = {"energy": {}, "co2": {}, "water": {}}
+
+    def add(measure: str, month: int, value: Decimal) -> None:
+        monthly[measure][month] = monthly[measure].get(month, ZERO) + value
+
     for reading in readings:
         reading_year, month = domain.split_period(reading.period)
         if reading_year != year:
             continue
-        kgce = domain.reading_kgce(reading.energy_type, reading.quantity, reading.unit)
-        if kgce is None:
-            water[month] = water.get(month, ZERO) + coefficients.to_base("water", reading.quantity, reading.unit)
+        if reading.energy_type == coefficients.WATER:
+            add("water", month, coefficients.to_base("water", reading.quantity, reading.unit))
         else:
-            energy[month] = energy.get(month, ZERO) + kgce
-    return energy, water
+            add("energy", month, domain.reading_kgce(reading.energy_type, reading.quantity, reading.unit))
+            add("co2", month, domain.reading_kgco2(reading.energy_type, reading.quantity, reading.unit))
+    return monthly
 
 
 def targets_of(session: Session, institution: Institution, year: int) -> dict:
@@ -108,16 +116,16 @@ def target_risks(session: Session, institution: Institution, year: int):
     """(through_month, [Risk]) of an institution's year so far against its targets."""
     targets = targets_of(session, institution, year)
     readings = repository.readings_of(session, [institution.id], periods_of(year - 1) + periods_of(year))
-    this_energy, this_water = _monthly(readings, year)
-    months = set(this_energy) | set(this_water)
+    this_year = _monthly(readings, year)
+    months = set(this_year["energy"]) | set(this_year["water"])
     if not targets or not months:
         return (max(months) if months else 0), [], targets
     through = max(months)
-    last_energy, last_water = _monthly(readings, year - 1)
-    ytd = domain.intensities(
-        sum(this_energy.values(), ZERO), sum(this_water.values(), ZERO),
-        domain.Denominators(institution.headcount, institution.floor_area_m2))
-    shares = {"energy": domain.seasonal_share(last_energy, through), "water": domain.seasonal_share(last_water, through)}
+    last_year = _monthly(readings, year - 1)
+    so_far = {measure: sum(values.values(), ZERO) for measure, values in this_year.items()}
+    ytd = domain.intensities(so_far["energy"], so_far["water"],
+                             domain.Denominators(institution.headcount, institution.floor_area_m2), kgco2=so_far["co2"])
+    shares = {measure: domain.seasonal_share(values, through) for measure, values in last_year.items()}
     return through, domain.assess_risk(ytd, shares, targets, through), targets
 
 
@@ -174,7 +182,7 @@ def indicators(session: Session, year: int, months, unit_code: str | None, group
     return {
         "scope": "institution" if unit_code else "group" if group else "county",
         "unit_code": unit_code, "group": group, "year": year, "months": months,
-        "coefficient_table": coefficients.VERSION,
+        "coefficient_table": coefficients.VERSION, "emission_factors": coefficients.KGCO2_PER_BASE_UNIT,
         **{key: value for key, value in now.items() if key != "_raw"},
         "previous_year": {key: value for key, value in before.items() if key != "_raw"},
         "year_over_year": yoy, "targets": statuses, "at_risk": any(s["at_risk"] for s in statuses),
@@ -182,32 +190,45 @@ def indicators(session: Session, year: int, months, unit_code: str | None, group
     }
 
 
+# benchmark metric -> (what is summed: a Consumption attribute, per what: area | headcount)
+BENCHMARK_METRICS = {
+    "per_area_kgce_m2": ("kgce", "area"),
+    "per_person_kgce": ("kgce", "headcount"),
+    "per_area_kgco2_m2": ("kgco2", "area"),
+}
+
+
 def benchmark(session: Session, year: int, months, metric: str, group: str | None) -> dict:
+    """The ranking; its savings potentials are named after what is saved (``*_kgce``, or
+    ``*_kgco2`` for the CO₂ metric)."""
     months = months or ALL_MONTHS
+    quantity, per = BENCHMARK_METRICS[metric]
     institutions = repository.institutions_in_scope(session, None, group)
     consumption = repository.consumption_by_institution(
         repository.readings_of(session, [i.id for i in institutions], periods_of(year, months)))
     rows = []
     for institution in institutions:
         used = consumption.get(institution.id)
-        denominator = institution.floor_area_m2 if metric == "per_area_kgce_m2" else institution.headcount
+        denominator = institution.floor_area_m2 if per == "area" else institution.headcount
         if used is None or not used.periods or not denominator:
             continue
         rows.append({"unit_code": institution.unit_code, "name": institution.name, "group": institution.group,
-                     "intensity": used.kgce / Decimal(denominator), "denominator": Decimal(denominator)})
-    ranked = domain.benchmark(rows)
+                     "intensity": getattr(used, quantity) / Decimal(denominator), "denominator": Decimal(denominator)})
+    ranked = domain.benchmark(rows, quantity)
+    potentials = (f"potential_to_median_{quantity}", f"potential_to_best_quartile_{quantity}")
     items = [{
         **{key: row[key] for key in ("rank", "group_rank", "group_size", "unit_code", "name", "group")},
         **{key: domain.round_to(row[key], 3) for key in ("intensity", "group_median", "group_best_quartile")},
-        **{key: domain.round_to(row[key], 2) for key in ("potential_to_median_kgce", "potential_to_best_quartile_kgce")},
+        **{key: domain.round_to(row[key], 2) for key in potentials},
     } for row in ranked]
-    return {
+    answer = {
         "year": year, "months": months, "metric": metric, "coefficient_table": coefficients.VERSION,
         "items": items, "total": len(items),
-        "potential_to_median_kgce": domain.round_to(sum((r["potential_to_median_kgce"] for r in ranked), ZERO), 2),
-        "potential_to_best_quartile_kgce": domain.round_to(
-            sum((r["potential_to_best_quartile_kgce"] for r in ranked), ZERO), 2),
+        **{key: domain.round_to(sum((row[key] for row in ranked), ZERO), 2) for key in potentials},
     }
+    if quantity == "kgco2":
+        answer["emission_factors"] = coefficients.KGCO2_PER_BASE_UNIT
+    return answer
 
 
 def fleet(session: Session, year: int, months, unit_code: str | None) -> dict:

@@ -1,7 +1,8 @@
 """Every number of the energy rules (DOMAIN.md, Energy), with its default, in one place.
 
 Each can be set by an environment variable ``ENERGY_<NAME>``; the coefficient table
-itself lives in ``coefficients.py`` because it is versioned, not tuned.
+itself lives in ``coefficients.py`` because it is versioned, not tuned, and the CO₂
+emission factors beside it (one table, each set by ``ENERGY_KGCO2_<TYPE>``).
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ class Settings:
     plan_per_area_reduction: Decimal = Decimal("0.05")
     plan_per_person_reduction: Decimal = Decimal("0.06")
     plan_water_per_person_reduction: Decimal = Decimal("0.06")
+    plan_per_area_co2_reduction: Decimal = Decimal("0.07")
     # at-risk flag: evaluated once this many months of the year are reported
     risk_min_months: int = 3
     # retrofit measurement: at most this many full months after completion
@@ -56,6 +58,7 @@ class Settings:
             plan_per_area_reduction=_decimal("ENERGY_PLAN_PER_AREA_REDUCTION", "0.05"),
             plan_per_person_reduction=_decimal("ENERGY_PLAN_PER_PERSON_REDUCTION", "0.06"),
             plan_water_per_person_reduction=_decimal("ENERGY_PLAN_WATER_PER_PERSON_REDUCTION", "0.06"),
+            plan_per_area_co2_reduction=_decimal("ENERGY_PLAN_PER_AREA_CO2_REDUCTION", "0.07"),
             risk_min_months=env_int("ENERGY_RISK_MIN_MONTHS", 3),
             retrofit_comparison_months=env_int("ENERGY_RETROFIT_COMPARISON_MONTHS", 12),
             assessment_pass_score=env_int("ENERGY_ASSESSMENT_PASS_SCORE", 80),
@@ -71,6 +74,7 @@ class Settings:
             "per_area_kgce_m2": self.plan_per_area_reduction,
             "per_person_kgce": self.plan_per_person_reduction,
             "water_per_person_m3": self.plan_water_per_person_reduction,
+            "per_area_kgco2_m2": self.plan_per_area_co2_reduction,
         }
 
 

@@ -236,6 +236,68 @@ def test_the_plan_target_comes_from_the_base_year(start_service, rpc):
     assert targets["per_person_kgce"]["target"] == 1386.312
 
 
+# -- CO₂ --------------------------------------------------------------------------------------------
+def test_co2_indicators_year_over_year_and_the_plans_7_percent(start_service, rpc):
+    start_service(EnergyService)
+    code = unit()
+    institution(rpc, code, headcount=50, area=2500)
+    officer(rpc, "record_readings", [reading(code, f"2020-{m:02d}", "electricity", 10000, "kWh") for m in range(1, 13)] + [
+        reading(code, "2024-01", "electricity", 80000, "kWh"),
+        reading(code, "2025-01", "electricity", 100000, "kWh"),
+        reading(code, "2025-01", "natural_gas", 5000, "m3"),
+        reading(code, "2025-02", "gasoline", 1000, "L"),
+        reading(code, "2025-02", "water", 2400, "m3"),
+    ])
+    figures = officer(rpc, "indicators", {"year": 2025, "unit_code": code})
+    # 100,000 x 0.5703 = 57,030; 5,000 x 2.1622 = 10,811; 1,000 L x 0.73 x 2.9251 = 2,135.323: 69,976.323 kgCO2
+    assert figures["total_tco2"] == 69.9763
+    assert figures["per_area_kgco2_m2"] == 27.991  # / 2,500 m2
+    assert figures["emission_factors"]["electricity"] == 0.5703 and "water" not in figures["emission_factors"]
+    assert figures["previous_year"]["total_tco2"] == 45.624  # 80,000 x 0.5703
+    assert figures["year_over_year"]["per_area_kgco2_m2"] == round((69976.323 - 45624) / 45624, 4)
+    targets = {t["indicator"]: t for t in figures["targets"]}
+    # 2020: 120,000 kWh x 0.5703 = 68,436 kgCO2 / 2,500 m2 = 27.3744, less 7% = 25.458
+    assert (targets["per_area_kgco2_m2"]["target"], targets["per_area_kgco2_m2"]["source"]) == (25.458, "plan")
+    assert targets["per_area_kgco2_m2"]["at_risk"] is None  # two months are too few to judge
+
+
+def test_a_co2_target_set_for_the_year_flags_an_institution_trending_past_it(start_service, rpc):
+    energy = start_service(EnergyService)
+    code = unit()
+    institution(rpc, code, headcount=10, area=1000)
+    target = officer(rpc, "create_target", {"unit_code": code, "year": 2025, "per_area_kgco2_m2": 100})
+    assert target["per_area_kgco2_m2"] == 100.0 and target["per_area_kgce_m2"] is None
+    assert officer(rpc, "get_target", target["id"])["per_area_kgco2_m2"] == 100.0
+    officer(rpc, "record_readings", [reading(code, f"2024-{m:02d}", "electricity", 5000, "kWh") for m in range(1, 13)])
+    officer(rpc, "record_readings", [reading(code, f"2025-{m:02d}", "electricity", 21000, "kWh") for m in (1, 2, 3)])
+    # 63,000 kWh x 0.5703 = 35,928.9 kgCO2 / 1,000 m2 = 35.9289 so far; / 0.25 -> 143.716 > 100
+    events = outbox(energy, "target_at_risk")
+    assert [(e["indicator"], e["target"], e["target_source"], e["through_month"], e["projected"]) for e in events] == [
+        ("per_area_kgco2_m2", 100.0, "set", 3, 143.716)]
+    figures = officer(rpc, "indicators", {"year": 2025, "unit_code": code})
+    assert figures["at_risk"] and [(t["indicator"], t["at_risk"]) for t in figures["targets"]] == [
+        ("per_area_kgco2_m2", True)]
+
+
+def test_benchmark_ranks_by_per_area_co2(start_service, rpc):
+    start_service(EnergyService)
+    group = f"g-{uuid.uuid4().hex[:6]}"
+    electric, gas = unit(), unit()
+    institution(rpc, electric, area=1000, group=group)
+    institution(rpc, gas, area=1000, group=group)
+    officer(rpc, "record_readings", [reading(electric, "2022-01", "electricity", 40000, "kWh"),
+                                     reading(gas, "2022-01", "natural_gas", 5000, "m3")])
+    by_energy = officer(rpc, "benchmark", {"year": 2022, "group": group})
+    assert [row["unit_code"] for row in by_energy["items"]] == [electric, gas]  # 4.916 against 6.0715 kgce/m2
+    by_co2 = officer(rpc, "benchmark", {"year": 2022, "group": group, "metric": "per_area_kgco2_m2"})
+    # 5,000 m3 x 2.1622 = 10,811 kgCO2 and 40,000 kWh x 0.5703 = 22,812 kgCO2, each over 1,000 m2
+    assert [(row["unit_code"], row["intensity"]) for row in by_co2["items"]] == [(gas, 10.811), (electric, 22.812)]
+    # median 16.8115: (22.812 - 16.8115) x 1,000; best quartile 10.811 + 0.25 x 12.001 = 13.81125
+    assert by_co2["items"][1]["potential_to_median_kgco2"] == 6000.5
+    assert by_co2["potential_to_best_quartile_kgco2"] == 9000.75
+    assert "potential_to_median_kgce" not in by_co2 and by_co2["emission_factors"]["natural_gas"] == 2.1622
+
+
 # -- fleet -------------------------------------------------------------------------------------------
 def test_a_fuel_event_lands_once_in_the_fleet_ledger_even_when_delivered_twice(start_service, rpc, test_backends):
     energy = start_service(EnergyService)

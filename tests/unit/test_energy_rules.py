@@ -10,21 +10,22 @@ from services.energy.settings import Settings
 from services.kit.errors import Invalid
 
 
-# -- conversion (GB/T 2589-2008) ---------------------------------------------------------------
-@pytest.mark.parametrize("energy_type, quantity, unit, kgce", [
-    ("electricity", "10000", "kWh", "1229"),  # 10,000 x 0.1229
-    ("electricity", "2", "MWh", "245.8"),  # 2,000 kWh x 0.1229
-    ("natural_gas", "1000", "m3", "1214.3"),  # 1,000 x 1.2143
-    ("gasoline", "1000", "kg", "1471.4"),
-    ("gasoline", "1000", "L", "1074.122"),  # 1,000 L x 0.73 = 730 kg x 1.4714
-    ("diesel", "1000", "L", "1223.964"),  # 1,000 L x 0.84 = 840 kg x 1.4571
-    ("diesel", "500", "kg", "728.55"),
-    ("coal", "2", "t", "1428.6"),  # 2,000 kg x 0.7143
-    ("heat", "1000", "MJ", "34.12"),
-    ("heat", "5", "GJ", "170.6"),  # 5,000 MJ x 0.03412
+# -- conversion (GB/T 2589-2008; the emission factors beside it) ------------------------------------
+@pytest.mark.parametrize("energy_type, quantity, unit, kgce, kgco2", [
+    ("electricity", "10000", "kWh", "1229", "5703"),  # 10,000 x 0.1229; x 0.5703
+    ("electricity", "2", "MWh", "245.8", "1140.6"),  # 2,000 kWh x 0.1229; x 0.5703
+    ("natural_gas", "1000", "m3", "1214.3", "2162.2"),  # 1,000 x 1.2143; x 2.1622
+    ("gasoline", "1000", "kg", "1471.4", "2925.1"),
+    ("gasoline", "1000", "L", "1074.122", "2135.323"),  # 1,000 L x 0.73 = 730 kg x 1.4714; x 2.9251
+    ("diesel", "1000", "L", "1223.964", "2600.556"),  # 1,000 L x 0.84 = 840 kg x 1.4571; x 3.0959
+    ("diesel", "500", "kg", "728.55", "1547.95"),
+    ("coal", "2", "t", "1428.6", "3800.6"),  # 2,000 kg x 0.7143; x 1.9003
+    ("heat", "1000", "MJ", "34.12", "110"),  # x 0.11
+    ("heat", "5", "GJ", "170.6", "550"),  # 5,000 MJ x 0.03412; x 0.11
 ])
-def test_conversion_to_standard_coal_matches_the_table(energy_type, quantity, unit, kgce):
+def test_conversion_to_standard_coal_and_co2_matches_the_tables(energy_type, quantity, unit, kgce, kgco2):
     assert domain.reading_kgce(energy_type, D(quantity), unit) == D(kgce)
+    assert domain.reading_kgco2(energy_type, D(quantity), unit) == D(kgco2)
 
 
 def test_water_is_not_energy_and_the_table_is_named():
@@ -37,6 +38,46 @@ def test_a_unit_must_fit_its_type():
         domain.check_unit("electricity", "L")
     assert "unit" in refused.value.errors
     domain.check_unit("diesel", "L")
+
+
+# -- CO₂ (the emission factors beside the table) -----------------------------------------------
+def test_water_emits_no_co2():
+    assert domain.reading_kgco2("water", D("100"), "m3") is None
+    assert "water" not in coefficients.KGCO2_PER_BASE_UNIT
+
+
+@pytest.mark.parametrize("energy_type, net_calorific_mj, carbon_t_per_tj, oxidation", [
+    ("natural_gas", "38.931", "15.3", "0.99"),  # per m3
+    ("gasoline", "43.070", "18.9", "0.98"),  # per kg
+    ("diesel", "42.652", "20.2", "0.98"),
+    ("coal", "20.908", "26.37", "0.94"),
+])
+def test_fuel_factors_follow_from_the_gb_t_32150_carbon_contents(energy_type, net_calorific_mj, carbon_t_per_tj,
+                                                                oxidation):
+    # kgCO2 = MJ x (tC/TJ = gC/MJ) / 1000 x oxidation x 44/12
+    factor = D(net_calorific_mj) * D(carbon_t_per_tj) / 1000 * D(oxidation) * 44 / 12
+    assert factor.quantize(D("0.0001")) == coefficients.DEFAULT_KGCO2_PER_BASE_UNIT[energy_type]
+
+
+def test_the_default_factors_and_their_overrides(monkeypatch):
+    assert coefficients.DEFAULT_KGCO2_PER_BASE_UNIT["electricity"] == D("0.5703")  # MEE, national grid 2022
+    assert domain.reading_kgco2("electricity", D("1000"), "kWh") == D("570.3")  # 1,000 x 0.5703
+    assert coefficients.DEFAULT_KGCO2_PER_BASE_UNIT["heat"] == D("0.11")
+    assert coefficients.emission_factors() == coefficients.DEFAULT_KGCO2_PER_BASE_UNIT
+    monkeypatch.setenv("ENERGY_KGCO2_ELECTRICITY", "0.5366")  # e.g. a provincial grid factor
+    monkeypatch.setenv("ENERGY_KGCO2_NATURAL_GAS", "2.1650")
+    factors = coefficients.emission_factors()
+    assert factors["electricity"] == D("0.5366") and factors["natural_gas"] == D("2.1650")
+    assert factors["diesel"] == D("3.0959")
+    monkeypatch.setitem(coefficients.KGCO2_PER_BASE_UNIT, "electricity", factors["electricity"])
+    assert domain.reading_kgco2("electricity", D("1000"), "kWh") == D("536.6")
+
+
+def test_per_area_co2_counts_only_institutions_with_an_area():
+    values = domain.intensities(D("3000"), D("0"), domain.Denominators(10, D("100")), kgce_with_area=D("1000"),
+                                kgco2=D("9000"), kgco2_with_area=D("4000"))
+    assert values["total_tco2"] == D("9") and values["per_area_kgco2_m2"] == D("40")
+    assert domain.intensities(D("1"), D("0"), domain.Denominators(1, None), kgco2=D("5"))["per_area_kgco2_m2"] is None
 
 
 # -- indicators ----------------------------------------------------------------------------------
@@ -52,9 +93,12 @@ def test_indicators_of_an_institution_by_hand():
                        ("water", "2400", "m3", "2025-01"))
     # 100,000 x 0.1229 = 12,290; 5,000 x 1.2143 = 6,071.5; total 18,361.5 kgce
     assert used.kgce == D("18361.5")
-    values = domain.rounded_indicators(domain.intensities(used.kgce, used.water_m3, domain.Denominators(50, D("2500"))))
+    # 100,000 x 0.5703 = 57,030; 5,000 x 2.1622 = 10,811; total 67,841 kgCO2 (water emits none)
+    assert used.kgco2 == D("67841")
+    values = domain.rounded_indicators(domain.intensities(used.kgce, used.water_m3, domain.Denominators(50, D("2500")),
+                                                          kgco2=used.kgco2))
     assert values == {"total_tce": 18.3615, "per_person_kgce": 367.23, "per_area_kgce_m2": 7.345,
-                      "water_per_person_m3": 48.0}
+                      "water_per_person_m3": 48.0, "total_tco2": 67.841, "per_area_kgco2_m2": 27.136}
 
 
 def test_per_area_counts_only_institutions_with_an_area_and_zero_denominators_give_none():
@@ -81,6 +125,21 @@ def test_the_plan_target_falls_linearly_to_the_reduction_in_2025():
     assert domain.plan_target(D("10"), 2026, "per_area_kgce_m2") is None
 
 
+def test_the_plan_lowers_per_area_co2_by_7_percent_and_the_reduction_is_a_setting(monkeypatch):
+    # 2025: 20 kgCO2/m2 in 2020 less 7% = 18.6; 2023: 20 x (1 - 0.07 x 3/5) = 19.16
+    assert domain.plan_target(D("20"), 2025, "per_area_kgco2_m2") == D("18.6")
+    assert domain.plan_target(D("20"), 2023, "per_area_kgco2_m2") == D("19.16")
+    assert domain.plan_target(D("20"), 2025, "per_area_kgco2_m2", Settings(plan_per_area_co2_reduction=D("0.1"))) == 18
+    monkeypatch.setenv("ENERGY_PLAN_PER_AREA_CO2_REDUCTION", "0.08")
+    assert Settings.from_env().plan_reductions["per_area_kgco2_m2"] == D("0.08")
+
+
+def test_a_co2_target_is_chosen_like_the_others():
+    chosen = domain.effective_targets({"per_area_kgco2_m2": D("25")}, {"per_area_kgco2_m2": D("27"), "per_person_kgce": D("94")})
+    assert chosen == {"per_area_kgco2_m2": (D("25"), "set"), "per_person_kgce": (D("94"), "plan")}
+    assert domain.effective_targets(None, {"per_area_kgco2_m2": D("27")}) == {"per_area_kgco2_m2": (D("27"), "plan")}
+
+
 def test_a_target_set_for_the_year_wins_over_the_plan():
     chosen = domain.effective_targets({"per_area_kgce_m2": D("8"), "per_person_kgce": None},
                                       {"per_area_kgce_m2": D("9.5"), "per_person_kgce": D("94")})
@@ -105,6 +164,17 @@ def test_an_institution_trending_past_its_target_is_at_risk():
     assert domain.assess_risk({"per_area_kgce_m2": D("5")}, {"energy": D("1") / 12, "water": D(1)}, targets, 1) == []
 
 
+def test_per_area_co2_is_projected_with_its_own_seasonal_share():
+    # winter gas weighs more in CO2 than in kgce, so CO2 has its own share: 3 months at 6 kgCO2/m2
+    # carrying 0.3 of last year's CO2 -> 20 over the year: above 19; with the energy share (0.25) it would be 24
+    targets = {"per_area_kgco2_m2": (D("19"), "plan")}
+    shares = {"energy": D("0.25"), "co2": D("0.3"), "water": D("0.25")}
+    risks = domain.assess_risk({"per_area_kgco2_m2": D("6")}, shares, targets, through_month=3)
+    assert [(r.indicator, r.projected, r.at_risk, r.source) for r in risks] == [
+        ("per_area_kgco2_m2", D("20"), True, "plan")]
+    assert not domain.assess_risk({"per_area_kgco2_m2": D("5.4")}, shares, targets, 3)[0].at_risk  # 18
+
+
 def test_the_minimum_months_before_flagging_is_configurable():
     settings = Settings(risk_min_months=1)
     risks = domain.assess_risk({"per_area_kgce_m2": D("1")}, {"energy": D("0.05")}, {"per_area_kgce_m2": (D("10"), "plan")},
@@ -113,6 +183,22 @@ def test_the_minimum_months_before_flagging_is_configurable():
 
 
 # -- benchmarking --------------------------------------------------------------------------------
+def test_a_co2_benchmark_prices_the_gap_in_kgco2():
+    rows = [{"unit_code": "A", "group": "office", "intensity": D("22.812"), "denominator": D("1000")},
+            {"unit_code": "B", "group": "office", "intensity": D("10.811"), "denominator": D("1000")}]
+    ranked = {row["unit_code"]: row for row in domain.benchmark(rows, "kgco2")}
+    # median (10.811 + 22.812) / 2 = 16.8115: A would emit 6,000.5 kg less
+    assert ranked["B"]["rank"] == 1 and domain.round_to(ranked["A"]["potential_to_median_kgco2"], 2) == 6000.5
+    assert "potential_to_median_kgce" not in ranked["A"]
+
+
+def test_every_metric_the_contract_offers_is_ranked():
+    from services.energy import contract, reports
+
+    assert set(reports.BENCHMARK_METRICS) == set(contract.INTENSITY_METRICS)
+    assert reports.BENCHMARK_METRICS["per_area_kgco2_m2"] == ("kgco2", "area")
+
+
 def test_benchmark_ranks_and_prices_the_gap_to_median_and_best_quartile():
     rows = [{"unit_code": code, "group": "office", "intensity": D(value), "denominator": D("1000")}
             for code, value in (("A", "10"), ("B", "20"), ("C", "30"), ("D", "40"))]
