@@ -8,6 +8,7 @@ interpreter with what it measures. Prints one JSON line.
   workers do after commit; the consumer's ``processed_event`` rows tell what arrived
 """
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -35,15 +36,63 @@ def summary(latencies, errors, seconds):
     }
 
 
+def cpu_seconds(pid) -> float:
+    """User and system CPU a process has used (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def watched() -> dict[str, list[int]]:
+    """``BENCH_WATCH=gateway:12,vehicles:34``: the processes whose CPU a figure accounts for;
+    the broker and PostgreSQL are found by name (on a shared machine they serve others too)."""
+    named = {"broker": [], "PostgreSQL": []}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as comm:
+                    name = comm.read().strip()
+            except OSError:
+                continue
+            if name == "beam.smp":
+                named["broker"].append(int(entry))
+            elif name.startswith("postgres"):
+                named["PostgreSQL"].append(int(entry))
+    parts = {}
+    for item in filter(None, os.environ.get("BENCH_WATCH", "").split(",")):
+        name, _, pid = item.partition(":")
+        parts.setdefault(name, []).append(int(pid))
+    return {**parts, **{name: pids for name, pids in named.items() if pids}}
+
+
+def cpu_snapshot(parts) -> dict[str, float]:
+    taken = {"load generator": time.process_time()}
+    for name, pids in parts.items():
+        total = 0.0
+        for pid in pids:
+            try:
+                total += cpu_seconds(pid)
+            except OSError:  # a backend that ended meanwhile
+                pass
+        taken[name] = total
+    return taken
+
+
 def run(worker, concurrency, seconds):
     latencies, errors = [], [0]
+    parts = watched()
+    before = cpu_snapshot(parts)
     deadline = time.perf_counter() + seconds
     started = time.perf_counter()
     pool = eventlet.GreenPool(concurrency)
     for index in range(concurrency):
         pool.spawn(worker, index, deadline, latencies, errors)
     pool.waitall()
-    return summary(latencies, errors[0], time.perf_counter() - started)
+    result = summary(latencies, errors[0], time.perf_counter() - started)
+    after = cpu_snapshot(parts)
+    done = max(1, len(latencies))
+    result["cpu_ms_per_request"] = {name: round(1000 * (after[name] - before[name]) / done, 3) for name in before}
+    return result
 
 
 def http_worker_factory(host, port, next_request):

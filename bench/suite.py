@@ -175,6 +175,19 @@ def row(name, result):
             f"{result['requests']:>8d} {result['errors']:>6d}")
 
 
+def cpu_line(result) -> str:
+    """Where a request's CPU went, by process (the broker and PostgreSQL serve the whole machine)."""
+    parts = {name: ms for name, ms in result.get("cpu_ms_per_request", {}).items() if ms >= 0.005}
+    shown = ", ".join(f"{name} {ms:.2f}" for name, ms in sorted(parts.items(), key=lambda item: -item[1]))
+    return f"  CPU ms per request: {shown}; total {sum(parts.values()):.2f}"
+
+
+def budget_line(floor) -> str:
+    goal = floor["per_second"] / 2
+    return (f"  at half the floor ({goal:.0f} req/s) {os.cpu_count()} cores allow "
+            f"{os.cpu_count() * 1000 / goal:.2f} CPU ms per request, all processes together")
+
+
 def compare(gateway, floor):
     return (f"{'  ratio to the floor':<40} {gateway['per_second'] / floor['per_second']:>9.2f}"
             f" {gateway['p50_ms'] / floor['p50_ms']:>8.2f}x {gateway['p99_ms'] / floor['p99_ms']:>8.2f}x")
@@ -226,10 +239,12 @@ def measure(only: set[str]) -> int:
             **{f"{owner.upper()}_DATABASE_URL": url for owner, url in urls.items()},
         ))
         try:
-            stack.start("-m", "services.vehicles")
+            vehicles = stack.start("-m", "services.vehicles")
             stack.start("-m", "services.energy")
-            stack.start("-m", "gateway")
-            stack.start(str(ROOT / "bench" / "echo_server.py"), vhost.uri)
+            gateway_process = stack.start("-m", "gateway")
+            echo = stack.start(str(ROOT / "bench" / "echo_server.py"), vhost.uri)
+            # the processes whose CPU per request each figure accounts for (bench/load.py)
+            os.environ["BENCH_WATCH"] = f"gateway:{gateway_process.pid},vehicles:{vehicles.pid},echo server:{echo.pid}"
             wait_for(f"http://127.0.0.1:{vehicles_port}/ready")
             wait_for(f"http://127.0.0.1:{energy_port}/ready")
             wait_for(f"http://127.0.0.1:{gateway_port}/health")
@@ -250,7 +265,8 @@ def measure(only: set[str]) -> int:
                                          "energy.on_fuel_recorded")
             if "replicas" in only:
                 results["one replica"] = load("http", concurrency, seconds, *gateway)
-                stack.start("-m", "services.vehicles", VEHICLES_PORT=str(free_port()))
+                second = stack.start("-m", "services.vehicles", VEHICLES_PORT=str(free_port()))
+                os.environ["BENCH_WATCH"] += f",vehicles:{second.pid}"
                 time.sleep(3)  # the second replica's consumer is up once its health answers; give it a moment
                 results["two replicas"] = load("http", concurrency, seconds, *gateway)
         finally:
@@ -263,10 +279,14 @@ def measure(only: set[str]) -> int:
     for c in (concurrency, 1):
         floor = results[c]["floor"]
         lines.append(row(f"floor: bare request/reply, c={c}", floor))
+        lines.append(cpu_line(floor))
+        if c == concurrency:
+            lines.append(budget_line(floor))
         for kind, title in (("read", "GET /vehicles/{id}"), ("write", "POST /fuel-transactions")):
             if kind in results[c]:
                 lines.append(row(f"gateway {title}, c={c}", results[c][kind]))
                 lines.append(compare(results[c][kind], floor))
+                lines.append(cpu_line(results[c][kind]))
     if "events" in results:
         e = results["events"]
         lines.append(f"\nEvents fuel_recorded, vehicles outbox -> energy handler, target {e['target_per_second']:g}/s "
@@ -278,7 +298,9 @@ def measure(only: set[str]) -> int:
         one, two = results["one replica"], results["two replicas"]
         lines.append(f"\nScale-out: the vehicles service, GET at c={concurrency}")
         lines.append(row("one replica", one))
+        lines.append(cpu_line(one))
         lines.append(row("two replicas", two))
+        lines.append(cpu_line(two))
         lines.append(f"{'  two / one':<40} {two['per_second'] / one['per_second']:>9.2f}"
                      f" {two['p50_ms'] / one['p50_ms']:>8.2f}x {two['p99_ms'] / one['p99_ms']:>8.2f}x")
     print("\n".join(lines))

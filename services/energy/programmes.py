@@ -31,11 +31,11 @@ class ProgrammesMixin(RecordsMixin):
         institution = self._institution_for_write(data)
         return audit_out.dump(self._add(Audit(institution_id=institution.id, **data)))
 
-    @rpc
+    @rpc(reads_only=True)
     def list_audits(self, query=None):
         return self._page(Audit, audit_out, contract.AuditQuery(), query, (Audit.audited_on.desc(), Audit.id))
 
-    @rpc
+    @rpc(reads_only=True)
     def get_audit(self, audit_id):
         return audit_out.dump(self._one(Audit, audit_id, "audit"))
 
@@ -59,15 +59,15 @@ class ProgrammesMixin(RecordsMixin):
         self.db.session.flush()
         return self._project_view(project)
 
-    @rpc
+    @rpc(reads_only=True)
     def list_projects(self, query=None):
         return self._page(Project, project_out, contract.ProjectQuery(), query, (Project.id,), self._project_view)
 
-    @rpc
+    @rpc(reads_only=True)
     def get_project(self, project_id):
         return self._project_view(self._one(Project, project_id, "project"))
 
-    @rpc
+    @rpc(reads_only=True)
     def project_summary(self, query):
         year, months, unit_code = self._summary_query(contract.ProjectSummaryQuery(), query)
         statement = select(Project).where(
@@ -102,21 +102,21 @@ class ProgrammesMixin(RecordsMixin):
             "kind": assessment.kind, "total_score": assessment.total_score, "passed": assessment.passed}))
         return assessment_out.dump(assessment)
 
-    @rpc
+    @rpc(reads_only=True)
     def list_assessments(self, query=None):
         return self._page(Assessment, assessment_out, contract.AssessmentQuery(), query,
                           (Assessment.year, Assessment.unit_code, Assessment.id))
 
-    @rpc
+    @rpc(reads_only=True)
     def get_assessment(self, assessment_id):
         return assessment_out.dump(self._one(Assessment, assessment_id, "assessment"))
 
-    @rpc
+    @rpc(reads_only=True)
     def assessment_sheet(self):
         self.call.caller.require(*READERS)
         return contract.ScoreSheet().dump({"items": list(SETTINGS.score_sheet), "pass_score": SETTINGS.assessment_pass_score})
 
-    @rpc
+    @rpc(reads_only=True)
     def assessment_summary(self, query):
         self.call.caller.require(*MANAGERS, "leader")
         q = load(contract.YearQuery(), query or {})
@@ -142,16 +142,16 @@ class ProgrammesMixin(RecordsMixin):
             raise Conflict("this category is already recorded for the month", {"category": ["already recorded"]})
         return waste_out.dump(self._add(WasteRecord(institution_id=institution.id, **data)))
 
-    @rpc
+    @rpc(reads_only=True)
     def list_waste_records(self, query=None):
         return self._page(WasteRecord, waste_out, contract.WasteQuery(), query,
                           (WasteRecord.period, WasteRecord.unit_code, WasteRecord.category))
 
-    @rpc
+    @rpc(reads_only=True)
     def get_waste_record(self, record_id):
         return waste_out.dump(self._one(WasteRecord, record_id, "waste record"))
 
-    @rpc
+    @rpc(reads_only=True)
     def waste_summary(self, query):
         year, months, unit_code = self._summary_query(contract.WasteSummaryQuery(), query)
         statement = select(WasteRecord).where(WasteRecord.period.in_(reports.periods_of(year, months)))
@@ -174,11 +174,11 @@ class ProgrammesMixin(RecordsMixin):
             raise Conflict(f"{data['unit_code']} is already a demonstration site", {"unit_code": ["already designated"]})
         return site_out.dump(self._add(DemonstrationSite(institution_id=institution.id, **data)))
 
-    @rpc
+    @rpc(reads_only=True)
     def list_demonstration_sites(self, query=None):
         return self._page(DemonstrationSite, site_out, contract.DemonstrationSiteQuery(), query,
                           (DemonstrationSite.unit_code,))
 
-    @rpc
+    @rpc(reads_only=True)
     def get_demonstration_site(self, site_id):
         return site_out.dump(self._one(DemonstrationSite, site_id, "demonstration site"))

@@ -79,11 +79,11 @@ class EnergyService(ProgrammesMixin, HealthMixin, OutboxRelayMixin, AuditTrail):
         session.flush()
         return institution_out.dump(institution)
 
-    @rpc
+    @rpc(reads_only=True)
     def list_institutions(self, query=None):
         return self._page(Institution, institution_out, contract.InstitutionQuery(), query, (Institution.id,))
 
-    @rpc
+    @rpc(reads_only=True)
     def get_institution(self, institution_id):
         return institution_out.dump(self._one(Institution, institution_id, "institution"))
 
@@ -168,12 +168,12 @@ class EnergyService(ProgrammesMixin, HealthMixin, OutboxRelayMixin, AuditTrail):
         for institution, year in sorted(written.touched, key=lambda pair: (pair[0].id, pair[1])):
             reports.evaluate_risk(self.db, institution, year)
 
-    @rpc
+    @rpc(reads_only=True)
     def list_readings(self, query=None):
         order = (Reading.period, Reading.unit_code, Reading.energy_type, Reading.id)
         return self._page(Reading, reading_out, contract.ReadingQuery(), query, order, reading_view)
 
-    @rpc
+    @rpc(reads_only=True)
     def get_reading(self, reading_id):
         reading = self._one(Reading, reading_id, "reading")
         return reading_view(reading, repository.revisions_of(self.db.session, reading.id))
@@ -235,17 +235,17 @@ class EnergyService(ProgrammesMixin, HealthMixin, OutboxRelayMixin, AuditTrail):
         session.flush()
         return import_out.dump(batch)
 
-    @rpc
+    @rpc(reads_only=True)
     def get_import(self, import_id):
         return import_out.dump(self._one(EnergyImport, import_id, "import"))
 
-    @rpc
+    @rpc(reads_only=True)
     def list_imports(self, query=None):
         """A unit user sees the imports it made; staff's imports have no unit."""
         return self._page(EnergyImport, import_out, contract.PageQuery(), query, (EnergyImport.id.desc(),))
 
     # indicators, targets, benchmark, fleet ------------------------------------------------
-    @rpc
+    @rpc(reads_only=True)
     def indicators(self, query):
         caller = self.call.caller
         caller.require(*READERS)
@@ -271,22 +271,22 @@ class EnergyService(ProgrammesMixin, HealthMixin, OutboxRelayMixin, AuditTrail):
         reports.evaluate_risk(self.db, institution, data["year"])
         return target_out.dump(target)
 
-    @rpc
+    @rpc(reads_only=True)
     def list_targets(self, query=None):
         return self._page(Target, target_out, contract.TargetQuery(), query, (Target.year, Target.unit_code))
 
-    @rpc
+    @rpc(reads_only=True)
     def get_target(self, target_id):
         return target_out.dump(self._one(Target, target_id, "target"))
 
-    @rpc
+    @rpc(reads_only=True)
     def benchmark(self, query):
         self.call.caller.require(*OVERVIEW)
         q = load(contract.BenchmarkQuery(), query or {})
         return contract.Benchmark().dump(
             reports.benchmark(self.db.session, q["year"], q.get("months"), q["metric"], q.get("group")))
 
-    @rpc
+    @rpc(reads_only=True)
     def fleet(self, query):
         caller = self.call.caller
         caller.require(*READERS)

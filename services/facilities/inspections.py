@@ -53,7 +53,7 @@ class InspectionRpc:
         self._room_changed(room, occupancy, assessment)
         return inspection_view(inspection, self._today())
 
-    @rpc
+    @rpc(reads_only=True)
     def list_inspections(self, query=None):
         caller = self.call.caller
         caller.require(*READERS)
@@ -63,14 +63,14 @@ class InspectionRpc:
         today = self._today()
         return page_of([inspection_view(item, today) for item in items], total)
 
-    @rpc
+    @rpc(reads_only=True)
     def get_inspection(self, inspection_id):
         self.call.caller.require(*READERS)
         inspection = get_or_404(self.db.session, Inspection, int(inspection_id), "inspection")
         self.call.caller.check_visible(inspection.unit_code, "inspection")
         return inspection_view(inspection, self._today())
 
-    @rpc
+    @rpc(reads_only=True)
     def inspection_stats(self, query):
         self.call.caller.require(*FIGURE_READERS)
         q = load(contract.PeriodQuery(), query or {})
@@ -80,7 +80,7 @@ class InspectionRpc:
         return stats_out.dump({"period_from": q["from_on"], "period_to": q["to_on"],
                                **domain.inspection_figures(len(inspections), raised, self._today())})
 
-    @rpc
+    @rpc(reads_only=True)
     def list_rectifications(self, query=None):
         caller = self.call.caller
         caller.require(*READERS)
@@ -95,7 +95,7 @@ class InspectionRpc:
         items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
         return page_of([rectification_view(item, today) for item in items], total)
 
-    @rpc
+    @rpc(reads_only=True)
     def get_rectification(self, rectification_id):
         self.call.caller.require(*READERS)
         return rectification_view(self._rectification(rectification_id), self._today())

@@ -32,7 +32,7 @@ class MeetingRpc:
         self.db.session.flush()
         return meeting_room_out.dump(room)
 
-    @rpc
+    @rpc(reads_only=True)
     def list_meeting_rooms(self, query=None):
         self.call.caller.require(*BOOKING_READERS)
         q = load(contract.MeetingRoomQuery(), query or {})
@@ -43,7 +43,7 @@ class MeetingRpc:
         page = rooms[q["offset"]:q["offset"] + q["limit"]]
         return page_of(meeting_room_out.dump(page, many=True), len(rooms))
 
-    @rpc
+    @rpc(reads_only=True)
     def get_meeting_room(self, meeting_room_id):
         self.call.caller.require(*BOOKING_READERS)
         return meeting_room_out.dump(get_or_404(self.db.session, MeetingRoom, int(meeting_room_id), "meeting room"))
@@ -80,7 +80,7 @@ class MeetingRpc:
             self.db.session.flush()
         return booking_out.dump(booking)
 
-    @rpc
+    @rpc(reads_only=True)
     def list_bookings(self, query=None):
         caller = self.call.caller
         caller.require(*BOOKING_READERS)
@@ -89,7 +89,7 @@ class MeetingRpc:
         items, total = paginate(self.db.session, repository.bookings_query(filters), q["limit"], q["offset"])
         return page_of(booking_out.dump(items, many=True), total)
 
-    @rpc
+    @rpc(reads_only=True)
     def get_booking(self, booking_id):
         self.call.caller.require(*BOOKING_READERS)
         return booking_out.dump(self._booking(booking_id))

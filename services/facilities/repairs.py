@@ -56,7 +56,7 @@ class RepairRpc:
         self.db.session.flush()
         return repair_view(repair, now)
 
-    @rpc
+    @rpc(reads_only=True)
     def list_repairs(self, query=None):
         caller = self.call.caller
         caller.require(*READERS)
@@ -70,7 +70,7 @@ class RepairRpc:
         items, total = paginate(self.db.session, statement, q["limit"], q["offset"], q.get("updated_since"))
         return page_of([repair_view(item, now) for item in items], total)
 
-    @rpc
+    @rpc(reads_only=True)
     def get_repair(self, repair_id):
         self.call.caller.require(*READERS)
         return repair_view(self._repair(repair_id), self._now())
@@ -124,7 +124,7 @@ class RepairRpc:
         return self._moved(repair, "reopened", complaints=repair.complaints + 1, last_complaint=data["complaint"],
                            completed_at=None, started_at=None)
 
-    @rpc
+    @rpc(reads_only=True)
     def repair_stats(self, query):
         self.call.caller.require(*FIGURE_READERS)
         q = load(contract.PeriodQuery(), query or {})

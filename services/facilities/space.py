@@ -64,7 +64,7 @@ class SpaceRpc:
         self.db.session.flush()
         return building_out.dump(building)
 
-    @rpc
+    @rpc(reads_only=True)
     def list_buildings(self, query=None):
         caller = self.call.caller
         caller.require(*READERS)
@@ -73,7 +73,7 @@ class SpaceRpc:
         items, total = paginate(self.db.session, statement, q["limit"], q["offset"], q.get("updated_since"))
         return page_of(building_out.dump(items, many=True), total)
 
-    @rpc
+    @rpc(reads_only=True)
     def get_building(self, building_id):
         self.call.caller.require(*READERS)
         building = get_or_404(self.db.session, Building, int(building_id), "building")
@@ -113,7 +113,7 @@ class SpaceRpc:
         self._room_changed(room, occupancy, assessment)
         return room_view(room)
 
-    @rpc
+    @rpc(reads_only=True)
     def list_rooms(self, query=None):
         caller = self.call.caller
         caller.require(*READERS)
@@ -124,7 +124,7 @@ class SpaceRpc:
         items, total = paginate(self.db.session, statement, q["limit"], q["offset"], q.get("updated_since"))
         return page_of([room_view(room) for room in items], total)
 
-    @rpc
+    @rpc(reads_only=True)
     def get_room(self, room_id):
         self.call.caller.require(*READERS)
         room = self._room(room_id)
@@ -132,7 +132,7 @@ class SpaceRpc:
         return room_view(room)
 
     # occupants and the standard ------------------------------------------------
-    @rpc
+    @rpc(reads_only=True)
     def list_occupants(self, room_id, query=None):
         self.call.caller.require(*READERS)
         q = load(contract.OccupantQuery(), query or {})
@@ -167,7 +167,7 @@ class SpaceRpc:
         self._standard_changed(room, assessment)
         return occupant_view(occupant)
 
-    @rpc
+    @rpc(reads_only=True)
     def list_over_standard_rooms(self, query=None):
         caller = self.call.caller
         caller.require(*READERS)
@@ -176,7 +176,7 @@ class SpaceRpc:
         page = rooms[q["offset"]:q["offset"] + q["limit"]]
         return page_of([room_view(room) for room, _ in page], len(rooms))
 
-    @rpc
+    @rpc(reads_only=True)
     def list_over_standard_units(self, query=None):
         caller = self.call.caller
         caller.require(*READERS)
@@ -212,7 +212,7 @@ class SpaceRpc:
         self._room_changed(room, occupancy, assessment)
         return allocation_out.dump(allocation)
 
-    @rpc
+    @rpc(reads_only=True)
     def list_allocations(self, query=None):
         caller = self.call.caller
         caller.require(*READERS)
@@ -221,7 +221,7 @@ class SpaceRpc:
         items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
         return page_of(allocation_out.dump(items, many=True), total)
 
-    @rpc
+    @rpc(reads_only=True)
     def search_vacancies(self, query=None):
         self.call.caller.require(*READERS)
         q = load(contract.VacancyQuery(), query or {})

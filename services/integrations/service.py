@@ -72,7 +72,7 @@ class IntegrationsService(HealthMixin, OutboxRelayMixin):
         self.db.session.flush()
         return client_out.dump(client)
 
-    @rpc
+    @rpc(reads_only=True)
     def list_clients(self, query=None):
         self._admin()
         params = load(contract.ClientQuery(), query or {})
@@ -80,7 +80,7 @@ class IntegrationsService(HealthMixin, OutboxRelayMixin):
                                 params["offset"], params.get("updated_since"))
         return page_of(client_out.dump(items, many=True), total)
 
-    @rpc
+    @rpc(reads_only=True)
     def get_client(self, client_id):
         self._admin()
         return client_out.dump(get_or_404(self.db.session, Client, int(client_id), "client"))
@@ -100,7 +100,7 @@ class IntegrationsService(HealthMixin, OutboxRelayMixin):
         session.flush()
         return subscription_created.dump(self._subscription_view(subscription))
 
-    @rpc
+    @rpc(reads_only=True)
     def list_subscriptions(self, query=None):
         self._admin()
         params = load(contract.SubscriptionQuery(), query or {})
@@ -112,7 +112,7 @@ class IntegrationsService(HealthMixin, OutboxRelayMixin):
                                 params.get("updated_since"))
         return page_of(subscription_out.dump([self._subscription_view(s) for s in items], many=True), total)
 
-    @rpc
+    @rpc(reads_only=True)
     def get_subscription(self, subscription_id):
         self._admin()
         return subscription_out.dump(self._subscription_view(self._subscription(subscription_id)))
@@ -134,7 +134,7 @@ class IntegrationsService(HealthMixin, OutboxRelayMixin):
         return subscription_out.dump(self._subscription_view(subscription))
 
     # -- deliveries ---------------------------------------------------------------------
-    @rpc
+    @rpc(reads_only=True)
     def list_deliveries(self, query=None):
         """The delivery log, of one subscription with ``subscription_id``."""
         self._admin()
@@ -151,7 +151,7 @@ class IntegrationsService(HealthMixin, OutboxRelayMixin):
             Event.event_id.in_({delivery.event_id for delivery in items}))).all())
         return page_of([self._delivery_view(delivery, event_types[delivery.event_id]) for delivery in items], total)
 
-    @rpc
+    @rpc(reads_only=True)
     def get_delivery(self, delivery_id):
         self._admin()
         delivery = get_or_404(self.db.session, Delivery, int(delivery_id), "delivery")
@@ -202,7 +202,7 @@ class IntegrationsService(HealthMixin, OutboxRelayMixin):
         self.db.session.flush()
         return host_out.dump(row)
 
-    @rpc
+    @rpc(reads_only=True)
     def list_allowed_hosts(self, query=None):
         self._admin()
         params = load(contract.PageQuery(), query or {})

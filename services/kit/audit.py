@@ -145,7 +145,7 @@ class AuditEntryPage(Schema):
 class AuditTrail:
     """Mix into a service whose ``db = Database(..., audit_model=AuditEntry)``."""
 
-    @rpc
+    @rpc(reads_only=True)
     def list_audit_entries(self, query=None):
         self.call.caller.require("admin")
         q = load(AuditQuery(), query or {})

@@ -133,12 +133,27 @@ def as_service_error(exc: BaseException) -> BaseException:
     return exc
 
 
-class UnitOfWork:
-    """What a worker sees as ``self.db``: a session, and ``emit`` for events."""
+class ReadOnly(RuntimeError):
+    """A method declared ``reads_only`` tried to write: a fault of the code, not of the caller."""
 
-    def __init__(self, database: "Database", worker_ctx):
+
+def _refuse_writes(session, _context, _instances):
+    if session.new or session.dirty or session.deleted:
+        raise ReadOnly("a method declared reads_only tried to write")
+
+
+class UnitOfWork:
+    """What a worker sees as ``self.db``: a session, and ``emit`` for events.
+
+    For a worker that only reads (``@rpc(reads_only=True)``) the session's statements each
+    run on their own (autocommit): no BEGIN, no COMMIT. Under PostgreSQL's READ COMMITTED
+    every statement takes its own snapshot inside a transaction too, so a reader sees
+    nothing it would not have seen in one; a write through the session is refused."""
+
+    def __init__(self, database: "Database", worker_ctx, reads_only: bool = False):
         self._database = database
         self._worker_ctx = worker_ctx
+        self.reads_only = reads_only
         self._session: Session | None = None
         self._emitted: list[int] = []
         self._watches: list = []
@@ -148,8 +163,16 @@ class UnitOfWork:
     @property
     def session(self) -> Session:
         if self._session is None:
-            self._session = self._database.sessionmaker()
+            if self.reads_only:
+                self._session = self._database.reader()
+                event.listen(self._session, "before_flush", _refuse_writes)
+            else:
+                self._session = self._database.sessionmaker()
         return self._session
+
+    def _writing(self, what: str) -> None:
+        if self.reads_only:
+            raise ReadOnly(f"a method declared reads_only tried to {what}")
 
     @property
     def outbox(self):
@@ -166,6 +189,7 @@ class UnitOfWork:
         """Hold a lock on each key until this transaction ends (taken in sorted order, so
         two workers never deadlock). Serialises work that reads a total and publishes it;
         SQLite already lets one writer at a time."""
+        self._writing("take a lock")
         if self.session.get_bind().dialect.name != "postgresql":
             return
         for key in sorted(set(keys)):
@@ -176,6 +200,7 @@ class UnitOfWork:
         (``audit.py``). Call it before changing the record, or right after adding a new one."""
         from services.kit.audit import Watch
 
+        self._writing("write an audit entry")
         if self._database.audit_model is None:
             raise RuntimeError("this service declared no audit table")
         if not self._watches:
@@ -197,6 +222,7 @@ class UnitOfWork:
 
     def emit(self, event_type: str, payload: dict) -> dict:
         """Write an event to the outbox in this transaction; it is published after commit."""
+        self._writing("emit an event")
         outbox = self._database.outbox_model
         if outbox is None:
             raise RuntimeError("this service declared no outbox table")
@@ -213,6 +239,7 @@ class UnitOfWork:
 
     def first_delivery(self, event_id: str, consumer: str) -> bool:
         """Record ``event_id`` as applied by ``consumer``; False when it already was."""
+        self._writing("record an event")
         model = self._database.processed_model
         session = self.session
         if session.get_bind().dialect.name in SAME_UPSERT:  # one round trip; a concurrent duplicate waits
@@ -236,6 +263,8 @@ class UnitOfWork:
         if exc_info is not None:
             self._session.rollback()
             return exc_info
+        if self.reads_only:  # nothing to commit: each statement ended on its own
+            return None
         try:
             if self._watches:
                 self._write_audit_entries()
@@ -275,6 +304,8 @@ class Database(DependencyProvider):
         pool = int(config.get("max_workers", 10)) + 2
         self.engine = make_engine(config["DATABASE_URL"], pool_size=pool)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        # the same pool, each statement its own transaction (UnitOfWork.reads_only)
+        self.reader = sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
         self.outbox = Outbox(self, self.container.service_name, config)
 
     def stop(self):
@@ -282,7 +313,7 @@ class Database(DependencyProvider):
         self.engine.dispose()
 
     def get_dependency(self, worker_ctx):
-        unit = UnitOfWork(self, worker_ctx)
+        unit = UnitOfWork(self, worker_ctx, reads_only=getattr(worker_ctx.entrypoint, "reads_only", False))
         self.units[worker_ctx] = unit
         return unit
 

@@ -35,7 +35,7 @@ class CanteenEntrypoints:
         session.flush()
         return slot_out.dump(repository.slot_view(slot, 0))
 
-    @rpc
+    @rpc(reads_only=True)
     def list_canteen_slots(self, query=None):
         self.call.caller.require(*READERS)
         q = load(contract.CanteenSlotQuery(), query or {})
@@ -48,7 +48,7 @@ class CanteenEntrypoints:
         return page_of(slot_out.dump([repository.slot_view(slot, reserved.get(slot.id, 0)) for slot in items],
                                      many=True), total)
 
-    @rpc
+    @rpc(reads_only=True)
     def get_canteen_slot(self, slot_id):
         self.call.caller.require(*READERS)
         slot = get_or_404(self.db.session, CanteenSlot, int(slot_id), "canteen slot")
@@ -73,7 +73,7 @@ class CanteenEntrypoints:
         )
         return reservation_out.dump(reservation)
 
-    @rpc
+    @rpc(reads_only=True)
     def list_canteen_reservations(self, query=None):
         caller = self.call.caller
         caller.require(*READERS)
@@ -83,7 +83,7 @@ class CanteenEntrypoints:
                                reservation_out, **{key: getattr(CanteenReservation, key) for key in (
                                    "unit_code", "slot_id", "reception_id", "meeting_id", "status")})
 
-    @rpc
+    @rpc(reads_only=True)
     def get_canteen_reservation(self, reservation_id):
         self.call.caller.require(*READERS)
         return reservation_out.dump(repository.visible(self.db.session, self.call.caller, CanteenReservation,

@@ -141,7 +141,7 @@ class MeetingEntrypoints:
     def _meeting(self, meeting_id, lock: bool = False) -> Meeting:
         return repository.visible(self.db.session, self.call.caller, Meeting, meeting_id, "meeting", lock=lock)
 
-    @rpc
+    @rpc(reads_only=True)
     def list_meetings(self, query=None):
         caller = self.call.caller
         caller.require(*READERS)
@@ -152,7 +152,7 @@ class MeetingEntrypoints:
         return repository.page(self.db.session, statement, q, meeting_out, unit_code=Meeting.unit_code,
                                status=Meeting.status)
 
-    @rpc
+    @rpc(reads_only=True)
     def get_meeting(self, meeting_id):
         self.call.caller.require(*READERS)
         return meeting_out.dump(self._meeting(meeting_id))

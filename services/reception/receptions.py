@@ -74,7 +74,7 @@ class ReceptionEntrypoints:
                 reception_id=reception.id,
             )
 
-    @rpc
+    @rpc(reads_only=True)
     def list_receptions(self, query=None):
         caller = self.call.caller
         caller.require(*READERS)
@@ -85,7 +85,7 @@ class ReceptionEntrypoints:
         return repository.page(self.db.session, statement, q, reception_out, unit_code=Reception.unit_code,
                                status=Reception.status)
 
-    @rpc
+    @rpc(reads_only=True)
     def get_reception(self, reception_id):
         self.call.caller.require(*READERS)
         return reception_out.dump(self._reception(reception_id))
@@ -165,7 +165,7 @@ class ReceptionEntrypoints:
         }))
         return list_out.dump(record)
 
-    @rpc
+    @rpc(reads_only=True)
     def get_reception_list(self, reception_id):
         self.call.caller.require(*READERS)
         reception = self._reception(reception_id)

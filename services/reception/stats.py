@@ -19,7 +19,7 @@ HELD = ("approved", "completed")
 class StatsEntrypoints:
     """Mixed into ``ReceptionService``; needs ``db`` and ``call``."""
 
-    @rpc
+    @rpc(reads_only=True)
     def reception_stats(self, query=None):
         caller = self.call.caller
         caller.require(*READERS)

@@ -56,7 +56,7 @@ class VisitorEntrypoints:
         return repository.page(self.db.session, statement.order_by(Visitor.id.desc()), q, visitor_out,
                                host_unit_code=Visitor.host_unit_code, kind=Visitor.kind)
 
-    @rpc
+    @rpc(reads_only=True)
     def list_visitors(self, query=None):
         self.call.caller.require(*READERS)
         q = load(contract.VisitorQuery(), query or {})
@@ -68,7 +68,7 @@ class VisitorEntrypoints:
             statement = statement.where(Visitor.checked_out_at.is_not(None))
         return self._page(q, statement)
 
-    @rpc
+    @rpc(reads_only=True)
     def list_open_visits(self, query=None):
         """Visits still open after the gate's closing time of the day they began."""
         self.call.caller.require(*READERS)
@@ -76,7 +76,7 @@ class VisitorEntrypoints:
         return self._page(q, select(Visitor).where(
             Visitor.checked_out_at.is_(None), Visitor.checked_in_at < domain.open_past_closing_cutoff(utcnow())))
 
-    @rpc
+    @rpc(reads_only=True)
     def get_visitor(self, visitor_id):
         self.call.caller.require(*READERS)
         return visitor_out.dump(repository.visible(self.db.session, self.call.caller, Visitor, visitor_id, "visitor",

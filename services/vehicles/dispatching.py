@@ -34,7 +34,7 @@ class DispatchRpc:
         self.db.session.flush()
         return dispatch_out.dump(dispatch)
 
-    @rpc
+    @rpc(reads_only=True)
     def list_dispatches(self, query=None):
         caller = self.call.caller
         caller.require(*READERS)
@@ -55,7 +55,7 @@ class DispatchRpc:
         self.call.caller.check_visible(dispatch.unit_code, "dispatch")
         return dispatch
 
-    @rpc
+    @rpc(reads_only=True)
     def get_dispatch(self, dispatch_id):
         self.call.caller.require(*READERS)
         return dispatch_out.dump(self._dispatch(dispatch_id))

@@ -56,7 +56,7 @@ class FleetRpc:
             before, vehicle.status = vehicle.status, status
             self._record_status(vehicle, before, reason)
 
-    @rpc
+    @rpc(reads_only=True)
     def list_vehicles(self, query=None):
         caller = self.call.caller
         caller.require(*READERS)
@@ -71,7 +71,7 @@ class FleetRpc:
         self.call.caller.check_visible(vehicle.unit_code, "vehicle")
         return vehicle
 
-    @rpc
+    @rpc(reads_only=True)
     def get_vehicle(self, vehicle_id):
         return vehicle_out.dump(self._visible_vehicle(vehicle_id))
 
@@ -106,7 +106,7 @@ class FleetRpc:
         session.flush()
         return vehicle_out.dump(vehicle)
 
-    @rpc
+    @rpc(reads_only=True)
     def vehicle_history(self, vehicle_id):
         vehicle = self._visible_vehicle(vehicle_id)
         session = self.db.session
@@ -116,7 +116,7 @@ class FleetRpc:
                                       .order_by(OdometerCorrection.id)).all()
         return contract.VehicleHistory().dump({"status_changes": changes, "odometer_corrections": corrections})
 
-    @rpc
+    @rpc(reads_only=True)
     def available_vehicles(self, query):
         """Vehicles free over [start, end) with enough seats, best fit first."""
         self.call.caller.require(*MANAGERS, "leader")
@@ -155,7 +155,7 @@ class FleetRpc:
         session.flush()
         return self._quota_dump(quota)
 
-    @rpc
+    @rpc(reads_only=True)
     def list_quotas(self, query=None):
         caller = self.call.caller
         caller.require(*READERS)
@@ -182,14 +182,14 @@ class FleetRpc:
         session.flush()
         return self._driver_dump(driver)
 
-    @rpc
+    @rpc(reads_only=True)
     def list_drivers(self, query=None):
         self.call.caller.require(*STAFF_READERS)
         q = load(contract.DriverQuery(), query or {})
         statement = repository.where_equal(select(Driver).order_by(Driver.id), Driver, status=q.get("status"))
         return self._page(statement, q, self._driver_dump)
 
-    @rpc
+    @rpc(reads_only=True)
     def get_driver(self, driver_id):
         self.call.caller.require(*STAFF_READERS)
         return self._driver_dump(get_or_404(self.db.session, Driver, int(driver_id), "driver"))
@@ -227,7 +227,7 @@ class FleetRpc:
         return contract.SafetyMeeting().dump({"id": meeting.id, "held_on": meeting.held_on, "topic": meeting.topic,
                                               "attendee_ids": attendees, "created_at": meeting.created_at})
 
-    @rpc
+    @rpc(reads_only=True)
     def list_safety_meetings(self, query=None):
         self.call.caller.require(*STAFF_READERS)
         q = load(contract.PageQuery(), query or {})
@@ -244,7 +244,7 @@ class FleetRpc:
         self.db.session.flush()
         return contract.Assessment().dump(entry)
 
-    @rpc
+    @rpc(reads_only=True)
     def list_assessments(self, driver_id, query=None):
         self.call.caller.require(*STAFF_READERS)
         q = load(contract.PageQuery(), query or {})

@@ -100,7 +100,7 @@ class MonitoringRpc:
                              trip_id=row["trip_id"])
         return trip, int(kind is not None)
 
-    @rpc
+    @rpc(reads_only=True)
     def list_gps_trips(self, query=None):
         self.call.caller.require(*DISPATCHERS, "leader")
         q = load(contract.GpsTripQuery(), query or {})
@@ -113,7 +113,7 @@ class MonitoringRpc:
         return self._page(statement, q, trip_out.dump)
 
     # flags ---------------------------------------------------------------------------
-    @rpc
+    @rpc(reads_only=True)
     def list_vehicle_flags(self, query=None):
         caller = self.call.caller
         caller.require(*FLAG_READERS)
@@ -130,7 +130,7 @@ class MonitoringRpc:
         self.call.caller.check_visible(flag.unit_code, "vehicle flag")
         return flag
 
-    @rpc
+    @rpc(reads_only=True)
     def get_vehicle_flag(self, flag_id):
         self.call.caller.require(*FLAG_READERS)
         return flag_out.dump(self._flag(flag_id))

@@ -49,7 +49,7 @@ def period_of(q: dict) -> tuple[date, date]:
 
 
 class ReportingRpc:
-    @rpc
+    @rpc(reads_only=True)
     def vehicle_stats(self, query):
         self.call.caller.require(*READERS)
         q = load(contract.StatsQuery(), query or {})
@@ -130,7 +130,7 @@ class ReportingRpc:
         }
         return {"year": year, "fleet": fleet, "stats": self._stats(first, last)}
 
-    @rpc
+    @rpc(reads_only=True)
     def vehicle_report(self, query):
         self.call.caller.require(*READERS)
         q = load(contract.ReportQuery(), query or {})

@@ -35,7 +35,7 @@ class UpkeepRpc:
         session.flush()
         return vendor_out.dump(vendor)
 
-    @rpc
+    @rpc(reads_only=True)
     def list_vendors(self, query=None):
         self.call.caller.require(*READERS)
         q = load(contract.VendorQuery(), query or {})
@@ -43,7 +43,7 @@ class UpkeepRpc:
                                            designated=q.get("designated"))
         return self._page(statement, q, vendor_out.dump)
 
-    @rpc
+    @rpc(reads_only=True)
     def get_vendor(self, vendor_id):
         self.call.caller.require(*READERS)
         return vendor_out.dump(get_or_404(self.db.session, Vendor, int(vendor_id), "vendor"))
@@ -114,7 +114,7 @@ class UpkeepRpc:
         return fuel_out.dump({**{c.key: getattr(transaction, c.key) for c in FuelTransaction.__table__.columns},
                               "flags": list(kinds)})
 
-    @rpc
+    @rpc(reads_only=True)
     def list_fuel_transactions(self, query=None):
         self.call.caller.require(*READERS)
         q = load(contract.FuelQuery(), query or {})
@@ -148,7 +148,7 @@ class UpkeepRpc:
             vehicle.odometer_km = data["odometer_km"]
         return service_out.dump(record)
 
-    @rpc
+    @rpc(reads_only=True)
     def list_service_records(self, vehicle_id, query=None):
         self.call.caller.require(*READERS)
         q = load(contract.PageQuery(), query or {})
@@ -157,7 +157,7 @@ class UpkeepRpc:
             ServiceRecord.serviced_on.desc(), ServiceRecord.id.desc())
         return self._page(statement, q, service_out.dump)
 
-    @rpc
+    @rpc(reads_only=True)
     def list_reminders(self, query=None):
         """Service (by distance or time, whichever first), insurance and annual inspection
         that are overdue or due soon."""

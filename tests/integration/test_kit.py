@@ -67,10 +67,33 @@ class TallyService(HealthMixin):
             raise ValueError("cannot handle this event")
         self.db.session.add(Tally(name=payload["name"], count=1))
 
-    @rpc
+    @rpc(reads_only=True)
     def count(self, name):
         row = self.db.session.get(Tally, name)
         return row.count if row else 0
+
+    @rpc(reads_only=True)
+    def bump_while_reading(self, name):  # a bug: a reader that writes
+        self.db.session.add(Tally(name=name, count=1))
+        self.db.session.flush()
+
+    @rpc(reads_only=True)
+    def transaction_open_reading(self, name):
+        return self._transaction_open(name)
+
+    @rpc
+    def transaction_open(self, name):
+        return self._transaction_open(name)
+
+    def _transaction_open(self, name):
+        """Whether the database holds a transaction open after the worker's read."""
+        self.count(name)
+        dbapi = self.db.session.connection().connection.dbapi_connection
+        if self.db.session.get_bind().dialect.name == "postgresql":
+            from psycopg.pq import TransactionStatus
+
+            return dbapi.info.transaction_status != TransactionStatus.IDLE
+        return dbapi.in_transaction
 
     @rpc
     def bump(self, name):  # a write that a second run would show
@@ -152,6 +175,15 @@ def test_a_consumer_applies_each_event_once(tally, rpc, test_backends):
     applied = rpc.call("tally", "count", "a")
     print(f"consumer: sent {sent}, distinct 5, applied {applied}, duplicates applied {applied - 5}")
     assert applied == 5
+
+
+def test_a_reader_runs_without_a_transaction_and_cannot_write(tally, rpc):
+    assert rpc.call("tally", "transaction_open", "r") is True
+    assert rpc.call("tally", "transaction_open_reading", "r") is False  # no BEGIN, no COMMIT
+    with pytest.raises(Exception) as refused:
+        rpc.call("tally", "bump_while_reading", "r")
+    assert "ReadOnly" in str(refused.value)
+    assert rpc.call("tally", "count", "r") == 0  # nothing was written
 
 
 def test_request_id_and_caller_reach_the_service(tally, rpc):

@@ -1,3 +1,4 @@
+import time
 from datetime import timedelta
 
 import jwt
@@ -52,6 +53,22 @@ def test_a_token_carries_the_users_roles_and_unit(accounts):
     caller = Tokens(SECRET, 60).caller(issued["access_token"])
     assert (caller.name, caller.roles, caller.unit_code) == ("clerk", ("unit_user",), "U7")
 
+
+
+def test_a_verified_token_is_remembered_until_it_expires_and_not_a_moment_longer(accounts, monkeypatch):
+    user = accounts.create_user("quick", "quick-pass-12", ["leader"])
+    tokens = Tokens(SECRET, 1)
+    token = tokens.issue(user)["access_token"]
+    expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+    checks = []
+    decode = jwt.decode
+    monkeypatch.setattr(jwt, "decode", lambda *a, **k: checks.append(1) or decode(*a, **k))
+    assert tokens.caller(token).name == tokens.caller(token).name == "quick"
+    assert len(checks) == 1  # the second request was answered from memory
+    time.sleep(max(0.0, expires - time.time()) + 0.05)
+    with pytest.raises(Unauthorized):  # expired: checked again, and refused
+        tokens.caller(token)
+    assert len(checks) == 2
 
 def _claims(**overrides):
     now = utcnow()
