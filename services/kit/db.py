@@ -163,11 +163,7 @@ class UnitOfWork:
     @property
     def session(self) -> Session:
         if self._session is None:
-            if self.reads_only:
-                self._session = self._database.reader()
-                event.listen(self._session, "before_flush", _refuse_writes)
-            else:
-                self._session = self._database.sessionmaker()
+            self._session = (self._database.reader if self.reads_only else self._database.sessionmaker)()
         return self._session
 
     def _writing(self, what: str) -> None:
@@ -306,6 +302,7 @@ class Database(DependencyProvider):
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         # the same pool, each statement its own transaction (UnitOfWork.reads_only)
         self.reader = sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+        event.listen(self.reader, "before_flush", _refuse_writes)  # once, for every session it makes
         self.outbox = Outbox(self, self.container.service_name, config)
 
     def stop(self):
