@@ -97,6 +97,43 @@ class ProcessedEventMixin:
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+def create_event_tables() -> None:
+    """The tables of ``OutboxMixin`` and ``ProcessedEventMixin``: each service's migration
+    0001 runs this (the same tables in every service)."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.create_table(
+        "outbox_event",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("event_type", sa.String(length=64), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("headers", sa.JSON(), nullable=False),
+        sa.Column("created_at", UtcDateTime(timezone=True), nullable=False),
+        sa.Column("published_at", UtcDateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("event_id"),
+    )
+    op.create_index("ix_outbox_event_published_at", "outbox_event", ["published_at"])
+    op.create_table(
+        "processed_event",
+        sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("consumer", sa.String(length=120), nullable=False),
+        sa.Column("processed_at", UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("event_id", "consumer"),
+    )
+
+
+def drop_event_tables() -> None:
+    from alembic import op
+
+    op.drop_table("processed_event")
+    op.drop_index("ix_outbox_event_published_at", table_name="outbox_event")
+    op.drop_table("outbox_event")
+
+
 def make_engine(url: str, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})

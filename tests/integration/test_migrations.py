@@ -34,3 +34,21 @@ def test_upgrading_an_empty_database_matches_the_models(owner, engine_kind, data
     finally:
         engine.dispose()
     assert differences == []
+
+
+@pytest.mark.parametrize("owner", OWNERS)
+def test_each_history_goes_down_to_nothing_and_up_again(owner, databases, test_backends, tmp_path):
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from services.kit.migrate import alembic_config
+
+    url = databases.new_url(owner) if test_backends.postgres_url else f"sqlite:///{tmp_path}/{owner}.db"
+    upgrade(owner, url)
+    command.downgrade(alembic_config(owner, url), "base")
+    engine = create_engine(url)
+    try:
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    finally:
+        engine.dispose()
+    upgrade(owner, url)  # and the history builds again on what the downgrades left

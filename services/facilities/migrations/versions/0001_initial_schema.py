@@ -7,6 +7,7 @@ Create Date: 2026-11-29 01:41:35.516166
 from alembic import op
 import sqlalchemy as sa
 import services.kit.db
+from services.kit.db import create_event_tables, drop_event_tables
 
 
 revision = '0001'
@@ -31,27 +32,7 @@ def upgrade() -> None:
     with op.batch_alter_table('building', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_building_unit_code'), ['unit_code'], unique=False)
 
-    op.create_table('outbox_event',
-    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
-    sa.Column('event_id', sa.String(length=36), nullable=False),
-    sa.Column('event_type', sa.String(length=64), nullable=False),
-    sa.Column('payload', sa.JSON(), nullable=False),
-    sa.Column('headers', sa.JSON(), nullable=False),
-    sa.Column('created_at', services.kit.db.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('published_at', services.kit.db.UtcDateTime(timezone=True), nullable=True),
-    sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('event_id')
-    )
-    with op.batch_alter_table('outbox_event', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_outbox_event_published_at'), ['published_at'], unique=False)
-
-    op.create_table('processed_event',
-    sa.Column('event_id', sa.String(length=36), nullable=False),
-    sa.Column('consumer', sa.String(length=120), nullable=False),
-    sa.Column('processed_at', services.kit.db.UtcDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('event_id', 'consumer')
-    )
+    create_event_tables()
     op.create_table('room',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('building_id', sa.Integer(), nullable=False),
@@ -80,11 +61,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_room_building_id'))
 
     op.drop_table('room')
-    op.drop_table('processed_event')
-    with op.batch_alter_table('outbox_event', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_outbox_event_published_at'))
-
-    op.drop_table('outbox_event')
+    drop_event_tables()
     with op.batch_alter_table('building', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_building_unit_code'))
 
