@@ -279,6 +279,7 @@ class Database(DependencyProvider):
 
     def stop(self):
         self.outbox.mark_published()
+        self.outbox.publisher.close()
         self.engine.dispose()
 
     def get_dependency(self, worker_ctx):
