@@ -180,6 +180,10 @@ class BatchQueueConsumer(QueueConsumer):
     def prefetch_count(self):
         return BATCH_MAX * (BATCH_WORKERS + 1)
 
+    def handle_message(self, provider, body, message):
+        # a batch handler only queues the message: no greenthread per message (nameko spawns one)
+        provider.handle_message(body, message)
+
 
 class BatchEventHandler(EventHandler):
     """``@batch_event_handler``: the method takes a list of payloads, the events that
