@@ -138,7 +138,13 @@ class ConfirmingPublisher:
         if not messages:
             return []
         conn = None
-        with self._write_lock:
+        # bounded: while the broker is unreachable each holder may spend the connect timeout,
+        # and workers must not pile up behind it (their rows wait for the relay instead)
+        if not self._write_lock.acquire(timeout=self.confirm_timeout):
+            log.warning("event publisher: busy for %.0f s; %d event(s) left to the relay",
+                        self.confirm_timeout, len(messages))
+            return batch.confirmed
+        try:
             for attempt in (1, 2):  # a stale connection is found out on the first write
                 try:
                     producer = self._connect_locked()
@@ -160,6 +166,8 @@ class ConfirmingPublisher:
                         log.warning("event publisher: broker not reachable (%s)", type(exc).__name__)
                         return batch.confirmed
                     conn = None
+        finally:
+            self._write_lock.release()
         batch.done.wait(self.confirm_timeout)
         if batch.unanswered:
             log.warning("event publisher: %d of %d event(s) not confirmed", batch.unanswered, len(messages))
