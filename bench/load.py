@@ -204,12 +204,13 @@ def events(database_url, rate, seconds, consumer_url, consumer, drain_seconds=12
     sent_at, failures = {}, [0]
     pool = eventlet.GreenPool(8)
     base = 10_000_000
+    fuel_recorded_out = contract.FuelRecorded()  # as services/vehicles/upkeep.py
 
     def emit_batch(first):
         rows = []
         with database.sessionmaker.begin() as session:
             for k in range(first, first + per_tick):
-                body = contract.FuelRecorded().dump({
+                body = fuel_recorded_out.dump({
                     "transaction_id": base + k, "vehicle_id": 1 + k % 500, "unit_code": f"U{k % 40:03d}",
                     "fuel_type": "gasoline", "liters": 40, "kwh": None, "amount_yuan": 300, "filled_at": utcnow(),
                 })

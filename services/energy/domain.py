@@ -60,6 +60,32 @@ def local_period(instant: datetime) -> str:
     return period_of(local.year, local.month)
 
 
+def new_fuel_transactions(events: list[dict], fresh_event_ids: set[str], known_transactions: set[int]) -> list[dict]:
+    """The fuel events that go into the fleet ledger: each first delivery of an event, once
+    per transaction (a transaction published again under another event id is skipped)."""
+    fresh, seen = set(fresh_event_ids), set(known_transactions)
+    chosen = []
+    for event in events:
+        if event["event_id"] in fresh and event["transaction_id"] not in seen:
+            chosen.append(event)
+            seen.add(event["transaction_id"])
+        fresh.discard(event["event_id"])  # a copy of the event later in the batch is not new
+    return chosen
+
+
+def fleet_fuel_entry(event: dict) -> dict:
+    """The ledger row of one fuel event: quantities to the ledger's places, the local month."""
+    def quantity(value, places="0.001"):
+        return None if value is None else Decimal(str(value)).quantize(Decimal(places))
+
+    return {
+        "transaction_id": event["transaction_id"], "vehicle_id": event["vehicle_id"], "unit_code": event["unit_code"],
+        "fuel_type": event["fuel_type"], "liters": quantity(event.get("liters")), "kwh": quantity(event.get("kwh")),
+        "amount_yuan": quantity(event.get("amount_yuan"), "0.01"), "filled_at": event["filled_at"],
+        "period": local_period(event["filled_at"]), "event_id": event["event_id"],
+    }
+
+
 def is_future_period(period: str, now: datetime) -> bool:
     return period > local_period(now)
 

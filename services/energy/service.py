@@ -20,7 +20,7 @@ from services.facilities import contract as facilities
 from services.kit.audit import AuditTrail
 from services.kit.context import CallContext
 from services.kit.db import Database, get_or_404, utcnow
-from services.kit.entrypoints import event_handler, rpc
+from services.kit.entrypoints import batch_event_handler, event_handler, rpc
 from services.kit.errors import Conflict, Invalid
 from services.kit.health import HealthMixin
 from services.kit.outbox import OutboxRelayMixin
@@ -31,6 +31,7 @@ from services.vehicles import contract as vehicles
 institution_out = contract.Institution()
 reading_out = contract.Reading()
 import_out = contract.ImportReport()
+fuel_recorded_in = vehicles.FuelRecorded()
 target_out = contract.Target()
 
 
@@ -294,20 +295,14 @@ class EnergyService(ProgrammesMixin, HealthMixin, OutboxRelayMixin, AuditTrail):
         return contract.Fleet().dump(
             reports.fleet(self.db.session, q["year"], q.get("months"), caller.unit_filter(q.get("unit_code"))))
 
-    @event_handler(vehicles.SERVICE, vehicles.FUEL_RECORDED)
-    def on_fuel_recorded(self, payload):
-        event = vehicles.FuelRecorded().load(payload)
-        if not self.db.first_delivery(event["event_id"], "energy.on_fuel_recorded"):
-            return
+    @batch_event_handler(vehicles.SERVICE, vehicles.FUEL_RECORDED)
+    def on_fuel_recorded(self, payloads):
+        """The fuel transactions that arrived together, into the fleet ledger in one transaction."""
+        events = fuel_recorded_in.load(payloads, many=True)
+        fresh = self.db.first_deliveries([event["event_id"] for event in events], "energy.on_fuel_recorded")
         session = self.db.session
-        if session.scalar(select(FleetFuel.id).where(FleetFuel.transaction_id == event["transaction_id"])):
-            return  # the same transaction published again under another event id
-
-        def quantity(value, places="0.001"):
-            return None if value is None else Decimal(str(value)).quantize(Decimal(places))
-
-        session.add(FleetFuel(
-            transaction_id=event["transaction_id"], vehicle_id=event["vehicle_id"], unit_code=event["unit_code"],
-            fuel_type=event["fuel_type"], liters=quantity(event.get("liters")), kwh=quantity(event.get("kwh")),
-            amount_yuan=quantity(event.get("amount_yuan"), "0.01"), filled_at=event["filled_at"],
-            period=domain.local_period(event["filled_at"]), event_id=event["event_id"]))
+        candidates = [event["transaction_id"] for event in events if event["event_id"] in fresh]
+        known = set(session.scalars(
+            select(FleetFuel.transaction_id).where(FleetFuel.transaction_id.in_(candidates)))) if candidates else set()
+        session.add_all(FleetFuel(**domain.fleet_fuel_entry(event))
+                        for event in domain.new_fuel_transactions(events, fresh, known))

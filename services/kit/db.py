@@ -41,6 +41,17 @@ def record_delivery(table_name: str):
     ).bindparams(bindparam("processed_at", type_=UtcDateTime))
 
 
+@lru_cache(maxsize=None)
+def record_deliveries(table_name: str):
+    """The first-delivery insert of a whole batch in one statement (PostgreSQL): one array
+    parameter, so that every batch size shares one compiled and prepared statement."""
+    return text(
+        f"INSERT INTO {table_name} (event_id, consumer, processed_at) "
+        "SELECT unnest(CAST(:event_ids AS VARCHAR[])), :consumer, :processed_at "
+        "ON CONFLICT DO NOTHING RETURNING event_id"
+    ).bindparams(bindparam("processed_at", type_=UtcDateTime))
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -285,6 +296,20 @@ class UnitOfWork:
         session.flush()
         return True
 
+    def first_deliveries(self, event_ids, consumer: str) -> set[str]:
+        """Record a batch's ``event_ids`` as applied by ``consumer``; returns those that were
+        not yet (a concurrent batch holding one of them makes this wait, then yields it)."""
+        model = self._database.processed_model
+        session = self.session
+        ids = sorted(set(event_ids))  # one lock order for every batch
+        if not ids:
+            return set()
+        if session.get_bind().dialect.name == "postgresql":
+            rows = session.execute(record_deliveries(model.__tablename__),
+                                   {"event_ids": ids, "consumer": consumer, "processed_at": utcnow()})
+            return {event_id for (event_id,) in rows}
+        return {event_id for event_id in ids if self.first_delivery(event_id, consumer)}
+
     def finish(self, exc_info):
         """Commit, or roll back when the worker failed. Returns the worker's exc_info,
         replaced by the commit's own failure if the commit failed."""
@@ -344,6 +369,7 @@ class Database(DependencyProvider):
 
     def stop(self):
         self.outbox.mark_published()
+        self.outbox.publisher.close()
         self.engine.dispose()
 
     def get_dependency(self, worker_ctx):

@@ -2,9 +2,10 @@
 
 Events leave with publisher confirms and persistent delivery on the service's nameko
 event exchange (``<service>.events``, routing key = event type), so consumers use
-the plain ``event_handler``. A row is marked published only after the broker
-confirmed it; a crash between the two publishes it again, and consumers drop the
-duplicate by ``event_id``.
+the plain ``event_handler``. The rows of a worker (or of a relay round) are written
+to the broker together and their confirms awaited together (``confirms.py``). A row
+is marked published only after the broker confirmed it; a crash between the two
+publishes it again, and consumers drop the duplicate by ``event_id``.
 """
 from __future__ import annotations
 
@@ -12,13 +13,12 @@ import logging
 from datetime import timedelta
 
 import eventlet
-from nameko.amqp.publish import Publisher
-from nameko.constants import PERSISTENT
 from nameko.standalone.events import get_event_exchange
 from nameko.timer import timer
 from sqlalchemy import func, select, update
 
 from services.kit.config import env_float, env_int
+from services.kit.confirms import ConfirmingPublisher
 from services.kit.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -31,34 +31,34 @@ RELAY_BATCH = env_int("OUTBOX_RELAY_BATCH", 200)
 MARK_INTERVAL = env_float("OUTBOX_MARK_INTERVAL", 0.1)
 
 
+class EventsNotConfirmed(Exception):
+    """Some events of a batch were not confirmed; their rows stay unsent for the relay."""
+
+
 class Outbox:
     def __init__(self, database, service_name: str, config: dict):
         self.database = database
         self._to_mark: list[int] = []
         self._marker = None
         self.exchange = get_event_exchange(service_name, config)
-        self.publisher = Publisher(
-            config["AMQP_URI"],
-            use_confirms=True,
-            serializer="json",
-            delivery_mode=PERSISTENT,
-            declare=[self.exchange],
-            retry=True,
-            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5},
-        )
+        self.publisher = ConfirmingPublisher(config["AMQP_URI"], self.exchange)
 
-    def publish(self, row) -> None:
-        self.publisher.publish(
-            row.payload, exchange=self.exchange, routing_key=row.event_type, headers=dict(row.headers or {}),
-        )
+    def publish(self, rows) -> list[bool]:
+        """Each row's event to the broker; True for those the broker confirmed."""
+        return self.publisher.publish_many(
+            (row.payload, row.event_type, dict(row.headers or {})) for row in rows)
 
     def publish_rows(self, rows) -> None:
-        """Publish rows this worker committed; they are marked within ``MARK_INTERVAL``."""
-        for row in rows:
-            self.publish(row)
-            self._to_mark.append(row.id)
-        if self._marker is None or self._marker.dead:
+        """Publish rows this worker committed; the confirmed ones are marked within
+        ``MARK_INTERVAL``, the others are left to the relay (``EventsNotConfirmed``)."""
+        rows = list(rows)
+        confirmed = self.publish(rows)
+        self._to_mark.extend(row.id for row, ok in zip(rows, confirmed) if ok)
+        if self._to_mark and (self._marker is None or self._marker.dead):
             self._marker = eventlet.spawn_after(MARK_INTERVAL, self.mark_published)
+        unconfirmed = confirmed.count(False)
+        if unconfirmed:
+            raise EventsNotConfirmed(f"{unconfirmed} of {len(rows)} event(s) not confirmed by the broker")
 
     def mark_published(self) -> None:
         """Mark what was published since the last time, in one statement. A transaction per
@@ -94,15 +94,16 @@ class Outbox:
                 .limit(batch)
                 .with_for_update(skip_locked=True)
             ).all()
-            for row in rows:
-                try:
-                    self.publish(row)
-                except Exception as exc:
+            confirmed = self.publish(rows) if rows else []
+            now = utcnow()
+            for row, ok in zip(rows, confirmed):
+                if ok:
+                    row.published_at = now
+                    sent += 1
+                else:
                     row.attempts += 1
-                    log.warning("outbox relay: broker not reachable (%s); %d left", type(exc).__name__, len(rows) - sent)
-                    break
-                row.published_at = utcnow()
-                sent += 1
+            if sent < len(rows):
+                log.warning("outbox relay: %d of %d event(s) not confirmed; next round", len(rows) - sent, len(rows))
         if sent:
             log.info("outbox relay published %d event(s)", sent)
         return sent

@@ -19,6 +19,7 @@ READERS = ("dispatcher", "leader")
 vendor_out = contract.Vendor()
 fuel_out = contract.FuelTransaction()
 service_out = contract.ServiceRecord()
+fuel_recorded_out = contract.FuelRecorded()  # built once: a schema's construction cost as much as its dump
 
 
 class UpkeepRpc:
@@ -93,7 +94,7 @@ class UpkeepRpc:
             self._raise_flag(vehicle, kind, detail, fuel_transaction_id=transaction.id)
         if not any(kind == "odometer" for kind, _ in check.flags) and data["odometer_km"] > vehicle.odometer_km:
             vehicle.odometer_km = data["odometer_km"]
-        self.db.emit(contract.FUEL_RECORDED, contract.FuelRecorded().dump({
+        self.db.emit(contract.FUEL_RECORDED, fuel_recorded_out.dump({
             "transaction_id": transaction.id, "vehicle_id": vehicle.id, "unit_code": vehicle.unit_code,
             "fuel_type": vehicle.fuel_type, "liters": transaction.liters, "kwh": transaction.kwh,
             "amount_yuan": transaction.amount_yuan, "filled_at": transaction.filled_at,

@@ -22,8 +22,8 @@ def start_service(test_backends, databases):
             AMQP_URI=test_backends.amqp_uri,
             DATABASE_URL=database_url or databases.migrated_url(cls.name),
             WEB_SERVER_ADDRESS=f"127.0.0.1:{free_port()}",
-            **overrides,
         )
+        config.update(overrides)  # AMQP_URI too: a vhost of the test's own
         container = ServiceContainer(cls, config)
         container.start()
         started.append(container)

@@ -9,12 +9,12 @@ import requests
 from kombu import Connection, Exchange, Queue
 from nameko.amqp.publish import Publisher
 from nameko.standalone.events import get_event_exchange
-from sqlalchemy import Integer, String, create_engine, update
+from sqlalchemy import Integer, String, create_engine, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.kit.context import CallContext
 from services.kit.db import Database, OutboxMixin, ProcessedEventMixin
-from services.kit.entrypoints import event_handler, rpc
+from services.kit.entrypoints import batch_event_handler, event_handler, rpc
 from services.kit.errors import ServiceTimeout, ServiceUnavailable
 from services.kit.health import HealthMixin
 from services.kit.rpc_client import RpcClient, ServiceRpc
@@ -42,6 +42,7 @@ class Processed(ProcessedEventMixin, Base):
 
 
 POISON = {"on": True}
+BATCH_SIZES: list[int] = []
 
 
 class TallyService(HealthMixin):
@@ -60,6 +61,23 @@ class TallyService(HealthMixin):
         ).rowcount
         if not bumped:  # a concurrent first insert fails the commit and the kit retries the event
             self.db.session.add(Tally(name=payload["name"], count=1))
+
+    @batch_event_handler("tally_source", "counted")
+    def on_counted(self, payloads):
+        """The batch form of ``on_ticked``: a name named "poison" fails the whole batch."""
+        BATCH_SIZES.append(len(payloads))
+        fresh = self.db.first_deliveries([payload["event_id"] for payload in payloads], "tally.on_counted")
+        for payload in payloads:
+            if payload["event_id"] not in fresh:
+                continue
+            fresh.discard(payload["event_id"])
+            if payload["name"] == "poison":
+                raise ValueError("cannot handle this event")
+            bumped = self.db.session.execute(
+                update(Tally).where(Tally.name == payload["name"]).values(count=Tally.count + 1)).rowcount
+            if not bumped:
+                self.db.session.add(Tally(name=payload["name"], count=1))
+                self.db.session.flush()
 
     @event_handler("tally_source", "poisoned")
     def on_poisoned(self, payload):
@@ -303,3 +321,45 @@ def test_the_reply_consumer_keeps_its_connection_under_steady_traffic(tally, tes
         assert client.reconnects == 0 and calls > 100
     finally:
         client.stop()
+
+
+def test_events_applied_in_batches_once_each_and_a_bad_one_alone(start_service, databases, test_backends):
+    """Events waiting in the queue are applied in batches, one transaction each; a batch
+    with a bad event is applied again one event at a time: the good ones once, the bad
+    one retried, then parked."""
+    if not test_backends.real_broker:
+        pytest.skip("dead-lettering is checked on RabbitMQ")
+    from services.kit import deadletter
+
+    broker = test_backends.separate_broker()  # its dead-letter queue is this test's alone
+    url = databases.new_url("tally")
+    engine = create_engine(url)
+    Base.metadata.create_all(engine)
+    first = start_service(TallyService, database_url=url, AMQP_URI=broker)  # declares the queue, goes away
+    first.stop()
+    exchange = get_event_exchange("tally_source", {})
+    publisher = Publisher(broker, declare=[exchange])
+    name = f"batch-{uuid.uuid4().hex[:6]}"
+    events = [{"event_id": str(uuid.uuid4()), "occurred_at": "2026-01-01T00:00:00Z", "name": name} for _ in range(60)]
+    poison = {"event_id": str(uuid.uuid4()), "occurred_at": "2026-01-01T00:00:00Z", "name": "poison"}
+    for event in events[:30] + [poison] + events[30:] + events[:10]:  # 60 events, one bad, 10 copies
+        publisher.publish(event, exchange=exchange, routing_key="counted")
+    BATCH_SIZES.clear()
+    start_service(TallyService, database_url=url, AMQP_URI=broker)  # finds them waiting
+
+    def applied():
+        with engine.connect() as conn:
+            return conn.scalar(select(Tally.count).where(Tally.name == name)) or 0
+
+    assert eventually(lambda: applied() == 60)
+    parked = eventually(lambda: deadletter.list_parked(broker, "tally"))
+    assert [entry["payload"]["event_id"] for entry in parked] == [poison["event_id"]]
+    assert parked[0]["headers"]["x-error"] == "ValueError"
+    eventlet.sleep(0.5)
+    assert applied() == 60
+    assert max(BATCH_SIZES) > 1  # they were applied in batches
+    with Connection(broker) as conn:  # nothing left unacknowledged or waiting
+        queue = Queue("evt-tally_source-counted--tally.on_counted", durable=True)(conn.default_channel)
+        assert queue.queue_declare(passive=True).message_count == 0
+    engine.dispose()
+    print(f"batches: {len(BATCH_SIZES)} of sizes up to {max(BATCH_SIZES)}; 60 applied once, 1 parked")

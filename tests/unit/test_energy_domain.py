@@ -32,3 +32,23 @@ def test_retrofit_summary_averages_only_measured_rates():
     assert domain.retrofit_summary(projects) == {
         "completed": 3, "investment_yuan": 21500.5, "measured": 2, "mean_measured_saving_rate": 0.25}
     assert domain.retrofit_summary([])["mean_measured_saving_rate"] is None
+
+
+def test_fuel_events_of_a_batch_enter_the_ledger_once_per_event_and_per_transaction():
+    def event(event_id, transaction_id):
+        return {"event_id": event_id, "transaction_id": transaction_id}
+
+    batch = [event("a", 1), event("b", 2), event("a", 1), event("c", 2), event("d", 3), event("e", 4)]
+    # "a" and "b" are first deliveries; "c" is transaction 2 again under another id; "d" was
+    # applied before; transaction 4 is in the ledger already
+    chosen = domain.new_fuel_transactions(batch, {"a", "b", "c", "e"}, known_transactions={4})
+    assert [e["event_id"] for e in chosen] == ["a", "b"]
+
+
+def test_a_fleet_fuel_entry_keeps_the_ledgers_places_and_the_local_month():
+    entry = domain.fleet_fuel_entry({
+        "event_id": "x", "transaction_id": 7, "vehicle_id": 3, "unit_code": "U1", "fuel_type": "diesel",
+        "liters": 40.12345, "kwh": None, "amount_yuan": 300.456,
+        "filled_at": datetime(2025, 3, 31, 17, 0, tzinfo=timezone.utc)})
+    assert (entry["liters"], entry["kwh"], entry["amount_yuan"], entry["period"]) == (
+        Decimal("40.123"), None, Decimal("300.46"), "2025-04")
