@@ -108,10 +108,13 @@ class Consumption:
     kgce_by_type: dict = field(default_factory=dict)
     periods: set = field(default_factory=set)
 
-    def add(self, energy_type: str, quantity: Decimal, unit: str, period: str) -> None:
+    def add(self, energy_type: str, quantity: Decimal, unit: str, period: str | None = None) -> None:
+        """A reading, or the sum of several of one type and unit (every conversion is linear);
+        the months reported are added apart then."""
         base = coefficients.to_base(energy_type, Decimal(quantity), unit)
         self.by_type[energy_type] = self.by_type.get(energy_type, ZERO) + base
-        self.periods.add(period)
+        if period is not None:
+            self.periods.add(period)
         if energy_type == coefficients.WATER:
             self.water_m3 += base
             return
