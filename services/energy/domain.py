@@ -263,16 +263,23 @@ def benchmark(rows: list[dict], quantity: str = "kgce") -> list[dict]:
 
 
 # -- retrofit projects -------------------------------------------------------------------
+def _months_after(completed_on: date, max_months: int) -> list[str]:
+    first = shift_period(period_of(completed_on.year, completed_on.month), 1)
+    return [shift_period(first, offset) for offset in range(max_months)]
+
+
 def comparison_periods(completed_on: date, monthly: dict[str, Decimal], max_months: int) -> list[str]:
     """The months compared: full months after the completion month, up to ``max_months``,
     each kept only when it and the same month a year earlier were both reported."""
-    first = shift_period(period_of(completed_on.year, completed_on.month), 1)
-    periods = []
-    for offset in range(max_months):
-        period = shift_period(first, offset)
-        if period in monthly and shift_period(period, -12) in monthly:
-            periods.append(period)
-    return periods
+    return [period for period in _months_after(completed_on, max_months)
+            if period in monthly and shift_period(period, -12) in monthly]
+
+
+def comparison_window(completed_on: date, max_months: int) -> list[str]:
+    """Every month ``comparison_periods`` may look at: those after the completion and the same
+    months a year earlier (the only readings a retrofit's measurement needs)."""
+    after = _months_after(completed_on, max_months)
+    return [shift_period(period, -12) for period in after] + after
 
 
 @dataclass(frozen=True)

@@ -241,12 +241,25 @@ def fleet(session: Session, year: int, months, unit_code: str | None) -> dict:
     }
 
 
-def project_view(session: Session, project: Project) -> dict:
-    """A retrofit with its measured saving rate and payback, from the readings."""
+def project_views(session: Session, projects) -> list[dict]:
+    """Retrofits with their measured saving rate and payback, from one read of the readings that
+    their comparison windows need (not every reading of each institution, project by project)."""
+    windows = {project.id: domain.comparison_window(project.completed_on, SETTINGS.retrofit_comparison_months)
+               for project in projects if project.completed_on is not None}
+    readings: dict[int, list] = {}
+    for reading in repository.reading_values(
+            session, {project.institution_id for project in projects if project.id in windows},
+            {period for window in windows.values() for period in window}):
+        readings.setdefault(reading.institution_id, []).append(reading)  # months outside its window are not looked at
+    return [project_view(project, readings.get(project.institution_id, [])) for project in projects]
+
+
+def project_view(project: Project, readings) -> dict:
+    """A retrofit with its measured saving rate and payback, from its institution's readings."""
     measured = None
     if project.completed_on is not None:
         monthly: dict[str, Decimal] = {}
-        for reading in repository.readings_of(session, [project.institution_id], None):
+        for reading in readings:
             if project.energy_type is None:
                 value = domain.reading_kgce(reading.energy_type, reading.quantity, reading.unit)
             elif reading.energy_type == project.energy_type:

@@ -44,6 +44,15 @@ def readings_of(session: Session, institution_ids, periods) -> list[Reading]:
     return list(session.scalars(statement))
 
 
+def reading_values(session: Session, institution_ids, periods):
+    """The readings of these institutions in these periods: only the columns a figure needs."""
+    ids, periods = list(institution_ids), list(periods)
+    if not ids or not periods:
+        return []
+    return session.execute(select(Reading.institution_id, Reading.period, Reading.energy_type, Reading.quantity,
+                                  Reading.unit).where(Reading.institution_id.in_(ids), Reading.period.in_(periods))).all()
+
+
 def consumption_of(session: Session, institution_ids, periods) -> dict[int, domain.Consumption]:
     """What each institution used over ``periods`` (None: all): the database sums the readings of
     each type and unit, and names the months reported (the scope's readings are never loaded)."""
