@@ -22,6 +22,7 @@ import hashlib
 import random
 import sys
 import time as clock
+from operator import itemgetter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -99,6 +100,11 @@ def write(session, model, rows: list[dict], ids: bool = False) -> list[int]:
     return out
 
 
+def in_order(rows: list[dict], key: str) -> list[dict]:
+    """Rows in the order they happen, as a live database stores them (ids and pages follow time)."""
+    return sorted(rows, key=itemgetter(key))
+
+
 class Seeder:
     def __init__(self, year: int, scale: Scale, rng: random.Random):
         self.year, self.scale, self.rng = year, scale, rng
@@ -160,7 +166,7 @@ class Seeder:
                 dispatch.update(returned_at=end, odometer_end_km=car["odometer_km"] + distance, distance_km=distance,
                                 tolls_yuan=self.money(0, 80), cost_yuan=self.money(0, 50))
             dispatches.append(dispatch)
-        write(session, m.Dispatch, dispatches)
+        write(session, m.Dispatch, in_order(dispatches, "start_at"))
         fills = []
         for _ in range(self.scale.fuel_fills):
             liters = Decimal(self.rng.randrange(2000, 6000)) / 100
@@ -168,7 +174,7 @@ class Seeder:
                 "vehicle_id": self.rng.choice(cars)["id"], "vendor_id": vendor_id, "filled_at": self.moment(),
                 "liters": liters, "amount_yuan": (liters * Decimal("7.8")).quantize(Decimal("0.01")),
                 "odometer_km": Decimal(self.rng.randrange(10000, 90000)), "recorded_by": SEEDER})
-        write(session, m.FuelTransaction, fills)
+        write(session, m.FuelTransaction, in_order(fills, "filled_at"))
         write(session, m.ServiceRecord, [{
             "vehicle_id": self.rng.choice(cars)["id"], "vendor_id": garage_id, "kind": "service",
             "serviced_on": self.day(), "odometer_km": Decimal(50000), "description": "保养",
@@ -181,7 +187,7 @@ class Seeder:
                 "kind": self.rng.choice(("no_dispatch", "no_dispatch", "fuel_consumption", "odometer")),
                 "status": self.rng.choice(("open", "explained", "resolved", "violation")), "detail": "seeded",
                 "trip_id": None, "created_at": created, "updated_at": created})
-        write(session, m.VehicleFlag, flags)
+        write(session, m.VehicleFlag, in_order(flags, "created_at"))
 
     # facilities ------------------------------------------------------------------------------
     def facilities(self, session) -> None:
@@ -215,13 +221,14 @@ class Seeder:
             if status == "confirmed":
                 repair.update(confirmed_at=repair["completed_at"] + timedelta(hours=2), rating=self.rng.randrange(3, 6))
             repairs.append(repair)
-        write(session, m.Repair, repairs)
+        write(session, m.Repair, in_order(repairs, "reported_at"))
         inspections = []
         for _ in range(self.scale.inspections):
             room = self.rng.choice(rooms)
             inspections.append({"room_id": room["id"], "unit_code": room["unit_code"], "inspected_on": self.day(),
                                 "inspector": "检查组", "recorded_area_m2": room["usable_area_m2"]})
         rectifications = []
+        inspections = in_order(inspections, "inspected_on")
         for inspection, inspection_id in zip(inspections, write(session, m.Inspection, inspections, ids=True)):
             if self.rng.random() < 0.4:
                 created = self.moment(inspection["inspected_on"])
@@ -247,7 +254,7 @@ class Seeder:
                 "accompanying": [], "starts_on": starts, "ends_on": starts, "activities": [], "meals": [],
                 "lodging": [], "status": self.rng.choice(("completed", "completed", "approved", "rejected", "submitted")),
                 "submitted_by": SEEDER})
-        lists, lunches = [], {}
+        receptions, lists, lunches = in_order(receptions, "starts_on"), [], {}
         for reception, reception_id in zip(receptions, write(session, m.Reception, receptions, ids=True)):
             reception["id"] = reception_id
             if reception["status"] == "completed":
@@ -272,7 +279,7 @@ class Seeder:
                 "attendees": self.rng.randrange(5, 80), "start_at": start, "end_at": start + timedelta(hours=2),
                 "services": [], "cars": [], "status": self.rng.choice(("scheduled", "scheduled", "scheduled", "cancelled")),
                 "dispatch_ids": [], "compensation_pending": [], "checked_in": 0})
-        write(session, m.Meeting, meetings)
+        write(session, m.Meeting, in_order(meetings, "start_at"))
         visitors = []
         for index in range(self.scale.visitors):
             number = f"36{index:016d}"
@@ -282,7 +289,7 @@ class Seeder:
                 "host_unit_code": self.rng.choice(self.units),
                 "kind": self.rng.choice(("visitor", "visitor", "petitioner")), "party_size": self.rng.randrange(1, 4),
                 "checked_in_at": self.moment(), "checked_out_at": None})
-        write(session, m.Visitor, visitors)
+        write(session, m.Visitor, in_order(visitors, "checked_in_at"))
 
     # energy ----------------------------------------------------------------------------------
     def energy(self, session) -> None:
@@ -313,8 +320,8 @@ class Seeder:
                     "institution_id": known[unit], "unit_code": unit, "year": year, "kind": "self_assessment",
                     "scores": {}, "total_score": 90 if passed else 60, "must_pass_met": True, "passed": passed,
                     "assessed_on": date(year, 12, 1), "assessed_by": SEEDER})
-        write(session, m.Reading, readings)
-        write(session, m.WasteRecord, waste)
+        write(session, m.Reading, in_order(readings, "period"))
+        write(session, m.WasteRecord, in_order(waste, "period"))
         write(session, m.Assessment, assessments)
         projects = []
         for index in range(self.scale.projects):
