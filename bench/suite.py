@@ -6,6 +6,9 @@
 - events end to end through the outbox (vehicles -> energy) at a sustained rate, with
   the count lost
 - two replicas of the vehicles service beside one
+- county-scale data (``county``): ten years of a county, at full size and at one tenth, each in
+  databases of its own: the answers behind dispatching, repairs, energy and the annual report,
+  sequentially through the gateway, with the growth from one size to the other beside the data's
 
 It makes its own RabbitMQ vhost and its own databases (PostgreSQL when one answers,
 else SQLite files), starts and stops its own processes and removes what it made.
@@ -13,7 +16,8 @@ else SQLite files), starts and stops its own processes and removes what it made.
     BENCH_SECONDS=5 BENCH_CONCURRENCY=32 BENCH_EVENT_RATE=1000 make bench
     BENCH_DATABASE=sqlite make bench      (SQLite even when PostgreSQL answers)
     BENCH_DATABASE=postgresql://user@host:5432/postgres make bench
-    BENCH_ONLY=read,write,events,replicas make bench   (a subset)
+    BENCH_ONLY=read,write,events,replicas,county make bench   (a subset)
+    BENCH_COUNTY_REPEATS=20 BENCH_COUNTY_SECONDS=30 BENCH_ONLY=county make bench
 """
 from __future__ import annotations
 
@@ -81,8 +85,8 @@ class Vhost:
 class Databases:
     """One database per owner: on PostgreSQL when it answers, else SQLite files."""
 
-    def __init__(self, var: Path):
-        self.var = var
+    def __init__(self, var: Path, owners=OWNERS):
+        self.var, self.owners = var, owners
         self.base = env("BENCH_DATABASE", DEFAULT_POSTGRES)
         self.created: list[str] = []
         self.urls: dict[str, str] = {}
@@ -94,7 +98,7 @@ class Databases:
                 import psycopg
 
                 with psycopg.connect(self.base, autocommit=True, connect_timeout=3) as conn:
-                    for owner in OWNERS:
+                    for owner in self.owners:
                         name = f"bench_{owner}_{uuid.uuid4().hex[:6]}"
                         conn.execute(f'CREATE DATABASE "{name}"')
                         self.created.append(name)
@@ -104,7 +108,7 @@ class Databases:
             except Exception as exc:
                 print(f"PostgreSQL at {self.base.split('@')[-1]} not usable ({type(exc).__name__}): SQLite instead")
                 self.__exit__()
-        self.urls = {owner: f"sqlite:///{self.var}/{owner}.db" for owner in OWNERS}
+        self.urls = {owner: f"sqlite:///{self.var}/{owner}.db" for owner in self.owners}
         return self
 
     def __exit__(self, *exc):
@@ -308,8 +312,13 @@ def measure(only: set[str]) -> int:
 
 
 def main() -> int:
-    only = set(env("BENCH_ONLY", "read,write,events,replicas").split(","))
-    return measure(only)
+    only = set(env("BENCH_ONLY", "read,write,events,replicas,county").split(","))
+    status = measure(only) if only & {"read", "write", "events", "replicas"} else 0
+    if "county" in only and not status:
+        from county import county_section  # bench/county.py, beside this file
+
+        status = county_section()
+    return status
 
 
 if __name__ == "__main__":

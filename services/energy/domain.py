@@ -134,10 +134,13 @@ class Consumption:
     kgce_by_type: dict = field(default_factory=dict)
     periods: set = field(default_factory=set)
 
-    def add(self, energy_type: str, quantity: Decimal, unit: str, period: str) -> None:
+    def add(self, energy_type: str, quantity: Decimal, unit: str, period: str | None = None) -> None:
+        """A reading, or the sum of several of one type and unit (every conversion is linear);
+        the months reported are added apart then."""
         base = coefficients.to_base(energy_type, Decimal(quantity), unit)
         self.by_type[energy_type] = self.by_type.get(energy_type, ZERO) + base
-        self.periods.add(period)
+        if period is not None:
+            self.periods.add(period)
         if energy_type == coefficients.WATER:
             self.water_m3 += base
             return
@@ -286,16 +289,23 @@ def benchmark(rows: list[dict], quantity: str = "kgce") -> list[dict]:
 
 
 # -- retrofit projects -------------------------------------------------------------------
+def _months_after(completed_on: date, max_months: int) -> list[str]:
+    first = shift_period(period_of(completed_on.year, completed_on.month), 1)
+    return [shift_period(first, offset) for offset in range(max_months)]
+
+
 def comparison_periods(completed_on: date, monthly: dict[str, Decimal], max_months: int) -> list[str]:
     """The months compared: full months after the completion month, up to ``max_months``,
     each kept only when it and the same month a year earlier were both reported."""
-    first = shift_period(period_of(completed_on.year, completed_on.month), 1)
-    periods = []
-    for offset in range(max_months):
-        period = shift_period(first, offset)
-        if period in monthly and shift_period(period, -12) in monthly:
-            periods.append(period)
-    return periods
+    return [period for period in _months_after(completed_on, max_months)
+            if period in monthly and shift_period(period, -12) in monthly]
+
+
+def comparison_window(completed_on: date, max_months: int) -> list[str]:
+    """Every month ``comparison_periods`` may look at: those after the completion and the same
+    months a year earlier (the only readings a retrofit's measurement needs)."""
+    after = _months_after(completed_on, max_months)
+    return [shift_period(period, -12) for period in after] + after
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,8 @@ waste sorting. A mixin of ``EnergyService`` (it uses the service's ``db`` and ``
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from services.energy import contract, domain, reports
 from services.energy.models import Assessment, Audit, DemonstrationSite, Institution, Project, WasteRecord
@@ -41,7 +40,7 @@ class ProgrammesMixin(RecordsMixin):
 
     # retrofit projects --------------------------------------------------------------------
     def _project_view(self, project):
-        return project_out.dump(reports.project_view(self.db.session, project))
+        return project_out.dump(reports.project_views(self.db.session, [project])[0])
 
     @rpc
     def create_project(self, payload):
@@ -74,8 +73,8 @@ class ProgrammesMixin(RecordsMixin):
             Project.completed_on.between(date(year, 1, 1), date(year, 12, 31))).order_by(Project.id)
         if unit_code:
             statement = statement.where(Project.unit_code == unit_code)
-        completed = [reports.project_view(self.db.session, project) for project in self.db.session.scalars(statement)
-                     if project.completed_on.month in months]
+        completed = reports.project_views(self.db.session, [
+            project for project in self.db.session.scalars(statement) if project.completed_on.month in months])
         return contract.ProjectSummary().dump({
             "year": year, "months": months, "unit_code": unit_code, **domain.retrofit_summary(completed)})
 
@@ -154,14 +153,13 @@ class ProgrammesMixin(RecordsMixin):
     @rpc(reads_only=True)
     def waste_summary(self, query):
         year, months, unit_code = self._summary_query(contract.WasteSummaryQuery(), query)
-        statement = select(WasteRecord).where(WasteRecord.period.in_(reports.periods_of(year, months)))
+        statement = select(WasteRecord.category, func.sum(WasteRecord.weight_kg)).where(
+            WasteRecord.period.in_(reports.periods_of(year, months)))
         sites = select(DemonstrationSite).order_by(DemonstrationSite.unit_code)
         if unit_code:
             statement = statement.where(WasteRecord.unit_code == unit_code)
             sites = sites.where(DemonstrationSite.unit_code == unit_code)
-        weights: dict[str, Decimal] = {}
-        for record in self.db.session.scalars(statement):
-            weights[record.category] = weights.get(record.category, Decimal(0)) + record.weight_kg
+        weights = dict(self.db.session.execute(statement.group_by(WasteRecord.category)).all())
         return contract.WasteSummary().dump({
             "year": year, "months": months, "unit_code": unit_code, **domain.waste_summary(weights),
             "demonstration_sites": list(self.db.session.scalars(sites))})

@@ -106,8 +106,8 @@ def targets_of(session: Session, institution: Institution, year: int) -> dict:
         set_values = {key: getattr(target, key) for key in domain.INTENSITIES}
     plan = {}
     if SETTINGS.plan_base_year < year <= SETTINGS.plan_target_year:
-        base_readings = repository.readings_of(session, [institution.id], periods_of(SETTINGS.plan_base_year))
-        base = _full_year_intensities(institution, repository.consumption_by_institution(base_readings).get(institution.id))
+        base_consumption = repository.consumption_of(session, [institution.id], periods_of(SETTINGS.plan_base_year))
+        base = _full_year_intensities(institution, base_consumption.get(institution.id))
         plan = {key: domain.plan_target(base.get(key), year, key) for key in domain.INTENSITIES}
     return domain.effective_targets(set_values, plan)
 
@@ -172,10 +172,8 @@ def indicators(session: Session, year: int, months, unit_code: str | None, group
     months = months or ALL_MONTHS
     institutions = repository.institutions_in_scope(session, unit_code, group)
     ids = [institution.id for institution in institutions]
-    now = figures(institutions, repository.consumption_by_institution(
-        repository.readings_of(session, ids, periods_of(year, months))))
-    before = figures(institutions, repository.consumption_by_institution(
-        repository.readings_of(session, ids, periods_of(year - 1, months))))
+    now = figures(institutions, repository.consumption_of(session, ids, periods_of(year, months)))
+    before = figures(institutions, repository.consumption_of(session, ids, periods_of(year - 1, months)))
     yoy = {key: domain.change_rate(now["_raw"][key], before["_raw"][key]) for key in now["_raw"]}
     statuses = target_statuses(session, institutions[0], year) if unit_code and institutions else []
     fleet_units = None if not (unit_code or group) else [institution.unit_code for institution in institutions]
@@ -204,8 +202,7 @@ def benchmark(session: Session, year: int, months, metric: str, group: str | Non
     months = months or ALL_MONTHS
     quantity, per = BENCHMARK_METRICS[metric]
     institutions = repository.institutions_in_scope(session, None, group)
-    consumption = repository.consumption_by_institution(
-        repository.readings_of(session, [i.id for i in institutions], periods_of(year, months)))
+    consumption = repository.consumption_of(session, [i.id for i in institutions], periods_of(year, months))
     rows = []
     for institution in institutions:
         used = consumption.get(institution.id)
@@ -244,12 +241,25 @@ def fleet(session: Session, year: int, months, unit_code: str | None) -> dict:
     }
 
 
-def project_view(session: Session, project: Project) -> dict:
-    """A retrofit with its measured saving rate and payback, from the readings."""
+def project_views(session: Session, projects) -> list[dict]:
+    """Retrofits with their measured saving rate and payback, from one read of the readings that
+    their comparison windows need (not every reading of each institution, project by project)."""
+    windows = {project.id: domain.comparison_window(project.completed_on, SETTINGS.retrofit_comparison_months)
+               for project in projects if project.completed_on is not None}
+    readings: dict[int, list] = {}
+    for reading in repository.reading_values(
+            session, {project.institution_id for project in projects if project.id in windows},
+            {period for window in windows.values() for period in window}):
+        readings.setdefault(reading.institution_id, []).append(reading)  # months outside its window are not looked at
+    return [project_view(project, readings.get(project.institution_id, [])) for project in projects]
+
+
+def project_view(project: Project, readings) -> dict:
+    """A retrofit with its measured saving rate and payback, from its institution's readings."""
     measured = None
     if project.completed_on is not None:
         monthly: dict[str, Decimal] = {}
-        for reading in repository.readings_of(session, [project.institution_id], None):
+        for reading in readings:
             if project.energy_type is None:
                 value = domain.reading_kgce(reading.energy_type, reading.quantity, reading.unit)
             elif reading.energy_type == project.energy_type:

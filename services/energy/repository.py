@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from services.energy import domain
@@ -44,11 +44,31 @@ def readings_of(session: Session, institution_ids, periods) -> list[Reading]:
     return list(session.scalars(statement))
 
 
-def consumption_by_institution(readings) -> dict[int, domain.Consumption]:
+def reading_values(session: Session, institution_ids, periods):
+    """The readings of these institutions in these periods: only the columns a figure needs."""
+    ids, periods = list(institution_ids), list(periods)
+    if not ids or not periods:
+        return []
+    return session.execute(select(Reading.institution_id, Reading.period, Reading.energy_type, Reading.quantity,
+                                  Reading.unit).where(Reading.institution_id.in_(ids), Reading.period.in_(periods))).all()
+
+
+def consumption_of(session: Session, institution_ids, periods) -> dict[int, domain.Consumption]:
+    """What each institution used over ``periods`` (None: all): the database sums the readings of
+    each type and unit, and names the months reported (the scope's readings are never loaded)."""
+    ids = list(institution_ids)
+    if not ids:
+        return {}
+    scope = [Reading.institution_id.in_(ids)]
+    if periods is not None:
+        scope.append(Reading.period.in_(list(periods)))
     result: dict[int, domain.Consumption] = {}
-    for reading in readings:
-        result.setdefault(reading.institution_id, domain.Consumption()).add(
-            reading.energy_type, reading.quantity, reading.unit, reading.period)
+    for row in session.execute(
+            select(Reading.institution_id, Reading.energy_type, Reading.unit, func.sum(Reading.quantity).label("quantity"))
+            .where(*scope).group_by(Reading.institution_id, Reading.energy_type, Reading.unit)):
+        result.setdefault(row.institution_id, domain.Consumption()).add(row.energy_type, row.quantity, row.unit)
+    for institution_id, period in session.execute(select(Reading.institution_id, Reading.period).where(*scope).distinct()):
+        result[institution_id].periods.add(period)
     return result
 
 

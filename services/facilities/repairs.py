@@ -130,11 +130,7 @@ class RepairRpc:
         q = load(contract.PeriodQuery(), query or {})
         start = datetime.combine(q["from_on"], time(0), SETTINGS.timezone)
         end = datetime.combine(q["to_on"] + timedelta(days=1), time(0), SETTINGS.timezone)
-        facts = [
-            domain.RepairFacts(r.status, r.reported_at, r.due_at, r.completed_at, r.complaints, r.rating,
-                               r.category, r.building_id)
-            for r in repository.repairs_reported_between(self.db.session, start, end)
-        ]
+        facts = repository.repair_facts_between(self.db.session, start, end)
         return stats_out.dump({
             "period_from": q["from_on"], "period_to": q["to_on"],
             "total": domain.repair_figures(facts),

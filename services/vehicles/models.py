@@ -143,7 +143,7 @@ class Dispatch(TimestampMixin, Base):
     vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"), index=True)
     driver_id: Mapped[int | None] = mapped_column(ForeignKey("driver.id"), index=True)
     assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    departed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    departed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)  # the statistics' period
     returned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     odometer_start_km: Mapped[Decimal | None] = mapped_column(Numeric(10, 1))

@@ -14,9 +14,7 @@ from services.kit.entrypoints import rpc
 from services.kit.errors import Invalid
 from services.kit.schemas import load
 from services.vehicles import contract, repository
-from services.vehicles.models import (
-    Dispatch, Disposal, FuelTransaction, Quota, ServiceRecord, StatusChange, Vehicle, VehicleFlag,
-)
+from services.vehicles.models import Disposal, Quota, StatusChange, Vehicle, VehicleFlag
 
 READERS = ("dispatcher", "leader")
 # Dispatches that went out count as 调度车次; their mileage once they are back.
@@ -59,23 +57,20 @@ class ReportingRpc:
     def _stats(self, first: date, last: date, unit_code: str | None = None) -> dict:
         session = self.db.session
         start, end = repository.day_bounds(first, last)
-        vehicles = {v.id: v for v in session.scalars(select(Vehicle))}
+        vehicles = {v.id: v for v in session.execute(select(Vehicle.id, Vehicle.plate, Vehicle.unit_code))}
         by_vehicle: dict[int, dict] = defaultdict(_zero)
 
-        for d in session.scalars(select(Dispatch).where(
-                Dispatch.status.in_(DRIVEN), Dispatch.departed_at >= start, Dispatch.departed_at < end)):
+        for d in repository.dispatch_totals(session, DRIVEN, start, end):
             figures = by_vehicle[d.vehicle_id]
-            figures["dispatches"] += 1
-            figures["distance_km"] += d.distance_km or 0
-            figures["dispatch_cost_yuan"] += (d.cost_yuan or 0) + (d.tolls_yuan or 0)
-        for t in session.scalars(select(FuelTransaction).where(
-                FuelTransaction.filled_at >= start, FuelTransaction.filled_at < end)):
+            figures["dispatches"] += d.dispatches
+            figures["distance_km"] += d.distance_km
+            figures["dispatch_cost_yuan"] += d.cost_yuan
+        for t in repository.fuel_totals(session, start, end):
             figures = by_vehicle[t.vehicle_id]
-            figures["fuel_liters"] += t.liters or 0
-            figures["fuel_kwh"] += t.kwh or 0
+            figures["fuel_liters"] += t.liters
+            figures["fuel_kwh"] += t.kwh
             figures["fuel_yuan"] += t.amount_yuan
-        for s in session.scalars(select(ServiceRecord).where(
-                ServiceRecord.serviced_on >= first, ServiceRecord.serviced_on <= last)):
+        for s in repository.service_totals(session, first, last):
             by_vehicle[s.vehicle_id]["service_yuan"] += s.cost_yuan
 
         if unit_code:

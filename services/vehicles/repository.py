@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from services.vehicles import domain
 from services.vehicles.models import (
-    Dispatch, Driver, FuelTransaction, MeetingAttendance, Quota, SafetyMeeting, StatusChange, Vehicle,
+    Dispatch, Driver, FuelTransaction, MeetingAttendance, Quota, SafetyMeeting, ServiceRecord, StatusChange, Vehicle,
 )
 
 
@@ -101,6 +101,36 @@ def consumption_history(session: Session, vehicle_id: int, before: datetime, lim
         FuelTransaction.vehicle_id == vehicle_id, FuelTransaction.filled_at < before,
         FuelTransaction.l_per_100km.is_not(None),
     ).order_by(FuelTransaction.filled_at.desc()).limit(limit)))
+
+
+def _total(column):
+    return func.coalesce(func.sum(column), 0)
+
+
+def dispatch_totals(session: Session, statuses, start: datetime, end: datetime):
+    """Per vehicle, of the dispatches in ``statuses`` that departed in [start, end): how many,
+    their distance, their cost and tolls (summed by the database, not row by row here)."""
+    return session.execute(select(
+        Dispatch.vehicle_id, func.count().label("dispatches"), _total(Dispatch.distance_km).label("distance_km"),
+        (_total(Dispatch.cost_yuan) + _total(Dispatch.tolls_yuan)).label("cost_yuan"),
+    ).where(Dispatch.status.in_(statuses), Dispatch.departed_at >= start, Dispatch.departed_at < end)
+        .group_by(Dispatch.vehicle_id)).all()
+
+
+def fuel_totals(session: Session, start: datetime, end: datetime):
+    """Per vehicle, the fuel and charging transactions filled in [start, end), summed."""
+    return session.execute(select(
+        FuelTransaction.vehicle_id, _total(FuelTransaction.liters).label("liters"),
+        _total(FuelTransaction.kwh).label("kwh"), _total(FuelTransaction.amount_yuan).label("amount_yuan"),
+    ).where(FuelTransaction.filled_at >= start, FuelTransaction.filled_at < end)
+        .group_by(FuelTransaction.vehicle_id)).all()
+
+
+def service_totals(session: Session, first: date, last: date):
+    """Per vehicle, the cost of the service records of the days ``first`` to ``last``."""
+    return session.execute(select(ServiceRecord.vehicle_id, _total(ServiceRecord.cost_yuan).label("cost_yuan"))
+                           .where(ServiceRecord.serviced_on >= first, ServiceRecord.serviced_on <= last)
+                           .group_by(ServiceRecord.vehicle_id)).all()
 
 
 def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
