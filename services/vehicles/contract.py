@@ -518,6 +518,8 @@ class StatsQuery(InputSchema):
     from_ = fields.Date(data_key="from")
     to = fields.Date(metadata={"description": "inclusive"})
     unit_code = fields.String()
+    by_vehicle = fields.Boolean(load_default=True, metadata={
+        "description": "false leaves out the rows of each vehicle (totals, units and flags only)"})
 
 
 class ReportQuery(InputSchema):

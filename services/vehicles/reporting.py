@@ -52,9 +52,9 @@ class ReportingRpc:
         self.call.caller.require(*READERS)
         q = load(contract.StatsQuery(), query or {})
         first, last = period_of(q)
-        return contract.Stats().dump(self._stats(first, last, q.get("unit_code")))
+        return contract.Stats().dump(self._stats(first, last, q.get("unit_code"), q["by_vehicle"]))
 
-    def _stats(self, first: date, last: date, unit_code: str | None = None) -> dict:
+    def _stats(self, first: date, last: date, unit_code: str | None = None, with_vehicles: bool = True) -> dict:
         session = self.db.session
         start, end = repository.day_bounds(first, last)
         vehicles = {v.id: v for v in session.execute(select(Vehicle.id, Vehicle.plate, Vehicle.unit_code))}
@@ -89,7 +89,8 @@ class ReportingRpc:
             "from_": first, "to": last,
             "totals": _finish(totals),
             "by_vehicle": [{**_finish(f), "vehicle_id": vid, "plate": vehicles[vid].plate,
-                            "unit_code": vehicles[vid].unit_code} for vid, f in sorted(by_vehicle.items())],
+                            "unit_code": vehicles[vid].unit_code} for vid, f in sorted(by_vehicle.items())
+                           if with_vehicles],
             "by_unit": [{**_finish(f), "unit_code": unit} for unit, f in sorted(by_unit.items())],
             "flags": {
                 "raised": len(flags),

@@ -345,6 +345,9 @@ def test_stats_and_the_annual_report(fleet):
     stats = fleet("vehicle_stats", {"year": 2026, "unit_code": u})
     assert stats["totals"]["dispatches"] == 1 and stats["totals"]["distance_km"] == 120.0
     assert stats["by_unit"][0]["unit_code"] == u and stats["by_vehicle"][0]["cost_yuan"] == 50.0
+    totals_only = fleet("vehicle_stats", {"year": 2026, "unit_code": u, "by_vehicle": False})
+    assert totals_only["by_vehicle"] == [] and totals_only["totals"] == stats["totals"]
+    assert totals_only["by_unit"] == stats["by_unit"]
     assert fleet("vehicle_stats", {"year": 2025, "unit_code": u})["totals"]["dispatches"] == 0
     with pytest.raises(Invalid):
         fleet("vehicle_stats", {})
