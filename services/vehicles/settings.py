@@ -4,13 +4,9 @@ Each field reads ``VEHICLES_<FIELD NAME IN CAPITALS>`` from the environment.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
-from services.kit.config import env, env_float, env_int
-
-
-def _env_bool(name: str, default: bool) -> bool:
-    return env(name, "true" if default else "false").strip().lower() in ("1", "true", "yes", "on")
+from services.kit.config import settings_from_env
 
 
 @dataclass(frozen=True)
@@ -37,17 +33,7 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> "Settings":
-        values = {}
-        for field in fields(cls):
-            name = f"VEHICLES_{field.name.upper()}"
-            default = field.default
-            if isinstance(default, bool):
-                values[field.name] = _env_bool(name, default)
-            elif isinstance(default, int):
-                values[field.name] = env_int(name, default)
-            else:
-                values[field.name] = env_float(name, default)
-        return cls(**values)
+        return settings_from_env(cls, "VEHICLES")
 
 
 SETTINGS = Settings.from_env()
