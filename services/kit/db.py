@@ -368,8 +368,7 @@ class Database(DependencyProvider):
         self.outbox = Outbox(self, self.container.service_name, config)
 
     def stop(self):
-        self.outbox.mark_published()
-        self.outbox.publisher.close()
+        self.outbox.close()
         self.engine.dispose()
 
     def get_dependency(self, worker_ctx):

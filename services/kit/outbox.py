@@ -108,6 +108,11 @@ class Outbox:
             log.info("outbox relay published %d event(s)", sent)
         return sent
 
+    def close(self) -> None:
+        """Mark what was published and let the publisher's connection go (the service stops)."""
+        self.mark_published()
+        self.publisher.close()
+
     def backlog(self) -> dict:
         model = self.database.outbox_model
         with self.database.sessionmaker() as session:
