@@ -132,15 +132,11 @@ class Consumption:
     water_m3: Decimal = ZERO
     by_type: dict = field(default_factory=dict)  # energy_type -> quantity in the base unit
     kgce_by_type: dict = field(default_factory=dict)
-    periods: set = field(default_factory=set)
 
-    def add(self, energy_type: str, quantity: Decimal, unit: str, period: str | None = None) -> None:
-        """A reading, or the sum of several of one type and unit (every conversion is linear);
-        the months reported are added apart then."""
+    def add(self, energy_type: str, quantity: Decimal, unit: str) -> None:
+        """A reading, or the sum of several of one type and unit (every conversion is linear)."""
         base = coefficients.to_base(energy_type, Decimal(quantity), unit)
         self.by_type[energy_type] = self.by_type.get(energy_type, ZERO) + base
-        if period is not None:
-            self.periods.add(period)
         if energy_type == coefficients.WATER:
             self.water_m3 += base
             return
@@ -148,6 +144,11 @@ class Consumption:
         self.kgce += kgce
         self.kgco2 += reading_kgco2(energy_type, quantity, unit)
         self.kgce_by_type[energy_type] = self.kgce_by_type.get(energy_type, ZERO) + kgce
+
+    @property
+    def reported(self) -> bool:
+        """Whether any reading was added (a reading of zero counts)."""
+        return bool(self.by_type)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ def figures(institutions: list[Institution], consumption: dict[int, domain.Consu
     headcount, area, kgce_with_area, kgco2_with_area, reporting = 0, ZERO, ZERO, ZERO, 0
     for institution in institutions:
         used = consumption.get(institution.id)
-        if used is None or not used.periods:
+        if used is None or not used.reported:
             continue
         reporting += 1
         headcount += institution.headcount
@@ -207,7 +207,7 @@ def benchmark(session: Session, year: int, months, metric: str, group: str | Non
     for institution in institutions:
         used = consumption.get(institution.id)
         denominator = institution.floor_area_m2 if per == "area" else institution.headcount
-        if used is None or not used.periods or not denominator:
+        if used is None or not used.reported or not denominator:
             continue
         rows.append({"unit_code": institution.unit_code, "name": institution.name, "group": institution.group,
                      "intensity": getattr(used, quantity) / Decimal(denominator), "denominator": Decimal(denominator)})

@@ -55,7 +55,8 @@ def reading_values(session: Session, institution_ids, periods):
 
 def consumption_of(session: Session, institution_ids, periods) -> dict[int, domain.Consumption]:
     """What each institution used over ``periods`` (None: all): the database sums the readings of
-    each type and unit, and names the months reported (the scope's readings are never loaded)."""
+    each type and unit (the scope's readings are never loaded); an institution without a reading
+    in ``periods`` is absent."""
     ids = list(institution_ids)
     if not ids:
         return {}
@@ -67,8 +68,6 @@ def consumption_of(session: Session, institution_ids, periods) -> dict[int, doma
             select(Reading.institution_id, Reading.energy_type, Reading.unit, func.sum(Reading.quantity).label("quantity"))
             .where(*scope).group_by(Reading.institution_id, Reading.energy_type, Reading.unit)):
         result.setdefault(row.institution_id, domain.Consumption()).add(row.energy_type, row.quantity, row.unit)
-    for institution_id, period in session.execute(select(Reading.institution_id, Reading.period).where(*scope).distinct()):
-        result[institution_id].periods.add(period)
     return result
 
 

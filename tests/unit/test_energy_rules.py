@@ -83,8 +83,8 @@ def test_per_area_co2_counts_only_institutions_with_an_area():
 # -- indicators ----------------------------------------------------------------------------------
 def consumption(*readings):
     used = domain.Consumption()
-    for energy_type, quantity, unit, period in readings:
-        used.add(energy_type, D(quantity), unit, period)
+    for energy_type, quantity, unit, _period in readings:
+        used.add(energy_type, D(quantity), unit)
     return used
 
 
