@@ -43,6 +43,14 @@ STATUS_BY_ERROR = (
 )
 
 
+def status_of(exc: BaseException) -> int | None:
+    """The HTTP status of a service's error (500 for one without its own); None for other errors."""
+    for error_class, status in STATUS_BY_ERROR:
+        if isinstance(exc, error_class):
+            return status
+    return None
+
+
 class BodyTooLarge(Exception):
     pass
 
@@ -165,18 +173,16 @@ def error_response(exc: BaseException, request_id: str) -> Response:
         response = problem(429, "Too many requests", str(exc))
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
-    for error_class, status in STATUS_BY_ERROR:
-        if isinstance(exc, error_class):
-            if status == 500:
-                break
-            if isinstance(exc, Unauthorized):
-                response = problem(401, "Unauthorized", str(exc))
-                response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
-                return response
-            return problem(
-                status, exc.title, exc.detail,
-                errors=getattr(exc, "errors", None), rule=getattr(exc, "rule", None),
-            )
+    status = status_of(exc)
+    if status == 401:
+        response = problem(401, "Unauthorized", str(exc))
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+        return response
+    if status is not None and status != 500:
+        return problem(
+            status, exc.title, exc.detail,
+            errors=getattr(exc, "errors", None), rule=getattr(exc, "rule", None),
+        )
     if isinstance(exc, RemoteError):
         log.error("unhandled error in a service: %s", exc.exc_type)
     else:

@@ -9,7 +9,7 @@ import logging
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.utils import redirect
@@ -21,7 +21,7 @@ from gateway.console.pages import Page, Problem, local_time, pages
 from gateway.console.session import (
     CSRF_FIELD, NONCE_COOKIE, SESSION_COOKIE, CsrfFailure, check_csrf, new_nonce, set_cookie,
 )
-from gateway.http import RecordId
+from gateway.http import RecordId, status_of
 from services.kit.context import current_caller_name
 from services.kit.errors import ServiceError
 
@@ -30,6 +30,7 @@ log = logging.getLogger("gateway.console")
 HERE = Path(__file__).parent
 PREFIX = "/console"
 STATIC_TYPES = {".css": "text/css", ".svg": "image/svg+xml"}
+FORM_FRAMING_BYTES = 64 * 1024
 
 
 def _load_views() -> None:
@@ -84,16 +85,20 @@ class Console:
             if not caller.has_any(route.roles):
                 return self.error(request, nonce, 403, "没有访问这个页面的权限。", caller)
         if request.method == "POST":
+            # the API's body limit, with room for a form's multipart framing (the login page included)
+            request.max_content_length = self.gateway.max_body_bytes + FORM_FRAMING_BYTES
             try:
                 check_csrf(self.secret, request.cookies.get(NONCE_COOKIE), request.form.get(CSRF_FIELD))
             except CsrfFailure:
                 return self.error(request, nonce, 403, "表单已过期或来源不明，请返回重新填写。", caller)
+            except RequestEntityTooLarge:
+                return self.error(request, nonce, 413, "提交的内容太大。", caller)
         page = Page(self, request, request_id, caller, args, nonce)
         try:
             return route.handler(page)
         except ServiceError as exc:
             problem = Problem.of(exc)
-            status = {"NotFound": 404, "Forbidden": 403, "Invalid": 400, "Conflict": 409}.get(type(exc).__name__, 503)
+            status = status_of(exc)
             return self.error(request, nonce, status, problem.detail, caller, problem)
         except Exception:
             log.exception("a console page failed")

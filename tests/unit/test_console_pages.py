@@ -78,6 +78,14 @@ def test_login_sets_an_httponly_samesite_session_cookie(console):
     assert home.status_code == 200 and "clerk" in home.text and "单位经办人" in home.text
 
 
+def test_an_oversized_form_is_refused_before_it_is_read(console):
+    client, _ = console
+    page = client.get("/console/login")
+    response = client.post("/console/login", data={"username": "x" * (2 << 20), "password": PASSWORD,
+                                                    "csrf_token": csrf_of(page.text)})
+    assert response.status_code == 413
+
+
 def test_a_form_without_its_csrf_token_is_refused(console):
     client, services = console
     client.get("/console/login")
