@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from services.kit.config import env, env_float  # first: ``services`` quiets eventlet's import notice
+from services.kit.config import settings_from_env  # first: ``services`` quiets eventlet's import notice
 
 import eventlet
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -35,10 +35,7 @@ class ReportSettings:
 
     @classmethod
     def from_env(cls) -> "ReportSettings":
-        return cls(
-            rpc_timeout=env_float("REPORT_RPC_TIMEOUT", cls.rpc_timeout),
-            timezone=ZoneInfo(env("REPORT_TIMEZONE", "Asia/Shanghai")),
-        )
+        return settings_from_env(cls, "REPORT")
 
 
 SETTINGS = ReportSettings.from_env()
@@ -367,23 +364,23 @@ def compose(call, sections, periods: dict[str, Period], builders=BUILDERS,
     ``periods`` names the periods (``current`` first, then e.g. ``previous``); a section's
     figures carry the other periods' values beside them.
     """
-    fetches = {}
-    for name in sections:
-        for label, period in periods.items():
-            for key, fetch in builders[name][0](period).items():
-                fetches[(name, label, key)] = fetch
-    results = run_all(call, fetches, settings)
+    planned = {(name, label): builders[name][0](period) for name in sections for label, period in periods.items()}
+    results = run_all(call, {(name, label, key): fetch for (name, label), fetches in planned.items()
+                             for key, fetch in fetches.items()}, settings)
     out = []
     for name in sections:
         section = {"name": name, "title": SECTION_TITLES[name], "status": "ok", "reason": None, "figures": []}
         try:
             built = {}
-            for label, period in periods.items():
-                answers = {key: results[(name, label, key)] for key in builders[name][0](period)}
+            for label in periods:
+                answers = {key: results[(name, label, key)] for key in planned[(name, label)]}
                 failed = next((value for value in answers.values() if isinstance(value, BaseException)), None)
                 if failed is not None:
                     raise failed
-                built[label] = builders[name][1](answers)
+                try:
+                    built[label] = builders[name][1](answers)
+                except (KeyError, TypeError, AttributeError) as exc:  # an answer not of the shape expected
+                    raise Unavailable(f"{name}: unexpected answer ({type(exc).__name__})") from None
             labels = list(periods)
             section["figures"] = with_change(built[labels[0]], built.get("previous"))
         except (ServiceError, Unavailable) as exc:

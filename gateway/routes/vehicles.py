@@ -9,6 +9,7 @@ import base64
 
 from werkzeug.wrappers import Response
 
+from gateway import report_render
 from gateway.routes import FLEET_READERS, routes
 from gateway.routes.resource import Resource
 from services.kit.schemas import PageQuery
@@ -41,12 +42,9 @@ def vehicle_stats(call):
     return call.rpc("vehicles", "vehicle_stats", call.query())
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 @routes.get("/api/v1/vehicles/report", STAFF, summary="The annual vehicle report (JSON, or .xlsx with format=xlsx)",
             tag=TAG, query=vehicles.ReportQuery, response=vehicles.AnnualReport,
-            extra={"other_content": {XLSX: {"type": "string", "format": "binary"}}})
+            extra={"other_content": {report_render.XLSX: {"type": "string", "format": "binary"}}})
 def vehicle_report(call):
     result = call.rpc("vehicles", "vehicle_report", call.query())
     if "content_base64" not in result:

@@ -201,3 +201,16 @@ def test_the_dashboard_counts_now_and_this_month():
 def test_the_dashboard_is_partial_when_a_service_is_down():
     answer = report.dashboard(FakeCall(down=["vehicles"]), SETTINGS)
     assert answer["status"] == "partial" and answer["sections"][0]["status"] == "unavailable"
+
+
+def test_a_dashboard_answer_of_another_shape_leaves_its_section_unavailable():
+    class Reshaped(FakeCall):
+        def rpc(self, service, method, query, timeout=None):
+            if service == "vehicles":
+                return {}
+            return super().rpc(service, method, query, timeout)
+
+    answer = report.dashboard(Reshaped(), SETTINGS)
+    assert answer["status"] == "partial"
+    assert answer["sections"][0]["status"] == "unavailable" and "unexpected answer" in answer["sections"][0]["reason"]
+    assert all(section["status"] == "ok" for section in answer["sections"][1:])

@@ -12,7 +12,6 @@ from gateway.console.views.energy import MONTHS, monthly, year_of
 from services.kit.schemas import load
 
 LEADERS = ("leader",)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pages.page("/dashboard", LEADERS, menu="领导看板")
@@ -30,7 +29,7 @@ def dashboard(page):
                          {"报修数": [row["count"] for row in by_category],
                           "已办结": [row["completed"] for row in by_category],
                           "按时办结": [row["on_time"] for row in by_category]})
-    vehicles, _ = page.attempt("vehicles", "vehicle_stats", {"year": year})
+    vehicles, _ = page.attempt("vehicles", "vehicle_stats", {"year": year, "by_vehicle": False})
     by_unit = ((vehicles or {}).get("by_unit") or [])[:12]
     vehicle_chart = chart("hbar", f"{year}年各单位用车次数", [row["unit_code"] for row in by_unit],
                           {"出车次数": [row["dispatches"] for row in by_unit]})
@@ -43,7 +42,7 @@ def vehicle_report(page):
     result = page.rpc("vehicles", "vehicle_report", {"year": year_of(page), "format": "xlsx"})
     import base64
 
-    return Response(base64.b64decode(result["content_base64"]), mimetype=result.get("content_type", XLSX),
+    return Response(base64.b64decode(result["content_base64"]), mimetype=result.get("content_type", report_render.XLSX),
                     headers={"Content-Disposition": f'attachment; filename="{result["filename"]}"'})
 
 
