@@ -104,7 +104,7 @@ def http_worker_factory(host, port, next_request):
         n = index
         while time.perf_counter() < deadline:
             method, path, body, headers = next_request(n)
-            n += 1000
+            n += 1
             head = f"{method} {path} HTTP/1.1\r\nHost: {host}\r\n{headers}"
             if body:
                 head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
