@@ -115,7 +115,7 @@ def targets_of(session: Session, institution: Institution, year: int) -> dict:
 def target_risks(session: Session, institution: Institution, year: int):
     """(through_month, [Risk]) of an institution's year so far against its targets."""
     targets = targets_of(session, institution, year)
-    readings = repository.readings_of(session, [institution.id], periods_of(year - 1) + periods_of(year))
+    readings = repository.reading_values(session, [institution.id], periods_of(year - 1) + periods_of(year))
     this_year = _monthly(readings, year)
     months = set(this_year["energy"]) | set(this_year["water"])
     if not targets or not months:

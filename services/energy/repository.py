@@ -34,16 +34,6 @@ def institutions_in_scope(session: Session, unit_code: str | None, group: str | 
     return list(session.scalars(statement))
 
 
-def readings_of(session: Session, institution_ids, periods) -> list[Reading]:
-    ids = list(institution_ids)
-    if not ids:
-        return []
-    statement = select(Reading).where(Reading.institution_id.in_(ids))
-    if periods is not None:
-        statement = statement.where(Reading.period.in_(list(periods)))
-    return list(session.scalars(statement))
-
-
 def reading_values(session: Session, institution_ids, periods):
     """The readings of these institutions in these periods: only the columns a figure needs."""
     ids, periods = list(institution_ids), list(periods)
