@@ -11,6 +11,7 @@ import logging
 import time
 import uuid
 from datetime import timedelta
+from weakref import WeakKeyDictionary
 
 import eventlet
 import requests
@@ -50,6 +51,17 @@ def post(url: str, body: bytes, headers: dict, config) -> tuple[int | None, str 
         return None, f"connection failed: {type(exc).__name__}"
 
 
+class _Waker:
+    """What a worker sees as ``self.dispatcher``: ``wake()`` asks for the loop once the
+    worker's work is committed."""
+
+    def __init__(self, dispatcher: "Dispatcher", worker_ctx):
+        self._dispatcher, self._worker_ctx = dispatcher, worker_ctx
+
+    def wake(self) -> None:
+        self._dispatcher.to_wake[self._worker_ctx] = True
+
+
 class Dispatcher(DependencyProvider):
     """Runs beside the service's workers; ``self.dispatcher.wake()`` after new deliveries."""
 
@@ -59,6 +71,7 @@ class Dispatcher(DependencyProvider):
         self.loop = None
         self.running = False
         self.woken = eventlet.event.Event()
+        self.to_wake: WeakKeyDictionary = WeakKeyDictionary()  # workers that addressed deliveries
 
     def start(self):
         self.running = True
@@ -74,7 +87,13 @@ class Dispatcher(DependencyProvider):
     kill = stop
 
     def get_dependency(self, worker_ctx):
-        return self
+        return _Waker(self, worker_ctx)
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        """A worker that addressed deliveries wakes the loop once its work is committed (the
+        entrypoints commit before this): woken sooner, the loop would not find them yet."""
+        if self.to_wake.pop(worker_ctx, False) and exc_info is None:
+            self.wake()
 
     def wake(self):
         if not self.woken.ready():
