@@ -239,7 +239,7 @@ def measure(only: set[str]) -> int:
         stack = Stack(dict(
             os.environ, PYTHONPATH=str(ROOT), VAR_DIR=str(var), AMQP_URI=vhost.uri,
             LOG_LEVEL=env("BENCH_LOG_LEVEL", "WARNING"), GATEWAY_PORT=str(gateway_port),
-            VEHICLES_PORT=str(vehicles_port), ENERGY_PORT=str(energy_port),
+            VEHICLES_PORT=str(vehicles_port), ENERGY_PORT=str(energy_port), GATEWAY_OPS_PORT=str(free_port()),
             **{f"{owner.upper()}_DATABASE_URL": url for owner, url in urls.items()},
         ))
         try:

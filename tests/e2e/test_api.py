@@ -189,9 +189,9 @@ def test_the_gateway_counts_requests_by_route_and_status(stack, admin):
         return 0.0
 
     route = "/api/v1/vehicles/<int:item_id>"
-    before = requests.get(stack.url("/metrics"), timeout=10).text
+    before = requests.get(stack.ops_url("/metrics"), timeout=10).text
     admin.get(stack.url("/api/v1/vehicles/987654"), timeout=10)
-    after = requests.get(stack.url("/metrics"), timeout=10).text
+    after = requests.get(stack.ops_url("/metrics"), timeout=10).text
     assert count(after, route, 404) == count(before, route, 404) + 1
     assert "gateway_rpc_calls_total" in after and "gateway_http_request_duration_seconds_bucket" in after
 
