@@ -211,3 +211,15 @@ def test_repeated_wrong_passwords_lock_the_account_with_429(stack, admin):
     locked = requests.post(stack.url("/api/v1/auth/token"), json={"username": username, "password": "locky-password-1"},
                            timeout=10)
     assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+
+
+def test_an_integer_past_the_columns_is_400_naming_it_on_every_collection(stack, admin):
+    from gateway.service import routes
+
+    collections = [route for route in routes.routes if route.method == "GET" and "<" not in route.path
+                   and route.query is not None and "offset" in route.query().fields]
+    assert len(collections) > 30
+    for route in collections:
+        required = {"service": "vehicles"} if route.path == "/api/v1/audit-entries" else {}
+        answer = admin.get(stack.url(route.path), params={"offset": "9223372036854775808", **required}, timeout=30)
+        assert answer.status_code == 400 and "offset" in answer.json()["errors"], (route.path, answer.text[:300])
