@@ -420,3 +420,21 @@ def test_the_api_disables_enables_deletes_and_sets_passwords_and_ends_sessions(t
     trail = client.get("/api/v1/audit-entries?service=gateway", headers=admin).get_json()
     assert [entry["action"] for entry in trail["items"]] == [
         "delete", "set_password", "logout", "set_password", "enable", "disable", "create", "create"]
+
+
+def test_the_cli_refuses_weak_passwords_and_disables_enables_and_deletes_users(tmp_path, monkeypatch, capsys):
+    from gateway import cli
+
+    url = f"sqlite:///{tmp_path}/cli.db"
+    upgrade("gateway", url)
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", url)
+    assert cli.main(["create-user", "dora", "--role", "leader", "--password", "dora12345678"]) == 1
+    assert "must not contain the username" in capsys.readouterr().err
+    assert cli.main(["create-user", "dora", "--role", "leader", "--password", "good-pass-word"]) == 0
+    store = cli.accounts()
+    standing = store.standing("dora")
+    assert cli.main(["disable-user", "dora"]) == 0 and store.standing("dora") is None
+    assert cli.main(["enable-user", "dora"]) == 0 and store.standing("dora") not in (None, standing)
+    assert cli.main(["delete-user", "dora"]) == 0 and store.standing("dora") is None
+    entries, _ = store.list_audit_entries({"limit": 10, "offset": 0, "actor": "cli"})
+    assert [e.action for e in entries] == ["delete", "enable", "disable", "create"]
