@@ -137,7 +137,7 @@ def seed(urls: dict) -> tuple[list[int], int]:
     for owner, url in urls.items():
         upgrade(owner, url)
     gateway_engine = make_engine(urls["gateway"])
-    Accounts(sessionmaker(gateway_engine, expire_on_commit=False)).create_user("bench", "bench-password", ["dispatcher"])
+    Accounts(sessionmaker(gateway_engine, expire_on_commit=False)).create_user("bench", "suite-dispatch-pass", ["dispatcher"])
     gateway_engine.dispose()
     engine = make_engine(urls["vehicles"])
     with sessionmaker(engine).begin() as session:
@@ -255,7 +255,7 @@ def measure(only: set[str]) -> int:
             wait_for(f"http://127.0.0.1:{energy_port}/ready")
             wait_for(f"http://127.0.0.1:{gateway_port}/health")
             token = requests.post(f"http://127.0.0.1:{gateway_port}/api/v1/auth/token", timeout=10,
-                                  json={"username": "bench", "password": "bench-password"}).json()["access_token"]
+                                  json={"username": "bench", "password": "suite-dispatch-pass"}).json()["access_token"]
             sample = ",".join(str(i) for i in ids[:: max(1, len(ids) // 100)])
             gateway = ("127.0.0.1", gateway_port, token, sample)
             os.environ["AMQP_URI"] = vhost.uri  # for the load processes

@@ -14,7 +14,6 @@ from gateway.auth import Accounts, LoginPolicy, Tokens, Unauthorized
 from gateway.console import Console
 from gateway.http import GatewayApp, dumps, problem
 from gateway.openapi import build_spec
-from gateway.ratelimit import SlidingWindow
 from gateway.service import routes
 from services.kit.config import SERVICES, amqp_uri, database_url, env, env_float, env_int, http_address, rpc_timeout, secret
 from services.kit.db import make_engine
@@ -30,8 +29,10 @@ class Gateway(GatewayApp):
         super().__init__(routes, rpc, self._authenticate, **kwargs)
         self.accounts = accounts
         self.tokens = tokens
+        # a token holds while its user is active at the version it was issued at (docs/security.md)
+        tokens.standing = tokens.standing or accounts.standing
+        accounts.ended.append(tokens.forget)
         self.health_timeout = health_timeout
-        self.login_limit = SlidingWindow(env_int("LOGIN_RATE_PER_MINUTE", 20), 60.0)
         self._spec = None
         self.console = Console(self)
 
@@ -97,7 +98,8 @@ def create_gateway(rpc: RpcClient | None = None) -> Gateway:
     return Gateway(
         rpc=rpc,
         accounts=Accounts(sessionmaker(engine, expire_on_commit=False), LoginPolicy.from_env()),
-        tokens=Tokens(secret("JWT_SECRET"), env_int("JWT_TTL_SECONDS", 8 * 3600), env("JWT_PREVIOUS_SECRET", "") or None),
+        tokens=Tokens(secret("JWT_SECRET"), env_int("JWT_TTL_SECONDS", 8 * 3600), env("JWT_PREVIOUS_SECRET", "") or None,
+                      recheck_seconds=env_float("SESSION_RECHECK_SECONDS", 2.0)),
         health_timeout=env_float("HEALTH_RPC_TIMEOUT", 2.0),
         max_body_bytes=env_int("MAX_BODY_BYTES", 1 << 20),
         max_json_depth=env_int("MAX_JSON_DEPTH", 32),

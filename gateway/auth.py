@@ -1,34 +1,53 @@
 """Authentication: JWT for people, hashed API keys for systems; one Caller for both.
 
-Passwords are hashed with Argon2id. A key is ``lsk_<prefix>_<secret>``: the prefix
-finds the row, only a SHA-256 of the secret is stored (a 256-bit random secret needs
-no slow hash), and it is compared in constant time.
+Passwords are hashed with Argon2id in a small pool of real threads (``eventlet.tpool``):
+a hash takes tens of milliseconds of CPU, and on the event loop it would hold every other
+request behind it. A key is ``lsk_<prefix>_<secret>``: the prefix finds the row, only a
+SHA-256 of the secret is stored (a 256-bit random secret needs no slow hash), and it is
+compared in constant time.
+
+A person's token names the user's id and token version; disabling, deleting, a password
+change and logging out raise the version, and every replica refuses the older tokens once
+its short-lived copy of the user's standing has expired (``SESSION_RECHECK_SECONDS``).
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
+import re
 import secrets
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
+from typing import Callable
 
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from cachetools import TLRUCache
+from cachetools import TLRUCache, TTLCache
+from eventlet import tpool
+from eventlet.semaphore import Semaphore
 from sqlalchemy import select
 
-from gateway.models import ApiKey, ApiKeyCall, User
-from services.kit.context import ROLES, Caller
-from services.kit.db import utcnow
-from services.kit.errors import Conflict, Invalid, NotFound
+from gateway.models import ApiKey, ApiKeyCall, AuditEntry, User
+from gateway.ratelimit import Backoff
+from services.kit.audit import trail_query
+from services.kit.config import env_float, env_int
+from services.kit.context import ROLES, Caller, current_request_id
+from services.kit.db import paginate, utcnow
+from services.kit.errors import Conflict, Invalid, NotFound, RuleViolation
 
 JWT_ALGORITHM = "HS256"
 JWT_AUDIENCE = "county-logistics-api"
 JWT_ISSUER = "county-logistics-gateway"
 
 _hasher = PasswordHasher()
+# at most this many hashes at once, each in a real thread: the CPU is shared with the requests
+# (and each Argon2 hash takes 64 MiB), logins beyond it wait their turn without holding the loop
+_hashing = Semaphore(env_int("PASSWORD_HASH_THREADS", 4))
 
 
 class Unauthorized(Exception):
@@ -45,51 +64,113 @@ class TooManyAttempts(Exception):
 
 @dataclass(frozen=True)
 class LoginPolicy:
-    """Consecutive failures that lock an account, and for how long."""
+    """How failed logins slow the next attempt down (``gateway.ratelimit.Backoff``): per
+    username (known or not, alike) and per client address. Only failures count."""
 
-    max_failures: int = 5
-    lockout_seconds: int = 900
+    free_failures_per_name: int = 3
+    free_failures_per_address: int = 20
+    first_delay_seconds: float = 1.0
+    max_delay_seconds: float = 900.0
+    forget_seconds: float = 3600.0
 
     @classmethod
     def from_env(cls) -> "LoginPolicy":
-        from services.kit.config import env_int
+        return cls(env_int("LOGIN_FREE_FAILURES", cls.free_failures_per_name),
+                   env_int("LOGIN_FREE_FAILURES_PER_ADDRESS", cls.free_failures_per_address),
+                   env_float("LOGIN_FIRST_DELAY_SECONDS", cls.first_delay_seconds),
+                   env_float("LOGIN_MAX_DELAY_SECONDS", cls.max_delay_seconds),
+                   env_float("LOGIN_FORGET_SECONDS", cls.forget_seconds))
 
-        return cls(env_int("LOGIN_MAX_FAILURES", cls.max_failures), env_int("LOGIN_LOCKOUT_SECONDS", cls.lockout_seconds))
+
+def _off_the_loop(function: Callable, *args):
+    with _hashing:
+        return tpool.execute(function, *args)
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _off_the_loop(_hasher.hash, password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return _off_the_loop(_hasher.verify, password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
-# A hash to verify against when the user does not exist, so timing does not tell.
-_ABSENT_USER_HASH = hash_password(secrets.token_urlsafe(16))
+# A hash to verify against when the user does not exist or is disabled, so timing does not tell.
+_ABSENT_USER_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+# the password policy ----------------------------------------------------------------------
+COMMON_PASSWORDS = frozenset(
+    line.strip() for line in (Path(__file__).parent / "common_passwords.txt").read_text(encoding="utf-8").splitlines()
+    if line.strip() and not line.startswith("#"))
+WEAK_PASSWORD = "auth.weak_password"
+# what each failed check says, in English and in Chinese (zh-CN answers and the console)
+PASSWORD_RULES = {
+    "too_short": ("must have at least {min_length} characters", "密码至少 {min_length} 个字符"),
+    "contains_username": ("must not contain the username", "密码不能包含用户名"),
+    "common": ("is one of the most common passwords", "密码过于常见，容易被猜中"),
+    "one_character": ("must not be one character repeated", "密码不能由同一个字符重复组成"),
+}
+
+
+def password_min_length() -> int:
+    return env_int("PASSWORD_MIN_LENGTH", 10)
+
+
+def weak_password_reasons(username: str, password: str, min_length: int) -> list[str]:
+    """The checks a password fails (``PASSWORD_RULES``): none for a good one."""
+    reasons = []
+    if len(password) < min_length:
+        reasons.append("too_short")
+    folded = password.casefold()
+    name = username.casefold()
+    if name and (name == folded or len(name) >= 3 and name in folded):  # "r" may stand in a password
+        reasons.append("contains_username")
+    if folded in COMMON_PASSWORDS or re.sub(r"[\d\W_]+$", "", folded) in COMMON_PASSWORDS:
+        reasons.append("common")
+    if password and len(set(password)) == 1:
+        reasons.append("one_character")
+    return reasons
+
+
+def check_password(username: str, password: str, language: str = "en") -> None:
+    """RuleViolation ``auth.weak_password`` naming the field ``password`` and each failed check."""
+    min_length = password_min_length()
+    reasons = weak_password_reasons(username, password, min_length)
+    if reasons:
+        chinese = language.startswith("zh")
+        raise RuleViolation("密码强度不够" if chinese else "the password is too weak", WEAK_PASSWORD, {
+            "password": [PASSWORD_RULES[reason][chinese].format(min_length=min_length) for reason in reasons]})
 
 
 class Tokens:
     """Signs with ``secret``; also accepts tokens signed with ``previous_secret`` so the
     secret can be rotated without logging everyone out at once (docs/operations.md).
 
-    A verified token is remembered until it expires (tokens are stateless: nothing revokes
-    one sooner), so a client's next request skips the signature and claims check, a sixth
-    of the gateway's work on a read (docs/performance.md)."""
+    A verified token is remembered until it expires, so a client's next request skips the
+    signature and claims check, a sixth of the gateway's work on a read (docs/performance.md).
+    Its user's standing (``standing``: the id and token version of an active user, None for a
+    disabled or deleted one) is looked up apart and kept ``recheck_seconds`` only, so a token
+    ended elsewhere is refused here that soon after, remembered or not."""
 
-    def __init__(self, secret: str, ttl_seconds: int, previous_secret: str | None = None, remembered: int = 4096):
+    def __init__(self, secret: str, ttl_seconds: int, previous_secret: str | None = None, remembered: int = 4096,
+                 standing: Callable[[str], tuple[int, int] | None] | None = None, recheck_seconds: float = 2.0,
+                 clock=time.monotonic):
         self.secret = secret
         self.ttl_seconds = ttl_seconds
         self.verification_keys = [secret] + ([previous_secret] if previous_secret else [])
         self._verified = TLRUCache(maxsize=remembered, ttu=lambda _token, entry, _now: entry[1], timer=time.time)
+        self.standing = standing
+        self._standings = TTLCache(maxsize=remembered, ttl=recheck_seconds, timer=clock)
 
     def issue(self, user: User) -> dict:
         now = utcnow()
         claims = {
-            "sub": user.username, "roles": list(user.roles), "unit_code": user.unit_code,
+            "sub": user.username, "uid": user.id, "ver": user.token_version,
+            "roles": list(user.roles), "unit_code": user.unit_code,
             "iat": now, "nbf": now, "exp": now + timedelta(seconds=self.ttl_seconds),
             "iss": JWT_ISSUER, "aud": JWT_AUDIENCE,
         }
@@ -98,8 +179,15 @@ class Tokens:
 
     def caller(self, token: str) -> Caller:
         remembered = self._verified.get(token)
-        if remembered is not None:
-            return remembered[0]
+        if remembered is None:
+            remembered = self._verify(token)
+            self._verified[token] = remembered
+        caller, _, issued_to = remembered
+        if self.standing is not None and self.standing_of(caller.name) != issued_to:
+            raise Unauthorized("the session has ended: log in again")
+        return caller
+
+    def _verify(self, token: str) -> tuple:
         for key in self.verification_keys:
             try:
                 claims = jwt.decode(
@@ -114,8 +202,18 @@ class Tokens:
         else:
             raise Unauthorized("invalid token: InvalidSignatureError")
         caller = Caller(name=claims["sub"], roles=tuple(claims.get("roles", ())), unit_code=claims.get("unit_code"))
-        self._verified[token] = (caller, claims["exp"])
-        return caller
+        return caller, claims["exp"], (claims.get("uid"), claims.get("ver"))
+
+    def standing_of(self, username: str) -> tuple[int, int] | None:
+        try:
+            return self._standings[username]
+        except KeyError:
+            found = self._standings[username] = self.standing(username)
+            return found
+
+    def forget(self, username: str) -> None:
+        """Drops this replica's copy of a user's standing (it changed here: no need to wait)."""
+        self._standings.pop(username, None)
 
 
 def check_roles(roles: list[str], unit_code: str | None) -> None:
@@ -127,57 +225,160 @@ def check_roles(roles: list[str], unit_code: str | None) -> None:
 
 
 class Accounts:
-    """Users and API keys, in the gateway's own database."""
+    """Users and API keys, in the gateway's own database; what changes a user leaves an entry in
+    the gateway's audit trail."""
 
-    def __init__(self, sessionmaker, policy: LoginPolicy | None = None):
+    def __init__(self, sessionmaker, policy: LoginPolicy | None = None, clock=time.monotonic):
         self.sessionmaker = sessionmaker
-        self.policy = policy or LoginPolicy()
+        self.policy = policy = policy or LoginPolicy()
+        self.failures_by_name = Backoff(policy.free_failures_per_name, policy.first_delay_seconds,
+                                        policy.max_delay_seconds, policy.forget_seconds, clock)
+        self.failures_by_address = Backoff(policy.free_failures_per_address, policy.first_delay_seconds,
+                                           policy.max_delay_seconds, policy.forget_seconds, clock)
+        self._attempts: dict[str, list] = {}  # username -> [its lock, attempts holding or awaiting it]
+        self.ended: list[Callable[[str], None]] = []  # told the username whose tokens just ended
 
-    def login(self, username: str, password: str) -> User:
-        """The user, or Unauthorized; an account is locked after ``max_failures``
-        consecutive failures for ``lockout_seconds`` (TooManyAttempts, also for the
-        right password, so guessing on cannot tell)."""
-        with self.sessionmaker.begin() as session:
-            user = session.scalar(select(User).where(User.username == username).with_for_update())
-            if user is None:
+    def login(self, username: str, password: str, address: str = "?") -> User:
+        """The user, or Unauthorized alike for an unknown name, a disabled user and a wrong
+        password (the same words, a hash checked each time). After a few failures for the name
+        or from the address, the next attempt must wait a growing delay (TooManyAttempts,
+        answered before the password is looked at); then the right password logs in.
+
+        Attempts for one name are checked one at a time, so guesses sent at once meet the
+        delay their predecessors earned; an address's attempt counts as failed until it
+        succeeds, for the same reason without making a whole office queue."""
+        with self._one_at_a_time(username):
+            wait = max(self.failures_by_name.wait(username), self.failures_by_address.wait(address))
+            if wait:
+                raise TooManyAttempts("too many failed logins: wait before trying again", math.ceil(wait))
+            self.failures_by_address.fail(address)
+            with self.sessionmaker() as session:
+                user = session.scalar(select(User).where(User.username == username))
+            if user is None or not user.active:
                 verify_password(_ABSENT_USER_HASH, password)
+                user = None
+            elif not verify_password(user.password_hash, password):
+                user = None
+            if user is None:
+                self.failures_by_name.fail(username)
                 raise Unauthorized("wrong username or password")
-            now = utcnow()
-            if user.locked_until is not None and user.locked_until > now:
-                raise TooManyAttempts("too many failed logins: the account is locked for a while",
-                                      int((user.locked_until - now).total_seconds()) + 1)
-            if not user.active or not verify_password(user.password_hash, password):
-                user.failed_logins = (user.failed_logins or 0) + 1
-                if user.failed_logins >= self.policy.max_failures:
-                    user.failed_logins = 0
-                    user.locked_until = now + timedelta(seconds=self.policy.lockout_seconds)
-                failed = True
-            else:
-                user.failed_logins, user.locked_until = 0, None
-                failed = False
-        if failed:  # raised after the commit, so the count is kept
-            raise Unauthorized("wrong username or password")
-        return user
+            self.failures_by_name.clear(username)
+            self.failures_by_address.forgive(address)  # only failures count: an office logs in freely
+            return user
 
-    def create_user(self, username: str, password: str, roles: list[str], unit_code: str | None = None) -> User:
+    @contextmanager
+    def _one_at_a_time(self, username: str):
+        entry = self._attempts.setdefault(username, [Semaphore(1), 0])
+        entry[1] += 1
+        try:
+            with entry[0]:
+                yield
+        finally:
+            entry[1] -= 1
+            if not entry[1]:
+                del self._attempts[username]
+
+    def standing(self, username: str) -> tuple[int, int] | None:
+        """The id and token version of an active user; None for a disabled or unknown one."""
+        with self.sessionmaker() as session:
+            row = session.execute(select(User.id, User.token_version)
+                                  .where(User.username == username, User.active.is_(True))).first()
+        return None if row is None else (row.id, row.token_version)
+
+    def create_user(self, username: str, password: str, roles: list[str], unit_code: str | None = None,
+                    actor: str = "cli", language: str = "en") -> User:
         check_roles(roles, unit_code)
+        check_password(username, password, language)
+        password_hash = hash_password(password)
         with self.sessionmaker.begin() as session:
             if session.scalar(select(User.id).where(User.username == username)):
                 raise Conflict(f"user {username} exists", {"username": ["already taken"]})
-            user = User(username=username, password_hash=hash_password(password), roles=roles, unit_code=unit_code)
+            user = User(username=username, password_hash=password_hash, roles=roles, unit_code=unit_code)
             session.add(user)
+            session.flush()
+            self._audit(session, actor, "create", user, {"username": [None, username], "roles": [None, roles],
+                                                         "unit_code": [None, unit_code]})
         return user
 
-    def set_password(self, username: str, password: str) -> None:
+    def set_password(self, who: int | str, password: str, actor: str = "cli", language: str = "en") -> User:
+        """A new password (the policy's), and the end of the user's tokens."""
+        with self.sessionmaker() as session:
+            username = self._user(session, who).username
+        check_password(username, password, language)
+        password_hash = hash_password(password)
+        return self._change(who, actor, "set_password", password_hash=password_hash)
+
+    def change_own_password(self, username: str, current: str, password: str, language: str = "en") -> User:
+        with self.sessionmaker() as session:
+            user = self._user(session, username)
+        if not verify_password(user.password_hash, current):
+            raise Invalid("the current password is wrong",
+                          {"current_password": ["当前密码不正确" if language.startswith("zh") else "wrong password"]})
+        return self.set_password(username, password, actor=username, language=language)
+
+    def disable(self, who: int | str, actor: str) -> User:
+        return self._change(who, actor, "disable", active=False)
+
+    def enable(self, who: int | str, actor: str) -> User:
+        return self._change(who, actor, "enable", active=True)
+
+    def logout(self, username: str) -> User:
+        """Ends every token and console session of the user."""
+        return self._change(username, username, "logout")
+
+    def delete_user(self, who: int | str, actor: str) -> User:
         with self.sessionmaker.begin() as session:
-            user = session.scalar(select(User).where(User.username == username))
-            if user is None:
-                raise NotFound(f"user {username} not found")
-            user.password_hash = hash_password(password)
+            user = self._user(session, who, for_update=True)
+            if user.username == actor:
+                raise Conflict("an admin cannot delete their own account", {"id": ["this is your own account"]})
+            self._audit(session, actor, "delete", user, {"username": [user.username, None],
+                                                         "roles": [user.roles, None]})
+            session.delete(user)
+        self._ended(user.username)
+        return user
+
+    def _change(self, who: int | str, actor: str, action: str, **values) -> User:
+        """Applies ``values`` to the user and raises its token version, with an audit entry."""
+        with self.sessionmaker.begin() as session:
+            user = self._user(session, who, for_update=True)
+            if action == "disable" and user.username == actor:
+                raise Conflict("an admin cannot disable their own account", {"id": ["this is your own account"]})
+            changes = {name: [getattr(user, name), value] for name, value in values.items()
+                       if getattr(user, name) != value}
+            if "password_hash" in changes:
+                changes = {**{k: v for k, v in changes.items() if k != "password_hash"}, "password": ["***", "***"]}
+            for name, value in values.items():
+                setattr(user, name, value)
+            changes["token_version"] = [user.token_version, user.token_version + 1]
+            user.token_version += 1
+            self._audit(session, actor, action, user, changes)
+        self._ended(user.username)
+        return user
+
+    def _ended(self, username: str) -> None:
+        for listener in self.ended:
+            listener(username)
+
+    @staticmethod
+    def _user(session, who: int | str, for_update: bool = False) -> User:
+        statement = select(User).where(User.id == who if isinstance(who, int) else User.username == who)
+        user = session.scalar(statement.with_for_update() if for_update else statement)
+        if user is None:
+            raise NotFound(f"user {who} not found")
+        return user
+
+    @staticmethod
+    def _audit(session, actor: str, action: str, user: User, changes: dict) -> None:
+        request_id = current_request_id.get()
+        session.add(AuditEntry(actor=actor, action=action, entity="app_user", entity_id=str(user.id),
+                               changes=changes, request_id=None if request_id == "-" else request_id))
+
+    def list_audit_entries(self, q: dict):
+        """The gateway's own trail (users), newest first, filtered like a service's."""
+        with self.sessionmaker() as session:
+            return paginate(session, trail_query(AuditEntry, q), q["limit"], q["offset"])
 
     def list_users(self, limit: int, offset: int):
-        from services.kit.db import paginate
-
         with self.sessionmaker() as session:
             return paginate(session, select(User).order_by(User.id), limit, offset)
 
@@ -200,8 +401,6 @@ class Accounts:
         return key, f"lsk_{prefix}_{secret}"
 
     def list_api_keys(self, limit: int, offset: int):
-        from services.kit.db import paginate
-
         with self.sessionmaker() as session:
             return paginate(session, select(ApiKey).order_by(ApiKey.id), limit, offset)
 
@@ -240,7 +439,6 @@ class Accounts:
 
     def list_calls(self, limit: int, offset: int, key_id: int | None = None, client_id: int | None = None):
         """The calls made with one key, or with any key of one client, newest first."""
-        from services.kit.db import paginate
 
         statement = select(ApiKeyCall).order_by(ApiKeyCall.id.desc())
         if key_id is not None:

@@ -3,9 +3,14 @@
     python -m gateway.cli create-user NAME --role dispatcher [--unit U001] [--password P]
     python -m gateway.cli create-api-key NAME --role unit_user --unit U001
     python -m gateway.cli revoke-api-key ID
+    python -m gateway.cli set-password NAME   (asks for it; ends the user's tokens)
+    python -m gateway.cli disable-user NAME   (no login; the user's tokens end within seconds)
+    python -m gateway.cli enable-user NAME
+    python -m gateway.cli delete-user NAME
     python -m gateway.cli ensure-admin      (what `make run` does at start)
 
-A password not given is asked for, or generated and printed once.
+A password not given is asked for, or generated and printed once; every password meets the
+policy (docs/security.md). Changes to users are in the gateway's audit trail, by "cli".
 """
 from __future__ import annotations
 
@@ -35,7 +40,7 @@ def ensure_admin(store: Accounts, out=print) -> None:
     password = env("ADMIN_PASSWORD", "")
     generated = not password
     password = password or secrets.token_urlsafe(12)
-    store.create_user(username, password, ["admin"])
+    store.create_user(username, password, ["admin"])  # ADMIN_PASSWORD meets the policy too
     if generated:
         out(f"created the first admin: username '{username}', password '{password}' (shown once; "
             "set ADMIN_PASSWORD to choose it)")
@@ -59,8 +64,8 @@ def main(argv=None) -> int:
     key.add_argument("--client", type=int, dest="client_id", help="the integration client holding the key")
     revoke = commands.add_parser("revoke-api-key")
     revoke.add_argument("key_id", type=int)
-    password = commands.add_parser("set-password")
-    password.add_argument("username")
+    for name in ("set-password", "disable-user", "enable-user", "delete-user"):
+        commands.add_parser(name).add_argument("username")
     commands.add_parser("ensure-admin")
     args = parser.parse_args(argv)
     store = accounts()
@@ -78,7 +83,16 @@ def main(argv=None) -> int:
             print(f"revoked API key {args.key_id}")
         elif args.command == "set-password":
             store.set_password(args.username, getpass.getpass("new password: "))
-            print("password changed")
+            print("password changed; the user's tokens have ended")
+        elif args.command == "disable-user":
+            store.disable(args.username, "cli")
+            print(f"disabled {args.username}; their tokens have ended")
+        elif args.command == "enable-user":
+            store.enable(args.username, "cli")
+            print(f"enabled {args.username}")
+        elif args.command == "delete-user":
+            store.delete_user(args.username, "cli")
+            print(f"deleted {args.username}")
         else:
             ensure_admin(store)
     except ServiceError as exc:

@@ -1,11 +1,13 @@
 """The gateway's own data: people who log in and the keys of other systems."""
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.kit.audit import AuditEntryMixin
 from services.kit.db import TimestampMixin, UtcDateTime, utcnow
 
 
@@ -22,8 +24,10 @@ class User(TimestampMixin, Base):
     roles: Mapped[list] = mapped_column(JSON)
     unit_code: Mapped[str | None] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)  # consecutive, since the last success
-    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # raised when the user's tokens end (disabled, password changed, logged out): a token carries
+    # the version it was issued at and is refused once that is not the user's. It starts at random:
+    # SQLite gives a deleted user's id to the next user, whose tokens must not match the old ones.
+    token_version: Mapped[int] = mapped_column(Integer, default=lambda: secrets.randbelow(1 << 30))
 
 
 class ApiKey(TimestampMixin, Base):
@@ -59,3 +63,8 @@ class ApiKeyCall(Base):
     path: Mapped[str] = mapped_column(String(300))
     status: Mapped[int] = mapped_column(Integer)
     request_id: Mapped[str] = mapped_column(String(100))
+
+
+class AuditEntry(AuditEntryMixin, Base):
+    """The gateway's audit trail: users created, disabled, enabled, deleted, their passwords
+    changed and their logouts (who, when, which user; never a password)."""

@@ -1,32 +1,46 @@
-"""A sliding-window limit per client address, kept in the gateway process.
+"""Growing delays after failed logins, kept in the gateway process.
 
-Used on the login route: guessing passwords from one address is slowed down before the
-per-account lockout (``auth.LoginPolicy``) even starts. With several gateway replicas each
-keeps its own window, so the effective limit is the per-replica limit times the replicas.
+A key (a username, whether or not such a user exists, or a client address) may fail
+``free`` times; each further failure makes the next attempt wait ``first_delay`` seconds,
+doubled with every failure up to ``max_delay``. Nothing is ever locked: once the wait has
+passed, the right password logs in. A key with no failure for ``forget_seconds`` starts
+afresh. With several gateway replicas each keeps its own counts.
 """
 from __future__ import annotations
 
 import time
-from collections import defaultdict, deque
+
+from cachetools import TTLCache
 
 
-class SlidingWindow:
-    def __init__(self, limit: int, seconds: float = 60.0, clock=time.monotonic):
-        self.limit = limit
-        self.seconds = seconds
+class Backoff:
+    def __init__(self, free: int, first_delay: float, max_delay: float, forget_seconds: float,
+                 clock=time.monotonic, size: int = 100_000):
+        self.free = free
+        self.first_delay = first_delay
+        self.max_delay = max_delay
         self.clock = clock
-        self.hits: dict[str, deque] = defaultdict(deque)
+        self.failures: TTLCache = TTLCache(maxsize=size, ttl=max(forget_seconds, max_delay), timer=clock)
 
-    def allow(self, key: str) -> float:
-        """0 when ``key`` may go on, else the seconds until it may."""
-        now = self.clock()
-        window = self.hits[key]
-        while window and window[0] <= now - self.seconds:
-            window.popleft()
-        if len(window) >= self.limit:
-            return window[0] + self.seconds - now
-        window.append(now)
-        if len(self.hits) > 10_000:  # forget idle clients
-            for idle in [k for k, v in self.hits.items() if not v or v[-1] <= now - self.seconds]:
-                del self.hits[idle]
-        return 0.0
+    def wait(self, key: str) -> float:
+        """0 when ``key`` may try now, else the seconds until it may."""
+        count, last = self.failures.get(key, (0, 0.0))
+        if count <= self.free:
+            return 0.0
+        delay = min(self.max_delay, self.first_delay * 2 ** (count - self.free - 1))
+        return max(0.0, last + delay - self.clock())
+
+    def fail(self, key: str) -> None:
+        count, _ = self.failures.get(key, (0, 0.0))
+        self.failures[key] = (count + 1, self.clock())
+
+    def forgive(self, key: str) -> None:
+        """Takes back one failure (an attempt counted before it was checked, that succeeded)."""
+        count, last = self.failures.get(key, (0, 0.0))
+        if count <= 1:
+            self.failures.pop(key, None)
+        else:
+            self.failures[key] = (count - 1, last)
+
+    def clear(self, key: str) -> None:
+        self.failures.pop(key, None)

@@ -16,7 +16,7 @@ import requests
 from services.kit.config import DEFAULT_PORTS, ROOT, SERVICES
 from tests.support import Databases, free_port
 
-ADMIN_PASSWORD = "e2e-admin-password"
+ADMIN_PASSWORD = "e2e-county-chief-pass"
 
 
 class Stack:
@@ -83,7 +83,7 @@ def running_stack(test_backends, var: Path, **overrides):
         os.environ, VAR_DIR=str(var), AMQP_URI=test_backends.separate_broker(), ADMIN_USERNAME="admin",
         ADMIN_PASSWORD=ADMIN_PASSWORD, RPC_TIMEOUT="3", HEALTH_RPC_TIMEOUT="1", PYTHONPATH=str(ROOT),
         PYTHONUNBUFFERED="1", LOG_LEVEL="INFO", SHUTDOWN_GRACE_SECONDS="5",
-        LOGIN_RATE_PER_MINUTE="1000",  # every test logs in from 127.0.0.1; the limit has its own tests
+        LOGIN_FREE_FAILURES_PER_ADDRESS="1000",  # every test logs in from 127.0.0.1; the delays have their own tests
     )
     for owner in DEFAULT_PORTS:
         env[f"{owner.upper()}_PORT"] = str(free_port())

@@ -55,6 +55,7 @@ RULE_REASONS = {
     "reception.meal_price": "工作餐人均标准超过当地规定的接待标准。",
     "canteen.capacity": "该餐次的食堂座位已满。",
     "vehicles.double_booking": "该车辆或驾驶员在这段时间已有任务，不能重复派车。",
+    "auth.weak_password": "密码强度不够，请换一个不易被猜中的密码。",
 }
 
 FIELD_NAMES = {
@@ -65,7 +66,7 @@ FIELD_NAMES = {
     "technician": "维修人", "rating": "满意度", "complaint": "问题说明", "note": "情况说明", "explanation": "情况说明",
     "resolution": "处理意见", "outcome": "处理结果", "unit_code": "单位代码", "period": "统计期", "energy_type": "能源品种",
     "quantity": "数量", "unit": "计量单位", "meeting_room_id": "会议室", "attendees": "参会人数", "services": "会务服务",
-    "cars": "用车",
+    "cars": "用车", "username": "用户名", "password": "密码", "current_password": "当前密码", "roles": "角色",
 }
 
 MESSAGES = {

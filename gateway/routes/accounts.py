@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
+from werkzeug.wrappers import Response
 
-from gateway.auth import TooManyAttempts
 from gateway.routes import routes
 from services.kit.audit import AuditEntry, AuditQuery
 from services.kit.config import SERVICES
 from services.kit.context import ROLES
-from services.kit.errors import Invalid, NotFound
+from services.kit.errors import Forbidden, Invalid, NotFound
 from services.kit.schemas import ID, InputSchema, PageQuery, load, page_of
 
 
@@ -25,9 +25,22 @@ class TokenResponse(Schema):
 
 class UserCreate(InputSchema):
     username = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.@-]{2,80}$"))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=200))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200), metadata={
+        "description": "PASSWORD_MIN_LENGTH (10) characters or more, not the username nor containing it, not a "
+                       "common password, not one character repeated (else 422 auth.weak_password)"})
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True, validate=validate.Length(min=1))
     unit_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=40))
+
+
+class PasswordSet(InputSchema):
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200),
+                             metadata={"description": "the new password (the policy of POST /users)"})
+
+
+class PasswordChange(InputSchema):
+    current_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200),
+                             metadata={"description": "the new password (the policy of POST /users)"})
 
 
 class User(Schema):
@@ -94,12 +107,37 @@ ANYONE = ROLES
 @routes.post("/api/v1/auth/token", None, summary="Log in: exchange a username and password for a token",
              tag="auth", body=TokenRequest, response=TokenResponse)
 def issue_token(call):
-    wait = call.app.login_limit.allow(call.request.remote_addr or "?")
-    if wait:
-        raise TooManyAttempts("too many login attempts from this address", int(wait) + 1)
     data = load(TokenRequest(), call.json())
-    user = call.app.accounts.login(data["username"], data["password"])
+    user = call.app.accounts.login(data["username"], data["password"], call.request.remote_addr or "?")
     return call.app.tokens.issue(user)
+
+
+def language_of(call) -> str:
+    """``zh-CN`` when the request asks for Chinese, else ``en``."""
+    best = call.request.accept_languages.best_match(("en", "zh-CN", "zh"), default="en")
+    return "zh-CN" if best.startswith("zh") else "en"
+
+
+def _a_person(call) -> str:
+    if call.caller.kind != "user":
+        raise Forbidden("only a person who logged in has a password and a session")
+    return call.caller.name
+
+
+@routes.post("/api/v1/auth/logout", ANYONE, tag="auth", status=204,
+             summary="Log out: ends every token and console session of the caller (within seconds on every replica)")
+def log_out(call):
+    call.app.accounts.logout(_a_person(call))
+    return Response(status=204)
+
+
+@routes.post("/api/v1/auth/password", ANYONE, tag="auth", body=PasswordChange, status=204,
+             summary="Change one's own password (ends every token and console session of the caller)")
+def change_own_password(call):
+    data = load(PasswordChange(), call.json())
+    call.app.accounts.change_own_password(_a_person(call), data["current_password"], data["password"],
+                                          language=language_of(call))
+    return Response(status=204)
 
 
 @routes.get("/api/v1/auth/me", ANYONE, summary="Who the credentials belong to", tag="auth", response=Me)
@@ -110,7 +148,33 @@ def who_am_i(call):
 @routes.post("/api/v1/users", ADMIN, summary="Create a user", tag="admin", body=UserCreate, response=User, status=201)
 def create_user(call):
     data = load(UserCreate(), call.json())
-    return User().dump(call.app.accounts.create_user(**data))
+    return User().dump(call.app.accounts.create_user(**data, actor=call.caller.name, language=language_of(call)))
+
+
+@routes.post("/api/v1/users/<int:user_id>/disable", ADMIN, tag="admin", response=User,
+             summary="Disable a user: no login, and their tokens and console sessions end within seconds")
+def disable_user(call):
+    return User().dump(call.app.accounts.disable(call.args["user_id"], call.caller.name))
+
+
+@routes.post("/api/v1/users/<int:user_id>/enable", ADMIN, tag="admin", response=User,
+             summary="Enable a disabled user again (the tokens they had stay ended)")
+def enable_user(call):
+    return User().dump(call.app.accounts.enable(call.args["user_id"], call.caller.name))
+
+
+@routes.post("/api/v1/users/<int:user_id>/password", ADMIN, tag="admin", body=PasswordSet, response=User,
+             summary="Set a user's password (ends their tokens and console sessions)")
+def set_user_password(call):
+    data = load(PasswordSet(), call.json())
+    return User().dump(call.app.accounts.set_password(call.args["user_id"], data["password"], call.caller.name,
+                                                      language=language_of(call)))
+
+
+@routes.delete("/api/v1/users/<int:user_id>", ADMIN, tag="admin", response=User,
+               summary="Delete a user (their tokens and console sessions end within seconds)")
+def delete_user(call):
+    return User().dump(call.app.accounts.delete_user(call.args["user_id"], call.caller.name))
 
 
 @routes.get("/api/v1/users", ADMIN, summary="List users", tag="admin", query=PageQuery, response=User, many=True)
@@ -167,8 +231,9 @@ def list_client_calls(call):
     return page_of(ApiKeyCall(many=True).dump(items), total)
 
 
-# the services whose changes are decisions; integrations keeps its delivery and call logs instead
-AUDITED_SERVICES = tuple(service for service in SERVICES if service != "integrations")
+# the services whose changes are decisions; integrations keeps its delivery and call logs instead;
+# the gateway keeps its own (users)
+AUDITED_SERVICES = tuple(service for service in SERVICES if service != "integrations") + ("gateway",)
 
 
 class AuditEntryQuery(AuditQuery):
@@ -181,5 +246,8 @@ class AuditEntryQuery(AuditQuery):
             tag="admin", query=AuditEntryQuery, response=AuditEntry, many=True)
 def list_audit_entries(call):
     query = call.query()
-    load(AuditEntryQuery(), query)  # names the bad field here, before any call
+    q = load(AuditEntryQuery(), query)  # names the bad field here, before any call
+    if q["service"] == "gateway":
+        items, total = call.app.accounts.list_audit_entries(q)
+        return page_of(AuditEntry(many=True).dump(items), total)
     return call.rpc(query.pop("service"), "list_audit_entries", query)

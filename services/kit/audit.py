@@ -149,14 +149,18 @@ class AuditTrail:
     def list_audit_entries(self, query=None):
         self.call.caller.require("admin")
         q = load(AuditQuery(), query or {})
-        model = self.db.audit_model
-        statement = select(model).order_by(model.id.desc())
-        for key in ("action", "entity", "entity_id", "actor"):
-            if q.get(key) is not None:
-                statement = statement.where(getattr(model, key) == q[key])
-        if q.get("since") is not None:
-            statement = statement.where(model.at >= q["since"])
-        if q.get("until") is not None:
-            statement = statement.where(model.at < q["until"])
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
+        items, total = paginate(self.db.session, trail_query(self.db.audit_model, q), q["limit"], q["offset"])
         return page_of(AuditEntry(many=True).dump(items), total)
+
+
+def trail_query(model, q: dict):
+    """The entries of an audit model that an ``AuditQuery`` asks for, newest first."""
+    statement = select(model).order_by(model.id.desc())
+    for key in ("action", "entity", "entity_id", "actor"):
+        if q.get(key) is not None:
+            statement = statement.where(getattr(model, key) == q[key])
+    if q.get("since") is not None:
+        statement = statement.where(model.at >= q["since"])
+    if q.get("until") is not None:
+        statement = statement.where(model.at < q["until"])
+    return statement

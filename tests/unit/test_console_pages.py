@@ -1,6 +1,8 @@
 """The console with a stand-in for the services: session, CSRF, menus, refusals shown in words."""
 import re
 
+import eventlet
+
 import pytest
 from sqlalchemy.orm import sessionmaker
 from werkzeug.test import Client
@@ -125,6 +127,71 @@ def test_logout_clears_the_session(console):
     response = client.post("/console/logout", data={"csrf_token": token})
     assert response.status_code == 303 and "console_session=;" in response.headers.get("Set-Cookie", "")
     assert client.get("/console/").status_code == 303
+
+
+def test_logging_out_ends_the_session_itself_not_only_the_cookie(console):
+    client, _ = console
+    login(client, "boss")
+    kept = Client(client.application)  # a copy of the cookie, kept elsewhere
+    kept.set_cookie("console_session", client.get_cookie("console_session", path="/console").value, path="/console")
+    assert kept.get("/console/").status_code == 200
+    client.post("/console/logout", data={"csrf_token": csrf_of(client.get("/console/").text)})
+    assert kept.get("/console/").headers["Location"].startswith("/console/login")
+
+
+def _login_attempt(client, username, password):
+    return client.post("/console/login", data={"username": username, "password": password,
+                                               "csrf_token": csrf_of(client.get("/console/login").text)})
+
+
+def test_console_logins_are_slowed_not_locked_and_a_known_name_looks_like_an_unknown_one(console):
+    client, _ = console
+    known = [_login_attempt(client, "energy_officer", "wrong-one") for _ in range(5)]
+    unknown = [_login_attempt(client, "no-such-officer", "wrong-one") for _ in range(5)]
+    assert [r.status_code for r in known] == [r.status_code for r in unknown] == [401, 401, 401, 401, 429]
+    assert "用户名或密码错误" in known[0].text and "登录失败次数过多，请 1 秒后再试" in known[4].text
+    assert known[4].headers["Retry-After"] == unknown[4].headers["Retry-After"] == "1"
+    eventlet.sleep(1.05)  # the first delay has passed: the right password logs in
+    assert _login_attempt(client, "energy_officer", PASSWORD).status_code == 303
+
+
+def test_the_admin_adds_users_with_strong_passwords_and_disables_them_ending_their_sessions(console, accounts):
+    client, _ = console
+    login(client, "admin")
+    page = client.get("/console/users")
+    assert page.status_code == 200 and "用户管理" in page.text and "新建用户" in page.text
+    weak = client.post("/console/users", data={"csrf_token": csrf_of(page.text), "username": "newcomer",
+                                               "password": "newcomer-1", "role": "leader"})
+    assert weak.status_code == 400 and "密码强度不够" in weak.text and "密码不能包含用户名" in weak.text
+    created = client.post("/console/users", data={"csrf_token": csrf_of(page.text), "username": "newcomer",
+                                                  "password": "a-good-passphrase", "role": "leader"})
+    assert created.status_code == 303
+    theirs = Client(client.application)
+    login_as = theirs.post("/console/login", data={"username": "newcomer", "password": "a-good-passphrase",
+                                                   "csrf_token": csrf_of(theirs.get("/console/login").text)})
+    assert login_as.status_code == 303 and theirs.get("/console/").status_code == 200
+    user_id = re.search(r'data-user="(\d+)"><td>\d+</td><td>newcomer<', client.get("/console/users").text).group(1)
+    disabled = client.post(f"/console/users/{user_id}/disable", data={"csrf_token": csrf_of(page.text)})
+    assert disabled.status_code == 303 and "已停用" in client.get("/console/users").text
+    assert theirs.get("/console/").headers["Location"].startswith("/console/login")
+    assert client.post(f"/console/users/{user_id}/delete", data={"csrf_token": csrf_of(page.text)}).status_code == 303
+    assert "<td>newcomer<" not in client.get("/console/users").text
+    assert [e.action for e in accounts.list_audit_entries({"limit": 5, "offset": 0, "entity_id": user_id})[0]] == [
+        "delete", "disable", "create"]
+
+
+def test_a_user_changes_their_password_in_the_console_under_the_policy(console, accounts):
+    accounts.create_user("changer", PASSWORD, ["leader"])
+    client, _ = console
+    login(client, "changer")
+    page = client.get("/console/password")
+    weak = client.post("/console/password", data={"csrf_token": csrf_of(page.text), "current_password": PASSWORD,
+                                                   "password": "zzzzzzzzzzzz"})
+    assert weak.status_code == 400 and "密码不能由同一个字符重复组成" in weak.text
+    changed = client.post("/console/password", data={"csrf_token": csrf_of(page.text), "current_password": PASSWORD,
+                                                      "password": "another-good-one"})
+    assert changed.status_code == 303 and client.get("/console/").status_code == 303  # logged out everywhere
+    assert accounts.login("changer", "another-good-one").username == "changer"
 
 
 def test_a_car_request_goes_to_the_service_as_the_caller_with_shanghai_times(console):

@@ -1,14 +1,22 @@
+import math
 import time
 from datetime import timedelta
+
+import eventlet
 
 import jwt
 import pytest
 from sqlalchemy.orm import sessionmaker
+from werkzeug.test import Client
 
-from gateway.auth import JWT_AUDIENCE, JWT_ISSUER, Accounts, Tokens, Unauthorized, hash_password, verify_password
+from gateway import auth
+from gateway.auth import (
+    JWT_AUDIENCE, JWT_ISSUER, Accounts, LoginPolicy, Tokens, TooManyAttempts, Unauthorized, hash_password,
+    verify_password,
+)
 from gateway.models import ApiKey
 from services.kit.db import make_engine, utcnow
-from services.kit.errors import Conflict, Invalid
+from services.kit.errors import Conflict, Invalid, RuleViolation
 from services.kit.migrate import upgrade
 
 SECRET = "s" * 64
@@ -47,7 +55,7 @@ def test_users_need_known_roles_and_unit_users_a_unit(accounts):
 
 
 def test_a_token_carries_the_users_roles_and_unit(accounts):
-    user = accounts.create_user("clerk", "clerk-pass-12", ["unit_user"], "U7")
+    user = accounts.create_user("clerk", "unit-seven-pass", ["unit_user"], "U7")
     issued = Tokens(SECRET, 60).issue(user)
     assert issued["token_type"] == "bearer" and issued["expires_in"] == 60
     caller = Tokens(SECRET, 60).caller(issued["access_token"])
@@ -56,7 +64,7 @@ def test_a_token_carries_the_users_roles_and_unit(accounts):
 
 
 def test_a_verified_token_is_remembered_until_it_expires_and_not_a_moment_longer(accounts, monkeypatch):
-    user = accounts.create_user("quick", "quick-pass-12", ["leader"])
+    user = accounts.create_user("quick", "short-lived-pw", ["leader"])
     tokens = Tokens(SECRET, 1)
     token = tokens.issue(user)["access_token"]
     expires = jwt.decode(token, options={"verify_signature": False})["exp"]
@@ -139,33 +147,294 @@ def test_the_jwt_secret_rotates_without_logging_everyone_out(accounts):
         Tokens(new_secret, 60).caller(old_token)
 
 
-def test_an_account_locks_after_repeated_failures_even_for_the_right_password(tmp_path):
-    from gateway.auth import LoginPolicy, TooManyAttempts
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
 
-    url = f"sqlite:///{tmp_path}/lock.db"
+    def __call__(self):
+        return self.now
+
+
+def throttled_accounts(tmp_path, clock, **policy):
+    url = f"sqlite:///{tmp_path}/throttle.db"
     upgrade("gateway", url)
-    store = Accounts(sessionmaker(make_engine(url), expire_on_commit=False), LoginPolicy(max_failures=3, lockout_seconds=60))
+    return Accounts(sessionmaker(make_engine(url), expire_on_commit=False), LoginPolicy(**policy), clock=clock)
+
+
+def _refusal(attempt):
+    try:
+        attempt()
+    except (Unauthorized, TooManyAttempts) as exc:
+        return type(exc).__name__, str(exc), getattr(exc, "retry_after", None)
+    return "logged in", "", None
+
+
+def test_a_known_and_an_unknown_name_are_answered_alike_and_neither_is_locked(tmp_path):
+    clock = Clock()
+    store = throttled_accounts(tmp_path, clock, free_failures_per_name=3, first_delay_seconds=2, max_delay_seconds=60)
     store.create_user("vic", "right-password-1", ["leader"])
-    store.login("vic", "right-password-1")
-    for _ in range(2):
-        with pytest.raises(Unauthorized):
-            store.login("vic", "wrong")
-    store.login("vic", "right-password-1")  # a success resets the count
-    for _ in range(3):
-        with pytest.raises(Unauthorized):
-            store.login("vic", "wrong")
-    with pytest.raises(TooManyAttempts) as locked:
-        store.login("vic", "right-password-1")
-    assert 0 < locked.value.retry_after <= 61
+    hashes = []
+    verify = auth.verify_password
+    auth.verify_password = lambda stored, password: hashes.append(stored) or verify(stored, password)
+    try:
+        known = [_refusal(lambda: store.login("vic", "wrong", "10.0.0.1")) for _ in range(6)]
+        unknown = [_refusal(lambda: store.login("nobody", "wrong", "10.0.0.2")) for _ in range(6)]
+    finally:
+        auth.verify_password = verify
+    assert known == unknown  # same answers, same order: whether the name exists does not show
+    assert known[:3] == [("Unauthorized", "wrong username or password", None)] * 3
+    assert known[3] == ("Unauthorized", "wrong username or password", None)  # the 4th failure starts the delays
+    assert known[4] == ("TooManyAttempts", "too many failed logins: wait before trying again", 2)
+    assert len(hashes) == 8  # a hash was checked for every attempt let through, known name or not
+    clock.now += 2  # the delay has passed: the right password logs in, nothing was locked
+    assert store.login("vic", "right-password-1", "10.0.0.1").username == "vic"
 
 
-def test_the_login_window_limits_one_address():
-    from gateway.ratelimit import SlidingWindow
+def test_each_further_failure_doubles_the_wait_up_to_the_cap(tmp_path):
+    clock = Clock()
+    store = throttled_accounts(tmp_path, clock, free_failures_per_name=2, first_delay_seconds=1, max_delay_seconds=8)
+    store.create_user("vic", "right-password-1", ["leader"])
+    waits = []
+    for _ in range(7):
+        refusal = _refusal(lambda: store.login("vic", "wrong", "10.0.0.1"))
+        assert refusal[0] == "Unauthorized"
+        waits.append(store.failures_by_name.wait("vic"))
+        if waits[-1]:  # even the right password waits
+            assert _refusal(lambda: store.login("vic", "right-password-1", "10.0.0.1"))[::2] == (
+                "TooManyAttempts", math.ceil(waits[-1]))
+        clock.now += waits[-1]
+    assert waits == [0, 0, 1, 2, 4, 8, 8]
+    assert store.login("vic", "right-password-1", "10.0.0.1").username == "vic"
+    assert store.failures_by_name.wait("vic") == 0  # a success starts the name afresh
 
-    now = [0.0]
-    window = SlidingWindow(limit=3, seconds=60, clock=lambda: now[0])
-    assert [window.allow("1.2.3.4") for _ in range(3)] == [0, 0, 0]
-    assert window.allow("1.2.3.4") == 60
-    assert window.allow("5.6.7.8") == 0
-    now[0] = 60.5
-    assert window.allow("1.2.3.4") == 0
+
+def test_attempts_sent_at_once_meet_the_delay_too(tmp_path):
+    clock = Clock()
+    store = throttled_accounts(tmp_path, clock, free_failures_per_name=2, first_delay_seconds=5)
+    store.create_user("vic", "right-password-1", ["leader"])
+    outcomes = [thread.wait() for thread in [
+        eventlet.spawn(_refusal, lambda: store.login("vic", "guess", "10.0.0.9")) for _ in range(6)]]
+    assert [kind for kind, _, _ in outcomes].count("Unauthorized") == 3  # the free two, and the one that set the wait
+
+
+def test_an_office_behind_one_address_logs_in_freely_while_failures_from_it_slow_it_down(tmp_path):
+    clock = Clock()
+    store = throttled_accounts(tmp_path, clock, free_failures_per_address=5, first_delay_seconds=3)
+    for n in range(2):
+        store.create_user(f"clerk{n}", f"office-pass-{n}xyz", ["leader"])
+    office = "192.0.2.7"
+    for _ in range(5):  # ten logins from one address in a minute, past the old limit of six
+        for n in range(2):
+            assert store.login(f"clerk{n}", f"office-pass-{n}xyz", office).username == f"clerk{n}"
+    for n in range(6):  # failures for many names from one address count against the address
+        assert _refusal(lambda: store.login(f"guess{n}", "wrong", office))[0] == "Unauthorized"
+    assert _refusal(lambda: store.login("clerk0", "office-pass-0xyz", office))[0] == "TooManyAttempts"
+    assert store.login("clerk0", "office-pass-0xyz", "192.0.2.8").username == "clerk0"  # another address is not slowed
+    clock.now += 3
+    assert store.login("clerk0", "office-pass-0xyz", office).username == "clerk0"
+
+
+def test_hashing_runs_in_real_threads_bounded_while_the_loop_keeps_serving(tmp_path, monkeypatch):
+    """Logins whose hashing is held until the loop has answered another request: were the hash
+    on the loop, that request could not be answered while it ran."""
+    from eventlet import patcher
+
+    from gateway.app import Gateway
+
+    real_threading = patcher.original("threading")
+    loop_thread = real_threading.get_ident()
+    health_answered = real_threading.Event()
+    lock, running, seen = real_threading.Lock(), [0], []
+
+    def held_verify(stored, password):
+        with lock:
+            running[0] += 1
+            seen.append((real_threading.get_ident(), running[0]))
+        answered = health_answered.wait(3)
+        with lock:
+            running[0] -= 1
+            seen.append(("answered while hashing", answered))
+        return verify(stored, password)
+
+    url = f"sqlite:///{tmp_path}/gateway.db"
+    upgrade("gateway", url)
+    store = Accounts(sessionmaker(make_engine(url), expire_on_commit=False))
+    for n in range(6):
+        store.create_user(f"dora{n}", "dispatch-pass-1", ["dispatcher"])
+    client = Client(Gateway(rpc=None, accounts=store, tokens=Tokens(SECRET, 60)))
+    real_hasher = auth._hasher
+    verify = real_hasher.verify
+    monkeypatch.setattr(auth, "_hasher", type("HeldHasher", (), {"verify": staticmethod(held_verify),
+                                                                  "hash": staticmethod(real_hasher.hash)})())
+    logins = [eventlet.spawn(client.post, "/api/v1/auth/token", json={"username": f"dora{n}", "password": "dispatch-pass-1"})
+              for n in range(6)]
+    for _ in range(300):  # until the first hash has started
+        if seen:
+            break
+        eventlet.sleep(0.01)
+    assert client.get("/health").status_code == 200
+    health_answered.set()
+    assert [login.wait().status_code for login in logins] == [200] * 6
+    threads = [entry for entry in seen if entry[0] != "answered while hashing"]
+    assert len(threads) == 6 and all(ident != loop_thread for ident, _ in threads)  # real threads, not the loop
+    assert max(at_once for _, at_once in threads) <= 4  # PASSWORD_HASH_THREADS bounds them
+    assert ("answered while hashing", False) not in seen
+
+
+ENDINGS = {
+    "disable": lambda store, user: store.disable(user.id, "root"),
+    "delete": lambda store, user: store.delete_user(user.id, "root"),
+    "set_password": lambda store, user: store.set_password(user.username, "a-fresh-passphrase", "root"),
+    "logout": lambda store, user: store.logout(user.username),
+}
+
+
+@pytest.mark.parametrize("action", ENDINGS)
+def test_disabling_deleting_a_new_password_and_logging_out_end_the_users_tokens_on_every_replica(accounts, action):
+    clock = Clock()
+    here, there = (Tokens(SECRET, 8 * 3600, standing=accounts.standing, recheck_seconds=2, clock=clock)
+                   for _ in range(2))
+    accounts.ended.append(here.forget)
+    user = accounts.create_user("leaving", "farewell-pass-1", ["leader"], actor="root")
+    token = here.issue(user)["access_token"]
+    assert here.caller(token).name == there.caller(token).name == "leaving"  # both remember the verified token
+    ENDINGS[action](accounts, user)
+    with pytest.raises(Unauthorized):  # at once on the replica where it happened
+        here.caller(token)
+    clock.now += 2.01  # the other replica's copy of the standing is that old at most
+    with pytest.raises(Unauthorized):
+        there.caller(token)
+    entries, _ = accounts.list_audit_entries({"limit": 10, "offset": 0, "entity_id": str(user.id)})
+    assert [(e.action, e.actor) for e in entries] == [(action, "leaving" if action == "logout" else "root"),
+                                                      ("create", "root")]
+    assert "a-fresh-passphrase" not in str([e.changes for e in entries])
+    if action in ("set_password", "logout"):  # logging in again gives a token that holds
+        password = "a-fresh-passphrase" if action == "set_password" else "farewell-pass-1"
+        assert here.caller(here.issue(accounts.login("leaving", password))["access_token"]).name == "leaving"
+
+
+def test_neither_enabling_again_nor_a_new_user_of_the_same_name_revives_an_ended_token(accounts):
+    tokens = Tokens(SECRET, 3600, standing=accounts.standing, recheck_seconds=0.001)
+    user = accounts.create_user("again", "second-go-pass", ["leader"])
+    token = tokens.issue(user)["access_token"]
+    accounts.disable(user.id, "root")
+    accounts.enable(user.id, "root")
+    time.sleep(0.01)
+    with pytest.raises(Unauthorized):
+        tokens.caller(token)
+    accounts.delete_user(user.id, "root")
+    accounts.create_user("again", "second-go-pass", ["leader"])
+    time.sleep(0.01)
+    with pytest.raises(Unauthorized):
+        tokens.caller(token)
+    with pytest.raises(Unauthorized):  # a disabled user cannot log in either, and is told what anyone is told
+        accounts.disable("again", "root") and accounts.login("again", "second-go-pass")
+    with pytest.raises(Unauthorized, match="^wrong username or password$"):
+        accounts.login("again", "second-go-pass")
+
+
+def test_an_admin_cannot_disable_or_delete_their_own_account(accounts):
+    accounts.create_user("root", "chief-pass-123", ["admin"])
+    for end in (accounts.disable, accounts.delete_user):
+        with pytest.raises(Conflict):
+            end("root", "root")
+    assert accounts.login("root", "chief-pass-123").active
+
+
+@pytest.mark.parametrize("password, reasons", [
+    ("aaaaaaaaaa", ["one_character"]),
+    ("dora", ["too_short", "contains_username"]),
+    ("DoraDoraDora", ["contains_username"]),
+    ("short-pw", ["too_short"]),
+    ("password123!", ["common"]),
+    ("1qaz2wsx3edc", ["common"]),
+    ("Qwertyuiop", ["common"]),
+    ("woaini1314520", ["common"]),
+    ("correct horse battery", []),
+])
+def test_the_password_policy(password, reasons):
+    assert auth.weak_password_reasons("dora", password, 10) == reasons
+
+
+def test_weak_passwords_are_refused_on_creation_and_change_naming_the_rule_and_field(accounts):
+    with pytest.raises(RuleViolation) as weak:
+        accounts.create_user("dora", "aaaaaaaaaa", ["dispatcher"])
+    assert weak.value.rule == "auth.weak_password" and list(weak.value.errors) == ["password"]
+    with pytest.raises(RuleViolation) as weak:
+        accounts.create_user("dora", "dora", ["dispatcher"], language="zh-CN")
+    assert weak.value.errors["password"] == ["密码至少 10 个字符", "密码不能包含用户名"]
+    assert accounts.list_users(10, 0)[1] == 0  # nothing half-written
+    accounts.create_user("dora", "dispatch-pass-1", ["dispatcher"])
+    for change in (lambda: accounts.set_password("dora", "dora-dora-dora", "root"),
+                   lambda: accounts.change_own_password("dora", "dispatch-pass-1", "password2024")):
+        with pytest.raises(RuleViolation):
+            change()
+    assert accounts.login("dora", "dispatch-pass-1")  # the old password still holds
+
+
+def _gateway(tmp_path):
+    from gateway.app import Gateway
+
+    url = f"sqlite:///{tmp_path}/gw.db"
+    upgrade("gateway", url)
+    store = Accounts(sessionmaker(make_engine(url), expire_on_commit=False))
+    store.create_user("root", "chief-pass-123", ["admin"])
+    return store, Client(Gateway(rpc=None, accounts=store, tokens=Tokens(SECRET, 3600)))
+
+
+def _bearer(client, username, password):
+    token = client.post("/api/v1/auth/token", json={"username": username, "password": password}).get_json()
+    return {"Authorization": f"Bearer {token['access_token']}"}
+
+
+def test_the_api_disables_enables_deletes_and_sets_passwords_and_ends_sessions(tmp_path):
+    store, client = _gateway(tmp_path)
+    admin = _bearer(client, "root", "chief-pass-123")
+    weak = client.post("/api/v1/users", headers={**admin, "Accept-Language": "zh-CN"},
+                       json={"username": "dora", "password": "aaaaaaaaaa", "roles": ["dispatcher"]})
+    assert weak.status_code == 422 and weak.get_json()["rule"] == "auth.weak_password"
+    assert weak.get_json()["errors"] == {"password": ["密码不能由同一个字符重复组成"]}
+    dora = client.post("/api/v1/users", headers=admin,
+                       json={"username": "dora", "password": "dispatch-pass-1", "roles": ["dispatcher"]}).get_json()
+    theirs = _bearer(client, "dora", "dispatch-pass-1")
+    assert client.get("/api/v1/auth/me", headers=theirs).status_code == 200
+    disabled = client.post(f"/api/v1/users/{dora['id']}/disable", headers=admin)
+    assert disabled.status_code == 200 and disabled.get_json()["active"] is False
+    assert client.get("/api/v1/auth/me", headers=theirs).status_code == 401
+    assert client.post("/api/v1/auth/token", json={"username": "dora", "password": "dispatch-pass-1"}).status_code == 401
+    assert client.post(f"/api/v1/users/{dora['id']}/enable", headers=admin).get_json()["active"] is True
+    theirs = _bearer(client, "dora", "dispatch-pass-1")
+    assert client.post("/api/v1/auth/password", headers=theirs,
+                       json={"current_password": "dispatch-pass-1", "password": "new-dispatch-pass"}).status_code == 204
+    assert client.get("/api/v1/auth/me", headers=theirs).status_code == 401
+    theirs = _bearer(client, "dora", "new-dispatch-pass")
+    assert client.post("/api/v1/auth/logout", headers=theirs).status_code == 204
+    assert client.get("/api/v1/auth/me", headers=theirs).status_code == 401
+    theirs = _bearer(client, "dora", "new-dispatch-pass")
+    assert client.post(f"/api/v1/users/{dora['id']}/password", headers=admin,
+                       json={"password": "set-by-the-admin"}).status_code == 200
+    assert client.get("/api/v1/auth/me", headers=theirs).status_code == 401
+    theirs = _bearer(client, "dora", "set-by-the-admin")
+    assert client.delete(f"/api/v1/users/{dora['id']}", headers=admin).status_code == 200
+    assert client.get("/api/v1/auth/me", headers=theirs).status_code == 401
+    trail = client.get("/api/v1/audit-entries?service=gateway", headers=admin).get_json()
+    assert [entry["action"] for entry in trail["items"]] == [
+        "delete", "set_password", "logout", "set_password", "enable", "disable", "create", "create"]
+
+
+def test_the_cli_refuses_weak_passwords_and_disables_enables_and_deletes_users(tmp_path, monkeypatch, capsys):
+    from gateway import cli
+
+    url = f"sqlite:///{tmp_path}/cli.db"
+    upgrade("gateway", url)
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", url)
+    assert cli.main(["create-user", "dora", "--role", "leader", "--password", "dora12345678"]) == 1
+    assert "must not contain the username" in capsys.readouterr().err
+    assert cli.main(["create-user", "dora", "--role", "leader", "--password", "good-pass-word"]) == 0
+    store = cli.accounts()
+    standing = store.standing("dora")
+    assert cli.main(["disable-user", "dora"]) == 0 and store.standing("dora") is None
+    assert cli.main(["enable-user", "dora"]) == 0 and store.standing("dora") not in (None, standing)
+    assert cli.main(["delete-user", "dora"]) == 0 and store.standing("dora") is None
+    entries, _ = store.list_audit_entries({"limit": 10, "offset": 0, "actor": "cli"})
+    assert [e.action for e in entries] == ["delete", "enable", "disable", "create"]

@@ -147,21 +147,30 @@ def test_the_openapi_document_comes_from_the_real_routes_and_schemas():
     assert "security" not in spec["paths"]["/health"]["get"]
 
 
-def test_the_login_route_answers_429_past_the_per_address_limit(tmp_path, monkeypatch):
+def test_the_login_route_lets_an_office_in_and_answers_429_with_retry_after_to_repeated_failures(tmp_path):
     from sqlalchemy.orm import sessionmaker
 
     from gateway.app import Gateway
-    from gateway.auth import Accounts, Tokens
+    from gateway.auth import Accounts, LoginPolicy, Tokens
     from services.kit.db import make_engine
     from services.kit.migrate import upgrade
 
-    monkeypatch.setenv("LOGIN_RATE_PER_MINUTE", "2")
     url = f"sqlite:///{tmp_path}/gw.db"
     upgrade("gateway", url)
-    gateway = Gateway(ServicesStandIn(), Accounts(sessionmaker(make_engine(url), expire_on_commit=False)), Tokens("k" * 64, 60))
-    client = Client(gateway)
-    statuses = [client.post("/api/v1/auth/token", json={"username": "x", "password": "y"}).status_code for _ in range(3)]
-    assert statuses == [401, 401, 429]
+    accounts = Accounts(sessionmaker(make_engine(url), expire_on_commit=False),
+                        LoginPolicy(free_failures_per_name=100, free_failures_per_address=2, first_delay_seconds=30))
+    accounts.create_user("clerk", "office-pass-word", ["leader"])
+    client = Client(Gateway(ServicesStandIn(), accounts, Tokens("k" * 64, 60)))
+
+    def log_in(username, password):
+        return client.post("/api/v1/auth/token", json={"username": username, "password": password},
+                           environ_base={"REMOTE_ADDR": "192.0.2.7"})
+
+    assert [log_in("clerk", "office-pass-word").status_code for _ in range(8)] == [200] * 8
+    answers = [log_in(name, "wrong") for name in ("clerk", "nobody", "clerk", "nobody")]
+    assert [a.status_code for a in answers] == [401, 401, 401, 429]
+    assert answers[0].get_json() == answers[1].get_json()  # a known and an unknown name alike
+    assert answers[3].headers["Retry-After"] == "30" and log_in("clerk", "office-pass-word").status_code == 429
 
 
 def test_odd_methods_share_one_metric_label(app):
