@@ -27,7 +27,7 @@ from services.energy.models import EnergyImport
 from services.energy.records import REPORTERS
 from services.kit.db import Database, utcnow
 from services.kit.entrypoints import finish_before_reply, rpc
-from services.kit.errors import Invalid, ServiceError, ServiceTimeout, ServiceUnavailable
+from services.kit.errors import Conflict, Invalid, ServiceError, ServiceTimeout, ServiceUnavailable
 from services.kit.schemas import load
 
 log = logging.getLogger(__name__)
@@ -86,8 +86,10 @@ def _end(session, import_id: int, claim: str, status: str, **values) -> int:
 
 
 def failure_of(error: BaseException) -> dict | None:
-    """What a failed job reports, or None when the failure is passing (the job is run again)."""
-    if isinstance(error, ServiceError) and not isinstance(error, (ServiceUnavailable, ServiceTimeout)):
+    """What a failed job reports, or None when the failure is passing and the job is run again: the
+    database or a service away, or a conflict with readings written meanwhile (another replica's job,
+    the API), which the next run finds written."""
+    if isinstance(error, ServiceError) and not isinstance(error, (ServiceUnavailable, ServiceTimeout, Conflict)):
         return {"detail": error.detail, "rule": getattr(error, "rule", None) or None, "errors": error.errors}
     return None
 
@@ -155,6 +157,8 @@ class ImportRunner(Entrypoint):
 
     def _finished(self, job: dict, done: Event, worker_ctx, result, exc_info):
         result, exc_info = finish_before_reply(worker_ctx, result, exc_info)  # committed, or rolled back
+        log.info("import %s %s", job["id"], "succeeded" if exc_info is None else f"ended: {type(exc_info[1]).__name__}",
+                 extra={"outcome": "ok" if exc_info is None else type(exc_info[1]).__name__, "import_id": job["id"]})
         try:
             if exc_info is not None and not isinstance(exc_info[1], ClaimLost):
                 self._record_failure(job, exc_info[1])

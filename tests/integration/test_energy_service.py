@@ -264,6 +264,31 @@ def test_a_sheet_past_a_limit_is_refused_at_once_naming_it(start_service, rpc):
     assert count(energy, EnergyImport) == 0
 
 
+def test_a_sheet_found_past_a_limit_while_it_is_read_fails_its_job_and_applies_nothing(start_service, rpc, monkeypatch):
+    import re
+    import zipfile
+
+    from services.energy import settings
+
+    monkeypatch.setattr(settings, "SETTINGS", dataclasses.replace(settings.SETTINGS, import_max_rows=20))
+    energy = start_service(EnergyService)
+    code = unit()
+    institution(rpc, code)
+    rows = [("unit_code", "period", "water_m3")] + [(code, f"{2000 + n}-01", n) for n in range(25)]
+    packed, understated = io.BytesIO(base64.b64decode(xlsx(rows))), io.BytesIO()
+    with zipfile.ZipFile(packed) as source, zipfile.ZipFile(understated, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():  # the sheet says it is one cell: only the reading finds its rows
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1"', data)
+            target.writestr(item.filename, data)
+    job = imported(rpc, OFFICER, "long.xlsx", base64.b64encode(understated.getvalue()).decode())
+    assert job["status"] == "failed" and job["rows_imported"] == 0
+    assert job["error"] == {"detail": "the sheet reaches row 22: more than 20 data rows", "rule": "energy.import_limit",
+                            "errors": {"energy.import_limit": ["at most 20 data rows"]}}
+    assert count(energy, Reading) == 0
+
+
 def test_a_job_whose_process_died_is_run_again_and_applied_once(start_service, rpc, databases, monkeypatch):
     from services.energy import settings
 

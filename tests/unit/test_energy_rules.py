@@ -480,3 +480,16 @@ def test_an_imports_rows_are_checked_against_the_register_across_chunks():
         (5, {"period": ["a month that has not begun cannot be reported"]})]
     again, _ = domain.check_import_rows([(9, "U1", "2025-01", [], {})], {"U1": object()}, None, seen, now)
     assert again == [{"row": 9, "errors": {"period": ["repeats row 2 (same unit and month)"]}}]
+
+def test_an_import_that_breaks_a_rule_fails_and_one_cut_short_is_run_again():
+    from sqlalchemy.exc import OperationalError
+
+    from services.energy.imports import failure_of
+    from services.kit.errors import Conflict, RuleViolation, ServiceUnavailable
+
+    limit = RuleViolation("too long", "energy.import_limit", {"energy.import_limit": ["at most 10 data rows"]})
+    assert failure_of(limit) == {"detail": "too long", "rule": "energy.import_limit",
+                                 "errors": {"energy.import_limit": ["at most 10 data rows"]}}
+    assert failure_of(Invalid("bad header", {"header": ["x"]}))["rule"] is None
+    for passing in (ServiceUnavailable("db"), Conflict("written meanwhile"), OperationalError("s", {}, Exception())):
+        assert failure_of(passing) is None
