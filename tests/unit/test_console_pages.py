@@ -333,8 +333,10 @@ def import_job(status, **more):
 def test_a_sheet_becomes_an_import_job_followed_until_its_report(console):
     client, services = console
     services.answers["import_readings"] = import_job("queued")
+    services.answers["list_imports"] = {"items": [import_job("running", rows_total=5)], "total": 1}
     login(client, "clerk")
     page = client.get("/console/energy/import").text
+    assert '<a href="/console/energy/imports/7">表.csv</a></td><td>导入中</td>' in page
     response = client.post("/console/energy/import", data={"csrf_token": csrf_of(page),
                                                            "file": (io.BytesIO(b"unit_code,period\n"), "表.csv")})
     assert response.status_code == 303 and response.headers["Location"] == "/console/energy/imports/7"
