@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from services.kit.config import amqp_uri, env, env_float, env_int
+from services.kit.config import DEFAULT_PORTS, amqp_uri, env, env_float, env_int
 from suite import ROOT, Databases, Stack, Vhost, free_port, wait_for
 
 SIZES = (("tenth", "county-10y-tenth"), ("full", "county-10y"))
@@ -127,7 +127,7 @@ def measure_size(scale_name: str, repeats: int, budget: float) -> dict:
         accounts.create_user("bench-leader", "bench-password", ["leader"])
         accounts.create_user("bench-dispatcher", "bench-password", ["dispatcher"])
         gateway_engine.dispose()
-        ports = {owner: free_port() for owner in owners}
+        ports = {owner: free_port() for owner in DEFAULT_PORTS}
         stack = Stack(dict(
             os.environ, PYTHONPATH=str(ROOT), VAR_DIR=str(var), AMQP_URI=vhost.uri,
             LOG_LEVEL=env("BENCH_LOG_LEVEL", "WARNING"),

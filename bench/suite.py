@@ -9,6 +9,8 @@
 - county-scale data (``county``): ten years of a county, at full size and at one tenth, each in
   databases of its own: the answers behind dispatching, repairs, energy and the annual report,
   sequentially through the gateway, with the growth from one size to the other beside the data's
+- hostile requests (``hostile``, bench/hostile.py): the gateway's memory under a flood of odd
+  methods, its /health during logins and while a hostile .xlsx is imported
 
 It makes its own RabbitMQ vhost and its own databases (PostgreSQL when one answers,
 else SQLite files), starts and stops its own processes and removes what it made.
@@ -16,7 +18,7 @@ else SQLite files), starts and stops its own processes and removes what it made.
     BENCH_SECONDS=5 BENCH_CONCURRENCY=32 BENCH_EVENT_RATE=1000 make bench
     BENCH_DATABASE=sqlite make bench      (SQLite even when PostgreSQL answers)
     BENCH_DATABASE=postgresql://user@host:5432/postgres make bench
-    BENCH_ONLY=read,write,events,replicas,county make bench   (a subset)
+    BENCH_ONLY=read,write,events,replicas,county,hostile make bench   (a subset)
     BENCH_COUNTY_REPEATS=20 BENCH_COUNTY_SECONDS=30 BENCH_ONLY=county make bench
 """
 from __future__ import annotations
@@ -239,7 +241,7 @@ def measure(only: set[str]) -> int:
         stack = Stack(dict(
             os.environ, PYTHONPATH=str(ROOT), VAR_DIR=str(var), AMQP_URI=vhost.uri,
             LOG_LEVEL=env("BENCH_LOG_LEVEL", "WARNING"), GATEWAY_PORT=str(gateway_port),
-            VEHICLES_PORT=str(vehicles_port), ENERGY_PORT=str(energy_port),
+            VEHICLES_PORT=str(vehicles_port), ENERGY_PORT=str(energy_port), GATEWAY_OPS_PORT=str(free_port()),
             **{f"{owner.upper()}_DATABASE_URL": url for owner, url in urls.items()},
         ))
         try:
@@ -312,12 +314,16 @@ def measure(only: set[str]) -> int:
 
 
 def main() -> int:
-    only = set(env("BENCH_ONLY", "read,write,events,replicas,county").split(","))
+    only = set(env("BENCH_ONLY", "read,write,events,replicas,county,hostile").split(","))
     status = measure(only) if only & {"read", "write", "events", "replicas"} else 0
     if "county" in only and not status:
         from county import county_section  # bench/county.py, beside this file
 
         status = county_section()
+    if "hostile" in only and not status:
+        from hostile import hostile_section  # bench/hostile.py
+
+        status = hostile_section()
     return status
 
 

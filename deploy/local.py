@@ -89,6 +89,7 @@ def banner(single: bool) -> None:
   gateway   {url}
   docs      {url}/docs
   health    {url}/health/services
+  metrics   http://{http_address('gateway_ops')}/metrics (and each service's on its own port)
   log in    curl -X POST {url}/api/v1/auth/token -H 'Content-Type: application/json' \\
                  -d '{{"username": "admin", "password": "..."}}'
   stop      Ctrl-C

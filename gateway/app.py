@@ -8,18 +8,21 @@ import eventlet.wsgi
 from eventlet.greenpool import GreenPool
 from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
+from werkzeug.wrappers import Response
 
 from gateway.auth import Accounts, LoginPolicy, Tokens, Unauthorized
 from gateway.console import Console
-from gateway.http import GatewayApp
+from gateway.http import GatewayApp, dumps, problem
 from gateway.openapi import build_spec
 from gateway.ratelimit import SlidingWindow
 from gateway.service import routes
 from services.kit.config import SERVICES, amqp_uri, database_url, env, env_float, env_int, http_address, rpc_timeout, secret
 from services.kit.db import make_engine
+from services.kit.metrics import exposition
 from services.kit.rpc_client import RpcClient
 
 log = logging.getLogger("gateway")
+wsgi_log = logging.getLogger("gateway.wsgi")  # what eventlet reports goes through the suite's log format
 
 
 class Gateway(GatewayApp):
@@ -97,21 +100,42 @@ def create_gateway(rpc: RpcClient | None = None) -> Gateway:
         tokens=Tokens(secret("JWT_SECRET"), env_int("JWT_TTL_SECONDS", 8 * 3600), env("JWT_PREVIOUS_SECRET", "") or None),
         health_timeout=env_float("HEALTH_RPC_TIMEOUT", 2.0),
         max_body_bytes=env_int("MAX_BODY_BYTES", 1 << 20),
+        max_json_depth=env_int("MAX_JSON_DEPTH", 32),
     )
 
 
-def listen():
-    host, port = http_address("gateway").rsplit(":", 1)
+def ops_app(environ, start_response):
+    """The gateway's ops port (``GATEWAY_OPS_PORT``), like each service's health port: its
+    metrics, which the public port does not serve (API.md), and its liveness."""
+    path = environ.get("PATH_INFO", "")
+    if path == "/metrics":
+        body, content_type = exposition()
+        response = Response(body, content_type=content_type)
+    elif path == "/health":
+        response = Response(dumps({"status": "ok", "service": "gateway"}), mimetype="application/json")
+    else:
+        response = problem(404, "Not found", f"the ops port serves /metrics and /health, not {path}")
+    return response(environ, start_response)
+
+
+def listen(owner: str = "gateway"):
+    host, port = http_address(owner).rsplit(":", 1)
     return eventlet.listen((host, int(port)), reuse_port=True)
 
 
-def serve(gateway: Gateway, sock=None, pool: GreenPool | None = None) -> None:
-    sock = sock or listen()
-    log.info("gateway listening on http://%s:%d", *sock.getsockname()[:2])
-    eventlet.wsgi.server(
-        sock, gateway, log_output=False, custom_pool=pool or GreenPool(env_int("GATEWAY_MAX_CONNECTIONS", 1000)),
-        keepalive=True, socket_timeout=env_float("GATEWAY_SOCKET_TIMEOUT", 60.0),
-    )
+def serve(gateway: Gateway, sock=None, pool: GreenPool | None = None, ops_sock=None) -> None:
+    sock, ops_sock = sock or listen(), ops_sock or listen("gateway_ops")
+    log.info("gateway listening on http://%s:%d (metrics on port %d)", *sock.getsockname()[:2], ops_sock.getsockname()[1])
+    ops = eventlet.spawn(eventlet.wsgi.server, ops_sock, ops_app, log=wsgi_log, log_output=False,
+                         socket_timeout=env_float("GATEWAY_SOCKET_TIMEOUT", 60.0))
+    try:
+        eventlet.wsgi.server(
+            sock, gateway, log=wsgi_log, log_output=False,
+            custom_pool=pool or GreenPool(env_int("GATEWAY_MAX_CONNECTIONS", 1000)),
+            keepalive=True, socket_timeout=env_float("GATEWAY_SOCKET_TIMEOUT", 60.0),
+        )
+    finally:
+        ops.kill()
 
 
 def main() -> None:

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Callable
+from urllib.parse import urlsplit
 
 from nameko.exceptions import RemoteError
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 from werkzeug.exceptions import NotFound as RouteNotFound
-from werkzeug.routing import IntegerConverter, Map, Rule
+from werkzeug.routing import IntegerConverter, Map, RequestRedirect, Rule
 from werkzeug.wrappers import Request, Response
 
 from gateway.auth import TooManyAttempts, Unauthorized
@@ -35,6 +36,10 @@ log = logging.getLogger("gateway")
 
 PROBLEM = "application/problem+json"
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+
+# The methods a metric may name; any other counts as "other", so that odd methods sent by
+# anyone (no credentials needed) cannot add a label, and memory, per request.
+METHOD_LABELS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
 
 # Most specific first: the first class an error is an instance of decides.
 STATUS_BY_ERROR = (
@@ -53,6 +58,18 @@ def status_of(exc: BaseException) -> int | None:
 
 class BodyTooLarge(Exception):
     pass
+
+
+def json_depth(value) -> int:
+    """How deeply arrays and objects nest in a parsed JSON value (a scalar is 0)."""
+    depth, level = 0, [(value, 1)]
+    while level:
+        item, at = level.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            depth = max(depth, at)
+            level.extend((child, at + 1) for child in children if isinstance(child, (dict, list)))
+    return depth
 
 
 class RecordId(IntegerConverter):
@@ -126,10 +143,18 @@ class Call:
             raise BodyTooLarge()
         if not raw:
             raise Invalid("the request needs a JSON body", {"_body": ["missing"]})
+        limit = self.app.max_json_depth
+        too_deep = Invalid(f"the body nests arrays and objects deeper than {limit} levels",
+                           {"_body": [f"nested deeper than {limit} levels"]})
         try:
-            return json.loads(raw)
+            body = json.loads(raw)
+        except RecursionError:  # deeper than the parser goes, so deeper than the limit too
+            raise too_deep from None
         except (ValueError, UnicodeDecodeError):
             raise Invalid("the body is not valid JSON", {"_body": ["malformed JSON"]}) from None
+        if json_depth(body) > limit:
+            raise too_deep
+        return body
 
     def query(self) -> dict:
         return {key: value for key, value in self.request.args.items()}
@@ -167,7 +192,7 @@ def problem(status: int, title: str, detail: str = "", **extra) -> Response:
 
 
 def error_response(exc: BaseException, request_id: str) -> Response:
-    if isinstance(exc, BodyTooLarge):
+    if isinstance(exc, (BodyTooLarge, RequestEntityTooLarge)):
         return problem(413, "Request body too large")
     if isinstance(exc, TooManyAttempts):
         response = problem(429, "Too many requests", str(exc))
@@ -191,11 +216,12 @@ def error_response(exc: BaseException, request_id: str) -> Response:
 
 
 class GatewayApp:
-    def __init__(self, routes: Routes, rpc, authenticate, max_body_bytes: int = 1 << 20):
+    def __init__(self, routes: Routes, rpc, authenticate, max_body_bytes: int = 1 << 20, max_json_depth: int = 32):
         self.routes = routes
         self.rpc = rpc
         self.authenticate = authenticate
         self.max_body_bytes = max_body_bytes
+        self.max_json_depth = max_json_depth
         self.url_map = Map(
             [Rule(route.path, endpoint=route.endpoint, methods=[route.method]) for route in routes.routes],
             strict_slashes=False, converters={"int": RecordId},
@@ -205,6 +231,12 @@ class GatewayApp:
     def __call__(self, environ, start_response):
         started = time.perf_counter()
         request = Request(environ)
+        if environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked" and not environ.get("CONTENT_LENGTH"):
+            # the WSGI server decodes the chunks and ends the stream; werkzeug reads such a
+            # body only when told so, and then no further than max_content_length: one byte
+            # past the limit tells a body too large (Call.json) from one that fits
+            environ["wsgi.input_terminated"] = True
+            request.max_content_length = self.max_body_bytes + 1
         sent_id = request.headers.get("X-Request-ID", "")
         request_id = sent_id if REQUEST_ID.match(sent_id) else uuid.uuid4().hex
         current_request_id.set(request_id)
@@ -214,8 +246,9 @@ class GatewayApp:
         self.after_request(request, response, request_id)
         elapsed = time.perf_counter() - started
         route = environ.get("suite.route", "unmatched")
-        HTTP_REQUESTS.labels(request.method, route, response.status_code).inc()
-        HTTP_SECONDS.labels(request.method, route).observe(elapsed)
+        method = request.method if request.method in METHOD_LABELS else "other"
+        HTTP_REQUESTS.labels(method, route, response.status_code).inc()
+        HTTP_SECONDS.labels(method, route).observe(elapsed)
         log.info("%s %s %d %.1fms", request.method, request.path, response.status_code, elapsed * 1000,
                  extra={"outcome": response.status_code, "route": route})
         return response(environ, start_response)
@@ -224,14 +257,23 @@ class GatewayApp:
         """A hook for what is kept of a request once it is answered (the gateway's call log)."""
 
     def dispatch(self, request: Request, request_id: str) -> Response:
+        adapter = self.url_map.bind_to_environ(request.environ)
         try:
-            endpoint, args = self.url_map.bind_to_environ(request.environ).match()
+            endpoint, args = adapter.match()
         except MethodNotAllowed as exc:
+            if not any(self._matches(adapter, method) for method in exc.valid_methods or ()):
+                # e.g. PATCH /vehicles/0: only GET's rule has that shape, and its id is out of range
+                return problem(404, "Not found", f"no route for {request.path}")
             response = problem(405, "Method not allowed")
             response.headers["Allow"] = ", ".join(exc.valid_methods or [])
             return response
         except RouteNotFound:
             return problem(404, "Not found", f"no route for {request.path}")
+        except RequestRedirect as exc:  # repeated slashes: the same path with single ones
+            response = problem(308, "Permanent redirect", "the path has repeated slashes")
+            target = urlsplit(exc.new_url)
+            response.headers["Location"] = target.path + (f"?{target.query}" if target.query else "")
+            return response
         except HTTPException as exc:
             return problem(exc.code or 400, exc.name)
         route = self.by_endpoint[endpoint]
@@ -255,3 +297,11 @@ class GatewayApp:
             return Response(dumps(result), status=status, mimetype="application/json")
         except Exception as exc:
             return error_response(exc, request_id)
+
+    @staticmethod
+    def _matches(adapter, method: str) -> bool:
+        try:
+            adapter.match(method=method)
+            return True
+        except HTTPException:
+            return False

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import requests
 
-from services.kit.config import ROOT, SERVICES
+from services.kit.config import DEFAULT_PORTS, ROOT, SERVICES
 from tests.support import Databases, free_port
 
 ADMIN_PASSWORD = "e2e-admin-password"
@@ -58,6 +58,10 @@ class Stack:
     def url(self, path: str) -> str:
         return self.base + path
 
+    def ops_url(self, path: str) -> str:
+        """On the gateway's ops port (its metrics)."""
+        return f"http://127.0.0.1:{self.env['GATEWAY_OPS_PORT']}{path}"
+
     def wait_healthy(self, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
         last = None
@@ -81,7 +85,7 @@ def running_stack(test_backends, var: Path, **overrides):
         PYTHONUNBUFFERED="1", LOG_LEVEL="INFO", SHUTDOWN_GRACE_SECONDS="5",
         LOGIN_RATE_PER_MINUTE="1000",  # every test logs in from 127.0.0.1; the limit has its own tests
     )
-    for owner in ("gateway",) + SERVICES:
+    for owner in DEFAULT_PORTS:
         env[f"{owner.upper()}_PORT"] = str(free_port())
     databases = Databases(test_backends, var)
     if test_backends.postgres_url:

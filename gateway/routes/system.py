@@ -1,11 +1,9 @@
-"""Health, the API document and its docs page: no credentials needed."""
+"""Health, the API document and its docs page: no credentials needed. The gateway's metrics are
+served on its ops port (gateway/app.py), never here."""
 from __future__ import annotations
-
-from werkzeug.wrappers import Response
 
 from gateway.openapi import docs_asset, docs_page
 from gateway.routes import routes
-from services.kit.metrics import exposition
 
 
 @routes.get("/health", None, summary="The gateway process is alive", tag="health")
@@ -41,8 +39,3 @@ def docs(call):
 def docs_static(call):
     return docs_asset(call.args["filename"])
 
-
-@routes.get("/metrics", None, summary="Prometheus metrics of the gateway process", tag="health")
-def metrics(call):
-    body, content_type = exposition()
-    return Response(body, content_type=content_type)

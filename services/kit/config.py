@@ -15,9 +15,10 @@ SERVICES = ("vehicles", "facilities", "reception", "energy", "integrations")
 # Secrets every process of one installation must share (see ``secret``).
 SHARED_SECRETS = ("JWT_SECRET", "ID_NUMBER_HASH_KEY")
 
-# Health/metrics port of each process (API.md).
+# Health/metrics port of each process (API.md); the gateway's metrics are on its ops port.
 DEFAULT_PORTS = {
     "gateway": 8000, "vehicles": 8001, "facilities": 8002, "reception": 8003, "energy": 8004, "integrations": 8005,
+    "gateway_ops": 8006,
 }
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 
 from nameko.extensions import DependencyProvider
@@ -108,8 +109,21 @@ class WorkerCall:
     caller: Caller
 
 
+# Characters that start a new line or steer a terminal in some reader of the log (C0, DEL,
+# C1 such as NEL, the Unicode line and paragraph separators).
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with each control character written as its escape (a newline as ``\\n``), so
+    that a value sent by anyone (a path, a header) cannot forge a line of the log."""
+    return CONTROL_CHARACTERS.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), text)
+
+
 class ContextFilter(logging.Filter):
-    """Adds the service name, request id and caller to every record."""
+    """Adds the service name, request id and caller to every record, and escapes control
+    characters in its message and in every text value it carries (a traceback keeps its lines)."""
 
     def __init__(self, service: str):
         super().__init__()
@@ -119,6 +133,12 @@ class ContextFilter(logging.Filter):
         record.service = getattr(record, "service", self.service)
         record.request_id = current_request_id.get()
         record.caller = current_caller_name.get()
+        message = record.getMessage()
+        if CONTROL_CHARACTERS.search(message):
+            record.msg, record.args = escape_controls(message), None
+        for name, value in vars(record).items():
+            if name not in _RECORD_FIELDS and isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+                setattr(record, name, escape_controls(value))
         return True
 
 

@@ -20,7 +20,7 @@ def load(schema: Schema, data, *, partial=False):
         errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         raise Invalid("the input has invalid fields", flatten_errors(errors)) from None
     out_of_range: dict = {}
-    _check_dates(loaded, "", out_of_range)
+    _check_ranges(loaded, "", out_of_range)
     if out_of_range:
         raise Invalid("the input has invalid fields", out_of_range)
     return loaded
@@ -30,16 +30,21 @@ def load(schema: Schema, data, *, partial=False):
 DATE_YEARS = (1900, 2200)
 
 
-def _check_dates(value, path: str, errors: dict) -> None:
+def _check_ranges(value, path: str, errors: dict) -> None:
+    """Dates within ``DATE_YEARS``; whole numbers within the databases' 32-bit columns (a larger
+    offset or id reached the database and failed there)."""
     if isinstance(value, (date, datetime)):
         if not DATE_YEARS[0] <= value.year <= DATE_YEARS[1]:
             errors.setdefault(path or "_schema", []).append(f"must be between the years {DATE_YEARS[0]} and {DATE_YEARS[1]}")
+    elif isinstance(value, int) and not isinstance(value, bool):
+        if not -MAX_ID <= value <= MAX_ID:
+            errors.setdefault(path or "_schema", []).append(f"must be between {-MAX_ID} and {MAX_ID}")
     elif isinstance(value, dict):
         for key, item in value.items():
-            _check_dates(item, f"{path}.{key}" if path else str(key), errors)
+            _check_ranges(item, f"{path}.{key}" if path else str(key), errors)
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            _check_dates(item, f"{path}.{index}" if path else str(index), errors)
+            _check_ranges(item, f"{path}.{index}" if path else str(index), errors)
 
 
 def flatten_errors(errors: dict, prefix: str = "") -> dict[str, list[str]]:

@@ -6,7 +6,7 @@ import subprocess
 import pytest
 import yaml
 
-from services.kit.config import ROOT, SERVICES
+from services.kit.config import DEFAULT_PORTS, ROOT, SERVICES
 
 COMPOSE = ROOT / "deploy" / "docker-compose.yml"
 SECRETS = {"JWT_SECRET": "j", "ID_NUMBER_HASH_KEY": "k", "ADMIN_PASSWORD": "p"}
@@ -42,6 +42,12 @@ def test_compose_runs_every_part_with_a_health_check_and_its_own_database():
     assert len(urls) == len(SERVICES) + 1
     init = (ROOT / "deploy" / "postgres-init.sql").read_text()
     assert all(f"CREATE DATABASE {owner};" in init for owner in SERVICES + ("gateway",))
+
+
+def test_the_gateway_publishes_its_public_port_and_keeps_its_metrics_port_inside():
+    gateway = yaml.safe_load(COMPOSE.read_text())["services"]["gateway"]
+    assert gateway["ports"] == [f"{DEFAULT_PORTS['gateway']}:{DEFAULT_PORTS['gateway']}"]
+    assert str(DEFAULT_PORTS["gateway_ops"]) in gateway["expose"]
 
 
 def test_the_procfile_starts_every_service_and_the_gateway():

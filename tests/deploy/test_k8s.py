@@ -57,6 +57,16 @@ def test_every_part_has_probes_resources_a_grace_period_and_an_autoscaler():
         assert autoscalers[part]["spec"]["scaleTargetRef"]["name"] == part
 
 
+def test_prometheus_scrapes_the_port_that_serves_metrics():
+    # a service serves /metrics on its one port; the gateway on its ops port, never the public one
+    for part, deployment in by_kind("Deployment").items():
+        annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+        ports = {port["containerPort"] for port in deployment["spec"]["template"]["spec"]["containers"][0]["ports"]}
+        metrics_port = DEFAULT_PORTS["gateway_ops" if part == "gateway" else part]
+        assert annotations["prometheus.io/path"] == "/metrics"
+        assert int(annotations["prometheus.io/port"]) == metrics_port and metrics_port in ports, part
+
+
 def test_secrets_come_from_secrets_never_from_the_manifests_or_the_image():
     for part, deployment in by_kind("Deployment").items():
         env = {item["name"]: item for item in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}

@@ -1,4 +1,5 @@
 """HTTP through the gateway, with real tokens, against the running services."""
+import json
 import re
 import uuid
 
@@ -6,7 +7,7 @@ import pytest
 import requests
 
 from gateway.service import routes
-from tests.e2e.conftest import token_for
+from tests.e2e.conftest import ADMIN_PASSWORD, token_for
 from tests.support import eventually
 
 pytestmark = pytest.mark.e2e
@@ -189,9 +190,9 @@ def test_the_gateway_counts_requests_by_route_and_status(stack, admin):
         return 0.0
 
     route = "/api/v1/vehicles/<int:item_id>"
-    before = requests.get(stack.url("/metrics"), timeout=10).text
+    before = requests.get(stack.ops_url("/metrics"), timeout=10).text
     admin.get(stack.url("/api/v1/vehicles/987654"), timeout=10)
-    after = requests.get(stack.url("/metrics"), timeout=10).text
+    after = requests.get(stack.ops_url("/metrics"), timeout=10).text
     assert count(after, route, 404) == count(before, route, 404) + 1
     assert "gateway_rpc_calls_total" in after and "gateway_http_request_duration_seconds_bucket" in after
 
@@ -211,3 +212,34 @@ def test_repeated_wrong_passwords_lock_the_account_with_429(stack, admin):
     locked = requests.post(stack.url("/api/v1/auth/token"), json={"username": username, "password": "locky-password-1"},
                            timeout=10)
     assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+
+
+def test_an_integer_past_the_columns_is_400_naming_it_on_every_collection(stack, admin):
+    from gateway.service import routes
+
+    collections = [route for route in routes.routes if route.method == "GET" and "<" not in route.path
+                   and route.query is not None and "offset" in route.query().fields]
+    assert len(collections) > 30
+    for route in collections:
+        required = {"service": "vehicles"} if route.path == "/api/v1/audit-entries" else {}
+        answer = admin.get(stack.url(route.path), params={"offset": "9223372036854775808", **required}, timeout=30)
+        assert answer.status_code == 400 and "offset" in answer.json()["errors"], (route.path, answer.text[:300])
+
+
+def test_http_edges_chunked_login_repeated_slashes_and_ids_out_of_range(stack, admin):
+    def chunks():
+        body = json.dumps({"username": "admin", "password": ADMIN_PASSWORD}).encode()
+        yield from (body[i:i + 5] for i in range(0, len(body), 5))
+
+    login = requests.post(stack.url("/api/v1/auth/token"), data=chunks(), timeout=30,
+                          headers={"Content-Type": "application/json"})
+    assert login.status_code == 200 and login.json()["token_type"] == "bearer"
+    moved = admin.get(stack.url("/api/v1//vehicles?limit=1"), allow_redirects=False, timeout=10)
+    assert moved.status_code == 308 and moved.headers["Location"] == "/api/v1/vehicles?limit=1"
+    assert admin.get(stack.url("/api/v1//vehicles?limit=1"), timeout=10).json()["items"] is not None
+    for path in ("/api/v1/vehicles/0", "/api/v1/vehicles/2147483648"):
+        assert admin.patch(stack.url(path), json={"status": "sealed"}, timeout=10).status_code == 404
+    assert requests.get(stack.url("/metrics"), timeout=10).status_code == 404
+    deep = admin.post(stack.url("/api/v1/vehicles"), data="[" * 50_000, timeout=10,
+                      headers={"Content-Type": "application/json"})
+    assert deep.status_code == 400 and "32 levels" in deep.json()["detail"]

@@ -9,14 +9,14 @@ import pytest
 import requests
 from openpyxl import Workbook
 
-from services.kit.config import ROOT, SERVICES
+from services.kit.config import DEFAULT_PORTS, ROOT, SERVICES
 from tests.support import eventually, free_port
 
 pytestmark = pytest.mark.e2e
 
 
 def test_the_whole_suite_runs_in_one_process_without_a_broker(tmp_path):
-    ports = {owner: free_port() for owner in ("gateway",) + SERVICES}
+    ports = {owner: free_port() for owner in DEFAULT_PORTS}
     env = dict(os.environ, VAR_DIR=str(tmp_path), PYTHONPATH=str(ROOT), ADMIN_PASSWORD="single-process-pw",
                LOG_FORMAT="text", **{f"{owner.upper()}_PORT": str(port) for owner, port in ports.items()})
     for owner in ("gateway",) + SERVICES:

@@ -45,3 +45,18 @@ def test_calls_outcomes_and_the_outbox_are_counted(start_service, rpc, test_back
     if test_backends.real_broker:
         assert value(after, "suite_queue_consumers", service="facilities", queue="rpc-facilities") >= 1
         assert ("suite_queue_messages_ready", (("queue", "deadletter.facilities"), ("service", "facilities"))) in after
+
+
+def test_odd_methods_and_paths_on_a_health_port_add_no_series(start_service):
+    container = start_service(FacilitiesService)
+    scrape(container)
+    before = set(scrape(container))
+    base = f"http://{container.config['WEB_SERVER_ADDRESS']}"
+    for n in range(30):
+        requests.request(f"M{n}", f"{base}/x{n}", timeout=10)
+        requests.request(f"M{n}", f"{base}/health", timeout=10)
+        requests.get(f"{base}/x{n}", timeout=10)
+    added = set(scrape(container)) - before
+    # the service's own timer may have run meanwhile; no request may have added a series
+    assert not {key for key in added if ("kind", "timer") not in key[1]}, added
+    assert not any(value.startswith(("M", "/x")) for _, labels in added for _, value in labels)

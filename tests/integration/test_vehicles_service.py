@@ -125,6 +125,16 @@ def test_a_nightly_sync_reads_only_what_changed_since_its_cursor(fleet):
     assert "updated_since" in refused.value.errors
 
 
+def test_an_offset_or_id_past_the_integer_columns_is_refused_by_name(fleet):
+    for query in ({"offset": "9223372036854775808"}, {"offset": 2**31}):
+        with pytest.raises(Invalid) as refused:
+            fleet("list_vehicles", query)
+        assert "offset" in refused.value.errors
+    with pytest.raises(Invalid) as refused:
+        fleet("list_dispatches", {"vehicle_id": "99999999999999999999"})
+    assert "vehicle_id" in refused.value.errors
+
+
 def test_the_dispatch_workflow_runs_to_closed_and_emits_dispatch_completed(fleet):
     u = unit()
     v, driver = fleet.vehicle(u, odometer_km="100"), fleet.driver()

@@ -162,3 +162,132 @@ def test_the_login_route_answers_429_past_the_per_address_limit(tmp_path, monkey
     client = Client(gateway)
     statuses = [client.post("/api/v1/auth/token", json={"username": "x", "password": "y"}).status_code for _ in range(3)]
     assert statuses == [401, 401, 429]
+
+
+def test_odd_methods_share_one_metric_label(app):
+    from prometheus_client import REGISTRY
+
+    for n in range(20):
+        assert Client(app).open(f"/x{n}", method=f"M{n}").status_code == 404
+    methods = {sample.labels["method"] for family in REGISTRY.collect() if family.name == "gateway_http_requests"
+               for sample in family.samples}
+    assert "other" in methods and not any(method.startswith("M") for method in methods)
+
+
+@pytest.mark.parametrize("body", ["[" * 50_000, "[" * 50_000 + "]" * 50_000, json.dumps({"a": [[[[0]]]] * 1}).replace(
+    "[[[[0]]]]", "[" * 40 + "0" + "]" * 40)])
+def test_json_nested_past_the_limit_is_400_naming_it(app, body, caplog):
+    app.max_body_bytes = 200_000
+    response = post(app, body)
+    assert response.status_code == 400 and response.headers["Content-Type"] == "application/problem+json"
+    assert "32 levels" in response.json["detail"] and response.json["errors"]["_body"]
+    assert app.rpc.calls == [] and not [record for record in caplog.records if record.levelname == "ERROR"]
+
+
+def test_json_nested_up_to_the_limit_is_taken(app):
+    body = {"a": json.loads("[" * 31 + "0" + "]" * 31)}  # 32 levels with the object
+    assert post(app, json.dumps(body)).status_code == 201
+
+
+def _raw_exchange(wsgi_app, request: bytes) -> bytes:
+    import eventlet
+    import eventlet.wsgi
+
+    sock = eventlet.listen(("127.0.0.1", 0))
+    server = eventlet.spawn(eventlet.wsgi.server, sock, wsgi_app, log_output=False)
+    try:
+        client = eventlet.connect(sock.getsockname())
+        client.sendall(request)
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            chunk = client.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+        client.close()
+        return answer
+    finally:
+        server.kill()
+        sock.close()
+
+
+def _chunked(body: bytes, size: int = 7) -> bytes:
+    pieces = [body[i:i + size] for i in range(0, len(body), size)]
+    return b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in pieces) + b"0\r\n\r\n"
+
+
+def test_a_chunked_json_body_is_read(app):
+    head = (b"POST /things HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dispatcher\r\n"
+            b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+    answer = _raw_exchange(app, head + _chunked(b'{"name": "chunked body"}'))
+    assert answer.startswith(b"HTTP/1.1 201"), answer[:300]
+    assert app.rpc.calls[0][2] == ({"name": "chunked body"},)
+
+
+def test_a_chunked_body_past_the_limit_is_413(app):
+    head = (b"POST /things HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dispatcher\r\n"
+            b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+    answer = _raw_exchange(app, head + _chunked(json.dumps({"x": "y" * 2000}).encode(), 500))
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:300]
+    assert app.rpc.calls == []
+
+
+def test_repeated_slashes_redirect_to_the_path_with_single_ones():
+    from gateway.service import routes
+
+    real = GatewayApp(routes, ServicesStandIn(), authenticate)
+    response = Client(real).get("/api/v1//vehicles?limit=5")
+    assert response.status_code == 308 and response.headers["Location"] == "/api/v1/vehicles?limit=5"
+    assert Client(real).post("/api//v1/vehicles//", data="{}").headers["Location"] == "/api/v1/vehicles/"
+    assert Client(real).get("/api/v1//nowhere").status_code == 404
+
+
+def test_an_id_out_of_range_is_404_on_every_route_with_an_id():
+    import re
+
+    from gateway.service import routes
+
+    real = GatewayApp(routes, ServicesStandIn(), authenticate)
+    for route in routes.routes:
+        if "<int:" not in route.path:
+            continue
+        for bad in ("0", "2147483648", "99999999999999999999"):
+            path = re.sub(r"<[^>]+>", "x", re.sub(r"<int:[^>]+>", bad, route.path))
+            response = Client(real).open(path, method=route.method, headers={"Authorization": "Bearer dispatcher"})
+            assert response.status_code == 404, (route.method, path, response.status_code)
+    assert Client(real).put("/api/v1/vehicles/1").status_code == 405  # a method no rule of that path has
+
+
+def test_the_public_port_does_not_serve_metrics_and_the_ops_port_does():
+    from gateway.app import ops_app
+    from gateway.service import routes
+
+    public = GatewayApp(routes, ServicesStandIn(), authenticate)
+    assert Client(public).get("/metrics").status_code == 404
+    assert "/metrics" not in build_spec(routes)["paths"]
+    Client(public).get("/health")
+    ops = Client(ops_app).get("/metrics")
+    assert ops.status_code == 200 and "gateway_http_requests_total" in ops.get_data(as_text=True)
+    assert Client(ops_app).get("/health").json == {"status": "ok", "service": "gateway"}
+    assert Client(ops_app).get("/api/v1/vehicles").status_code == 404
+
+
+def test_a_requested_path_cannot_forge_a_log_line(app, monkeypatch):
+    import io
+    import logging
+
+    from services.kit.context import setup_logging
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        for log_format in ("text", "json"):
+            monkeypatch.setenv("LOG_FORMAT", log_format)
+            setup_logging("gateway", "INFO")
+            stream = io.StringIO()
+            root.handlers[0].setStream(stream)
+            Client(app).get("/api/v1/nope%0A2026-12-07%20ERROR%20forged%E2%80%A8x%1B[31m")
+            lines = stream.getvalue().splitlines()
+            assert len(lines) == 1 and "\\n2026-12-07 ERROR forged\\u2028x\\x1b[31m" in lines[0].replace("\\\\", "\\")
+    finally:
+        root.handlers[:], _ = saved[0], root.setLevel(saved[1])

@@ -101,6 +101,22 @@ def test_dates_outside_what_the_suite_reasons_about_are_refused():
         assert set(caught.value.errors) == set(bad)
 
 
+def test_whole_numbers_past_the_databases_columns_are_refused_by_field():
+    class Placed(InputSchema):
+        building_id = fields.Integer(validate=validate.Range(min=1))
+        floors = fields.List(fields.Integer())
+
+    assert load(PageQuery(), {"offset": "2147483647"})["offset"] == 2_147_483_647
+    assert load(Placed(), {"building_id": 2_147_483_647, "floors": [-2_147_483_647]})["floors"] == [-2_147_483_647]
+    for bad, field in (({"offset": "9223372036854775808"}, "offset"), ({"offset": 2**31}, "offset")):
+        with pytest.raises(Invalid) as caught:
+            load(PageQuery(), bad)
+        assert caught.value.errors[field] == ["must be between -2147483647 and 2147483647"]
+    with pytest.raises(Invalid) as caught:
+        load(Placed(), {"building_id": 10**30, "floors": [1, -2**40]})
+    assert set(caught.value.errors) == {"building_id", "floors.1"}
+
+
 def test_settings_come_from_the_environment_converted_like_their_defaults(monkeypatch):
     from dataclasses import dataclass
 

@@ -70,3 +70,21 @@ def test_json_log_lines_carry_service_request_id_caller_and_outcome(capsys, monk
     assert {k: line[k] for k in ("service", "request_id", "caller", "outcome", "message", "level")} == {
         "service": "energy", "request_id": "req-json", "caller": "ana", "outcome": "ok",
         "message": "rpc x ok", "level": "INFO"}
+
+
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_control_characters_in_logged_values_cannot_forge_a_line(capsys, monkeypatch, log_format):
+    from services.kit.context import setup_logging
+
+    monkeypatch.setenv("LOG_FORMAT", log_format)
+    setup_logging("vehicles", "INFO")
+    try:
+        logging.getLogger("services.vehicles").info("plate %s refused", "A1\n2026 ERROR forged\u2028\x85\x1b[2J",
+                                                    extra={"route": "/x\r\ny"})
+    finally:
+        logging.getLogger().handlers.clear()
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    text = lines[0].replace("\\\\", "\\")  # JSON writes each backslash of an escape twice
+    assert "A1\\n2026 ERROR forged\\u2028\\x85\\x1b[2J refused" in text
+    assert log_format == "text" or "/x\\r\\ny" in text
