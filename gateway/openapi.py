@@ -84,6 +84,8 @@ def build_spec(routes, version: str = "1.0.0") -> dict:
             ok = {"description": "OK"}
         for media_type, body_schema in route.extra.get("other_content", {}).items():  # e.g. a spreadsheet
             ok.setdefault("content", {})[media_type] = {"schema": body_schema}
+        if route.extra.get("response_headers"):  # e.g. the Location of an accepted job
+            ok["headers"] = route.extra["response_headers"]
         operation["responses"][str(route.status)] = ok
         codes = [400, 503, 504]
         if route.roles is not None:

@@ -1,6 +1,8 @@
 """Chinese words for the codes the services answer with, and the rules' plain-language reasons."""
 from __future__ import annotations
 
+import re
+
 ROLE_NAMES = {
     "admin": "系统管理员", "dispatcher": "车辆调度员", "facility_manager": "物业管理员", "technician": "维修技工",
     "reception_officer": "接待专员", "energy_officer": "节能专员", "leader": "中心领导", "unit_user": "单位经办人",
@@ -28,6 +30,7 @@ STATUS_NAMES = {
 STATUS_NAMES_IN = {
     "repair": {"assigned": "已派工"},
     "rectification": {"done": "已整改待验收"},
+    "import": {"queued": "排队中", "running": "导入中", "succeeded": "导入完成", "failed": "导入失败"},
 }
 
 FLAG_KINDS = {
@@ -56,6 +59,7 @@ RULE_REASONS = {
     "canteen.capacity": "该餐次的食堂座位已满。",
     "vehicles.double_booking": "该车辆或驾驶员在这段时间已有任务，不能重复派车。",
     "auth.weak_password": "密码强度不够，请换一个不易被猜中的密码。",
+    "energy.import_limit": "报表超出导入限制（行数、列数或解压后的大小），请删去多余的行和列，或拆分后分批导入。",
 }
 
 FIELD_NAMES = {
@@ -67,13 +71,34 @@ FIELD_NAMES = {
     "resolution": "处理意见", "outcome": "处理结果", "unit_code": "单位代码", "period": "统计期", "energy_type": "能源品种",
     "quantity": "数量", "unit": "计量单位", "meeting_room_id": "会议室", "attendees": "参会人数", "services": "会务服务",
     "cars": "用车", "username": "用户名", "password": "密码", "current_password": "当前密码", "roles": "角色",
+    "header": "表头",
 }
 
 MESSAGES = {
     "Missing data for required field.": "必填", "missing": "必填", "Not a valid integer.": "请填写整数",
     "Not a valid datetime.": "请填写有效的日期时间", "Not a valid date.": "请填写有效的日期",
     "Not a valid number.": "请填写数字", "Not a valid decimal.": "请填写数字",
+    # the rows of an energy import
+    "a month as YYYY-MM": "请填写年月，如 2025-01", "missing or longer than 40 characters": "未填写或超过40个字符",
+    "a number from 0 up": "请填写不小于0的数字", "no quantity in the row": "该行没有填写任何用量",
+    "another unit's row": "不是本单位的数据", "no institution is registered for this unit": "该单位尚未登记公共机构信息",
+    "a month that has not begun cannot be reported": "不能填报尚未开始的月份",
+    "not an .xlsx workbook": "不是可读取的 .xlsx 文件", "no header row": "报表没有表头",
+    "no energy or water column": "没有能源或用水的列", "a column appears twice": "有重复的列",
+    "unreadable text": "无法识别文字编码（请存为 UTF-8 或 GBK）", "malformed CSV": "CSV 格式有误",
+    "choose an .xlsx or .csv file": "请选择 .xlsx 或 .csv 文件",
 }
+
+# messages that carry a number: the English pattern and its Chinese form
+MESSAGE_PATTERNS = (
+    (re.compile(r"^repeats row (\d+) \(same unit and month\)$"), "与第 {} 行重复（同一单位同一月份）"),
+    (re.compile(r"^unknown columns: (.*)$"), "无法识别的列：{}"),
+    (re.compile(r"^missing columns: (.*)$"), "缺少的列：{}"),
+    (re.compile(r"^at most (\d+) data rows$"), "最多 {} 行数据"),
+    (re.compile(r"^at most (\d+) columns$"), "最多 {} 列"),
+    (re.compile(r"^at most (\d+) bytes unpacked$"), "解压后最多 {} 字节"),
+    (re.compile(r"^compressed at most (\d+) to 1$"), "压缩比最多 {}:1"),
+)
 
 
 def status_name(code, area: str | None = None) -> str:
@@ -82,7 +107,13 @@ def status_name(code, area: str | None = None) -> str:
 
 def message(text: str) -> str:
     """A field error in Chinese where the wording is known; otherwise the service's own words."""
-    return MESSAGES.get(text, text)
+    if text in MESSAGES:
+        return MESSAGES[text]
+    for pattern, chinese in MESSAGE_PATTERNS:
+        found = pattern.match(text)
+        if found:
+            return chinese.format(*found.groups())
+    return text
 
 
 def rule_reasons(rule: str | None, errors: dict | None) -> list[dict]:
@@ -91,4 +122,4 @@ def rule_reasons(rule: str | None, errors: dict | None) -> list[dict]:
     if rule and rule not in codes:
         codes.insert(0, rule)
     return [{"rule": code, "reason": RULE_REASONS.get(code, "不符合业务规则。"),
-             "details": list((errors or {}).get(code) or [])} for code in codes]
+             "details": [message(str(detail)) for detail in (errors or {}).get(code) or []]} for code in codes]

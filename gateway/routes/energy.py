@@ -1,7 +1,9 @@
 """Public-institution energy and resource conservation."""
 import base64
 
-from gateway.http import BodyTooLarge
+from werkzeug.wrappers import Response
+
+from gateway.http import BodyTooLarge, dumps
 from gateway.routes import ENERGY_READERS, routes
 from gateway.routes.resource import Resource
 from services.energy import contract as energy
@@ -68,9 +70,14 @@ SHEET_UPLOAD = {"required": True, "content": {"multipart/form-data": {"schema": 
                             "description": "the statistics form as .xlsx or .csv"}}}}}}
 
 
-@routes.post("/api/v1/energy/imports", REPORTERS, tag="energy", response=energy.ImportReport, status=201,
-             extra={"request_body": SHEET_UPLOAD},
-             summary="Import a statistics-form sheet: good rows stored, bad rows reported by row number")
+IMPORT_LOCATION = {"Location": {"description": "the import job, /api/v1/energy/imports/{id}: read it until it ends",
+                                  "schema": {"type": "string"}}}
+
+
+@routes.post("/api/v1/energy/imports", REPORTERS, tag="energy", response=energy.ImportJob, status=202,
+             extra={"request_body": SHEET_UPLOAD, "response_headers": IMPORT_LOCATION},
+             summary="Send a statistics-form sheet: accepted as an import job (202, Location: the job) once its "
+                     "type, size and header are checked; a sheet past a limit is refused (422 energy.import_limit)")
 def import_readings(call):
     request = call.request
     if request.content_length and request.content_length > call.app.max_body_bytes:
@@ -81,18 +88,21 @@ def import_readings(call):
     content = upload.stream.read(call.app.max_body_bytes + 1)
     if len(content) > call.app.max_body_bytes:
         raise BodyTooLarge()
-    return 201, call.rpc("energy", "import_readings", {
+    job = call.rpc("energy", "import_readings", {
         "filename": upload.filename, "content_base64": base64.b64encode(content).decode("ascii")})
+    return Response(dumps(job), status=202, mimetype="application/json",
+                    headers={"Location": f"/api/v1/energy/imports/{job['id']}"})
 
 
 @routes.get("/api/v1/energy/imports", ENERGY_READERS, tag="energy", query=energy.PageQuery,
-            response=energy.ImportReport, many=True, summary="List imports with their reports")
+            response=energy.ImportJob, many=True, summary="List import jobs, newest first, with their reports")
 def list_imports(call):
     return call.rpc("energy", "list_imports", call.query())
 
 
-@routes.get("/api/v1/energy/imports/<int:import_id>", ENERGY_READERS, tag="energy", response=energy.ImportReport,
-            summary="An import's row-by-row report")
+@routes.get("/api/v1/energy/imports/<int:import_id>", ENERGY_READERS, tag="energy", response=energy.ImportJob,
+            summary="An import job: queued, running (rows done of the total), succeeded with its row-by-row "
+                    "report, or failed with its reason (nothing applied)")
 def get_import(call):
     return call.rpc("energy", "get_import", call.args["import_id"])
 

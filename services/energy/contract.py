@@ -154,20 +154,39 @@ class RejectedRow(Schema):
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
 
 
-class ImportReport(Schema):
+IMPORT_STATUSES = ("queued", "running", "succeeded", "failed")
+
+
+class ImportFailure(Schema):
+    """Why a failed import failed; nothing of it was applied."""
+
+    detail = fields.String()
+    rule = fields.String(allow_none=True, metadata={"description": "e.g. energy.import_limit"})
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class ImportJob(Schema):
+    """An import: accepted at once (202) and run by the service; its rows are applied all
+    together when it succeeds, none when it fails."""
+
     id = fields.Integer()
     filename = fields.String()
     format = fields.String()
     unit_code = fields.String(allow_none=True)
-    rows_total = fields.Integer()
+    status = fields.String(metadata={"description": " | ".join(IMPORT_STATUSES)})
+    rows_total = fields.Integer(metadata={"description": "data rows of the sheet; 0 until it has been read"})
+    rows_done = fields.Integer(metadata={"description": "rows checked and staged so far, of rows_total"})
     rows_imported = fields.Integer()
     rows_rejected = fields.Integer()
     readings_created = fields.Integer()
     readings_corrected = fields.Integer()
     readings_unchanged = fields.Integer()
-    rejected = fields.List(fields.Nested(RejectedRow))
+    rejected = fields.List(fields.Nested(RejectedRow), metadata={"description": "the rows not imported, each field's errors"})
+    error = fields.Nested(ImportFailure, allow_none=True, metadata={"description": "why a failed import failed"})
     created_by = fields.String()
     created_at = fields.AwareDateTime()
+    started_at = fields.AwareDateTime(allow_none=True)
+    finished_at = fields.AwareDateTime(allow_none=True)
 
 
 # -- indicators and targets -----------------------------------------------------------------

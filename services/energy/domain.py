@@ -90,6 +90,31 @@ def is_future_period(period: str, now: datetime) -> bool:
     return period > local_period(now)
 
 
+def check_import_rows(rows, registered, own_unit: str | None, seen: dict, now: datetime):
+    """The parsed rows of a sheet (number, unit_code, period, readings, errors) checked against the
+    register: a unit user's sheet holds its own unit only, the unit has an institution, the month
+    has begun, and a unit and month appears once (``seen`` keeps the first row of each across calls).
+    Returns the rejected rows with their errors and the accepted (unit_code, period, readings)."""
+    rejected, accepted = [], []
+    for number, unit_code, period, readings, errors in rows:
+        if unit_code and "unit_code" not in errors:
+            if own_unit is not None and unit_code != own_unit:
+                errors["unit_code"] = ["another unit's row"]
+            elif unit_code not in registered:
+                errors["unit_code"] = ["no institution is registered for this unit"]
+        if period and is_future_period(period, now):
+            errors["period"] = ["a month that has not begun cannot be reported"]
+        if not errors:
+            first = seen.setdefault((unit_code, period), number)
+            if first != number:
+                errors["period"] = [f"repeats row {first} (same unit and month)"]
+        if errors:
+            rejected.append({"row": number, "errors": errors})
+        else:
+            accepted.append((unit_code, period, readings))
+    return rejected, accepted
+
+
 def shift_period(period: str, months: int) -> str:
     year, month = split_period(period)
     index = year * 12 + (month - 1) + months

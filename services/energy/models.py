@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, LargeBinary, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.kit.audit import AuditEntryMixin
@@ -37,7 +37,8 @@ class UnitFloorArea(Base):
 
 
 class EnergyImport(Base):
-    """One uploaded sheet and its row-by-row report."""
+    """One uploaded sheet: a job the service runs off the request (queued, running, succeeded or
+    failed), its progress and its row-by-row report."""
 
     __tablename__ = "energy_import"
 
@@ -45,15 +46,26 @@ class EnergyImport(Base):
     filename: Mapped[str] = mapped_column(String(255))
     format: Mapped[str] = mapped_column(String(8))  # xlsx | csv
     unit_code: Mapped[str | None] = mapped_column(String(40), index=True)  # set when a unit user imported
-    rows_total: Mapped[int] = mapped_column(Integer)
-    rows_imported: Mapped[int] = mapped_column(Integer)
-    rows_rejected: Mapped[int] = mapped_column(Integer)
-    readings_created: Mapped[int] = mapped_column(Integer)
-    readings_corrected: Mapped[int] = mapped_column(Integer)
-    readings_unchanged: Mapped[int] = mapped_column(Integer)
-    rejected: Mapped[list] = mapped_column(JSON)  # [{"row": n, "errors": {field: [message]}}]
+    status: Mapped[str] = mapped_column(String(10), default="queued", server_default="succeeded", index=True)
+    rows_total: Mapped[int] = mapped_column(Integer, default=0)  # data rows; known once the sheet is read
+    rows_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rows_imported: Mapped[int] = mapped_column(Integer, default=0)
+    rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    readings_created: Mapped[int] = mapped_column(Integer, default=0)
+    readings_corrected: Mapped[int] = mapped_column(Integer, default=0)
+    readings_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[list] = mapped_column(JSON, default=list)  # [{"row": n, "errors": {field: [message]}}]
+    error: Mapped[dict | None] = mapped_column(JSON)  # why a failed job failed: {"detail", "rule", "errors"}
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # the sheet, until the job ends
+    caller: Mapped[str | None] = mapped_column(Text)  # who sent it (Caller.to_wire): the job acts for them
+    request_id: Mapped[str | None] = mapped_column(String(80))
+    claim: Mapped[str | None] = mapped_column(String(32))  # the run that holds the job
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)  # its lease, or a retry's time
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Reading(TimestampMixin, Base):

@@ -85,6 +85,12 @@ class Written:
     unchanged: int = 0
     touched: set = field(default_factory=set)  # (institution, year) whose figures changed
 
+    def add(self, other: "Written") -> None:
+        self.readings += other.readings
+        self.created, self.corrected = self.created + other.created, self.corrected + other.corrected
+        self.unchanged += other.unchanged
+        self.touched |= other.touched
+
 
 def write_readings(session: Session, inputs: list[ReadingInput], source: str, recorded_by: str, audit,
                    import_id: int | None = None) -> Written:

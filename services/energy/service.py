@@ -1,18 +1,17 @@
-"""The energy service: institutions, readings and imports, indicators and targets,
-benchmarking and the fleet ledger; audits, retrofits, assessments and waste sorting
-are in ``programmes.py``."""
+"""The energy service: institutions, readings, indicators and targets, benchmarking and the
+fleet ledger; the sheet imports are in ``imports.py``; audits, retrofits, assessments and
+waste sorting are in ``programmes.py``."""
 from __future__ import annotations
 
-import base64
-import binascii
 from decimal import Decimal
 
 from sqlalchemy import select
 
-from services.energy import contract, domain, reports, repository, sheets
+from services.energy import contract, domain, reports, repository
 from services.energy.models import (
-    AuditEntry, EnergyImport, FleetFuel, Institution, OutboxEvent, ProcessedEvent, Reading, Target, UnitFloorArea,
+    AuditEntry, FleetFuel, Institution, OutboxEvent, ProcessedEvent, Reading, Target, UnitFloorArea,
 )
+from services.energy.imports import ImportsMixin
 from services.energy.programmes import ProgrammesMixin
 from services.energy.records import MANAGERS, OVERVIEW, READERS, REPORTERS
 from services.energy.settings import SETTINGS
@@ -30,7 +29,6 @@ from services.vehicles import contract as vehicles
 
 institution_out = contract.Institution()
 reading_out = contract.Reading()
-import_out = contract.ImportReport()
 fuel_recorded_in = vehicles.FuelRecorded()
 target_out = contract.Target()
 
@@ -58,7 +56,7 @@ def flat_errors(messages: dict) -> dict:
     return flat
 
 
-class EnergyService(ProgrammesMixin, HealthMixin, OutboxRelayMixin, AuditTrail):
+class EnergyService(ImportsMixin, ProgrammesMixin, HealthMixin, OutboxRelayMixin, AuditTrail):
     name = contract.SERVICE
 
     db = Database(OutboxEvent, ProcessedEvent, AuditEntry)
@@ -178,72 +176,6 @@ class EnergyService(ProgrammesMixin, HealthMixin, OutboxRelayMixin, AuditTrail):
     def get_reading(self, reading_id):
         reading = self._one(Reading, reading_id, "reading")
         return reading_view(reading, repository.revisions_of(self.db.session, reading.id))
-
-    # imports ------------------------------------------------------------------------------
-    @rpc
-    def import_readings(self, payload):
-        """A statistics-form sheet, row by row: good rows are stored, bad rows reported, all
-        in one transaction; the same sheet again changes nothing."""
-        caller = self.call.caller
-        caller.require(*REPORTERS)
-        upload = load(contract.ImportUpload(), payload)
-        try:
-            content = base64.b64decode(upload["content_base64"], validate=True)
-        except (binascii.Error, ValueError):
-            raise Invalid("the file content is not base64", {"content_base64": ["not base64"]}) from None
-        kind = sheets.sheet_format(upload["filename"])
-        rows = sheets.raw_rows(upload["filename"], content)
-        if not rows:
-            raise Invalid("the sheet is empty", {"file": ["no header row"]})
-        columns = sheets.columns_of(rows[0])
-        if len(rows) - 1 > SETTINGS.import_max_rows:
-            raise Invalid("the sheet has too many rows", {"file": [f"at most {SETTINGS.import_max_rows} rows"]})
-        session = self.db.session
-        parsed = [(number, *sheets.parse_row(row, columns))
-                  for number, row in enumerate(rows[1:], start=2) if not sheets.is_blank(row)]
-        institutions = repository.institutions_by_unit(session, [p[1] for p in parsed if p[1]])
-        now = utcnow()
-        rejected, inputs, seen = [], [], {}
-        rows_imported = 0
-        for number, unit_code, period, readings, errors in parsed:
-            if unit_code and "unit_code" not in errors:
-                if caller.unit_scoped and unit_code != caller.unit_code:
-                    errors["unit_code"] = ["another unit's row"]
-                elif unit_code not in institutions:
-                    errors["unit_code"] = ["no institution is registered for this unit"]
-            if period and domain.is_future_period(period, now):
-                errors["period"] = ["a month that has not begun cannot be reported"]
-            if not errors:
-                first = seen.setdefault((unit_code, period), number)
-                if first != number:
-                    errors["period"] = [f"repeats row {first} (same unit and month)"]
-            if errors:
-                rejected.append({"row": number, "errors": errors})
-                continue
-            rows_imported += 1
-            inputs += [repository.ReadingInput(institutions[unit_code], period, energy_type, quantity, unit)
-                       for energy_type, quantity, unit in readings]
-        batch = EnergyImport(
-            filename=upload["filename"][:255], format=kind, unit_code=caller.unit_code if caller.unit_scoped else None,
-            rows_total=len(parsed), rows_imported=rows_imported, rows_rejected=len(rejected), readings_created=0,
-            readings_corrected=0, readings_unchanged=0, rejected=rejected, created_by=caller.name)
-        session.add(batch)
-        session.flush()
-        written = repository.write_readings(session, inputs, "import", caller.name, self.db.audit, batch.id)
-        batch.readings_created, batch.readings_corrected = written.created, written.corrected
-        batch.readings_unchanged = written.unchanged
-        self._after_write(written)
-        session.flush()
-        return import_out.dump(batch)
-
-    @rpc(reads_only=True)
-    def get_import(self, import_id):
-        return import_out.dump(self._one(EnergyImport, import_id, "import"))
-
-    @rpc(reads_only=True)
-    def list_imports(self, query=None):
-        """A unit user sees the imports it made; staff's imports have no unit."""
-        return self._page(EnergyImport, import_out, contract.PageQuery(), query, (EnergyImport.id.desc(),))
 
     # indicators, targets, benchmark, fleet ------------------------------------------------
     @rpc(reads_only=True)

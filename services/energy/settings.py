@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from services.kit.config import env, env_int
+from services.kit.config import env, env_float, env_int
 
 # 节约型机关 score sheet (GB/T 29118-2023 style): item code, name, points, must-pass.
 # The must-pass item (否决项) is met only when it gets its full points.
@@ -45,8 +45,14 @@ class Settings:
     # 节约型机关
     assessment_pass_score: int = 80
     score_sheet: tuple = DEFAULT_SCORE_SHEET
-    # imports and batches
-    import_max_rows: int = 20_000
+    # imports and batches: a sheet past a limit is refused (rule energy.import_limit)
+    import_max_rows: int = 20_000  # data rows (the header is row 1)
+    import_max_columns: int = 40
+    import_max_uncompressed_bytes: int = 32 * 1024 * 1024  # an .xlsx unpacked, or a CSV's text
+    import_max_compression_ratio: int = 100  # unpacked / packed size of an .xlsx and of each of its parts
+    import_poll_seconds: float = 1.0  # how often the service looks for queued imports
+    import_lease_seconds: int = 300  # a running import not renewed for this long was interrupted: run again
+    import_max_attempts: int = 3  # interrupted this often, an import fails
     readings_batch_max: int = 500
 
     @classmethod
@@ -64,6 +70,12 @@ class Settings:
             assessment_pass_score=env_int("ENERGY_ASSESSMENT_PASS_SCORE", 80),
             score_sheet=tuple(json.loads(sheet)) if sheet else DEFAULT_SCORE_SHEET,
             import_max_rows=env_int("ENERGY_IMPORT_MAX_ROWS", 20_000),
+            import_max_columns=env_int("ENERGY_IMPORT_MAX_COLUMNS", 40),
+            import_max_uncompressed_bytes=env_int("ENERGY_IMPORT_MAX_UNCOMPRESSED_BYTES", 32 * 1024 * 1024),
+            import_max_compression_ratio=env_int("ENERGY_IMPORT_MAX_COMPRESSION_RATIO", 100),
+            import_poll_seconds=env_float("ENERGY_IMPORT_POLL_SECONDS", 1.0),
+            import_lease_seconds=env_int("ENERGY_IMPORT_LEASE_SECONDS", 300),
+            import_max_attempts=env_int("ENERGY_IMPORT_MAX_ATTEMPTS", 3),
             readings_batch_max=env_int("ENERGY_READINGS_BATCH_MAX", 500),
         )
 

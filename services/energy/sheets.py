@@ -10,11 +10,14 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Iterator
 
 from services.energy import coefficients
-from services.kit.errors import Invalid
+from services.kit.errors import Invalid, RuleViolation
 
 KEY_COLUMNS = {
     "unit_code": ("unit_code", "单位代码", "单位编码"),
@@ -64,31 +67,171 @@ def sheet_format(filename: str) -> str:
     raise Invalid("the sheet must be an .xlsx or a .csv file", {"file": ["choose an .xlsx or .csv file"]})
 
 
-def raw_rows(filename: str, content: bytes) -> list[tuple]:
-    """All rows of the first worksheet (or of the CSV), header first."""
-    kind = sheet_format(filename)
-    if kind == "csv":
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = content.decode("gb18030")  # sheets saved by Excel on Chinese Windows
-            except UnicodeDecodeError:
-                raise Invalid("the CSV is neither UTF-8 nor GB18030 text", {"file": ["unreadable text"]}) from None
-        try:
-            return [tuple(row) for row in csv.reader(io.StringIO(text))]
-        except csv.Error:
-            raise Invalid("the CSV cannot be read", {"file": ["malformed CSV"]}) from None
-    from openpyxl import load_workbook
+IMPORT_LIMIT = "energy.import_limit"
+CHUNK = 64 * 1024
 
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of a sheet is read at most (settings ``import_max_*``)."""
+
+    rows: int  # data rows, the header not counted
+    columns: int
+    uncompressed_bytes: int
+    compression_ratio: int
+
+    @classmethod
+    def of(cls, settings) -> "Limits":
+        return cls(settings.import_max_rows, settings.import_max_columns, settings.import_max_uncompressed_bytes,
+                   settings.import_max_compression_ratio)
+
+
+def past_limit(detail: str, limit: str) -> RuleViolation:
+    return RuleViolation(detail, IMPORT_LIMIT, {IMPORT_LIMIT: [limit]})
+
+
+def _too_many_rows(limits: Limits, found: str) -> RuleViolation:
+    return past_limit(f"the sheet {found}: more than {limits.rows} data rows", f"at most {limits.rows} data rows")
+
+
+def _too_many_columns(limits: Limits, found: str) -> RuleViolation:
+    return past_limit(f"the sheet {found}: more than {limits.columns} columns", f"at most {limits.columns} columns")
+
+
+def _too_large(limits: Limits) -> RuleViolation:
+    return past_limit(f"the sheet unpacks to more than {limits.uncompressed_bytes} bytes",
+                      f"at most {limits.uncompressed_bytes} bytes unpacked")
+
+
+def not_a_workbook() -> Invalid:
+    return Invalid("the file is not a readable .xlsx workbook", {"file": ["not an .xlsx workbook"]})
+
+
+def read_rows(filename: str, content: bytes, limits: Limits) -> Iterator[tuple[int, tuple]]:
+    """(row number, values) of the first worksheet (or of the CSV), header first, read as a
+    stream: a row past ``limits.rows`` or a value past ``limits.columns`` stops the reading
+    and is refused (``energy.import_limit``), so the work is bounded by the limits and the
+    file's size, never by what the sheet declares. A row holds its values up to its last
+    one that is not empty."""
+    if sheet_format(filename) == "csv":
+        return _csv_rows(content, limits)
+    return _xlsx_rows(content, limits)
+
+
+def header_of(filename: str, content: bytes, limits: Limits) -> dict[int, tuple]:
+    """The columns of the sheet's header, after what can be checked without reading the rows of
+    an .xlsx (its archive and its declared size); a CSV is read through (quick, bounded)."""
+    rows = read_rows(filename, content, limits)
+    try:
+        first = next(rows, None)
+        if first is None:
+            raise Invalid("the sheet is empty", {"file": ["no header row"]})
+        columns = columns_of(first[1])
+        if sheet_format(filename) == "csv":
+            for _ in rows:
+                pass
+        return columns
+    finally:
+        rows.close()
+
+
+def _csv_rows(content: bytes, limits: Limits):
+    if len(content) > limits.uncompressed_bytes:
+        raise _too_large(limits)
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = content.decode("gb18030")  # sheets saved by Excel on Chinese Windows
+        except UnicodeDecodeError:
+            raise Invalid("the CSV is neither UTF-8 nor GB18030 text", {"file": ["unreadable text"]}) from None
+    try:
+        for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+            if number > limits.rows + 1:
+                raise _too_many_rows(limits, f"reaches row {number}")
+            if len(row) > limits.columns:
+                if any(cell.strip() for cell in row[limits.columns:]):
+                    raise _too_many_columns(limits, f"has a value in column {len(row)} of row {number}")
+                row = row[:limits.columns]
+            yield number, tuple(row)
+    except csv.Error:
+        raise Invalid("the CSV cannot be read", {"file": ["malformed CSV"]}) from None
+
+
+def check_archive(content: bytes, limits: Limits) -> None:
+    """An .xlsx is a zip: its declared sizes, its compression ratio and then the sizes its parts
+    really unpack to are checked before anything parses it (a zip bomb is refused unopened)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            parts = archive.infolist()
+            declared = sum(part.file_size for part in parts)
+            packed = sum(part.compress_size for part in parts)
+            if declared > limits.uncompressed_bytes:
+                raise _too_large(limits)
+            if declared > limits.compression_ratio * max(packed, 1):
+                raise past_limit(f"the workbook is compressed more than {limits.compression_ratio} to 1",
+                                 f"compressed at most {limits.compression_ratio} to 1")
+            unpacked = 0
+            for part in parts:
+                with archive.open(part) as stream:
+                    while chunk := stream.read(CHUNK):
+                        unpacked += len(chunk)
+                        if unpacked > limits.uncompressed_bytes:
+                            raise _too_large(limits)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError, ValueError):
+        raise not_a_workbook() from None
+
+
+def _xlsx_rows(content: bytes, limits: Limits):
+    from openpyxl import load_workbook
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    check_archive(content, limits)
     try:  # whatever openpyxl makes of a file that is not a workbook, it is the sender's input
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        try:
-            return [tuple(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
-        finally:
-            workbook.close()
+        sheet = workbook.worksheets[0]
     except Exception:
-        raise Invalid("the file is not a readable .xlsx workbook", {"file": ["not an .xlsx workbook"]}) from None
+        raise not_a_workbook() from None
+    try:
+        if (sheet.max_column or 0) > limits.columns:
+            raise _too_many_columns(limits, f"declares {sheet.max_column} columns")
+        if (sheet.max_row or 0) > limits.rows + 1:
+            raise _too_many_rows(limits, f"declares {sheet.max_row} rows")
+        # openpyxl's own row reader pads every row to the declared width and fills the gaps up to
+        # the declared height (a 1.6 KB sheet declaring A1:XFD20001 made it walk 327 million cells):
+        # its parser gives each row's cells as they are stored, and only those are looked at
+        with sheet._get_source() as source:
+            parser = WorkSheetParser(source, sheet._shared_strings, data_only=True, epoch=workbook.epoch,
+                                     date_formats=workbook._date_formats,
+                                     timedelta_formats=workbook._timedelta_formats)
+            seen = 0
+            for number, cells in _parsed(parser):
+                seen += 1
+                if number > limits.rows + 1 or seen > limits.rows + 1:
+                    raise _too_many_rows(limits, f"reaches row {max(number, seen)}")
+                values = {}
+                for cell in cells:
+                    if cell["value"] is None or str(cell["value"]).strip() == "":
+                        continue
+                    if cell["column"] > limits.columns:
+                        raise _too_many_columns(limits, f"has a value in column {cell['column']} of row {number}")
+                    values[cell["column"]] = cell["value"]
+                yield number, tuple(values.get(column) for column in range(1, max(values, default=0) + 1))
+    finally:
+        workbook.close()
+
+
+def _parsed(parser):
+    """The parser's rows; a part that is not well-formed is the sender's input."""
+    rows = parser.parse()
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except Exception:
+            raise not_a_workbook() from None
+        yield row
 
 
 def columns_of(header: tuple) -> dict[int, tuple]:

@@ -7,6 +7,7 @@ import requests
 from openpyxl import Workbook
 
 from tests.e2e.conftest import token_for
+from tests.support import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -33,6 +34,18 @@ def workbook(rows) -> bytes:
     return buffer.getvalue()
 
 
+def imported(stack, session, upload) -> dict:
+    """A sheet sent (202 with the job and its Location), then its job read until it ended."""
+    accepted = session.post(stack.url("/api/v1/energy/imports"), files=upload, timeout=30)
+    assert accepted.status_code == 202, accepted.text
+    job = accepted.json()
+    assert job["status"] == "queued" and accepted.headers["Location"] == f"/api/v1/energy/imports/{job['id']}"
+    ended = eventually(lambda: (lambda seen: seen if seen["status"] in ("succeeded", "failed") else None)(
+        session.get(stack.url(accepted.headers["Location"]), timeout=10).json()), timeout=60, interval=0.3)
+    assert ended["status"] == "succeeded", ended
+    return ended
+
+
 def test_a_sheet_is_uploaded_reported_row_by_row_and_idempotent(stack, admin):
     unit = unique()
     assert admin.post(stack.url("/api/v1/institutions"), json={
@@ -41,12 +54,10 @@ def test_a_sheet_is_uploaded_reported_row_by_row_and_idempotent(stack, admin):
     rows += [(unit, f"2024-{month:02d}", 10000, 100) for month in range(1, 13)]
     rows.append((unit, "2024-13", 1, 1))  # row 14
     upload = {"file": ("统计表.xlsx", workbook(rows), "application/octet-stream")}
-    first = admin.post(stack.url("/api/v1/energy/imports"), files=upload, timeout=30)
-    assert first.status_code == 201, first.text
-    report = first.json()
+    report = imported(stack, admin, upload)
     assert (report["rows_imported"], report["rows_rejected"], report["readings_created"]) == (12, 1, 24)
     assert report["rejected"] == [{"row": 14, "errors": {"period": ["a month as YYYY-MM"]}}]
-    again = admin.post(stack.url("/api/v1/energy/imports"), files=upload, timeout=30).json()
+    again = imported(stack, admin, upload)
     assert (again["readings_created"], again["readings_unchanged"]) == (0, 24)
     assert admin.get(stack.url(f"/api/v1/energy/imports/{report['id']}"), timeout=10).json()["rows_rejected"] == 1
     figures = admin.get(stack.url("/api/v1/energy/indicators"), params={"year": 2024, "unit_code": unit}, timeout=10)
@@ -70,6 +81,13 @@ def test_bad_uploads_are_400_or_413_never_500(stack, admin):
     assert bad_header.status_code == 400 and "header" in bad_header.json()["errors"]
     too_large = admin.post(url, files={"file": ("a.csv", b"x" * ((1 << 20) + 1))}, timeout=30)
     assert too_large.status_code == 413
+    book = Workbook()
+    book.active.cell(row=20001, column=16384, value=1)  # declares A1:XFD20001
+    buffer = io.BytesIO()
+    book.save(buffer)
+    refused = admin.post(url, files={"file": ("a.xlsx", buffer.getvalue())}, timeout=10)
+    assert refused.status_code == 422 and refused.json()["rule"] == "energy.import_limit", refused.text
+    assert refused.json()["errors"] == {"energy.import_limit": ["at most 40 columns"]}
 
 
 def test_bad_figures_queries_are_400(stack, admin):
@@ -106,6 +124,11 @@ def test_the_api_document_describes_the_upload(stack):
     spec = requests.get(stack.url("/api/v1/openapi.json"), timeout=10).json()
     body = spec["paths"]["/api/v1/energy/imports"]["post"]["requestBody"]
     assert body["content"]["multipart/form-data"]["schema"]["properties"]["file"]["format"] == "binary"
+    accepted = spec["paths"]["/api/v1/energy/imports"]["post"]["responses"]["202"]
+    assert accepted["content"]["application/json"]["schema"]["$ref"].endswith("energy.ImportJob")
+    assert "Location" in accepted["headers"] and "422" in spec["paths"]["/api/v1/energy/imports"]["post"]["responses"]
+    job = spec["components"]["schemas"]["energy.ImportJob"]["properties"]
+    assert {"status", "rows_done", "rows_total", "rejected", "error"} <= set(job)
     for path in ("/api/v1/energy/indicators", "/api/v1/energy/benchmark", "/api/v1/energy/fleet", "/api/v1/waste/records",
                  "/api/v1/energy/assessments", "/api/v1/energy/projects", "/api/v1/energy/audits", "/api/v1/energy/targets"):
         assert path in spec["paths"]

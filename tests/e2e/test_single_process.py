@@ -3,9 +3,11 @@ in-memory transport, each service still on its own health port."""
 import os
 import subprocess
 import sys
+from io import BytesIO
 
 import pytest
 import requests
+from openpyxl import Workbook
 
 from services.kit.config import DEFAULT_PORTS, ROOT, SERVICES
 from tests.support import eventually, free_port
@@ -45,6 +47,20 @@ def test_the_whole_suite_runs_in_one_process_without_a_broker(tmp_path):
                       headers=auth, timeout=10)
         assert eventually(lambda: requests.get(f"{base}/api/v1/institutions", headers=auth, timeout=10)
                           .json()["items"][0]["floor_area_m2"] == 15.0)
+        # a sheet is imported as a job on SQLite too; the sheet declaring A1:XFD20001 is refused unread
+        sheet = "unit_code,period,water_m3\nU-single,2024-01,5\n".encode()
+        accepted = requests.post(f"{base}/api/v1/energy/imports", files={"file": ("a.csv", sheet)}, headers=auth,
+                                 timeout=10)
+        assert accepted.status_code == 202, accepted.text
+        job = eventually(lambda: (lambda seen: seen if seen["status"] in ("succeeded", "failed") else None)(
+            requests.get(base + accepted.headers["Location"], headers=auth, timeout=10).json()))
+        assert (job["status"], job["readings_created"]) == ("succeeded", 1), job
+        book, hostile = Workbook(), BytesIO()
+        book.active.cell(row=20001, column=16384, value=1)
+        book.save(hostile)
+        refused = requests.post(f"{base}/api/v1/energy/imports", files={"file": ("b.xlsx", hostile.getvalue())},
+                                headers=auth, timeout=10)
+        assert refused.status_code == 422 and refused.json()["rule"] == "energy.import_limit"
         for owner in SERVICES:
             assert requests.get(f"http://127.0.0.1:{ports[owner]}/ready", timeout=5).status_code == 200
         assert "suite_worker_calls_total" in requests.get(f"http://127.0.0.1:{ports['energy']}/metrics", timeout=5).text

@@ -1,7 +1,9 @@
 """The energy service over real RPC, a real database and real events."""
 import base64
+import dataclasses
 import io
 import uuid
+from datetime import timedelta
 
 import eventlet
 import pytest
@@ -10,10 +12,11 @@ from nameko.standalone.events import get_event_exchange
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from services.energy.models import FleetFuel, OutboxEvent, Reading, ReadingRevision
+from services.energy.models import EnergyImport, FleetFuel, OutboxEvent, Reading, ReadingRevision
 from services.energy.service import EnergyService
 from services.kit.context import Caller
-from services.kit.errors import Forbidden, Invalid, NotFound
+from services.kit.db import utcnow
+from services.kit.errors import Forbidden, Invalid, NotFound, RuleViolation
 from services.vehicles import contract as vehicles
 from tests.support import call_as, database_of, eventually
 
@@ -153,6 +156,18 @@ def xlsx(rows):
     return base64.b64encode(buffer.getvalue()).decode()
 
 
+def csv_sheet(text):
+    return base64.b64encode(text.encode()).decode()
+
+
+def imported(rpc, caller, filename, content, timeout=30.0):
+    """An import sent and then read until its job ended (the RPC answers at once with the job)."""
+    job = call_as(rpc, caller, "energy", "import_readings", {"filename": filename, "content_base64": content})
+    assert job["status"] == "queued" and job["rows_done"] == 0, job
+    return eventually(lambda: (lambda seen: seen if seen["status"] in ("succeeded", "failed") else None)(
+        call_as(rpc, caller, "energy", "get_import", job["id"])), timeout=timeout, interval=0.2)
+
+
 def test_a_sheet_of_1000_rows_with_3_bad_imports_997_and_names_the_3(start_service, rpc):
     energy = start_service(EnergyService)
     codes = [unit() for _ in range(50)]
@@ -166,16 +181,19 @@ def test_a_sheet_of_1000_rows_with_3_bad_imports_997_and_names_the_3(start_servi
     rows[501] = ("NO-SUCH-UNIT", "2021-01", 5, None, None)  # row 502
     rows[901] = (codes[1], "2022-01", "lots", None, 3)  # row 902
     # row 102 replaced a distinct key, so 997 rows are distinct and good
-    report = officer(rpc, "import_readings", {"filename": "form.xlsx", "content_base64": xlsx(rows)})
+    report = imported(rpc, OFFICER, "form.xlsx", xlsx(rows))
+    assert report["status"] == "succeeded" and report["error"] is None and report["rows_done"] == 1000
     assert (report["rows_total"], report["rows_imported"], report["rows_rejected"]) == (1000, 997, 3)
     assert [(r["row"], sorted(r["errors"])) for r in report["rejected"]] == [
         (102, ["period"]), (502, ["unit_code"]), (902, ["electricity_kWh"])]
     stored = count(energy, Reading)
     assert stored == report["readings_created"] > 997
-    again = officer(rpc, "import_readings", {"filename": "form.xlsx", "content_base64": xlsx(rows)})
+    again = imported(rpc, OFFICER, "form.xlsx", xlsx(rows))
     assert (again["readings_created"], again["readings_corrected"], again["readings_unchanged"]) == (0, 0, stored)
     assert count(energy, Reading) == stored and count(energy, ReadingRevision) == 0
     assert officer(rpc, "get_import", report["id"])["rejected"][1]["row"] == 502
+    with database_of(energy).sessionmaker() as session:  # the sheet is not kept once its job ended
+        assert session.scalar(select(func.count()).select_from(EnergyImport).where(EnergyImport.content.is_not(None))) == 0
 
 
 def test_a_csv_import_corrects_and_a_repeated_row_is_reported(start_service, rpc):
@@ -184,11 +202,12 @@ def test_a_csv_import_corrects_and_a_repeated_row_is_reported(start_service, rpc
     institution(rpc, code)
     officer(rpc, "record_readings", reading(code, "2024-06", "electricity", 100, "kWh"))
     sheet = f"unit_code,period,electricity_kwh,diesel_l\n{code},2024-06,150,\n{code},2024-07,,20\n{code},2024-07,,25\n"
-    report = officer(rpc, "import_readings", {
-        "filename": "form.csv", "content_base64": base64.b64encode(sheet.encode()).decode()})
+    report = imported(rpc, OFFICER, "form.csv", csv_sheet(sheet))
     assert (report["readings_created"], report["readings_corrected"]) == (1, 1)
     assert report["rejected"] == [{"row": 4, "errors": {"period": ["repeats row 3 (same unit and month)"]}}]
     assert count(energy, ReadingRevision) == 1
+    entries = call_as(rpc, Caller("root", ("admin",)), "energy", "list_audit_entries", {"entity": "reading"})["items"]
+    assert entries and entries[0]["actor"] == OFFICER.name  # the job acts for the one who sent the sheet
 
 
 def test_a_sheet_that_is_not_the_form_writes_nothing(start_service, rpc):
@@ -198,7 +217,106 @@ def test_a_sheet_that_is_not_the_form_writes_nothing(start_service, rpc):
     assert "header" in refused.value.errors
     with pytest.raises(Invalid):
         officer(rpc, "import_readings", {"filename": "form.xlsx", "content_base64": "%%%"})
+    assert count(energy, Reading) == 0 and count(energy, EnergyImport) == 0
+
+
+def test_a_sheet_of_10000_rows_imports_as_a_job_without_an_rpc_timing_out(start_service, rpc):
+    energy = start_service(EnergyService)
+    codes = [unit() for _ in range(100)]
+    for code in codes:
+        institution(rpc, code)
+    rows = [("单位代码", "统计期", "电(kWh)", "天然气(m³)", "水(m³)")]
+    rows += [(codes[index % 100], f"{2016 + index // 1200}-{index // 100 % 12 + 1:02d}", 1000 + index, 20, 50)
+             for index in range(10_000)]
+    seen = []
+    job = officer(rpc, "import_readings", {"filename": "county.xlsx", "content_base64": xlsx(rows)})
+
+    def finished():
+        now = officer(rpc, "get_import", job["id"])
+        seen.append((now["status"], now["rows_done"], now["rows_total"]))
+        return now if now["status"] in ("succeeded", "failed") else None
+
+    report = eventually(finished, timeout=240, interval=0.5)
+    assert report["status"] == "succeeded", report["error"]
+    assert (report["rows_total"], report["rows_imported"], report["rows_rejected"]) == (10_000, 10_000, 0)
+    assert report["readings_created"] == 30_000 == count(energy, Reading)
+    assert report["started_at"] and report["finished_at"]
+    assert {status for status, _, _ in seen} <= {"queued", "running", "succeeded"}
+    done = [rows_done for status, rows_done, total in seen if status == "running" and total]
+    assert done == sorted(done)  # progress only goes forward
+
+
+def test_a_sheet_past_a_limit_is_refused_at_once_naming_it(start_service, rpc):
+    energy = start_service(EnergyService)
+    book = Workbook()
+    book.active.cell(row=20001, column=16384, value=1)  # declares A1:XFD20001: 1.6 KB of sheet
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(RuleViolation) as refused:
+        officer(rpc, "import_readings", {"filename": "bomb.xlsx",
+                                         "content_base64": base64.b64encode(buffer.getvalue()).decode()})
+    assert refused.value.rule == "energy.import_limit"
+    assert refused.value.errors == {"energy.import_limit": ["at most 40 columns"]}
+    rows = "unit_code,period,water_m3\n" + "U1,2024-01,1\n" * 20_001
+    with pytest.raises(RuleViolation) as refused:
+        officer(rpc, "import_readings", {"filename": "long.csv", "content_base64": csv_sheet(rows)})
+    assert refused.value.errors == {"energy.import_limit": ["at most 20000 data rows"]}
+    assert count(energy, EnergyImport) == 0
+
+
+def test_a_sheet_found_past_a_limit_while_it_is_read_fails_its_job_and_applies_nothing(start_service, rpc, monkeypatch):
+    import re
+    import zipfile
+
+    from services.energy import settings
+
+    monkeypatch.setattr(settings, "SETTINGS", dataclasses.replace(settings.SETTINGS, import_max_rows=20))
+    energy = start_service(EnergyService)
+    code = unit()
+    institution(rpc, code)
+    rows = [("unit_code", "period", "water_m3")] + [(code, f"{2000 + n}-01", n) for n in range(25)]
+    packed, understated = io.BytesIO(base64.b64decode(xlsx(rows))), io.BytesIO()
+    with zipfile.ZipFile(packed) as source, zipfile.ZipFile(understated, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():  # the sheet says it is one cell: only the reading finds its rows
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1"', data)
+            target.writestr(item.filename, data)
+    job = imported(rpc, OFFICER, "long.xlsx", base64.b64encode(understated.getvalue()).decode())
+    assert job["status"] == "failed" and job["rows_imported"] == 0
+    assert job["error"] == {"detail": "the sheet reaches row 22: more than 20 data rows", "rule": "energy.import_limit",
+                            "errors": {"energy.import_limit": ["at most 20 data rows"]}}
     assert count(energy, Reading) == 0
+
+
+def test_a_job_whose_process_died_is_run_again_and_applied_once(start_service, rpc, databases, monkeypatch):
+    from services.energy import settings
+
+    monkeypatch.setattr(settings, "SETTINGS", dataclasses.replace(settings.SETTINGS, import_lease_seconds=1,
+                                                                  import_poll_seconds=0.1))
+    url = databases.migrated_url("energy")
+    energy = start_service(EnergyService, database_url=url)
+    code = unit()
+    institution(rpc, code)
+    sheet = csv_sheet(f"unit_code,period,electricity_kwh\n{code},2024-01,10\n{code},2024-02,20\n")
+    energy.stop()  # nobody runs the jobs: one stays queued, one is left running as a killed process leaves it
+    with database_of(energy).sessionmaker.begin() as session:
+        for status in ("queued", "running"):
+            session.add(EnergyImport(filename="form.csv", format="csv", status=status, rejected=[],
+                                     content=base64.b64decode(sheet), caller=OFFICER.to_wire(), request_id="it-req",
+                                     created_by=OFFICER.name, claim="dead" if status == "running" else None,
+                                     locked_until=utcnow() + timedelta(seconds=1) if status == "running" else None,
+                                     attempts=1 if status == "running" else 0))
+    restarted = start_service(EnergyService, database_url=url)
+
+    def both_done():
+        with database_of(restarted).sessionmaker() as session:
+            jobs = session.scalars(select(EnergyImport).order_by(EnergyImport.id)).all()
+            return jobs if all(job.status == "succeeded" for job in jobs) else None
+
+    first, second = eventually(both_done, timeout=30)
+    assert (first.readings_created, second.readings_unchanged) == (2, 2)  # applied once, the other found it done
+    assert second.attempts == 2 and count(restarted, Reading) == 2
 
 
 # -- targets and the at-risk flag -------------------------------------------------------------------
@@ -441,11 +559,13 @@ def test_audits_targets_and_a_unit_users_import_stay_in_their_lanes(start_servic
     with pytest.raises(Invalid):
         officer(rpc, "create_target", {"unit_code": mine, "year": 2026})
     sheet = f"unit_code,period,water_m3\n{mine},2025-01,5\n{theirs},2025-01,6\n"
-    report = call_as(rpc, clerk, "energy", "import_readings", {
-        "filename": "mine.csv", "content_base64": base64.b64encode(sheet.encode()).decode()})
+    report = imported(rpc, clerk, "mine.csv", csv_sheet(sheet))
     assert report["rows_imported"] == 1 and report["rejected"] == [{"row": 3, "errors": {"unit_code": ["another unit's row"]}}]
     assert call_as(rpc, clerk, "energy", "get_import", report["id"])["unit_code"] == mine
-    staff_import = officer(rpc, "import_readings", {
-        "filename": "all.csv", "content_base64": base64.b64encode(sheet.encode()).decode()})
+    staff_import = officer(rpc, "import_readings", {"filename": "all.csv", "content_base64": csv_sheet(sheet)})
     with pytest.raises(NotFound):
         call_as(rpc, clerk, "energy", "get_import", staff_import["id"])
+    other_clerk = Caller("other", ("unit_user",), unit_code=theirs)
+    with pytest.raises(NotFound):  # another unit's job is not found either
+        call_as(rpc, other_clerk, "energy", "get_import", report["id"])
+    assert [job["id"] for job in call_as(rpc, clerk, "energy", "list_imports", {})["items"]] == [report["id"]]

@@ -1,4 +1,5 @@
 """The console with a stand-in for the services: session, CSRF, menus, refusals shown in words."""
+import io
 import re
 
 import eventlet
@@ -388,6 +389,55 @@ def test_a_unit_reports_a_months_energy_for_its_own_unit(console):
                                                              "energy_type": "electricity", "quantity": "5200.5",
                                                              "unit": "kWh"},))
     assert "已填报 U1 2030-04 电 5200.5 kWh（新增）" in client.get("/console/energy/readings/new").text
+
+
+def import_job(status, **more):
+    return {"id": 7, "filename": "表.csv", "status": status, "rows_total": 0, "rows_done": 0, "rows_imported": 0,
+            "rows_rejected": 0, "readings_created": 0, "readings_corrected": 0, "readings_unchanged": 0,
+            "rejected": [], "error": None, "created_at": "2030-05-01T01:00:00+00:00", "finished_at": None, **more}
+
+
+def test_a_sheet_becomes_an_import_job_followed_until_its_report(console):
+    client, services = console
+    services.answers["import_readings"] = import_job("queued")
+    services.answers["list_imports"] = {"items": [import_job("running", rows_total=5)], "total": 1}
+    login(client, "clerk")
+    page = client.get("/console/energy/import").text
+    assert '<a href="/console/energy/imports/7">表.csv</a></td><td>导入中</td>' in page
+    response = client.post("/console/energy/import", data={"csrf_token": csrf_of(page),
+                                                           "file": (io.BytesIO(b"unit_code,period\n"), "表.csv")})
+    assert response.status_code == 303 and response.headers["Location"] == "/console/energy/imports/7"
+    assert services.calls[-1][1] == "import_readings"
+    services.answers["get_import"] = import_job("queued")
+    queued = client.get("/console/energy/imports/7").text
+    assert "排队中" in queued and 'http-equiv="refresh"' in queued and "已上传，正在排队导入" in queued
+    services.answers["get_import"] = import_job("running", rows_total=10000, rows_done=2500)
+    running = client.get("/console/energy/imports/7").text
+    assert "导入中" in running and "已处理 2500 / 10000 行" in running
+    services.answers["get_import"] = import_job("succeeded", rows_total=3, rows_done=3, rows_imported=1, rows_rejected=2,
+                                                rejected=[{"row": 3, "errors": {"period": ["repeats row 2 (same unit and month)"]}},
+                                                          {"row": 4, "errors": {"electricity_kWh": ["a number from 0 up"]}}])
+    done = client.get("/console/energy/imports/7").text
+    assert 'id="report"' in done and 'http-equiv="refresh"' not in done and "导入完成" in done
+    assert "统计期：与第 2 行重复（同一单位同一月份）" in done and "电(kWh)：请填写不小于0的数字" in done
+    services.answers["get_import"] = import_job("failed", error={
+        "detail": "the sheet reaches row 20002: more than 20000 data rows", "rule": "energy.import_limit",
+        "errors": {"energy.import_limit": ["at most 20000 data rows"]}})
+    failed = client.get("/console/energy/imports/7").text
+    assert "导入失败" in failed and "报表超出导入限制" in failed and "最多 20000 行数据" in failed
+
+
+def test_a_sheet_past_a_limit_is_refused_on_the_upload_page_in_chinese(console):
+    client, services = console
+    services.answers["import_readings"] = RuleViolation(
+        "the sheet declares 16384 columns: more than 40 columns", "energy.import_limit",
+        {"energy.import_limit": ["at most 40 columns"]})
+    login(client, "energy_officer")
+    page = client.get("/console/energy/import").text
+    response = client.post("/console/energy/import", data={"csrf_token": csrf_of(page),
+                                                           "file": (io.BytesIO(b"PK"), "bomb.xlsx")})
+    assert response.status_code == 422
+    assert "报表超出导入限制" in response.text and "最多 40 列" in response.text
 
 
 def test_a_meeting_request_books_the_room_and_asks_for_a_car(console):

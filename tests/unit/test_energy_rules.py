@@ -320,11 +320,60 @@ def test_a_row_is_checked_field_by_field():
     assert sheets.parse_row(("U1", "2025-01", None, None), columns)[3] == {"readings": ["no quantity in the row"]}
 
 
+LIMITS = sheets.Limits(rows=10, columns=5, uncompressed_bytes=1_000_000, compression_ratio=100)
+
+
+def rows_of(filename, content, limits=LIMITS):
+    return list(sheets.read_rows(filename, content, limits))
+
+
+def workbook_bytes(fill) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    fill(book.active)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def rewritten(content: bytes, part: str, change) -> bytes:
+    """The workbook with one part's XML changed."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item)
+            target.writestr(item.filename, change(data) if item.filename == part else data)
+    return out.getvalue()
+
+
+@pytest.fixture
+def rows_parsed(monkeypatch):
+    """How many rows openpyxl's parser built: the reading's work."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    built = []
+    parse_row = WorkSheetParser.parse_row
+
+    def counted(parser, element):
+        row = parse_row(parser, element)
+        built.append(len(row[1]))
+        return row
+
+    monkeypatch.setattr(WorkSheetParser, "parse_row", counted)
+    return built
+
+
 def test_only_xlsx_and_csv_are_read():
     with pytest.raises(Invalid):
         sheets.sheet_format("form.xls")
     with pytest.raises(Invalid):
-        sheets.raw_rows("form.xlsx", b"not a zip")
+        rows_of("form.xlsx", b"not a zip")
     import io
     import zipfile
 
@@ -332,8 +381,115 @@ def test_only_xlsx_and_csv_are_read():
     with zipfile.ZipFile(other_zip, "w") as archive:
         archive.writestr("word/document.xml", "<w/>")
     with pytest.raises(Invalid):
-        sheets.raw_rows("form.xlsx", other_zip.getvalue())
+        rows_of("form.xlsx", other_zip.getvalue())
     with pytest.raises(Invalid):
-        sheets.raw_rows("form.csv", b"a,b\n" + b"x" * 200_000)  # over the csv module's field limit
-    assert sheets.raw_rows("form.csv", "unit_code,period\nU1,2025-01\n".encode("gb18030")) == [
-        ("unit_code", "period"), ("U1", "2025-01")]
+        rows_of("form.csv", b"a,b\n" + b"x" * 200_000)  # over the csv module's field limit
+    assert rows_of("form.csv", "unit_code,period\nU1,2025-01\n".encode("gb18030")) == [
+        (1, ("unit_code", "period")), (2, ("U1", "2025-01"))]
+
+
+def test_a_sheet_declaring_a1_xfd20001_is_refused_before_a_row_is_read(rows_parsed):
+    from services.kit.errors import RuleViolation
+
+    hostile = workbook_bytes(lambda sheet: sheet.cell(row=20001, column=16384, value=1))
+    assert len(hostile) < 8000
+    with pytest.raises(RuleViolation) as refused:
+        sheets.header_of("bomb.xlsx", hostile, sheets.Limits.of(Settings()))
+    assert refused.value.rule == "energy.import_limit"
+    assert refused.value.errors == {"energy.import_limit": ["at most 40 columns"]}
+    assert rows_parsed == []
+
+
+def test_a_sheet_whose_declared_size_lies_is_read_no_further_than_the_limits(rows_parsed):
+    from services.kit.errors import RuleViolation
+
+    def undeclared(content):  # the dimension says A1:A1 whatever the cells are
+        import re
+
+        return rewritten(content, "xl/worksheets/sheet1.xml",
+                         lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1"', xml))
+
+    far = undeclared(workbook_bytes(lambda sheet: (sheet.append(["unit_code", "period", "water_m3"]),
+                                                   sheet.cell(row=9, column=16384, value=1))))
+    with pytest.raises(RuleViolation) as refused:
+        rows_of("far.xlsx", far)
+    assert refused.value.errors == {"energy.import_limit": ["at most 5 columns"]}
+    assert rows_parsed == [3, 1]  # the cells stored, never the 16,384 columns a padded row would hold
+    rows_parsed.clear()
+    long = undeclared(workbook_bytes(lambda sheet: [sheet.append(["U1", "2025-01", n]) for n in range(30)]))
+    read = []
+    with pytest.raises(RuleViolation) as refused:
+        for row in sheets.read_rows("long.xlsx", long, LIMITS):
+            read.append(row)
+    assert refused.value.errors == {"energy.import_limit": ["at most 10 data rows"]}
+    assert len(read) == 11 and len(rows_parsed) == 12  # the header, 10 rows, and the one that passed the limit
+    empty_tail = workbook_bytes(lambda sheet: [sheet.append(["U1", "2025-01", 1]), sheet.cell(row=1, column=9)])
+    assert rows_of("tail.xlsx", undeclared(empty_tail)) == [(1, ("U1", "2025-01", 1))]
+
+
+def test_a_zip_bomb_is_refused_by_its_sizes_before_it_is_parsed():
+    import io
+    import struct
+    import zipfile
+
+    from services.kit.errors import RuleViolation
+
+    def archive(size):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bomb:
+            bomb.writestr("xl/worksheets/sheet1.xml", b"\0" * size)
+        return buffer.getvalue()
+
+    with pytest.raises(RuleViolation) as refused:  # 2 MB packed into 2 KB
+        rows_of("bomb.xlsx", archive(2_000_000), sheets.Limits(10, 5, 10_000_000, 100))
+    assert refused.value.errors == {"energy.import_limit": ["compressed at most 100 to 1"]}
+    with pytest.raises(RuleViolation) as refused:
+        rows_of("bomb.xlsx", archive(2_000_000), sheets.Limits(10, 5, 1_000_000, 10_000))
+    assert refused.value.errors == {"energy.import_limit": ["at most 1000000 bytes unpacked"]}
+    lying = bytearray(archive(2_000_000))  # declares 100 bytes: it is never unpacked past them
+    struct.pack_into("<I", lying, 22, 100)
+    struct.pack_into("<I", lying, lying.find(b"PK\x01\x02") + 24, 100)
+    with pytest.raises(Invalid):
+        rows_of("bomb.xlsx", bytes(lying), sheets.Limits(10, 5, 1_000_000, 10_000))
+
+
+def test_a_csv_has_the_same_limits():
+    from services.kit.errors import RuleViolation
+
+    assert rows_of("wide.csv", b"a,b,c,d,e,,,\n") == [(1, ("a", "b", "c", "d", "e"))]  # empty cells past the limit
+    with pytest.raises(RuleViolation) as refused:
+        rows_of("wide.csv", b"a,b,c,d,e,f\n")
+    assert refused.value.errors == {"energy.import_limit": ["at most 5 columns"]}
+    with pytest.raises(RuleViolation) as refused:
+        rows_of("long.csv", b"unit_code,period\n" + b"U1,2025-01\n" * 11)
+    assert refused.value.errors == {"energy.import_limit": ["at most 10 data rows"]}
+    assert len(rows_of("long.csv", b"unit_code,period\n" + b"U1,2025-01\n" * 10)) == 11
+    with pytest.raises(RuleViolation):
+        rows_of("big.csv", b"x" * 1_000_001)
+
+
+def test_an_imports_rows_are_checked_against_the_register_across_chunks():
+    now = datetime(2025, 6, 15, tzinfo=timezone.utc)
+    seen = {}
+    rows = [(2, "U1", "2025-01", [("water", D(1), "m3")], {}), (3, "U2", "2025-01", [("water", D(1), "m3")], {}),
+            (4, "U9", "2025-01", [("water", D(1), "m3")], {}), (5, "U1", "2025-12", [("water", D(1), "m3")], {})]
+    rejected, accepted = domain.check_import_rows(rows, {"U1": object(), "U2": object()}, "U1", seen, now)
+    assert accepted == [("U1", "2025-01", [("water", D(1), "m3")])]
+    assert [(r["row"], r["errors"]) for r in rejected] == [
+        (3, {"unit_code": ["another unit's row"]}), (4, {"unit_code": ["another unit's row"]}),
+        (5, {"period": ["a month that has not begun cannot be reported"]})]
+    again, _ = domain.check_import_rows([(9, "U1", "2025-01", [], {})], {"U1": object()}, None, seen, now)
+    assert again == [{"row": 9, "errors": {"period": ["repeats row 2 (same unit and month)"]}}]
+
+def test_an_import_that_breaks_a_rule_fails_and_one_cut_short_is_run_again():
+    from sqlalchemy.exc import OperationalError
+
+    from services.energy.imports import failure_of
+    from services.kit.errors import Conflict, RuleViolation, ServiceUnavailable
+
+    limit = RuleViolation("too long", "energy.import_limit", {"energy.import_limit": ["at most 10 data rows"]})
+    assert failure_of(limit) == {"detail": "too long", "rule": "energy.import_limit",
+                                 "errors": {"energy.import_limit": ["at most 10 data rows"]}}
+    assert failure_of(Invalid("bad header", {"header": ["x"]}))["rule"] is None
+    for passing in (ServiceUnavailable("db"), Conflict("written meanwhile"), OperationalError("s", {}, Exception())):
+        assert failure_of(passing) is None

@@ -1,9 +1,10 @@
-"""Energy: the sheet upload with its row-by-row report, a month's reading by hand, indicators with charts,
-projects."""
+"""Energy: the sheet upload and its import job (progress, then the row-by-row report), a month's reading
+by hand, indicators with charts, projects."""
 import base64
 from datetime import date
 
 from gateway.console.charts import chart
+from gateway.console import labels
 from gateway.console.labels import ENERGY_TYPES
 from gateway.console.pages import Problem, pages
 from gateway.routes.energy import ENERGY_READERS, OVERVIEW, REPORTERS
@@ -14,18 +15,56 @@ MONTHS = [f"{month}月" for month in range(1, 13)]
 
 @pages.page("/energy/import", REPORTERS, methods=("GET", "POST"), menu="能耗报表导入")
 def import_sheet(page):
+    """The upload: a sheet that passes the first checks becomes an import job, followed on its own page."""
     if page.request.method == "GET":
-        return page.render("energy_import.html", report=None, problem=None)
+        return page.render("energy_import.html", problem=None, jobs=recent_imports(page))
     upload = page.request.files.get("file")
     if upload is None or not upload.filename:
-        return page.render("energy_import.html", status=400, report=None,
+        return page.render("energy_import.html", status=400, jobs=recent_imports(page),
                            problem=Problem("请选择要上传的报表文件（.xlsx 或 .csv）。", {"file": ["必填"]}))
     content = upload.stream.read(page.console.gateway.max_body_bytes + 1)
     if len(content) > page.console.gateway.max_body_bytes:
-        return page.render("energy_import.html", status=413, report=None, problem=Problem("文件太大。", {"file": ["文件太大"]}))
-    report, problem = page.attempt("energy", "import_readings", {
+        return page.render("energy_import.html", status=413, jobs=recent_imports(page),
+                           problem=Problem("文件太大。", {"file": ["文件太大"]}))
+    job, problem = page.attempt("energy", "import_readings", {
         "filename": upload.filename, "content_base64": base64.b64encode(content).decode("ascii")})
-    return page.render("energy_import.html", status=400 if problem else 201, report=report, problem=problem)
+    if problem:
+        return page.render("energy_import.html", status=422 if problem.rules else 400, problem=problem,
+                           jobs=recent_imports(page))
+    return page.redirect(f"/console/energy/imports/{job['id']}", flash=f"报表“{job['filename']}”已上传，正在排队导入。")
+
+
+def recent_imports(page) -> list:
+    """The last imports (a unit user's own); the upload works without them when they cannot be read."""
+    found, _ = page.attempt("energy", "list_imports", {"limit": 10})
+    return (found or {}).get("items") or []
+
+
+def field_label(name: str) -> str:
+    """A row error's field: a key column, or a reading column as the form's header writes it (电(kWh))."""
+    energy_type, _, unit = name.rpartition("_")
+    if energy_type in ENERGY_TYPES:
+        return f"{ENERGY_TYPES[energy_type]}({unit})"
+    return labels.FIELD_NAMES.get(name, {"readings": "用量"}.get(name, name))
+
+
+@pages.page("/energy/imports/<int:import_id>", REPORTERS)
+def import_job(page):
+    """An import job: queued, then its progress (the page reloads itself), then its report or why it failed."""
+    job = page.rpc("energy", "get_import", page.args["import_id"])
+    rejected = [{"row": row["row"], "errors": [(field_label(name), [labels.message(m) for m in messages])
+                                               for name, messages in row["errors"].items()]}
+                for row in job.get("rejected") or []]
+    failure = None
+    if job.get("error"):
+        error = job["error"]
+        failure = (Problem("导入失败，未写入任何数据。", {}, labels.rule_reasons(error.get("rule"), error.get("errors")))
+                   if error.get("rule") else
+                   Problem("导入失败，未写入任何数据。",
+                           {name: [labels.message(m) for m in messages]
+                            for name, messages in (error.get("errors") or {}).items()}))
+    return page.render("energy_import_job.html", job=job, rejected=rejected, failure=failure,
+                       waiting=job["status"] in ("queued", "running"))
 
 
 READING_FIELDS = ("unit_code", "period", "energy_type", "quantity", "unit")
