@@ -493,3 +493,17 @@ def test_an_import_that_breaks_a_rule_fails_and_one_cut_short_is_run_again():
     assert failure_of(Invalid("bad header", {"header": ["x"]}))["rule"] is None
     for passing in (ServiceUnavailable("db"), Conflict("written meanwhile"), OperationalError("s", {}, Exception())):
         assert failure_of(passing) is None
+
+
+def test_a_sheet_declaring_xml_entities_is_refused_not_expanded():
+    """Uploaded sheets are parsed by openpyxl through defusedxml: an entity declaration (the
+    shape of an entity-expansion bomb or an external entity) makes the file unreadable, never expanded."""
+    def with_entity(xml):
+        declared = xml.replace(b"<worksheet", b'<!DOCTYPE worksheet [<!ENTITY u "EXPANDED">]><worksheet', 1)
+        return declared.replace(b"<t>U1</t>", b"<t>&u;</t>", 1)
+
+    plain = workbook_bytes(lambda sheet: (sheet.append(["unit_code", "period", "water_m3"]),
+                                          sheet.append(["U1", "2025-01", 5])))
+    assert rows_of("plain.xlsx", plain)[1] == (2, ("U1", "2025-01", 5))
+    with pytest.raises(Invalid):
+        rows_of("entity.xlsx", rewritten(plain, "xl/worksheets/sheet1.xml", with_entity))
