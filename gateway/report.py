@@ -93,6 +93,7 @@ class Figure(Schema):
     unit = fields.String()
     definition = fields.String(metadata={"description": "what was counted"})
     source = fields.String(metadata={"description": "service.method → the field the value comes from"})
+    source_name = fields.String(metadata={"description": "the register or ledger the value is counted from (Chinese)"})
     previous = fields.Float(allow_none=True, metadata={"description": "the same figure a year earlier"})
     change = fields.Float(allow_none=True)
     change_rate = fields.Float(allow_none=True)
@@ -201,10 +202,55 @@ def reason_of(exc: BaseException) -> str:
 
 
 # -- figures ------------------------------------------------------------------------------------
+# The register or ledger each figure is counted from, as a reader of the report names it.
+DISPATCH_LEDGER = "公务用车调度台账"
+FUEL_LEDGER = "公务用车油卡（加油、充电）台账"
+FLAG_RECORDS = "公务用车 GPS 与油耗监控提示记录"
+REPAIR_LEDGER = "办公用房维修工单台账"
+INSPECTION_LEDGER = "办公用房检查与整改台账"
+RECEPTION_LEDGER = "公务接待审批单与接待清单"
+CANTEEN_LEDGER = "机关食堂订餐记录"
+MEETING_LEDGER = "会议室预约与会务保障记录"
+VISITOR_LEDGER = "来访群众登记簿"
+ENERGY_LEDGER = "公共机构能源资源消费统计月报"
+REGISTERS = {
+    "dispatches": DISPATCH_LEDGER, "distance_km": DISPATCH_LEDGER, "fuel_liters": FUEL_LEDGER, "fuel_yuan": FUEL_LEDGER,
+    "cost_yuan": "公务用车油卡台账、调度台账与维修保养台账",
+    "flags_raised": FLAG_RECORDS, "flags_no_dispatch": FLAG_RECORDS, "flags_violations": FLAG_RECORDS,
+    "flags_open": FLAG_RECORDS,
+    "repairs": REPAIR_LEDGER, "repairs_completed": REPAIR_LEDGER, "repair_completion_rate": REPAIR_LEDGER,
+    "repair_on_time_rate": REPAIR_LEDGER, "repair_mean_hours": REPAIR_LEDGER, "repair_complaints": REPAIR_LEDGER,
+    "repair_mean_rating": "办公用房维修工单台账（确认评价）",
+    "inspections": INSPECTION_LEDGER, "rectifications": INSPECTION_LEDGER, "rectifications_done": INSPECTION_LEDGER,
+    "rectification_rate": INSPECTION_LEDGER, "rectifications_overdue": INSPECTION_LEDGER,
+    "reception_batches": RECEPTION_LEDGER, "reception_guests": RECEPTION_LEDGER, "reception_cost_yuan": "公务接待清单",
+    "receptions_in_canteen": f"{RECEPTION_LEDGER}、{CANTEEN_LEDGER}", "canteen_reception_share": f"{RECEPTION_LEDGER}、{CANTEEN_LEDGER}",
+    "canteen_persons": CANTEEN_LEDGER, "meetings": MEETING_LEDGER, "meeting_attendees": MEETING_LEDGER,
+    "visitor_batches": VISITOR_LEDGER, "visitor_persons": VISITOR_LEDGER,
+    "total_tce": ENERGY_LEDGER, "per_person_kgce": f"{ENERGY_LEDGER}、公共机构基本信息（用能人数）",
+    "per_area_kgce_m2": f"{ENERGY_LEDGER}、公共机构基本信息（建筑面积）",
+    "water_per_person_m3": f"{ENERGY_LEDGER}、公共机构基本信息（用能人数）",
+    "waste_total_kg": "生活垃圾分类登记台账", "waste_recyclable_share": "生活垃圾分类登记台账",
+    "retrofits": "节能改造项目库", "retrofit_investment_yuan": "节能改造项目库",
+    "retrofit_measured_saving_rate": f"节能改造项目库、{ENERGY_LEDGER}",
+    "assessed": "节约型机关评价（自评与抽查）记录", "assessment_passed": "节约型机关评价（自评与抽查）记录",
+    "assessment_pass_share": "节约型机关评价（自评与抽查）记录",
+    # the dashboard
+    "cars_out_now": DISPATCH_LEDGER, "open_flags": FLAG_RECORDS, "dispatches_this_month": DISPATCH_LEDGER,
+    "open_repairs": REPAIR_LEDGER, "overdue_repairs": REPAIR_LEDGER, "repairs_this_month": REPAIR_LEDGER,
+    "repair_completion_rate_this_month": REPAIR_LEDGER, "receptions_this_week": RECEPTION_LEDGER,
+    "reception_guests_this_week": RECEPTION_LEDGER, "meetings_today": MEETING_LEDGER,
+    "per_person_kgce_target": "能耗定额目标（设定的或五年规划折算的）",
+    "per_area_kgce_m2_target": "能耗定额目标（设定的或五年规划折算的）",
+    "energy_at_risk": f"{ENERGY_LEDGER}、能耗定额目标",
+}
+
+
 def figure(key, label, unit, value, definition, source) -> dict:
     if isinstance(value, bool):
         value = int(value)
-    return {"key": key, "label": label, "value": value, "unit": unit, "definition": definition, "source": source}
+    return {"key": key, "label": label, "value": value, "unit": unit, "definition": definition, "source": source,
+            "source_name": REGISTERS[key]}
 
 
 def dig(answer: dict, path: str):

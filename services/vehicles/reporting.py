@@ -97,7 +97,7 @@ class ReportingRpc:
                 "resolved": sum(f.status == "resolved" for f in flags),
                 "violations": sum(f.status == "violation" for f in flags),
                 "open": sum(f.status in ("open", "explained") for f in flags),
-                "by_kind": dict(Counter(f.kind for f in flags)),
+                "by_kind": {kind: sum(f.kind == kind for f in flags) for kind in contract.FLAG_KINDS},
             },
         }
 

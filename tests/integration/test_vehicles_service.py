@@ -357,6 +357,12 @@ def test_stats_and_the_annual_report(fleet):
     assert xlsx["filename"] == "vehicle-report-2026.xlsx" and xlsx["content_base64"]
 
 
+def test_stats_count_every_flag_kind_even_when_none_was_raised(fleet):
+    stats = fleet("vehicle_stats", {"year": 2019, "unit_code": unit(), "by_vehicle": False})
+    assert stats["flags"]["by_kind"] == {kind: 0 for kind in contract.FLAG_KINDS}
+    assert stats["flags"]["raised"] == 0
+
+
 def test_service_records_reminders_and_a_non_designated_repair_shop(fleet):
     u = unit()
     v = fleet.vehicle(u, odometer_km="4700", purchased_on="2025-01-01", insurance_expires_on="2026-05-20",

@@ -1,5 +1,6 @@
 """The annual report and the dashboard composed from canned statistics answers (no broker)."""
 import io
+import re
 from datetime import date
 
 import pytest
@@ -214,3 +215,35 @@ def test_a_dashboard_answer_of_another_shape_leaves_its_section_unavailable():
     assert answer["status"] == "partial"
     assert answer["sections"][0]["status"] == "unavailable" and "unexpected answer" in answer["sections"][0]["reason"]
     assert all(section["status"] == "ok" for section in answer["sections"][1:])
+
+
+def test_the_source_column_names_the_register_in_chinese():
+    answer = build(FakeCall())
+    dashboard = report.dashboard(FakeCall(), SETTINGS)
+    for section in answer["sections"] + dashboard["sections"]:
+        for f in section["figures"]:
+            assert f["source_name"] and not re.search(r"[a-z][._][a-z]", f["source_name"]), f
+            assert re.search(r"[\u4e00-\u9fff]", f["source_name"]), f
+    assert by_key(answer["sections"][0])["dispatches"]["source_name"] == "公务用车调度台账"
+    text = report_render.markdown(answer)
+    assert "公务用车调度台账" in text and "vehicles.vehicle_stats" not in text
+    assert "vehicles.vehicle_stats" not in report_render.html_page(answer)
+    book = load_workbook(io.BytesIO(report_render.workbook(answer)))
+    assert book["一、公务用车"]["H4"].value == "公务用车调度台账"
+
+
+def test_a_count_of_zero_reads_zero_and_a_rate_without_base_is_not_no_data():
+    class Quiet(FakeCall):
+        def rpc(self, service, method, query, timeout=None):
+            answer = super().rpc(service, method, query, timeout)
+            if method == "repair_stats":
+                return {"total": {"count": 0, "completed": 0, "completion_rate": None, "on_time_rate": None,
+                                  "mean_hours_to_repair": None, "complaints": 0, "mean_rating": None}}
+            return answer
+
+    answer = build(Quiet())
+    facilities = by_key(answer["sections"][1])
+    assert facilities["repairs"]["value"] == 0 and facilities["repair_complaints"]["value"] == 0
+    text = report_render.markdown(answer)
+    assert "报修 0 件" in text and "返修投诉 0 次" in text
+    assert "暂无数据" not in text and "办结率 不适用" in text
