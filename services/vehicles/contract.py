@@ -123,7 +123,7 @@ class VehicleHistory(Schema):
     odometer_corrections = fields.List(fields.Nested(OdometerCorrection))
 
 
-class AvailableQuery(InputSchema):
+class AvailableQuery(PageQuery):
     start = fields.AwareDateTime(required=True)
     end = fields.AwareDateTime(required=True)
     seats = fields.Integer(load_default=1, validate=validate.Range(min=1, max=60))
