@@ -247,3 +247,10 @@ def test_a_count_of_zero_reads_zero_and_a_rate_without_base_is_not_no_data():
     text = report_render.markdown(answer)
     assert "报修 0 件" in text and "返修投诉 0 次" in text
     assert "暂无数据" not in text and "办结率 不适用" in text
+
+
+def test_the_annual_workbook_never_writes_a_formula():
+    answer = build(FakeCall())
+    answer["sections"][0]["figures"][0]["label"] = "=HYPERLINK(\"http://x\")"
+    sheet = load_workbook(io.BytesIO(report_render.workbook(answer)))["一、公务用车"]
+    assert (sheet["A4"].value, sheet["A4"].data_type) == ("=HYPERLINK(\"http://x\")", "s")
