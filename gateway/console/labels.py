@@ -71,7 +71,7 @@ FIELD_NAMES = {
 MESSAGES = {
     "Missing data for required field.": "必填", "missing": "必填", "Not a valid integer.": "请填写整数",
     "Not a valid datetime.": "请填写有效的日期时间", "Not a valid date.": "请填写有效的日期",
-    "Not a valid number.": "请填写数字", "Not a valid decimal.": "请填写数字",
+    "Not a valid number.": "请填写数字", "Not a valid decimal.": "请填写数字", "already exists": "已存在，不能重复",
 }
 
 
