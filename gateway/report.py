@@ -15,6 +15,7 @@ reception, energy_officer → energy); the other sections are left out of its an
 from __future__ import annotations
 
 import calendar
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -24,7 +25,7 @@ from services.kit.config import settings_from_env  # first: ``services`` quiets 
 import eventlet
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.kit.errors import ServiceError
+from services.kit.errors import Forbidden, ServiceError, ServiceTimeout, ServiceUnavailable
 from services.kit.schemas import InputSchema
 
 
@@ -39,6 +40,7 @@ class ReportSettings:
 
 
 SETTINGS = ReportSettings.from_env()
+log = logging.getLogger(__name__)
 
 SECTIONS = ("vehicles", "facilities", "reception", "energy")
 SECTION_TITLES = {
@@ -138,11 +140,17 @@ class Period:
         return {"from": self.first.isoformat(), "to": self.last.isoformat()}
 
     @property
-    def energy_months(self) -> tuple[int, str] | None:
-        """Energy is kept by month: the year and the months the period touches (within one year)."""
-        if self.first.year != self.last.year:
-            return None
-        return self.first.year, f"{self.first.month}-{self.last.month}"
+    def energy_months(self) -> dict:
+        """Energy is kept by month: the months the period touches, across a new year too."""
+        return {"from": f"{self.first:%Y-%m}", "to": f"{self.last:%Y-%m}"}
+
+    @property
+    def assessment_year(self) -> int:
+        """节约型机关 is assessed by calendar year: the last year that ends within the period, else
+        the period's own year (a July-to-June period reads the year that ended in December)."""
+        if self.first.year == self.last.year or (self.last.month, self.last.day) == (12, 31):
+            return self.last.year
+        return self.last.year - 1
 
 
 def _year_back(day: date) -> date:
@@ -173,7 +181,7 @@ class Fetch:
 
 
 class Unavailable(Exception):
-    pass
+    """A section that cannot be given; its argument is the reason, in Chinese."""
 
 
 def _fetch(call, fetch: Fetch, settings: ReportSettings):
@@ -191,14 +199,28 @@ def run_all(call, fetches: dict, settings: ReportSettings = SETTINGS) -> dict:
         except (ServiceError, Unavailable) as exc:
             return key, exc
         except Exception as exc:  # an unexpected answer must not take the whole report down
-            return key, Unavailable(f"{fetch.service}.{fetch.method} failed: {type(exc).__name__}")
+            log.warning("report: %s.%s failed: %s", fetch.service, fetch.method, type(exc).__name__)
+            return key, Unavailable("统计调用失败")
 
     return dict(pool.imap(one, fetches.items()))
 
 
-def reason_of(exc: BaseException) -> str:
-    detail = getattr(exc, "detail", None) or str(exc)
-    return detail or type(exc).__name__
+SERVICE_NAMES = {"vehicles": "公务用车服务", "facilities": "办公用房服务", "reception": "公务接待服务", "energy": "节能服务"}
+
+
+def reason_of(exc: BaseException, service: str, settings: ReportSettings = SETTINGS) -> str:
+    """Why a section is unavailable, in Chinese (the service's own English detail goes to the log)."""
+    name = SERVICE_NAMES.get(service, service)
+    if isinstance(exc, ServiceUnavailable):
+        return f"{name}暂时无法访问（未运行或连接中断）"
+    if isinstance(exc, ServiceTimeout):
+        return f"{name}未在 {settings.rpc_timeout:g} 秒内答复"
+    if isinstance(exc, Forbidden):
+        return f"无权读取{name}的统计"
+    if isinstance(exc, ServiceError):
+        log.warning("report: %s refused its statistics: %s %s", service, type(exc).__name__, exc.detail)
+        return f"{name}未接受统计请求"
+    return f"{name}：{exc.args[0] if exc.args else '统计调用失败'}"
 
 
 # -- figures ------------------------------------------------------------------------------------
@@ -362,20 +384,15 @@ def reception_figures(answers: dict) -> list[dict]:
 
 def energy_fetches(period: Period) -> dict:
     months = period.energy_months
-    if months is None:
-        return {}
-    year, span = months
     return {
-        "indicators": Fetch("energy", "indicators", {"year": year, "months": span}),
-        "waste": Fetch("energy", "waste_summary", {"year": year, "months": span}),
-        "projects": Fetch("energy", "project_summary", {"year": year, "months": span}),
-        "assessments": Fetch("energy", "assessment_summary", {"year": year}),
+        "indicators": Fetch("energy", "indicators", months),
+        "waste": Fetch("energy", "waste_summary", months),
+        "projects": Fetch("energy", "project_summary", months),
+        "assessments": Fetch("energy", "assessment_summary", {"year": period.assessment_year}),
     }
 
 
 def energy_figures(answers: dict) -> list[dict]:
-    if not answers:
-        raise Unavailable("energy figures are kept by calendar month within one year; the period spans two years")
     return (figures_from(answers["indicators"], ENERGY_FIGURES, "energy.indicators")
             + figures_from(answers["waste"], WASTE_FIGURES, "energy.waste_summary")
             + figures_from(answers["projects"], RETROFIT_FIGURES, "energy.project_summary")
@@ -426,11 +443,12 @@ def compose(call, sections, periods: dict[str, Period], builders=BUILDERS,
                 try:
                     built[label] = builders[name][1](answers)
                 except (KeyError, TypeError, AttributeError) as exc:  # an answer not of the shape expected
-                    raise Unavailable(f"{name}: unexpected answer ({type(exc).__name__})") from None
+                    log.warning("report: %s answered another shape (%s)", name, type(exc).__name__)
+                    raise Unavailable("答复的格式与预期不符") from None
             labels = list(periods)
             section["figures"] = with_change(built[labels[0]], built.get("previous"))
         except (ServiceError, Unavailable) as exc:
-            section.update(status="unavailable", reason=reason_of(exc), figures=[])
+            section.update(status="unavailable", reason=reason_of(exc, name, settings), figures=[])
         out.append(section)
     return out
 

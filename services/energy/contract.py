@@ -171,11 +171,40 @@ class ImportReport(Schema):
 
 
 # -- indicators and targets -----------------------------------------------------------------
-class IndicatorQuery(InputSchema):
-    year = fields.Integer(required=True, **YEAR)
+MAX_SPAN_MONTHS = 24
+
+
+class MonthsQuery(InputSchema):
+    """Months of one year (``year``, ``months``), or a span of months ``from``–``to`` that may
+    cross a year (a period from July to June)."""
+
+    year = fields.Integer(**YEAR, metadata={"description": "a calendar year (or give from and to)"})
+    months = Months(metadata={"description": 'months of the year, "1-6" or "1,2,3"; all by default'})
+    from_period = fields.String(data_key="from", **PERIOD, metadata={"description": "first month, YYYY-MM (with to)"})
+    to_period = fields.String(data_key="to", **PERIOD, metadata={"description": "last month, YYYY-MM, included"})
+
+    @validates_schema
+    def _span(self, data, **kwargs):
+        given = [key for key in ("from_period", "to_period") if key in data]
+        if len(given) == 1:
+            raise ValidationError("give from and to together", "to" if given == ["from_period"] else "from")
+        if given and ("year" in data or "months" in data):
+            raise ValidationError("give either year (and months) or from and to", "year")
+        if not given and "year" not in data:
+            raise ValidationError("give a year, or from and to", "year")
+        if given and data["to_period"] < data["from_period"]:
+            raise ValidationError("must not be before from", "to")
+        if given and _month_index(data["to_period"]) - _month_index(data["from_period"]) >= MAX_SPAN_MONTHS:
+            raise ValidationError(f"a span is at most {MAX_SPAN_MONTHS} months", "to")
+
+
+def _month_index(period: str) -> int:
+    return int(period[:4]) * 12 + int(period[5:])
+
+
+class IndicatorQuery(MonthsQuery):
     unit_code = fields.String(**UNIT_CODE)
     group = fields.String(validate=validate.Length(min=1, max=40))
-    months = Months(metadata={"description": 'months of the year, "1-6" or "1,2,3"; all by default'})
 
 
 def emission_factors_field():
@@ -220,8 +249,9 @@ class Indicators(Figures):
     scope = fields.String(metadata={"description": "institution | group | county"})
     unit_code = fields.String(allow_none=True)
     group = fields.String(allow_none=True)
-    year = fields.Integer()
-    months = fields.List(fields.Integer())
+    year = fields.Integer(allow_none=True, metadata={"description": "null for a span of months (from, to)"})
+    months = fields.List(fields.Integer(), allow_none=True)
+    periods = fields.List(fields.String(), metadata={"description": "the months counted, YYYY-MM"})
     coefficient_table = fields.String()
     emission_factors = emission_factors_field()
     previous_year = fields.Nested(Figures)
@@ -312,8 +342,9 @@ class FleetUnit(FleetFigures):
 
 
 class Fleet(Schema):
-    year = fields.Integer()
-    months = fields.List(fields.Integer())
+    year = fields.Integer(allow_none=True, metadata={"description": "null for a span of months (from, to)"})
+    months = fields.List(fields.Integer(), allow_none=True)
+    periods = fields.List(fields.String(), metadata={"description": "the months counted, YYYY-MM"})
     coefficient_table = fields.String()
     items = fields.List(fields.Nested(FleetUnit))
     totals = fields.Nested(FleetFigures)
@@ -476,10 +507,8 @@ class WasteQuery(SyncQuery):
     category = fields.String(validate=validate.OneOf(WASTE_CATEGORIES))
 
 
-class WasteSummaryQuery(InputSchema):
-    year = fields.Integer(required=True, **YEAR)
+class WasteSummaryQuery(MonthsQuery):
     unit_code = fields.String(**UNIT_CODE)
-    months = Months()
 
 
 class DemonstrationSiteCreate(InputSchema):
@@ -502,8 +531,9 @@ class DemonstrationSiteQuery(SyncQuery):
 
 
 class WasteSummary(Schema):
-    year = fields.Integer()
-    months = fields.List(fields.Integer())
+    year = fields.Integer(allow_none=True, metadata={"description": "null for a span of months (from, to)"})
+    months = fields.List(fields.Integer(), allow_none=True)
+    periods = fields.List(fields.String(), metadata={"description": "the months counted, YYYY-MM"})
     unit_code = fields.String(allow_none=True)
     by_category_kg = fields.Dict(keys=fields.String(), values=fields.Float())
     total_kg = fields.Float()
@@ -516,8 +546,9 @@ class ProjectSummaryQuery(WasteSummaryQuery):
 
 
 class ProjectSummary(Schema):
-    year = fields.Integer()
-    months = fields.List(fields.Integer())
+    year = fields.Integer(allow_none=True, metadata={"description": "null for a span of months (from, to)"})
+    months = fields.List(fields.Integer(), allow_none=True)
+    periods = fields.List(fields.String(), metadata={"description": "the months counted, YYYY-MM"})
     unit_code = fields.String(allow_none=True)
     completed = fields.Integer(metadata={"description": "retrofits completed in the months"})
     investment_yuan = fields.Float(metadata={"description": "their investment"})

@@ -107,7 +107,8 @@ def test_a_failing_service_leaves_its_section_unavailable_and_the_rest_complete(
     answer = build(FakeCall(**{failure: ["energy"]}))
     assert answer["status"] == "partial"
     energy = answer["sections"][3]
-    assert energy["status"] == "unavailable" and "energy" in energy["reason"] and energy["figures"] == []
+    assert energy["status"] == "unavailable" and energy["figures"] == []
+    assert energy["reason"] == {"down": "节能服务暂时无法访问（未运行或连接中断）", "slow": "节能服务未在 2 秒内答复"}[failure]
     assert all(s["status"] == "ok" and s["figures"] for s in answer["sections"][:3])
 
 
@@ -137,14 +138,37 @@ def test_a_period_uses_the_same_days_a_year_earlier_and_energy_months():
     call = FakeCall()
     answer = build(call, {"from": "2025-03-01", "to": "2025-05-31"})
     assert (answer["previous_from"], answer["previous_to"]) == (date(2024, 3, 1), date(2024, 5, 31))
-    assert ("energy", "indicators", {"year": 2025, "months": "3-5"}, 2.0) in call.calls
+    assert ("energy", "indicators", {"from": "2025-03", "to": "2025-05"}, 2.0) in call.calls
+    assert ("energy", "assessment_summary", {"year": 2025}, 2.0) in call.calls
     assert report.Period(date(2024, 2, 29), date(2024, 2, 29)).a_year_earlier().first == date(2023, 2, 28)
 
 
-def test_a_period_across_two_years_has_no_energy_section():
-    answer = build(FakeCall(), {"from": "2024-12-01", "to": "2025-01-31"})
-    assert answer["status"] == "partial"
-    assert answer["sections"][3]["status"] == "unavailable" and "calendar month" in answer["sections"][3]["reason"]
+def test_a_period_from_july_to_june_sums_the_energy_months_across_the_new_year():
+    call = FakeCall()
+    answer = build(call, {"from": "2024-07-01", "to": "2025-06-30"})
+    assert answer["status"] == "complete"
+    energy = by_key(answer["sections"][3])
+    assert energy["per_person_kgce"]["value"] == 300.0 and energy["waste_total_kg"]["value"] == 5000.0
+    asked = {(method, tuple(sorted(q.items()))) for service, method, q, _ in call.calls if service == "energy"}
+    for method in ("indicators", "waste_summary", "project_summary"):
+        assert (method, (("from", "2024-07"), ("to", "2025-06"))) in asked
+        assert (method, (("from", "2023-07"), ("to", "2024-06"))) in asked
+    assert ("assessment_summary", (("year", 2024),)) in asked  # the calendar year that ended within the period
+    assert report.Period(date(2024, 12, 1), date(2025, 12, 31)).assessment_year == 2025
+
+
+def test_every_reason_a_section_is_unavailable_reads_in_chinese():
+    class Refusing(FakeCall):
+        def rpc(self, service, method, query, timeout=None):
+            if service == "vehicles":
+                raise Invalid("the input has invalid fields", {"year": ["bad"]})
+            if service == "facilities":
+                raise RuntimeError("boom")
+            return super().rpc(service, method, query, timeout)
+
+    reasons = [s["reason"] for s in build(Refusing(down=["energy"], slow=["reception"]))["sections"]]
+    assert reasons == ["公务用车服务未接受统计请求", "办公用房服务：统计调用失败", "公务接待服务未在 2 秒内答复",
+                       "节能服务暂时无法访问（未运行或连接中断）"]
 
 
 @pytest.mark.parametrize("query,field", [
@@ -213,7 +237,7 @@ def test_a_dashboard_answer_of_another_shape_leaves_its_section_unavailable():
 
     answer = report.dashboard(Reshaped(), SETTINGS)
     assert answer["status"] == "partial"
-    assert answer["sections"][0]["status"] == "unavailable" and "unexpected answer" in answer["sections"][0]["reason"]
+    assert answer["sections"][0]["status"] == "unavailable" and answer["sections"][0]["reason"] == "公务用车服务：答复的格式与预期不符"
     assert all(section["status"] == "ok" for section in answer["sections"][1:])
 
 
