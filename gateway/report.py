@@ -26,7 +26,7 @@ import eventlet
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.kit.errors import Forbidden, ServiceError, ServiceTimeout, ServiceUnavailable
-from services.kit.schemas import InputSchema
+from services.kit.schemas import InputSchema, Instant
 
 
 @dataclass(frozen=True)
@@ -115,14 +115,14 @@ class Report(Schema):
     previous_from = fields.Date()
     previous_to = fields.Date()
     status = fields.String(metadata={"description": "complete | partial"})
-    generated_at = fields.AwareDateTime()
+    generated_at = Instant()
     sections = fields.List(fields.Nested(Section))
 
 
 class Dashboard(Schema):
     today = fields.Date()
     status = fields.String(metadata={"description": "complete | partial"})
-    generated_at = fields.AwareDateTime()
+    generated_at = Instant()
     sections = fields.List(fields.Nested(Section))
 
 

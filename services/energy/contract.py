@@ -2,7 +2,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.energy.coefficients import READING_TYPES, UNITS
-from services.kit.schemas import EventSchema, InputSchema, PageQuery, SyncQuery
+from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQuery, SyncQuery
 
 SERVICE = "energy"
 
@@ -75,8 +75,8 @@ class Institution(Schema):
     headcount = fields.Integer(metadata={"description": "energy-using headcount, staff outside the establishment included"})
     floor_area_m2 = fields.Float(allow_none=True)
     area_source = fields.String(allow_none=True, metadata={"description": "facilities | manual"})
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class InstitutionQuery(SyncQuery):
@@ -105,8 +105,8 @@ class ReadingRevision(Schema):
     source = fields.String()
     import_id = fields.Integer(allow_none=True)
     recorded_by = fields.String()
-    recorded_at = fields.AwareDateTime()
-    replaced_at = fields.AwareDateTime()
+    recorded_at = Instant()
+    replaced_at = Instant()
     replaced_by = fields.String()
 
 
@@ -124,8 +124,8 @@ class Reading(Schema):
     import_id = fields.Integer(allow_none=True)
     recorded_by = fields.String()
     revisions = fields.List(fields.Nested(ReadingRevision), metadata={"description": "replaced values, oldest first"})
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class ReadingsWritten(Schema):
@@ -167,7 +167,7 @@ class ImportReport(Schema):
     readings_unchanged = fields.Integer()
     rejected = fields.List(fields.Nested(RejectedRow))
     created_by = fields.String()
-    created_at = fields.AwareDateTime()
+    created_at = Instant()
 
 
 # -- indicators and targets -----------------------------------------------------------------
@@ -241,7 +241,7 @@ class FleetFigures(Schema):
     gasoline_liters = fields.Float()
     diesel_liters = fields.Float()
     kwh = fields.Float()
-    amount_yuan = fields.Float()
+    amount_yuan = Money()
     kgce = fields.Float()
 
 
@@ -283,8 +283,8 @@ class Target(Schema):
     per_person_kgce = fields.Float(allow_none=True)
     water_per_person_m3 = fields.Float(allow_none=True)
     per_area_kgco2_m2 = fields.Float(allow_none=True)
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class TargetQuery(SyncQuery):
@@ -368,8 +368,8 @@ class Audit(Schema):
     scope = fields.String(allow_none=True)
     findings = fields.String(allow_none=True)
     potential_saving_kgce = fields.Float(allow_none=True)
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class AuditQuery(SyncQuery):
@@ -383,9 +383,9 @@ class ProjectCreate(InputSchema):
     scope = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
     energy_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(READING_TYPES),
                                 metadata={"description": "the consumption measured; null: all energy in kgce"})
-    investment_yuan = fields.Decimal(required=True, places=2, validate=validate.Range(min=0, max=10_000_000_000))
+    investment_yuan = Money(required=True, validate=validate.Range(min=0, max=10_000_000_000))
     expected_saving_rate = fields.Decimal(required=True, places=4, validate=validate.Range(min=0, max=1))
-    unit_price_yuan = fields.Decimal(load_default=None, allow_none=True, places=4,
+    unit_price_yuan = Money(load_default=None, allow_none=True, places=4,
                                      validate=validate.Range(min=0, min_inclusive=False, max=100_000),
                                      metadata={"description": "yuan per base unit (kWh, m3, kg, MJ; kgce when energy_type is null)"})
     completed_on = fields.Date(load_default=None, allow_none=True)
@@ -394,7 +394,7 @@ class ProjectCreate(InputSchema):
 class ProjectUpdate(InputSchema):
     scope = fields.String(allow_none=True, validate=validate.Length(max=4000))
     expected_saving_rate = fields.Decimal(places=4, validate=validate.Range(min=0, max=1))
-    unit_price_yuan = fields.Decimal(allow_none=True, places=4, validate=validate.Range(min=0, min_inclusive=False, max=100_000))
+    unit_price_yuan = Money(allow_none=True, places=4, validate=validate.Range(min=0, min_inclusive=False, max=100_000))
     completed_on = fields.Date(allow_none=True)
 
 
@@ -405,9 +405,9 @@ class Project(Schema):
     kind = fields.String()
     scope = fields.String(allow_none=True)
     energy_type = fields.String(allow_none=True)
-    investment_yuan = fields.Float()
+    investment_yuan = Money()
     expected_saving_rate = fields.Float()
-    unit_price_yuan = fields.Float(allow_none=True)
+    unit_price_yuan = Money(allow_none=True, places=4)
     completed_on = fields.Date(allow_none=True)
     comparison_months = fields.List(fields.String(), metadata={"description": "months after completion compared with a year before"})
     consumption_before = fields.Float(allow_none=True)
@@ -416,8 +416,8 @@ class Project(Schema):
     annual_saving = fields.Float(allow_none=True)
     payback_years = fields.Float(allow_none=True)
     coefficient_table = fields.String()
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class ProjectQuery(SyncQuery):
@@ -446,8 +446,8 @@ class Assessment(Schema):
     passed = fields.Boolean()
     assessed_on = fields.Date()
     assessed_by = fields.String()
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class AssessmentQuery(SyncQuery):
@@ -496,8 +496,8 @@ class WasteRecord(Schema):
     period = fields.String()
     category = fields.String()
     weight_kg = fields.Float()
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class WasteQuery(SyncQuery):
@@ -522,8 +522,8 @@ class DemonstrationSite(Schema):
     unit_code = fields.String()
     level = fields.String()
     designated_on = fields.Date()
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class DemonstrationSiteQuery(SyncQuery):
@@ -551,7 +551,7 @@ class ProjectSummary(Schema):
     periods = fields.List(fields.String(), metadata={"description": "the months counted, YYYY-MM"})
     unit_code = fields.String(allow_none=True)
     completed = fields.Integer(metadata={"description": "retrofits completed in the months"})
-    investment_yuan = fields.Float(metadata={"description": "their investment"})
+    investment_yuan = Money(metadata={"description": "their investment"})
     measured = fields.Integer(metadata={"description": "of them with a measured saving rate"})
     mean_measured_saving_rate = fields.Float(allow_none=True, metadata={"description": "the mean of those rates"})
 

@@ -237,7 +237,7 @@ def test_repair_figures_and_overdue_orders(facilities, rpc):
                                        "building_id": building["id"], "reported_at": "2025-04-07T09:00:00+08:00"})
     major = fac(rpc, "report_repair", {"location": "机房", "category": "hvac", "severity": "major",
                                        "building_id": building["id"], "reported_at": "2025-04-07T10:00:00+08:00"})
-    assert minor["due_at"] == "2025-04-07T15:59:59+00:00" and major["due_at"] == "2025-04-08T15:59:59+00:00"
+    assert minor["due_at"] == "2025-04-07T23:59:59+08:00" and major["due_at"] == "2025-04-08T23:59:59+08:00"
     stuck = fac(rpc, "report_repair", {"location": "门卫", "category": "civil", "severity": "minor",
                                        "reported_at": "2025-04-08T10:00:00+08:00"})
     overdue = fac(rpc, "list_repairs", {"overdue": True})
