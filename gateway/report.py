@@ -15,6 +15,7 @@ reception, energy_officer → energy); the other sections are left out of its an
 from __future__ import annotations
 
 import calendar
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -24,8 +25,8 @@ from services.kit.config import settings_from_env  # first: ``services`` quiets 
 import eventlet
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.kit.errors import ServiceError
-from services.kit.schemas import InputSchema
+from services.kit.errors import Forbidden, ServiceError, ServiceTimeout, ServiceUnavailable
+from services.kit.schemas import InputSchema, Instant
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class ReportSettings:
 
 
 SETTINGS = ReportSettings.from_env()
+log = logging.getLogger(__name__)
 
 SECTIONS = ("vehicles", "facilities", "reception", "energy")
 SECTION_TITLES = {
@@ -93,6 +95,7 @@ class Figure(Schema):
     unit = fields.String()
     definition = fields.String(metadata={"description": "what was counted"})
     source = fields.String(metadata={"description": "service.method → the field the value comes from"})
+    source_name = fields.String(metadata={"description": "the register or ledger the value is counted from (Chinese)"})
     previous = fields.Float(allow_none=True, metadata={"description": "the same figure a year earlier"})
     change = fields.Float(allow_none=True)
     change_rate = fields.Float(allow_none=True)
@@ -112,14 +115,14 @@ class Report(Schema):
     previous_from = fields.Date()
     previous_to = fields.Date()
     status = fields.String(metadata={"description": "complete | partial"})
-    generated_at = fields.AwareDateTime()
+    generated_at = Instant()
     sections = fields.List(fields.Nested(Section))
 
 
 class Dashboard(Schema):
     today = fields.Date()
     status = fields.String(metadata={"description": "complete | partial"})
-    generated_at = fields.AwareDateTime()
+    generated_at = Instant()
     sections = fields.List(fields.Nested(Section))
 
 
@@ -137,11 +140,17 @@ class Period:
         return {"from": self.first.isoformat(), "to": self.last.isoformat()}
 
     @property
-    def energy_months(self) -> tuple[int, str] | None:
-        """Energy is kept by month: the year and the months the period touches (within one year)."""
-        if self.first.year != self.last.year:
-            return None
-        return self.first.year, f"{self.first.month}-{self.last.month}"
+    def energy_months(self) -> dict:
+        """Energy is kept by month: the months the period touches, across a new year too."""
+        return {"from": f"{self.first:%Y-%m}", "to": f"{self.last:%Y-%m}"}
+
+    @property
+    def assessment_year(self) -> int:
+        """节约型机关 is assessed by calendar year: the last year that ends within the period, else
+        the period's own year (a July-to-June period reads the year that ended in December)."""
+        if self.first.year == self.last.year or (self.last.month, self.last.day) == (12, 31):
+            return self.last.year
+        return self.last.year - 1
 
 
 def _year_back(day: date) -> date:
@@ -172,7 +181,7 @@ class Fetch:
 
 
 class Unavailable(Exception):
-    pass
+    """A section that cannot be given; its argument is the reason, in Chinese."""
 
 
 def _fetch(call, fetch: Fetch, settings: ReportSettings):
@@ -190,21 +199,80 @@ def run_all(call, fetches: dict, settings: ReportSettings = SETTINGS) -> dict:
         except (ServiceError, Unavailable) as exc:
             return key, exc
         except Exception as exc:  # an unexpected answer must not take the whole report down
-            return key, Unavailable(f"{fetch.service}.{fetch.method} failed: {type(exc).__name__}")
+            log.warning("report: %s.%s failed: %s", fetch.service, fetch.method, type(exc).__name__)
+            return key, Unavailable("统计调用失败")
 
     return dict(pool.imap(one, fetches.items()))
 
 
-def reason_of(exc: BaseException) -> str:
-    detail = getattr(exc, "detail", None) or str(exc)
-    return detail or type(exc).__name__
+SERVICE_NAMES = {"vehicles": "公务用车服务", "facilities": "办公用房服务", "reception": "公务接待服务", "energy": "节能服务"}
+
+
+def reason_of(exc: BaseException, service: str, settings: ReportSettings = SETTINGS) -> str:
+    """Why a section is unavailable, in Chinese (the service's own English detail goes to the log)."""
+    name = SERVICE_NAMES.get(service, service)
+    if isinstance(exc, ServiceUnavailable):
+        return f"{name}暂时无法访问（未运行或连接中断）"
+    if isinstance(exc, ServiceTimeout):
+        return f"{name}未在 {settings.rpc_timeout:g} 秒内答复"
+    if isinstance(exc, Forbidden):
+        return f"无权读取{name}的统计"
+    if isinstance(exc, ServiceError):
+        log.warning("report: %s refused its statistics: %s %s", service, type(exc).__name__, exc.detail)
+        return f"{name}未接受统计请求"
+    return f"{name}：{exc.args[0] if exc.args else '统计调用失败'}"
 
 
 # -- figures ------------------------------------------------------------------------------------
+# The register or ledger each figure is counted from, as a reader of the report names it.
+DISPATCH_LEDGER = "公务用车调度台账"
+FUEL_LEDGER = "公务用车油卡（加油、充电）台账"
+FLAG_RECORDS = "公务用车 GPS 与油耗监控提示记录"
+REPAIR_LEDGER = "办公用房维修工单台账"
+INSPECTION_LEDGER = "办公用房检查与整改台账"
+RECEPTION_LEDGER = "公务接待审批单与接待清单"
+CANTEEN_LEDGER = "机关食堂订餐记录"
+MEETING_LEDGER = "会议室预约与会务保障记录"
+VISITOR_LEDGER = "来访群众登记簿"
+ENERGY_LEDGER = "公共机构能源资源消费统计月报"
+REGISTERS = {
+    "dispatches": DISPATCH_LEDGER, "distance_km": DISPATCH_LEDGER, "fuel_liters": FUEL_LEDGER, "fuel_yuan": FUEL_LEDGER,
+    "cost_yuan": "公务用车油卡台账、调度台账与维修保养台账",
+    "flags_raised": FLAG_RECORDS, "flags_no_dispatch": FLAG_RECORDS, "flags_violations": FLAG_RECORDS,
+    "flags_open": FLAG_RECORDS,
+    "repairs": REPAIR_LEDGER, "repairs_completed": REPAIR_LEDGER, "repair_completion_rate": REPAIR_LEDGER,
+    "repair_on_time_rate": REPAIR_LEDGER, "repair_mean_hours": REPAIR_LEDGER, "repair_complaints": REPAIR_LEDGER,
+    "repair_mean_rating": "办公用房维修工单台账（确认评价）",
+    "inspections": INSPECTION_LEDGER, "rectifications": INSPECTION_LEDGER, "rectifications_done": INSPECTION_LEDGER,
+    "rectification_rate": INSPECTION_LEDGER, "rectifications_overdue": INSPECTION_LEDGER,
+    "reception_batches": RECEPTION_LEDGER, "reception_guests": RECEPTION_LEDGER, "reception_cost_yuan": "公务接待清单",
+    "receptions_in_canteen": f"{RECEPTION_LEDGER}、{CANTEEN_LEDGER}", "canteen_reception_share": f"{RECEPTION_LEDGER}、{CANTEEN_LEDGER}",
+    "canteen_persons": CANTEEN_LEDGER, "meetings": MEETING_LEDGER, "meeting_attendees": MEETING_LEDGER,
+    "visitor_batches": VISITOR_LEDGER, "visitor_persons": VISITOR_LEDGER,
+    "total_tce": ENERGY_LEDGER, "per_person_kgce": f"{ENERGY_LEDGER}、公共机构基本信息（用能人数）",
+    "per_area_kgce_m2": f"{ENERGY_LEDGER}、公共机构基本信息（建筑面积）",
+    "water_per_person_m3": f"{ENERGY_LEDGER}、公共机构基本信息（用能人数）",
+    "waste_total_kg": "生活垃圾分类登记台账", "waste_recyclable_share": "生活垃圾分类登记台账",
+    "retrofits": "节能改造项目库", "retrofit_investment_yuan": "节能改造项目库",
+    "retrofit_measured_saving_rate": f"节能改造项目库、{ENERGY_LEDGER}",
+    "assessed": "节约型机关评价（自评与抽查）记录", "assessment_passed": "节约型机关评价（自评与抽查）记录",
+    "assessment_pass_share": "节约型机关评价（自评与抽查）记录",
+    # the dashboard
+    "cars_out_now": DISPATCH_LEDGER, "open_flags": FLAG_RECORDS, "dispatches_this_month": DISPATCH_LEDGER,
+    "open_repairs": REPAIR_LEDGER, "overdue_repairs": REPAIR_LEDGER, "repairs_this_month": REPAIR_LEDGER,
+    "repair_completion_rate_this_month": REPAIR_LEDGER, "receptions_this_week": RECEPTION_LEDGER,
+    "reception_guests_this_week": RECEPTION_LEDGER, "meetings_today": MEETING_LEDGER,
+    "per_person_kgce_target": "能耗定额目标（设定的或五年规划折算的）",
+    "per_area_kgce_m2_target": "能耗定额目标（设定的或五年规划折算的）",
+    "energy_at_risk": f"{ENERGY_LEDGER}、能耗定额目标",
+}
+
+
 def figure(key, label, unit, value, definition, source) -> dict:
     if isinstance(value, bool):
         value = int(value)
-    return {"key": key, "label": label, "value": value, "unit": unit, "definition": definition, "source": source}
+    return {"key": key, "label": label, "value": value, "unit": unit, "definition": definition, "source": source,
+            "source_name": REGISTERS[key]}
 
 
 def dig(answer: dict, path: str):
@@ -316,20 +384,15 @@ def reception_figures(answers: dict) -> list[dict]:
 
 def energy_fetches(period: Period) -> dict:
     months = period.energy_months
-    if months is None:
-        return {}
-    year, span = months
     return {
-        "indicators": Fetch("energy", "indicators", {"year": year, "months": span}),
-        "waste": Fetch("energy", "waste_summary", {"year": year, "months": span}),
-        "projects": Fetch("energy", "project_summary", {"year": year, "months": span}),
-        "assessments": Fetch("energy", "assessment_summary", {"year": year}),
+        "indicators": Fetch("energy", "indicators", months),
+        "waste": Fetch("energy", "waste_summary", months),
+        "projects": Fetch("energy", "project_summary", months),
+        "assessments": Fetch("energy", "assessment_summary", {"year": period.assessment_year}),
     }
 
 
 def energy_figures(answers: dict) -> list[dict]:
-    if not answers:
-        raise Unavailable("energy figures are kept by calendar month within one year; the period spans two years")
     return (figures_from(answers["indicators"], ENERGY_FIGURES, "energy.indicators")
             + figures_from(answers["waste"], WASTE_FIGURES, "energy.waste_summary")
             + figures_from(answers["projects"], RETROFIT_FIGURES, "energy.project_summary")
@@ -380,11 +443,12 @@ def compose(call, sections, periods: dict[str, Period], builders=BUILDERS,
                 try:
                     built[label] = builders[name][1](answers)
                 except (KeyError, TypeError, AttributeError) as exc:  # an answer not of the shape expected
-                    raise Unavailable(f"{name}: unexpected answer ({type(exc).__name__})") from None
+                    log.warning("report: %s answered another shape (%s)", name, type(exc).__name__)
+                    raise Unavailable("答复的格式与预期不符") from None
             labels = list(periods)
             section["figures"] = with_change(built[labels[0]], built.get("previous"))
         except (ServiceError, Unavailable) as exc:
-            section.update(status="unavailable", reason=reason_of(exc), figures=[])
+            section.update(status="unavailable", reason=reason_of(exc, name, settings), figures=[])
         out.append(section)
     return out
 

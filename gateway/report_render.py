@@ -13,6 +13,8 @@ from datetime import date
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from services.kit.sheets import append_row
+
 NUMERALS = "一二三四五六七八九十"
 HEADERS = ("指标", "本期", "上年同期", "增减", "增减幅度", "单位", "口径（统计的是什么）", "数据来源")
 MD = "text/markdown"
@@ -46,9 +48,14 @@ def change_rate_text(f: dict) -> str:
     return "—" if f.get("change_rate") is None else f"{f['change_rate'] * 100:+.1f}%"
 
 
+NOT_APPLICABLE = "不适用（本期没有可计算的基数）"
+
+
 def value_with_unit(f: dict, key: str = "value") -> str:
+    """A figure of an available section is null only where it has no base (a rate or mean of
+    nothing); a count of nothing is 0. An unavailable section has no figures at all."""
     if f.get(key) is None:
-        return "暂无数据"
+        return NOT_APPLICABLE
     if is_rate(f):
         return number(f[key], rate=True)
     return f"{number(f[key])} {f['unit']}"
@@ -112,7 +119,7 @@ def paragraph(section: dict, lead: str = "本期") -> str:
 
 def rows(section: dict) -> list[tuple[str, ...]]:
     return [(f["label"], number(f["value"], is_rate(f)), number(f.get("previous"), is_rate(f)), change_text(f),
-             change_rate_text(f), f["unit"], f["definition"], f["source"]) for f in section["figures"]]
+             change_rate_text(f), f["unit"], f["definition"], f["source_name"]) for f in section["figures"]]
 
 
 def markdown(report: dict) -> str:
@@ -164,17 +171,17 @@ def workbook(report: dict) -> bytes:
     book.remove(book.active)
     for index, section in enumerate(report["sections"]):
         sheet = book.create_sheet(f"{NUMERALS[index]}、{section['title']}"[:31])
-        sheet.append([title_of(report)])
-        sheet.append([period_line(report)])
+        append_row(sheet, [title_of(report)])
+        append_row(sheet, [period_line(report)])
         if section["status"] != "ok":
-            sheet.append([paragraph(section)])
+            append_row(sheet, [paragraph(section)])
             continue
-        sheet.append(list(SHEET_HEADERS))
+        append_row(sheet, list(SHEET_HEADERS))
         for cell in sheet[3]:
             cell.font = Font(bold=True)
         for f in section["figures"]:
-            sheet.append([f["label"], f["value"], f.get("previous"), f.get("change"), f.get("change_rate"),
-                          f["unit"], f["definition"], f["source"]])
+            append_row(sheet, [f["label"], f["value"], f.get("previous"), f.get("change"), f.get("change_rate"),
+                               f["unit"], f["definition"], f["source_name"]])
             row = sheet.max_row
             number_format = "0.0%" if is_rate(f) else "#,##0.##"
             for column in "BCD":

@@ -87,6 +87,7 @@ MESSAGES = {
     "no energy or water column": "没有能源或用水的列", "a column appears twice": "有重复的列",
     "unreadable text": "无法识别文字编码（请存为 UTF-8 或 GBK）", "malformed CSV": "CSV 格式有误",
     "choose an .xlsx or .csv file": "请选择 .xlsx 或 .csv 文件",
+    "already exists": "已存在，不能重复",
 }
 
 # messages that carry a number: the English pattern and its Chinese form

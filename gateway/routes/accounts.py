@@ -9,7 +9,7 @@ from services.kit.audit import AuditEntry, AuditQuery
 from services.kit.config import SERVICES
 from services.kit.context import ROLES
 from services.kit.errors import Forbidden, Invalid, NotFound
-from services.kit.schemas import ID, InputSchema, PageQuery, load, page_of
+from services.kit.schemas import ID, InputSchema, Instant, PageQuery, load, page_of
 
 
 class TokenRequest(InputSchema):
@@ -49,7 +49,7 @@ class User(Schema):
     roles = fields.List(fields.String())
     unit_code = fields.String(allow_none=True)
     active = fields.Boolean()
-    created_at = fields.AwareDateTime()
+    created_at = Instant()
 
 
 class ApiKeyCreate(InputSchema):
@@ -71,9 +71,9 @@ class ApiKey(Schema):
     roles = fields.List(fields.String())
     unit_code = fields.String(allow_none=True)
     created_by = fields.String()
-    created_at = fields.AwareDateTime()
-    last_used_at = fields.AwareDateTime(allow_none=True)
-    revoked_at = fields.AwareDateTime(allow_none=True)
+    created_at = Instant()
+    last_used_at = Instant(allow_none=True)
+    revoked_at = Instant(allow_none=True)
     client_id = fields.Integer(allow_none=True)
     scopes = fields.List(fields.String(), allow_none=True)
 
@@ -85,7 +85,7 @@ class ApiKeyCreated(ApiKey):
 class ApiKeyCall(Schema):
     id = fields.Integer()
     key_id = fields.Integer()
-    called_at = fields.AwareDateTime()
+    called_at = Instant()
     method = fields.String()
     operation = fields.String()
     path = fields.String()

@@ -2,7 +2,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.energy.coefficients import READING_TYPES, UNITS
-from services.kit.schemas import EventSchema, InputSchema, PageQuery, SyncQuery
+from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQuery, SyncQuery
 
 SERVICE = "energy"
 
@@ -75,8 +75,8 @@ class Institution(Schema):
     headcount = fields.Integer(metadata={"description": "energy-using headcount, staff outside the establishment included"})
     floor_area_m2 = fields.Float(allow_none=True)
     area_source = fields.String(allow_none=True, metadata={"description": "facilities | manual"})
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class InstitutionQuery(SyncQuery):
@@ -105,8 +105,8 @@ class ReadingRevision(Schema):
     source = fields.String()
     import_id = fields.Integer(allow_none=True)
     recorded_by = fields.String()
-    recorded_at = fields.AwareDateTime()
-    replaced_at = fields.AwareDateTime()
+    recorded_at = Instant()
+    replaced_at = Instant()
     replaced_by = fields.String()
 
 
@@ -124,8 +124,8 @@ class Reading(Schema):
     import_id = fields.Integer(allow_none=True)
     recorded_by = fields.String()
     revisions = fields.List(fields.Nested(ReadingRevision), metadata={"description": "replaced values, oldest first"})
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class ReadingsWritten(Schema):
@@ -184,17 +184,46 @@ class ImportJob(Schema):
     rejected = fields.List(fields.Nested(RejectedRow), metadata={"description": "the rows not imported, each field's errors"})
     error = fields.Nested(ImportFailure, allow_none=True, metadata={"description": "why a failed import failed"})
     created_by = fields.String()
-    created_at = fields.AwareDateTime()
-    started_at = fields.AwareDateTime(allow_none=True)
-    finished_at = fields.AwareDateTime(allow_none=True)
+    created_at = Instant()
+    started_at = Instant(allow_none=True)
+    finished_at = Instant(allow_none=True)
 
 
 # -- indicators and targets -----------------------------------------------------------------
-class IndicatorQuery(InputSchema):
-    year = fields.Integer(required=True, **YEAR)
+MAX_SPAN_MONTHS = 24
+
+
+class MonthsQuery(InputSchema):
+    """Months of one year (``year``, ``months``), or a span of months ``from``–``to`` that may
+    cross a year (a period from July to June)."""
+
+    year = fields.Integer(**YEAR, metadata={"description": "a calendar year (or give from and to)"})
+    months = Months(metadata={"description": 'months of the year, "1-6" or "1,2,3"; all by default'})
+    from_period = fields.String(data_key="from", **PERIOD, metadata={"description": "first month, YYYY-MM (with to)"})
+    to_period = fields.String(data_key="to", **PERIOD, metadata={"description": "last month, YYYY-MM, included"})
+
+    @validates_schema
+    def _span(self, data, **kwargs):
+        given = [key for key in ("from_period", "to_period") if key in data]
+        if len(given) == 1:
+            raise ValidationError("give from and to together", "to" if given == ["from_period"] else "from")
+        if given and ("year" in data or "months" in data):
+            raise ValidationError("give either year (and months) or from and to", "year")
+        if not given and "year" not in data:
+            raise ValidationError("give a year, or from and to", "year")
+        if given and data["to_period"] < data["from_period"]:
+            raise ValidationError("must not be before from", "to")
+        if given and _month_index(data["to_period"]) - _month_index(data["from_period"]) >= MAX_SPAN_MONTHS:
+            raise ValidationError(f"a span is at most {MAX_SPAN_MONTHS} months", "to")
+
+
+def _month_index(period: str) -> int:
+    return int(period[:4]) * 12 + int(period[5:])
+
+
+class IndicatorQuery(MonthsQuery):
     unit_code = fields.String(**UNIT_CODE)
     group = fields.String(validate=validate.Length(min=1, max=40))
-    months = Months(metadata={"description": 'months of the year, "1-6" or "1,2,3"; all by default'})
 
 
 def emission_factors_field():
@@ -231,7 +260,7 @@ class FleetFigures(Schema):
     gasoline_liters = fields.Float()
     diesel_liters = fields.Float()
     kwh = fields.Float()
-    amount_yuan = fields.Float()
+    amount_yuan = Money()
     kgce = fields.Float()
 
 
@@ -239,8 +268,9 @@ class Indicators(Figures):
     scope = fields.String(metadata={"description": "institution | group | county"})
     unit_code = fields.String(allow_none=True)
     group = fields.String(allow_none=True)
-    year = fields.Integer()
-    months = fields.List(fields.Integer())
+    year = fields.Integer(allow_none=True, metadata={"description": "null for a span of months (from, to)"})
+    months = fields.List(fields.Integer(), allow_none=True)
+    periods = fields.List(fields.String(), metadata={"description": "the months counted, YYYY-MM"})
     coefficient_table = fields.String()
     emission_factors = emission_factors_field()
     previous_year = fields.Nested(Figures)
@@ -272,8 +302,8 @@ class Target(Schema):
     per_person_kgce = fields.Float(allow_none=True)
     water_per_person_m3 = fields.Float(allow_none=True)
     per_area_kgco2_m2 = fields.Float(allow_none=True)
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class TargetQuery(SyncQuery):
@@ -331,8 +361,9 @@ class FleetUnit(FleetFigures):
 
 
 class Fleet(Schema):
-    year = fields.Integer()
-    months = fields.List(fields.Integer())
+    year = fields.Integer(allow_none=True, metadata={"description": "null for a span of months (from, to)"})
+    months = fields.List(fields.Integer(), allow_none=True)
+    periods = fields.List(fields.String(), metadata={"description": "the months counted, YYYY-MM"})
     coefficient_table = fields.String()
     items = fields.List(fields.Nested(FleetUnit))
     totals = fields.Nested(FleetFigures)
@@ -356,8 +387,8 @@ class Audit(Schema):
     scope = fields.String(allow_none=True)
     findings = fields.String(allow_none=True)
     potential_saving_kgce = fields.Float(allow_none=True)
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class AuditQuery(SyncQuery):
@@ -371,9 +402,9 @@ class ProjectCreate(InputSchema):
     scope = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
     energy_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(READING_TYPES),
                                 metadata={"description": "the consumption measured; null: all energy in kgce"})
-    investment_yuan = fields.Decimal(required=True, places=2, validate=validate.Range(min=0, max=10_000_000_000))
+    investment_yuan = Money(required=True, validate=validate.Range(min=0, max=10_000_000_000))
     expected_saving_rate = fields.Decimal(required=True, places=4, validate=validate.Range(min=0, max=1))
-    unit_price_yuan = fields.Decimal(load_default=None, allow_none=True, places=4,
+    unit_price_yuan = Money(load_default=None, allow_none=True, places=4,
                                      validate=validate.Range(min=0, min_inclusive=False, max=100_000),
                                      metadata={"description": "yuan per base unit (kWh, m3, kg, MJ; kgce when energy_type is null)"})
     completed_on = fields.Date(load_default=None, allow_none=True)
@@ -382,7 +413,7 @@ class ProjectCreate(InputSchema):
 class ProjectUpdate(InputSchema):
     scope = fields.String(allow_none=True, validate=validate.Length(max=4000))
     expected_saving_rate = fields.Decimal(places=4, validate=validate.Range(min=0, max=1))
-    unit_price_yuan = fields.Decimal(allow_none=True, places=4, validate=validate.Range(min=0, min_inclusive=False, max=100_000))
+    unit_price_yuan = Money(allow_none=True, places=4, validate=validate.Range(min=0, min_inclusive=False, max=100_000))
     completed_on = fields.Date(allow_none=True)
 
 
@@ -393,9 +424,9 @@ class Project(Schema):
     kind = fields.String()
     scope = fields.String(allow_none=True)
     energy_type = fields.String(allow_none=True)
-    investment_yuan = fields.Float()
+    investment_yuan = Money()
     expected_saving_rate = fields.Float()
-    unit_price_yuan = fields.Float(allow_none=True)
+    unit_price_yuan = Money(allow_none=True, places=4)
     completed_on = fields.Date(allow_none=True)
     comparison_months = fields.List(fields.String(), metadata={"description": "months after completion compared with a year before"})
     consumption_before = fields.Float(allow_none=True)
@@ -404,8 +435,8 @@ class Project(Schema):
     annual_saving = fields.Float(allow_none=True)
     payback_years = fields.Float(allow_none=True)
     coefficient_table = fields.String()
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class ProjectQuery(SyncQuery):
@@ -434,8 +465,8 @@ class Assessment(Schema):
     passed = fields.Boolean()
     assessed_on = fields.Date()
     assessed_by = fields.String()
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class AssessmentQuery(SyncQuery):
@@ -484,8 +515,8 @@ class WasteRecord(Schema):
     period = fields.String()
     category = fields.String()
     weight_kg = fields.Float()
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class WasteQuery(SyncQuery):
@@ -495,10 +526,8 @@ class WasteQuery(SyncQuery):
     category = fields.String(validate=validate.OneOf(WASTE_CATEGORIES))
 
 
-class WasteSummaryQuery(InputSchema):
-    year = fields.Integer(required=True, **YEAR)
+class WasteSummaryQuery(MonthsQuery):
     unit_code = fields.String(**UNIT_CODE)
-    months = Months()
 
 
 class DemonstrationSiteCreate(InputSchema):
@@ -512,8 +541,8 @@ class DemonstrationSite(Schema):
     unit_code = fields.String()
     level = fields.String()
     designated_on = fields.Date()
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class DemonstrationSiteQuery(SyncQuery):
@@ -521,8 +550,9 @@ class DemonstrationSiteQuery(SyncQuery):
 
 
 class WasteSummary(Schema):
-    year = fields.Integer()
-    months = fields.List(fields.Integer())
+    year = fields.Integer(allow_none=True, metadata={"description": "null for a span of months (from, to)"})
+    months = fields.List(fields.Integer(), allow_none=True)
+    periods = fields.List(fields.String(), metadata={"description": "the months counted, YYYY-MM"})
     unit_code = fields.String(allow_none=True)
     by_category_kg = fields.Dict(keys=fields.String(), values=fields.Float())
     total_kg = fields.Float()
@@ -535,11 +565,12 @@ class ProjectSummaryQuery(WasteSummaryQuery):
 
 
 class ProjectSummary(Schema):
-    year = fields.Integer()
-    months = fields.List(fields.Integer())
+    year = fields.Integer(allow_none=True, metadata={"description": "null for a span of months (from, to)"})
+    months = fields.List(fields.Integer(), allow_none=True)
+    periods = fields.List(fields.String(), metadata={"description": "the months counted, YYYY-MM"})
     unit_code = fields.String(allow_none=True)
     completed = fields.Integer(metadata={"description": "retrofits completed in the months"})
-    investment_yuan = fields.Float(metadata={"description": "their investment"})
+    investment_yuan = Money(metadata={"description": "their investment"})
     measured = fields.Integer(metadata={"description": "of them with a measured saving rate"})
     mean_measured_saving_rate = fields.Float(allow_none=True, metadata={"description": "the mean of those rates"})
 

@@ -121,6 +121,12 @@ def shift_period(period: str, months: int) -> str:
     return period_of(index // 12, index % 12 + 1)
 
 
+def periods_between(first: str, last: str) -> list[str]:
+    """Every month from ``first`` to ``last`` (YYYY-MM), both included; across years too."""
+    count = (split_period(last)[0] - split_period(first)[0]) * 12 + split_period(last)[1] - split_period(first)[1]
+    return [shift_period(first, offset) for offset in range(count + 1)]
+
+
 # -- conversion --------------------------------------------------------------------------
 def round_to(value: Decimal | None, places: int) -> float | None:
     if value is None:

@@ -220,7 +220,8 @@ class DemonstrationSite(TimestampMixin, Base):
     __tablename__ = "demonstration_site"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), unique=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), unique=True,
+                                                info={"field": "unit_code"})  # a site is designated by unit
     unit_code: Mapped[str] = mapped_column(String(40), index=True)
     level: Mapped[str] = mapped_column(String(20))  # county | city | province | national
     designated_on: Mapped[date] = mapped_column(Date)

@@ -2,6 +2,7 @@
 waste sorting. A mixin of ``EnergyService`` (it uses the service's ``db`` and ``call``)."""
 from __future__ import annotations
 
+import calendar
 from datetime import date
 
 from sqlalchemy import func, select
@@ -68,22 +69,24 @@ class ProgrammesMixin(RecordsMixin):
 
     @rpc(reads_only=True)
     def project_summary(self, query):
-        year, months, unit_code = self._summary_query(contract.ProjectSummaryQuery(), query)
-        statement = select(Project).where(
-            Project.completed_on.between(date(year, 1, 1), date(year, 12, 31))).order_by(Project.id)
+        span, unit_code = self._summary_query(contract.ProjectSummaryQuery(), query)
+        periods = span["periods"]
+        first, last = domain.split_period(periods[0]), domain.split_period(periods[-1])
+        statement = select(Project).where(Project.completed_on.between(
+            date(*first, 1), date(*last, calendar.monthrange(*last)[1]))).order_by(Project.id)
         if unit_code:
             statement = statement.where(Project.unit_code == unit_code)
         completed = reports.project_views(self.db.session, [
-            project for project in self.db.session.scalars(statement) if project.completed_on.month in months])
-        return contract.ProjectSummary().dump({
-            "year": year, "months": months, "unit_code": unit_code, **domain.retrofit_summary(completed)})
+            project for project in self.db.session.scalars(statement)
+            if domain.period_of(project.completed_on.year, project.completed_on.month) in periods])
+        return contract.ProjectSummary().dump({**span, "unit_code": unit_code, **domain.retrofit_summary(completed)})
 
-    def _summary_query(self, schema, query) -> tuple[int, list[int], str | None]:
-        """A summary's year, its months (all by default) and the unit a caller is held to."""
+    def _summary_query(self, schema, query) -> tuple[dict, str | None]:
+        """A summary's months (``reports.span_fields``) and the unit a caller is held to."""
         caller = self.call.caller
         caller.require(*READERS)
         q = load(schema, query or {})
-        return q["year"], q.get("months") or reports.ALL_MONTHS, caller.unit_filter(q.get("unit_code"))
+        return reports.span_fields(q), caller.unit_filter(q.get("unit_code"))
 
     # 节约型机关 assessments -----------------------------------------------------------------
     @rpc
@@ -152,16 +155,16 @@ class ProgrammesMixin(RecordsMixin):
 
     @rpc(reads_only=True)
     def waste_summary(self, query):
-        year, months, unit_code = self._summary_query(contract.WasteSummaryQuery(), query)
+        span, unit_code = self._summary_query(contract.WasteSummaryQuery(), query)
         statement = select(WasteRecord.category, func.sum(WasteRecord.weight_kg)).where(
-            WasteRecord.period.in_(reports.periods_of(year, months)))
+            WasteRecord.period.in_(span["periods"]))
         sites = select(DemonstrationSite).order_by(DemonstrationSite.unit_code)
         if unit_code:
             statement = statement.where(WasteRecord.unit_code == unit_code)
             sites = sites.where(DemonstrationSite.unit_code == unit_code)
         weights = dict(self.db.session.execute(statement.group_by(WasteRecord.category)).all())
         return contract.WasteSummary().dump({
-            "year": year, "months": months, "unit_code": unit_code, **domain.waste_summary(weights),
+            **span, "unit_code": unit_code, **domain.waste_summary(weights),
             "demonstration_sites": list(self.db.session.scalars(sites))})
 
     @rpc

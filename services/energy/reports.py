@@ -168,23 +168,35 @@ def target_statuses(session: Session, institution: Institution, year: int) -> li
 
 
 # -- indicators -------------------------------------------------------------------------------
-def indicators(session: Session, year: int, months, unit_code: str | None, group: str | None) -> dict:
-    months = months or ALL_MONTHS
+def span_fields(q: dict) -> dict:
+    """What an answer says of the months it counts: ``year`` and ``months`` for months of one
+    year, null for a span ``from``–``to``; ``periods`` always."""
+    if "year" not in q:
+        return {"year": None, "months": None, "periods": domain.periods_between(q["from_period"], q["to_period"])}
+    months = q.get("months") or ALL_MONTHS
+    return {"year": q["year"], "months": months, "periods": periods_of(q["year"], months)}
+
+
+def indicators(session: Session, q: dict, unit_code: str | None, group: str | None) -> dict:
+    """The indicators of the months ``q`` names (``MonthsQuery``), beside the same months a year earlier."""
+    span = span_fields(q)
+    periods = span["periods"]
     institutions = repository.institutions_in_scope(session, unit_code, group)
     ids = [institution.id for institution in institutions]
-    now = figures(institutions, repository.consumption_of(session, ids, periods_of(year, months)))
-    before = figures(institutions, repository.consumption_of(session, ids, periods_of(year - 1, months)))
+    now = figures(institutions, repository.consumption_of(session, ids, periods))
+    before = figures(institutions, repository.consumption_of(session, ids, [domain.shift_period(p, -12) for p in periods]))
     yoy = {key: domain.change_rate(now["_raw"][key], before["_raw"][key]) for key in now["_raw"]}
-    statuses = target_statuses(session, institutions[0], year) if unit_code and institutions else []
+    target_year = domain.split_period(periods[-1])[0]
+    statuses = target_statuses(session, institutions[0], target_year) if unit_code and institutions else []
     fleet_units = None if not (unit_code or group) else [institution.unit_code for institution in institutions]
     return {
         "scope": "institution" if unit_code else "group" if group else "county",
-        "unit_code": unit_code, "group": group, "year": year, "months": months,
+        "unit_code": unit_code, "group": group, **span,
         "coefficient_table": coefficients.VERSION, "emission_factors": coefficients.KGCO2_PER_BASE_UNIT,
         **{key: value for key, value in now.items() if key != "_raw"},
         "previous_year": {key: value for key, value in before.items() if key != "_raw"},
         "year_over_year": yoy, "targets": statuses, "at_risk": any(s["at_risk"] for s in statuses),
-        "fleet": fleet_figures(repository.fleet_rows(session, periods_of(year, months), fleet_units)),
+        "fleet": fleet_figures(repository.fleet_rows(session, periods, fleet_units)),
     }
 
 

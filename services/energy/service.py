@@ -186,8 +186,7 @@ class EnergyService(ImportsMixin, ProgrammesMixin, HealthMixin, OutboxRelayMixin
         unit_code = caller.unit_filter(q.get("unit_code"))
         if unit_code:
             repository.institution_by_unit(self.db.session, unit_code)
-        answer = reports.indicators(self.db.session, q["year"], q.get("months"), unit_code,
-                                    None if unit_code else q.get("group"))
+        answer = reports.indicators(self.db.session, q, unit_code, None if unit_code else q.get("group"))
         return contract.Indicators().dump(answer)
 
     @rpc

@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from services.facilities.settings import RANKS
 from services.kit.errors import Conflict, Invalid, NotFound, RuleViolation  # noqa: F401  (raised by this service)
-from services.kit.schemas import EventSchema, InputSchema, PageQuery, SyncQuery
+from services.kit.schemas import EventSchema, InputSchema, Instant, PageQuery, SyncQuery
 
 SERVICE = "facilities"
 
@@ -55,8 +55,8 @@ class Building(Schema):
     address = fields.String(allow_none=True)
     floors = fields.Integer()
     unit_code = fields.String(allow_none=True)
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class RoomCreate(InputSchema):
@@ -82,8 +82,8 @@ class Room(Schema):
     usable_area_m2 = fields.Float()
     type = fields.String()
     unit_code = fields.String(allow_none=True)
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
     # the office-area standard, evaluated on every read (only office rooms are judged)
     occupant_count = fields.Integer()
     allowance_m2 = fields.Float()
@@ -124,7 +124,7 @@ class Occupant(Schema):
     rank = fields.String()
     unit_code = fields.String()
     allowance_m2 = fields.Float()
-    created_at = fields.AwareDateTime()
+    created_at = Instant()
 
 
 class OccupantQuery(PageQuery):
@@ -169,7 +169,7 @@ class Allocation(Schema):
     allocated_on = fields.Date()
     reason = fields.String(allow_none=True)
     allocated_by = fields.String()
-    created_at = fields.AwareDateTime()
+    created_at = Instant()
 
 
 class AllocationQuery(PageQuery):
@@ -221,11 +221,11 @@ class Rectification(Schema):
     deadline_on = fields.Date()
     status = fields.String()
     overdue = fields.Boolean()
-    done_at = fields.AwareDateTime(allow_none=True)
+    done_at = Instant(allow_none=True)
     done_note = fields.String(allow_none=True)
-    verified_at = fields.AwareDateTime(allow_none=True)
+    verified_at = Instant(allow_none=True)
     verified_by = fields.String(allow_none=True)
-    created_at = fields.AwareDateTime()
+    created_at = Instant()
 
 
 class Inspection(Schema):
@@ -238,7 +238,7 @@ class Inspection(Schema):
     measured_area_m2 = fields.Float(allow_none=True)
     notes = fields.String(allow_none=True)
     rectifications = fields.List(fields.Nested(Rectification))
-    created_at = fields.AwareDateTime()
+    created_at = Instant()
 
 
 class InspectionQuery(PageQuery):
@@ -272,7 +272,7 @@ class RepairCreate(InputSchema):
     building_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
     room_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
     # staff entering a report taken on paper or by phone give when it was made
-    reported_at = fields.AwareDateTime(load_default=None)
+    reported_at = Instant(load_default=None)
 
 
 class RepairAssign(InputSchema):
@@ -281,7 +281,7 @@ class RepairAssign(InputSchema):
 
 class RepairComplete(InputSchema):
     note = _optional_text(2000)
-    completed_at = fields.AwareDateTime(load_default=None)  # staff entering a paper record
+    completed_at = Instant(load_default=None)  # staff entering a paper record
 
 
 class RepairConfirm(InputSchema):
@@ -303,21 +303,21 @@ class Repair(Schema):
     severity = fields.String()
     description = fields.String(allow_none=True)
     status = fields.String()
-    reported_at = fields.AwareDateTime()
-    due_at = fields.AwareDateTime()
+    reported_at = Instant()
+    due_at = Instant()
     overdue = fields.Boolean()
     on_time = fields.Boolean(allow_none=True)
     technician = fields.String(allow_none=True)
-    assigned_at = fields.AwareDateTime(allow_none=True)
-    started_at = fields.AwareDateTime(allow_none=True)
-    completed_at = fields.AwareDateTime(allow_none=True)
+    assigned_at = Instant(allow_none=True)
+    started_at = Instant(allow_none=True)
+    completed_at = Instant(allow_none=True)
     work_note = fields.String(allow_none=True)
-    confirmed_at = fields.AwareDateTime(allow_none=True)
+    confirmed_at = Instant(allow_none=True)
     rating = fields.Integer(allow_none=True)
     complaints = fields.Integer()
     last_complaint = fields.String(allow_none=True)
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class RepairQuery(SyncQuery):
@@ -396,7 +396,7 @@ class MeetingRoom(Schema):
     location = fields.String(allow_none=True)
     capacity = fields.Integer()
     equipment = fields.List(fields.String())
-    created_at = fields.AwareDateTime()
+    created_at = Instant()
 
 
 class MeetingRoomQuery(PageQuery):
@@ -411,8 +411,8 @@ class BookingCreate(InputSchema):
     meeting_room_id = fields.Integer(required=True, validate=validate.Range(min=1))
     title = _text(200, required=True)
     unit_code = _unit_code(load_default=None)
-    start_at = fields.AwareDateTime(required=True)
-    end_at = fields.AwareDateTime(required=True)
+    start_at = Instant(required=True)
+    end_at = Instant(required=True)
     attendees = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=100000))
     reference = _optional_text(100)
 
@@ -442,15 +442,15 @@ class Booking(Schema):
     meeting_room_id = fields.Integer()
     title = fields.String()
     unit_code = fields.String()
-    start_at = fields.AwareDateTime()
-    end_at = fields.AwareDateTime()
+    start_at = Instant()
+    end_at = Instant()
     attendees = fields.Integer(allow_none=True)
     reference = fields.String(allow_none=True)
     series_id = fields.String(allow_none=True)
     status = fields.String()
     booked_by = fields.String()
-    cancelled_at = fields.AwareDateTime(allow_none=True)
-    created_at = fields.AwareDateTime()
+    cancelled_at = Instant(allow_none=True)
+    created_at = Instant()
 
 
 class BookingSeries(Schema):
@@ -465,8 +465,8 @@ class BookingQuery(PageQuery):
     status = fields.String(validate=validate.OneOf(BOOKING_STATUSES))
     series_id = fields.String()
     reference = fields.String()
-    from_at = fields.AwareDateTime(data_key="from")  # bookings ending after
-    to_at = fields.AwareDateTime(data_key="to")  # bookings starting before
+    from_at = Instant(data_key="from")  # bookings ending after
+    to_at = Instant(data_key="to")  # bookings starting before
 
 
 # events -----------------------------------------------------------------------------
@@ -487,9 +487,9 @@ class RepairCompleted(EventSchema):
     building_id = fields.Integer(required=True, allow_none=True)
     category = fields.String(required=True)
     severity = fields.String(required=True)
-    reported_at = fields.AwareDateTime(required=True)
-    due_at = fields.AwareDateTime(required=True)
-    completed_at = fields.AwareDateTime(required=True)
+    reported_at = Instant(required=True)
+    due_at = Instant(required=True)
+    completed_at = Instant(required=True)
     on_time = fields.Boolean(required=True)
 
 
@@ -506,8 +506,8 @@ class MeetingRoomBooked(EventSchema):
     meeting_room_id = fields.Integer(required=True)
     unit_code = fields.String(required=True)
     title = fields.String(required=True)
-    start_at = fields.AwareDateTime(required=True)
-    end_at = fields.AwareDateTime(required=True)
+    start_at = Instant(required=True)
+    end_at = Instant(required=True)
     reference = fields.String(required=True, allow_none=True)
     series_id = fields.String(required=True, allow_none=True)
 

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from services.energy import contract as energy
 from services.facilities import contract as facilities
-from services.kit.schemas import ID, EventSchema, InputSchema, PageQuery, SyncQuery
+from services.kit.schemas import EventSchema, ID, InputSchema, Instant, PageQuery, SyncQuery
 from services.reception import contract as reception
 from services.vehicles import contract as vehicles
 
@@ -33,8 +33,8 @@ class ClientCreate(InputSchema):
 class Client(ClientCreate):
     id = fields.Integer()
     created_by = fields.String()
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class ClientQuery(SyncQuery):
@@ -64,11 +64,11 @@ class Subscription(SubscriptionCreate):
     status = fields.String()
     paused_reason = fields.String(allow_none=True)
     consecutive_failures = fields.Integer()
-    retry_at = fields.AwareDateTime(allow_none=True)
+    retry_at = Instant(allow_none=True)
     pending_deliveries = fields.Integer()
     created_by = fields.String()
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
     # only in the answer to the creation: the receiver keeps it to verify signatures
     secret = fields.String(metadata={"description": "the HMAC key of the signatures; shown once, at creation"})
 
@@ -80,7 +80,7 @@ class SubscriptionQuery(SyncQuery):
 
 # -- deliveries -------------------------------------------------------------------------------
 class Attempt(Schema):
-    attempted_at = fields.AwareDateTime()
+    attempted_at = Instant()
     status_code = fields.Integer(allow_none=True)
     error = fields.String(allow_none=True)
     duration_ms = fields.Integer()
@@ -93,13 +93,13 @@ class Delivery(Schema):
     event_type = fields.String()
     status = fields.String()
     attempts = fields.Integer()
-    next_attempt_at = fields.AwareDateTime(allow_none=True)
+    next_attempt_at = Instant(allow_none=True)
     last_status_code = fields.Integer(allow_none=True)
     last_error = fields.String(allow_none=True)
-    delivered_at = fields.AwareDateTime(allow_none=True)
+    delivered_at = Instant(allow_none=True)
     replay_of = fields.Integer(allow_none=True)
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
     log = fields.List(fields.Nested(Attempt))
 
 
@@ -110,8 +110,8 @@ class DeliveryQuery(SyncQuery):
 
 
 class ReplayRange(InputSchema):
-    since = fields.AwareDateTime(required=True)
-    until = fields.AwareDateTime(required=True)
+    since = Instant(required=True)
+    until = Instant(required=True)
 
 
 class Replayed(Schema):
@@ -127,7 +127,7 @@ class AllowedHostCreate(InputSchema):
 class AllowedHost(AllowedHostCreate):
     id = fields.Integer()
     created_by = fields.String()
-    created_at = fields.AwareDateTime()
+    created_at = Instant()
 
 
 # -- events -----------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from services.kit.db import UtcDateTime, paginate, utcnow
 from services.kit.entrypoints import rpc
-from services.kit.schemas import PageQuery, load, page_of
+from services.kit.schemas import Instant, PageQuery, load, page_of
 
 IGNORED = {"created_at", "updated_at"}
 HIDDEN = "***"
@@ -121,13 +121,13 @@ class AuditQuery(PageQuery):
     entity = fields.String(validate=validate.Length(min=1, max=60))
     entity_id = fields.String(validate=validate.Length(min=1, max=60))
     actor = fields.String(validate=validate.Length(min=1, max=120))
-    since = fields.AwareDateTime()
-    until = fields.AwareDateTime()
+    since = Instant()
+    until = Instant()
 
 
 class AuditEntry(Schema):
     id = fields.Integer()
-    at = fields.AwareDateTime()
+    at = Instant()
     actor = fields.String()
     action = fields.String()
     entity = fields.String()

@@ -8,6 +8,7 @@ and are published after the commit (``outbox.py``).
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import uuid
 from datetime import datetime, timezone
@@ -145,7 +146,73 @@ def drop_event_tables() -> None:
     op.drop_table("outbox_event")
 
 
-def make_engine(url: str, pool_size: int = 10) -> Engine:
+# -- a unique key taken: an answer (409 naming the field), not a fault ---------------------------
+UNIQUE_VIOLATION = "23505"  # SQLSTATE
+_PG_KEY = re.compile(r"Key \((.+?)\)=")
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)$")
+
+
+def duplicate_key(exc: BaseException) -> tuple[str, list[str]] | None:
+    """The table and the columns of the unique key an insert or update ran into, or None when
+    ``exc`` is another failure. Never the value: it may be an ID number."""
+    orig = getattr(exc, "orig", exc)
+    diag = getattr(orig, "diag", None)
+    if diag is not None:  # psycopg
+        if getattr(orig, "sqlstate", None) != UNIQUE_VIOLATION:
+            return None
+        key = _PG_KEY.search(diag.message_detail or "")
+        return diag.table_name or "", [c.strip() for c in key.group(1).split(",")] if key else []
+    key = _SQLITE_UNIQUE.search(str(orig))
+    if key is None:
+        return None
+    names = [name.strip() for name in key.group(1).split(",")]
+    return names[0].partition(".")[0], [name.partition(".")[2] for name in names]
+
+
+def unique_field(metadata, table: str, columns: list[str]) -> str:
+    """The field a taken key is reported on: the one its constraint (or, for ``unique=True``, its
+    column) names in ``info={"field": ...}``, else its last column (``room (building_id, number)``
+    → ``number``)."""
+    found = metadata.tables.get(table) if metadata is not None else None
+    for constraint in (*found.constraints, *found.indexes) if found is not None else ():
+        if [column.name for column in constraint.columns] == columns:
+            named = constraint.info.get("field") or (len(columns) == 1 and found.c[columns[0]].info.get("field"))
+            if named:
+                return named
+    return columns[-1] if columns else "_schema"
+
+
+def conflict_of(exc: BaseException, metadata=None) -> Conflict | None:
+    taken = duplicate_key(exc)
+    if taken is None:
+        return None
+    table, columns = taken
+    field = unique_field(metadata, table, columns)
+    log.info("duplicate %s refused: %s (%s) is taken", table, field, ", ".join(columns),
+             extra={"outcome": "duplicate"})
+    return Conflict(f"a {table.replace('_', ' ')} with this {field} already exists", {field: ["already exists"]})
+
+
+def answer_duplicates(engine: Engine, metadata=None) -> None:
+    """A unique key taken (the race a service's own check cannot close, or a key no check
+    covers) raises ``Conflict`` naming the field where the statement runs: the caller gets
+    409 with ``errors``, and the log an INFO line instead of an SQL traceback at ERROR."""
+
+    @event.listens_for(engine, "handle_error")
+    def _duplicate_is_a_conflict(context):
+        conflict = conflict_of(context.original_exception, metadata)
+        if conflict is not None:
+            raise conflict
+
+
+def make_engine(url: str, pool_size: int = 10, metadata=None) -> Engine:
+    """``metadata``: the models', for the field a taken unique key is reported on."""
+    engine = _engine(url, pool_size)
+    answer_duplicates(engine, metadata)
+    return engine
+
+
+def _engine(url: str, pool_size: int) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
 
@@ -172,7 +239,7 @@ def as_service_error(exc: BaseException) -> BaseException:
     if isinstance(exc, ServiceError):
         return exc
     if isinstance(exc, IntegrityError):
-        return Conflict("the record conflicts with an existing one")
+        return conflict_of(exc) or Conflict("the record conflicts with an existing one")
     if isinstance(exc, DataError) or (isinstance(exc, StatementError) and not isinstance(exc, DBAPIError)):
         # a value the schema let through but the column (or its conversion) cannot hold
         return Invalid("a value is out of range or not storable", {"_schema": ["value out of range"]})
@@ -360,7 +427,8 @@ class Database(DependencyProvider):
 
         config = self.container.config
         pool = int(config.get("max_workers", 10)) + 2
-        self.engine = make_engine(config["DATABASE_URL"], pool_size=pool)
+        metadata = self.outbox_model.metadata if self.outbox_model is not None else None
+        self.engine = make_engine(config["DATABASE_URL"], pool_size=pool, metadata=metadata)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         # the same pool, each statement its own transaction (UnitOfWork.reads_only)
         self.reader = sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)

@@ -1,7 +1,9 @@
 """marshmallow helpers shared by every service's contract."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
+from decimal import ROUND_HALF_UP
+from zoneinfo import ZoneInfo
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 
@@ -116,6 +118,48 @@ class InputSchema(Schema):
         return data
 
 
+# -- one representation per kind (API.md) ---------------------------------------------------------
+ANSWER_TIMEZONE = ZoneInfo("Asia/Shanghai")
+
+
+def _described(kwargs: dict, what: str) -> dict:
+    metadata = dict(kwargs.pop("metadata", None) or {})
+    metadata["description"] = f"{metadata['description']} ({what})" if metadata.get("description") else what
+    return metadata
+
+
+class Money(fields.Decimal):
+    """Money in yuan: taken as a number (or a numeric string), kept as a Decimal, answered as a
+    JSON number rounded to ``places`` decimals (two: fen) everywhere, never a string."""
+
+    def __init__(self, places: int = 2, **kwargs):
+        decimals = {2: "two", 4: "four"}.get(places, str(places))
+        metadata = _described(kwargs, f"yuan, a JSON number with {decimals} decimals")
+        super().__init__(places=places, rounding=ROUND_HALF_UP, metadata=metadata, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        number = super()._serialize(value, attr, obj, **kwargs)
+        return None if number is None else float(number)
+
+
+class Instant(fields.AwareDateTime):
+    """A point in time: taken in ISO 8601 with any offset (an offset is required), answered in
+    +08:00 (Asia/Shanghai) everywhere, whatever zone it was stored or computed in."""
+
+    def __init__(self, **kwargs):
+        metadata = _described(kwargs, "ISO 8601 with an offset; answered in +08:00")
+        super().__init__(format="iso", metadata=metadata, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        if value.tzinfo is None:  # stored naive means stored in UTC (db.UtcDateTime)
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(ANSWER_TIMEZONE).isoformat()
+
+
 class EventSchema(Schema):
     """Every event carries these; consumers exclude what they do not know."""
 
@@ -123,7 +167,7 @@ class EventSchema(Schema):
         unknown = EXCLUDE
 
     event_id = fields.String(required=True)
-    occurred_at = fields.AwareDateTime(required=True)
+    occurred_at = Instant(required=True)
 
 
 class PageQuery(InputSchema):
@@ -136,7 +180,7 @@ class PageQuery(InputSchema):
 class SyncQuery(PageQuery):
     """A collection other systems synchronise from: ``updated_since`` reads only what changed."""
 
-    updated_since = fields.AwareDateTime(metadata={"description": (
+    updated_since = Instant(metadata={"description": (
         "only records created or changed at or after this instant, oldest change first; "
         "read on from the last record's updated_at and drop ids already seen")})
 

@@ -5,7 +5,7 @@ input schema describes, with dates and datetimes as ISO strings and money as num
 """
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.kit.schemas import EventSchema, InputSchema, PageQuery, SyncQuery
+from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQuery, SyncQuery
 from services.reception.settings import GUEST_ORIGINS, MEALS
 
 SERVICE = "reception"
@@ -26,7 +26,7 @@ def _text(max_length: int, **kwargs):
 
 
 def _money(**kwargs):
-    return fields.Decimal(places=2, as_string=True, validate=validate.Range(min=0, max=10_000_000), **kwargs)
+    return Money(validate=validate.Range(min=0, max=10_000_000), **kwargs)
 
 
 def _list(schema, **kwargs):
@@ -66,8 +66,8 @@ class StaffMember(InputSchema):
 class Activity(InputSchema):
     description = _text(500, required=True)
     place = _text(200, required=True)
-    start_at = fields.AwareDateTime(required=True)
-    end_at = fields.AwareDateTime(required=True)
+    start_at = Instant(required=True)
+    end_at = Instant(required=True)
 
 
 class Lodging(InputSchema):
@@ -123,11 +123,11 @@ class Reception(Schema):
     reason = fields.String(allow_none=True)
     submitted_by = fields.String()
     decided_by = fields.String(allow_none=True)
-    approved_at = fields.AwareDateTime(allow_none=True)
-    decided_at = fields.AwareDateTime(allow_none=True)
-    completed_at = fields.AwareDateTime(allow_none=True)
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    approved_at = Instant(allow_none=True)
+    decided_at = Instant(allow_none=True)
+    completed_at = Instant(allow_none=True)
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class ReceptionQuery(SyncQuery, _Period):
@@ -198,9 +198,9 @@ class ReceptionList(Schema):
     meals = fields.List(fields.Dict())
     costs = fields.List(fields.Dict())
     note = fields.String(allow_none=True)
-    total_cost_yuan = fields.Float()
+    total_cost_yuan = Money()
     differences = fields.List(fields.Nested(Difference))
-    locked_at = fields.AwareDateTime()
+    locked_at = Instant()
     recorded_by = fields.String()
 
 
@@ -218,8 +218,8 @@ class CanteenSlot(Schema):
     capacity = fields.Integer()
     reserved = fields.Integer()
     available = fields.Integer()
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class CanteenSlotQuery(SyncQuery, _Period):
@@ -252,9 +252,9 @@ class CanteenReservation(Schema):
     reception_id = fields.Integer(allow_none=True)
     meeting_id = fields.Integer(allow_none=True)
     status = fields.String()
-    released_at = fields.AwareDateTime(allow_none=True)
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    released_at = Instant(allow_none=True)
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class CanteenReservationQuery(SyncQuery):
@@ -272,8 +272,8 @@ class CarRequest(InputSchema):
     passengers = fields.Integer(required=True, validate=validate.Range(min=1, max=60))
     origin = _text(200, required=True)
     destination = _text(200, required=True)
-    start_at = fields.AwareDateTime(load_default=None, allow_none=True)
-    end_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    start_at = Instant(load_default=None, allow_none=True)
+    end_at = Instant(load_default=None, allow_none=True)
     purpose = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=500))
 
 
@@ -282,8 +282,8 @@ class MeetingCreate(InputSchema):
     unit_code = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
     meeting_room_id = fields.Integer(required=True)
     attendees = fields.Integer(required=True, validate=validate.Range(min=1, max=10_000))
-    start_at = fields.AwareDateTime(required=True)
-    end_at = fields.AwareDateTime(required=True)
+    start_at = Instant(required=True)
+    end_at = Instant(required=True)
     services = fields.List(fields.String(validate=validate.Length(min=1, max=100)), load_default=list,
                            validate=validate.Length(max=50))
     cars = _list(CarRequest)
@@ -295,8 +295,8 @@ class Meeting(Schema):
     unit_code = fields.String()
     meeting_room_id = fields.Integer()
     attendees = fields.Integer()
-    start_at = fields.AwareDateTime()
-    end_at = fields.AwareDateTime()
+    start_at = Instant()
+    end_at = Instant()
     services = fields.List(fields.String())
     cars = fields.List(fields.Dict())
     status = fields.String()
@@ -305,8 +305,8 @@ class Meeting(Schema):
     compensation_pending = fields.List(fields.Dict())
     failure_reason = fields.String(allow_none=True)
     checked_in = fields.Integer()
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class MeetingQuery(SyncQuery, _Period):
@@ -324,7 +324,7 @@ class MeetingAttendance(Schema):
     meeting_id = fields.Integer()
     name = fields.String()
     unit_code = fields.String(allow_none=True)
-    checked_in_at = fields.AwareDateTime()
+    checked_in_at = Instant()
     checked_in = fields.Integer()  # how many attendees have checked in so far
 
 
@@ -353,10 +353,10 @@ class Visitor(Schema):
     purpose = fields.String()
     kind = fields.String()
     party_size = fields.Integer()  # the persons of this batch (批), the registered visitor included
-    checked_in_at = fields.AwareDateTime()
-    checked_out_at = fields.AwareDateTime(allow_none=True)
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    checked_in_at = Instant()
+    checked_out_at = Instant(allow_none=True)
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class VisitorQuery(SyncQuery, _Period):
@@ -375,7 +375,7 @@ class VisitorCheckedIn(EventSchema):
     host_name = fields.String(required=True)
     host_unit_code = fields.String(required=True)
     purpose = fields.String(required=True)
-    checked_in_at = fields.AwareDateTime(required=True)
+    checked_in_at = Instant(required=True)
 
 
 class ReceptionApproved(EventSchema):
@@ -385,17 +385,17 @@ class ReceptionApproved(EventSchema):
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(required=True)
     guests = fields.Integer(required=True)
-    approved_at = fields.AwareDateTime(required=True)
+    approved_at = Instant(required=True)
 
 
 class ReceptionCompleted(EventSchema):
     reception_id = fields.Integer(required=True)
     unit_code = fields.String(required=True)
     guests = fields.Integer(required=True)
-    total_cost_yuan = fields.Float(required=True)
+    total_cost_yuan = Money(required=True)
     differences = fields.Integer(required=True)
     in_canteen = fields.Boolean(required=True)
-    completed_at = fields.AwareDateTime(required=True)
+    completed_at = Instant(required=True)
 
 
 class MeetingScheduled(EventSchema):
@@ -406,8 +406,8 @@ class MeetingScheduled(EventSchema):
     room_booking_id = fields.Integer(required=True)
     dispatch_ids = fields.List(fields.Integer(), required=True)
     attendees = fields.Integer(required=True)
-    start_at = fields.AwareDateTime(required=True)
-    end_at = fields.AwareDateTime(required=True)
+    start_at = Instant(required=True)
+    end_at = Instant(required=True)
 
 
 EVENTS = {
@@ -428,7 +428,7 @@ class ReceptionFigures(Schema):
     guests = fields.Integer()
     completed = fields.Integer()
     refused = fields.Integer()  # rejected in the period's receptions
-    cost_yuan = fields.Float()  # from the locked reception lists
+    cost_yuan = Money()  # from the locked reception lists
 
 
 class CanteenFigures(Schema):

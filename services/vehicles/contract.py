@@ -1,7 +1,7 @@
 """The vehicles service's public face: RPC payloads, events, error classes."""
 from marshmallow import Schema, fields, validate
 
-from services.kit.schemas import EventSchema, InputSchema, PageQuery, SyncQuery
+from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQuery, SyncQuery
 
 SERVICE = "vehicles"
 
@@ -39,7 +39,7 @@ class VehicleCreate(InputSchema):
     fuel_type = fields.String(required=True, validate=validate.OneOf(FUEL_TYPES))
     unit_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
     purchased_on = fields.Date(load_default=None, allow_none=True)
-    purchase_price_yuan = fields.Decimal(
+    purchase_price_yuan = Money(
         load_default=None, allow_none=True, places=2, validate=validate.Range(min=0, max=100_000_000)
     )
     odometer_km = fields.Decimal(load_default=0, places=1, validate=validate.Range(min=0, max=5_000_000))
@@ -79,7 +79,7 @@ class Vehicle(Schema):
     fuel_type = fields.String()
     unit_code = fields.String()
     purchased_on = fields.Date(allow_none=True)
-    purchase_price_yuan = fields.Float(allow_none=True)
+    purchase_price_yuan = Money(allow_none=True)
     odometer_km = fields.Float()
     status = fields.String()
     fuel_norm_l_per_100km = fields.Float(allow_none=True)
@@ -89,8 +89,8 @@ class Vehicle(Schema):
     service_interval_days = fields.Integer(allow_none=True)
     replaces_vehicle_id = fields.Integer(allow_none=True)
     renewal_eligible_on = fields.Date(allow_none=True)
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class VehicleQuery(SyncQuery):
@@ -105,7 +105,7 @@ class StatusChange(Schema):
     to_status = fields.String()
     reason = fields.String(allow_none=True)
     changed_by = fields.String()
-    changed_at = fields.AwareDateTime()
+    changed_at = Instant()
 
 
 class OdometerCorrection(Schema):
@@ -115,7 +115,7 @@ class OdometerCorrection(Schema):
     new_km = fields.Float()
     reason = fields.String()
     corrected_by = fields.String()
-    corrected_at = fields.AwareDateTime()
+    corrected_at = Instant()
 
 
 class VehicleHistory(Schema):
@@ -123,9 +123,9 @@ class VehicleHistory(Schema):
     odometer_corrections = fields.List(fields.Nested(OdometerCorrection))
 
 
-class AvailableQuery(InputSchema):
-    start = fields.AwareDateTime(required=True)
-    end = fields.AwareDateTime(required=True)
+class AvailableQuery(PageQuery):
+    start = Instant(required=True)
+    end = Instant(required=True)
     seats = fields.Integer(load_default=1, validate=validate.Range(min=1, max=60))
 
 
@@ -150,7 +150,7 @@ class Quota(Schema):
     slots = fields.Integer()
     occupied = fields.Integer()
     free = fields.Integer()
-    updated_at = fields.AwareDateTime()
+    updated_at = Instant()
 
 
 class QuotaQuery(SyncQuery):
@@ -184,8 +184,8 @@ class Driver(Schema):
     status = fields.String()
     assignable = fields.Boolean(metadata={"description": "today, by the configured rules"})
     not_assignable_because = fields.List(fields.String())
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class DriverQuery(SyncQuery):
@@ -203,7 +203,7 @@ class SafetyMeeting(Schema):
     held_on = fields.Date()
     topic = fields.String()
     attendee_ids = fields.List(fields.Integer())
-    created_at = fields.AwareDateTime()
+    created_at = Instant()
 
 
 class AssessmentCreate(InputSchema):
@@ -221,7 +221,7 @@ class Assessment(Schema):
     description = fields.String()
     points = fields.Integer()
     recorded_by = fields.String()
-    created_at = fields.AwareDateTime()
+    created_at = Instant()
 
 
 class AssessmentPage(Schema):
@@ -238,8 +238,8 @@ class DispatchCreate(InputSchema):
     passengers = fields.Integer(required=True, validate=validate.Range(min=1, max=60))
     origin = fields.String(required=True, validate=_name)
     destination = fields.String(required=True, validate=_name)
-    start_at = fields.AwareDateTime(required=True)
-    end_at = fields.AwareDateTime(required=True)
+    start_at = Instant(required=True)
+    end_at = Instant(required=True)
 
 
 class DispatchReject(InputSchema):
@@ -252,15 +252,15 @@ class DispatchAssign(InputSchema):
 
 
 class DispatchDepart(InputSchema):
-    departed_at = fields.AwareDateTime(load_default=None)
+    departed_at = Instant(load_default=None)
 
 
 class DispatchReturn(InputSchema):
     odometer_km = fields.Decimal(required=True, places=1, validate=_km)
-    returned_at = fields.AwareDateTime(load_default=None)
+    returned_at = Instant(load_default=None)
     fuel_liters = _decimal(load_default=None, allow_none=True, validate=validate.Range(min=0, max=1000))
-    tolls_yuan = _decimal(load_default=None, allow_none=True, validate=_yuan)
-    cost_yuan = _decimal(load_default=None, allow_none=True, validate=_yuan)
+    tolls_yuan = Money(load_default=None, allow_none=True, validate=_yuan)
+    cost_yuan = Money(load_default=None, allow_none=True, validate=_yuan)
 
 
 class DispatchCancel(InputSchema):
@@ -274,36 +274,36 @@ class Dispatch(Schema):
     passengers = fields.Integer()
     origin = fields.String()
     destination = fields.String()
-    start_at = fields.AwareDateTime()
-    end_at = fields.AwareDateTime()
+    start_at = Instant()
+    end_at = Instant()
     status = fields.String()
     requested_by = fields.String()
     decided_by = fields.String(allow_none=True)
-    decided_at = fields.AwareDateTime(allow_none=True)
+    decided_at = Instant(allow_none=True)
     reject_reason = fields.String(allow_none=True)
     vehicle_id = fields.Integer(allow_none=True)
     driver_id = fields.Integer(allow_none=True)
-    assigned_at = fields.AwareDateTime(allow_none=True)
-    departed_at = fields.AwareDateTime(allow_none=True)
-    returned_at = fields.AwareDateTime(allow_none=True)
-    closed_at = fields.AwareDateTime(allow_none=True)
+    assigned_at = Instant(allow_none=True)
+    departed_at = Instant(allow_none=True)
+    returned_at = Instant(allow_none=True)
+    closed_at = Instant(allow_none=True)
     odometer_start_km = fields.Float(allow_none=True)
     odometer_end_km = fields.Float(allow_none=True)
     distance_km = fields.Float(allow_none=True)
     fuel_liters = fields.Float(allow_none=True)
-    tolls_yuan = fields.Float(allow_none=True)
-    cost_yuan = fields.Float(allow_none=True)
+    tolls_yuan = Money(allow_none=True)
+    cost_yuan = Money(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class DispatchQuery(SyncQuery):
     status = fields.String(validate=validate.OneOf(DISPATCH_STATUSES))
     unit_code = fields.String()
     vehicle_id = fields.Integer()
-    from_ = fields.AwareDateTime(data_key="from", metadata={"description": "dispatches ending after this"})
-    to = fields.AwareDateTime(metadata={"description": "dispatches starting before this"})
+    from_ = Instant(data_key="from", metadata={"description": "dispatches ending after this"})
+    to = Instant(metadata={"description": "dispatches starting before this"})
 
 
 # GPS trips and flags -----------------------------------------------------------------
@@ -311,8 +311,8 @@ class GpsTripIn(InputSchema):
     trip_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     plate = fields.String(load_default=None, validate=validate.Length(min=6, max=16))
     vehicle_id = fields.Integer(load_default=None)
-    start_at = fields.AwareDateTime(required=True)
-    end_at = fields.AwareDateTime(required=True)
+    start_at = Instant(required=True)
+    end_at = Instant(required=True)
     distance_km = fields.Decimal(required=True, places=1, validate=validate.Range(min=0, max=5000))
 
 
@@ -324,11 +324,11 @@ class GpsTrip(Schema):
     id = fields.Integer()
     trip_id = fields.String()
     vehicle_id = fields.Integer()
-    start_at = fields.AwareDateTime()
-    end_at = fields.AwareDateTime()
+    start_at = Instant()
+    end_at = Instant()
     distance_km = fields.Float()
     dispatch_id = fields.Integer(allow_none=True)
-    received_at = fields.AwareDateTime()
+    received_at = Instant()
 
 
 class RowError(Schema):
@@ -364,12 +364,12 @@ class VehicleFlag(Schema):
     dispatch_id = fields.Integer(allow_none=True)
     explanation = fields.String(allow_none=True)
     explained_by = fields.String(allow_none=True)
-    explained_at = fields.AwareDateTime(allow_none=True)
+    explained_at = Instant(allow_none=True)
     resolution = fields.String(allow_none=True)
     resolved_by = fields.String(allow_none=True)
-    resolved_at = fields.AwareDateTime(allow_none=True)
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    resolved_at = Instant(allow_none=True)
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class FlagQuery(SyncQuery):
@@ -405,8 +405,8 @@ class Vendor(Schema):
     name = fields.String()
     kind = fields.String()
     designated = fields.Boolean()
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class VendorQuery(SyncQuery):
@@ -418,10 +418,10 @@ class FuelTransactionCreate(InputSchema):
     vehicle_id = fields.Integer(required=True)
     vendor_id = fields.Integer(required=True)
     card_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=40))
-    filled_at = fields.AwareDateTime(required=True)
+    filled_at = Instant(required=True)
     liters = _decimal(load_default=None, allow_none=True, validate=validate.Range(min=0.01, max=1000))
     kwh = _decimal(load_default=None, allow_none=True, validate=validate.Range(min=0.01, max=1000))
-    amount_yuan = _decimal(required=True, validate=_yuan)
+    amount_yuan = Money(required=True, validate=_yuan)
     odometer_km = fields.Decimal(required=True, places=1, validate=_km)
 
 
@@ -430,23 +430,23 @@ class FuelTransaction(Schema):
     vehicle_id = fields.Integer()
     vendor_id = fields.Integer()
     card_number = fields.String(allow_none=True)
-    filled_at = fields.AwareDateTime()
+    filled_at = Instant()
     liters = fields.Float(allow_none=True)
     kwh = fields.Float(allow_none=True)
-    amount_yuan = fields.Float()
+    amount_yuan = Money()
     odometer_km = fields.Float()
     distance_km = fields.Float(allow_none=True)
     l_per_100km = fields.Float(allow_none=True)
     flags = fields.List(fields.String(), metadata={"description": "kinds of the flags this transaction raised"})
     recorded_by = fields.String()
-    created_at = fields.AwareDateTime()
+    created_at = Instant()
 
 
 class FuelQuery(PageQuery):
     vehicle_id = fields.Integer()
     card_number = fields.String()
-    from_ = fields.AwareDateTime(data_key="from")
-    to = fields.AwareDateTime()
+    from_ = Instant(data_key="from")
+    to = Instant()
 
 
 class ServiceRecordCreate(InputSchema):
@@ -456,7 +456,7 @@ class ServiceRecordCreate(InputSchema):
     serviced_on = fields.Date(required=True)
     odometer_km = fields.Decimal(required=True, places=1, validate=_km)
     description = fields.String(required=True, validate=_text)
-    cost_yuan = _decimal(required=True, validate=_yuan)
+    cost_yuan = Money(required=True, validate=_yuan)
 
 
 class ServiceRecord(Schema):
@@ -467,9 +467,9 @@ class ServiceRecord(Schema):
     serviced_on = fields.Date()
     odometer_km = fields.Float()
     description = fields.String()
-    cost_yuan = fields.Float()
+    cost_yuan = Money()
     recorded_by = fields.String()
-    created_at = fields.AwareDateTime()
+    created_at = Instant()
 
 
 class ServiceRecordPage(Schema):
@@ -496,7 +496,7 @@ class ReminderQuery(PageQuery):
 class DisposalCreate(InputSchema):
     method = fields.String(required=True, validate=validate.OneOf(DISPOSAL_METHODS))
     disposed_on = fields.Date(required=True)
-    proceeds_yuan = _decimal(load_default=None, allow_none=True, validate=_yuan)
+    proceeds_yuan = Money(load_default=None, allow_none=True, validate=_yuan)
     early_reason = fields.String(load_default=None, allow_none=True, validate=_text)
 
 
@@ -506,10 +506,10 @@ class Disposal(Schema):
     unit_code = fields.String()
     method = fields.String()
     disposed_on = fields.Date()
-    proceeds_yuan = fields.Float(allow_none=True)
+    proceeds_yuan = Money(allow_none=True)
     early_reason = fields.String(allow_none=True)
     recorded_by = fields.String()
-    created_at = fields.AwareDateTime()
+    created_at = Instant()
 
 
 # Statistics and the annual report ----------------------------------------------------
@@ -532,10 +532,10 @@ class Figures(Schema):
     distance_km = fields.Float()
     fuel_liters = fields.Float()
     fuel_kwh = fields.Float()
-    fuel_yuan = fields.Float()
-    dispatch_cost_yuan = fields.Float()
-    service_yuan = fields.Float()
-    cost_yuan = fields.Float()
+    fuel_yuan = Money()
+    dispatch_cost_yuan = Money()
+    service_yuan = Money()
+    cost_yuan = Money()
     l_per_100km = fields.Float(allow_none=True)
 
 
@@ -572,7 +572,7 @@ class FleetFigures(Schema):
     quota_slots = fields.Integer()
     purchased = fields.Integer()
     disposed = fields.Integer()
-    disposal_proceeds_yuan = fields.Float()
+    disposal_proceeds_yuan = Money()
     eligible_for_renewal = fields.Integer()
 
 
@@ -601,11 +601,11 @@ class DispatchCompleted(EventSchema):
     dispatch_id = fields.Integer(required=True)
     vehicle_id = fields.Integer(required=True)
     unit_code = fields.String(required=True)
-    start_at = fields.AwareDateTime(required=True)
-    end_at = fields.AwareDateTime(required=True)
+    start_at = Instant(required=True)
+    end_at = Instant(required=True)
     distance_km = fields.Float(required=True)
     fuel_liters = fields.Float(allow_none=True)
-    cost_yuan = fields.Float(allow_none=True)
+    cost_yuan = Money(allow_none=True)
 
 
 class FuelRecorded(EventSchema):
@@ -617,8 +617,8 @@ class FuelRecorded(EventSchema):
     fuel_type = fields.String(required=True)  # gasoline | diesel | electric | hybrid
     liters = fields.Float(allow_none=True)  # gasoline and diesel
     kwh = fields.Float(allow_none=True)  # electric charging
-    amount_yuan = fields.Float(allow_none=True)
-    filled_at = fields.AwareDateTime(required=True)
+    amount_yuan = Money(allow_none=True)
+    filled_at = Instant(required=True)
 
 
 class TripFlagged(EventSchema):
@@ -633,7 +633,7 @@ class VehicleDisposed(EventSchema):
     vehicle_id = fields.Integer(required=True)
     unit_code = fields.String(required=True)
     method = fields.String(required=True)  # auction | take_back | scrap
-    proceeds_yuan = fields.Float(allow_none=True)
+    proceeds_yuan = Money(allow_none=True)
 
 
 EVENTS = {

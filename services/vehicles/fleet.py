@@ -129,8 +129,9 @@ class FleetRpc:
             if v.id not in busy}
         ranked = domain.best_fit([domain.Candidate(v.id, v.seats, v.odometer_km) for v in vehicles.values()],
                                  q["seats"])
-        items = [{**vehicle_out.dump(vehicles[c.vehicle_id]), "spare_seats": c.seats - q["seats"]} for c in ranked]
-        return page_of(items, len(items))
+        page = ranked[q["offset"]:q["offset"] + q["limit"]]
+        items = [{**vehicle_out.dump(vehicles[c.vehicle_id]), "spare_seats": c.seats - q["seats"]} for c in page]
+        return page_of(items, len(ranked))
 
     # quotas ------------------------------------------------------------------------
     def _quota_dump(self, quota: Quota) -> dict:

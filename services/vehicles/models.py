@@ -172,7 +172,7 @@ class Vendor(TimestampMixin, Base):
     """定点: a designated (or a known but not designated) fuel, repair or insurance vendor."""
 
     __tablename__ = "vendor"
-    __table_args__ = (UniqueConstraint("name", "kind"),)
+    __table_args__ = (UniqueConstraint("name", "kind", info={"field": "name"}),)  # a name is taken per kind
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))

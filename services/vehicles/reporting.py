@@ -13,6 +13,7 @@ from sqlalchemy import select
 from services.kit.entrypoints import rpc
 from services.kit.errors import Invalid
 from services.kit.schemas import load
+from services.kit.sheets import append_row
 from services.vehicles import contract, repository
 from services.vehicles.models import Disposal, Quota, StatusChange, Vehicle, VehicleFlag
 
@@ -97,7 +98,7 @@ class ReportingRpc:
                 "resolved": sum(f.status == "resolved" for f in flags),
                 "violations": sum(f.status == "violation" for f in flags),
                 "open": sum(f.status in ("open", "explained") for f in flags),
-                "by_kind": dict(Counter(f.kind for f in flags)),
+                "by_kind": {kind: sum(f.kind == kind for f in flags) for kind in contract.FLAG_KINDS},
             },
         }
 
@@ -148,14 +149,14 @@ def workbook_bytes(report: dict) -> bytes:
     sheet = book.active
     sheet.title = "车辆配备"
     fleet = report["fleet"]
-    sheet.append([f"{report['year']}年度公务用车配备更新和使用情况统计报告"])
+    append_row(sheet, [f"{report['year']}年度公务用车配备更新和使用情况统计报告"])
     sheet["A1"].font = Font(bold=True)
     rows = [("年末车辆数", fleet["vehicles_at_year_end"]), ("编制数", fleet["quota_slots"]),
             ("本年购置", fleet["purchased"]), ("本年处置", fleet["disposed"]),
             ("处置收入(元)", fleet["disposal_proceeds_yuan"]), ("符合更新条件", fleet["eligible_for_renewal"])]
     rows += [(f"车型: {category}", n) for category, n in sorted(fleet["by_category"].items())]
     for row in rows:
-        sheet.append(list(row))
+        append_row(sheet, list(row))
 
     columns = [("dispatches", "调度车次"), ("distance_km", "里程(km)"), ("fuel_liters", "油耗(L)"),
                ("fuel_kwh", "电耗(kWh)"), ("fuel_yuan", "燃料费(元)"), ("dispatch_cost_yuan", "出车费用(元)"),
@@ -168,16 +169,16 @@ def workbook_bytes(report: dict) -> bytes:
     ):
         table = book.create_sheet(title)
         header = key_columns + columns
-        table.append([label for _, label in header])
+        append_row(table, [label for _, label in header])
         for cell in table[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            table.append([row.get(key) for key, _ in header])
+            append_row(table, [row.get(key) for key, _ in header])
     flags = book.create_sheet("监控预警")
     for label, key in (("预警数", "raised"), ("已办结", "resolved"), ("确认违规", "violations"), ("未办结", "open")):
-        flags.append([label, stats["flags"][key]])
+        append_row(flags, [label, stats["flags"][key]])
     for kind, n in sorted(stats["flags"]["by_kind"].items()):
-        flags.append([kind, n])
+        append_row(flags, [kind, n])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -475,8 +475,8 @@ def test_a_retrofits_measured_saving_rate_matches_a_hand_calculation(start_servi
     assert done["payback_years"] == 0.83  # 20,000 / 24,000
     summary = {"year": 2024, "unit_code": code}
     assert officer(rpc, "project_summary", summary) == {
-        "year": 2024, "months": list(range(1, 13)), "unit_code": code, "completed": 1, "investment_yuan": 20000.0,
-        "measured": 1, "mean_measured_saving_rate": 0.2273}
+        "year": 2024, "months": list(range(1, 13)), "periods": [f"2024-{m:02d}" for m in range(1, 13)],
+        "unit_code": code, "completed": 1, "investment_yuan": 20000.0, "measured": 1, "mean_measured_saving_rate": 0.2273}
     assert officer(rpc, "project_summary", {**summary, "months": "4-12"})["completed"] == 0  # completed in March
 
 
@@ -503,6 +503,38 @@ def test_assessments_decide_the_share_that_passes(start_service, rpc):
     events = outbox(energy, "assessment_completed")
     assert [(e["unit_code"], e["kind"], e["passed"]) for e in events] == [
         (first, "self_assessment", True), (first, "spot_check", False), (second, "self_assessment", True)]
+
+
+def test_a_span_from_july_to_june_sums_the_months_across_the_new_year(start_service, rpc):
+    start_service(EnergyService)
+    code = unit()
+    institution(rpc, code, headcount=10)
+    officer(rpc, "record_readings", [
+        reading(code, "2023-07", "electricity", 10000, "kWh"), reading(code, "2024-06", "electricity", 10000, "kWh"),
+        reading(code, "2024-07", "electricity", 20000, "kWh"), reading(code, "2024-12", "electricity", 10000, "kWh"),
+        reading(code, "2025-01", "electricity", 10000, "kWh"), reading(code, "2025-06", "electricity", 10000, "kWh"),
+        reading(code, "2025-07", "electricity", 99999, "kWh")])
+    for period, kg in (("2024-06", 7), ("2024-08", 100), ("2025-03", 300), ("2025-07", 9)):
+        officer(rpc, "create_waste_record", {"unit_code": code, "period": period, "category": "other", "weight_kg": kg})
+    project = officer(rpc, "create_project", {
+        "unit_code": code, "name": "空调改造", "kind": "hvac", "scope": "全楼", "energy_type": "electricity",
+        "investment_yuan": 5000, "expected_saving_rate": 0.1, "unit_price_yuan": 0.8})
+    officer(rpc, "update_project", project["id"], {"completed_on": "2025-02-10"})
+    span = {"from": "2024-07", "to": "2025-06", "unit_code": code}
+    figures = officer(rpc, "indicators", span)
+    assert figures["total_kgce"] == round(50000 * 0.1229, 2)  # July, December, January, June; not July 2025
+    assert figures["previous_year"]["total_kgce"] == round(20000 * 0.1229, 2)  # July 2023 to June 2024
+    assert figures["periods"][0] == "2024-07" and figures["periods"][-1] == "2025-06" and len(figures["periods"]) == 12
+    assert (figures["year"], figures["months"]) == (None, None)
+    assert officer(rpc, "waste_summary", span)["total_kg"] == 400.0
+    assert officer(rpc, "project_summary", span)["completed"] == 1
+    assert officer(rpc, "project_summary", {**span, "to": "2025-01"})["completed"] == 0
+    for bad, field in (({"from": "2024-07"}, "to"), ({"from": "2025-07", "to": "2025-06"}, "to"),
+                       ({"from": "2022-01", "to": "2024-01"}, "to"), ({"year": 2025, "from": "2025-01", "to": "2025-02"}, "year"),
+                       ({}, "year"), ({"from": "2025-13", "to": "2026-01"}, "from")):
+        with pytest.raises(Invalid) as refused:
+            officer(rpc, "indicators", bad)
+        assert field in refused.value.errors, (bad, refused.value.errors)
 
 
 def test_waste_by_category_and_the_recyclable_share(start_service, rpc):

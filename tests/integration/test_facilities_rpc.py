@@ -237,7 +237,7 @@ def test_repair_figures_and_overdue_orders(facilities, rpc):
                                        "building_id": building["id"], "reported_at": "2025-04-07T09:00:00+08:00"})
     major = fac(rpc, "report_repair", {"location": "机房", "category": "hvac", "severity": "major",
                                        "building_id": building["id"], "reported_at": "2025-04-07T10:00:00+08:00"})
-    assert minor["due_at"] == "2025-04-07T15:59:59+00:00" and major["due_at"] == "2025-04-08T15:59:59+00:00"
+    assert minor["due_at"] == "2025-04-07T23:59:59+08:00" and major["due_at"] == "2025-04-08T23:59:59+08:00"
     stuck = fac(rpc, "report_repair", {"location": "门卫", "category": "civil", "severity": "minor",
                                        "reported_at": "2025-04-08T10:00:00+08:00"})
     overdue = fac(rpc, "list_repairs", {"overdue": True})
@@ -358,3 +358,26 @@ def test_a_unit_user_books_for_its_own_unit_only(facilities, rpc):
         fac(rpc, "book_meeting_room", {"meeting_room_id": room["id"], "title": "x",
                                        "start_at": at(6, 9), "end_at": at(6, 10)})
     assert [b["id"] for b in fac(rpc, "list_bookings", {}, caller=clerk)["items"]] == [booked["id"]]
+
+
+def test_a_taken_room_number_or_name_is_a_conflict_naming_the_field_and_no_error_log(facilities, rpc, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO)
+    building = a_building(rpc)
+    a_room(rpc, building, "101", "20")
+    with pytest.raises(Conflict) as taken:
+        a_room(rpc, building, "101", "25")
+    assert taken.value.errors == {"number": ["already exists"]}
+    assert a_room(rpc, a_building(rpc), "101", "20")["number"] == "101"  # the same number in another building
+    with pytest.raises(Conflict) as taken:
+        fac(rpc, "create_building", {"name": building["name"], "floors": 3})
+    assert taken.value.errors == {"name": ["already exists"]}
+    room = {"name": f"会议室-{uuid.uuid4().hex[:6]}", "capacity": 20}
+    fac(rpc, "create_meeting_room", room)
+    with pytest.raises(Conflict) as taken:
+        fac(rpc, "create_meeting_room", room)
+    assert taken.value.errors == {"name": ["already exists"]}
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], [r.getMessage() for r in caplog.records]
+    assert not [r for r in caplog.records if r.exc_info and "IntegrityError" in r.getMessage() + str(r.exc_info)]
+    assert "duplicate room refused: number" in caplog.text

@@ -188,7 +188,12 @@ def test_the_reception_list_is_compared_locked_and_announced(start_service, rpc)
     })
     kinds = {(item["kind"], item["field"]) for item in listed["differences"]}
     assert kinds == {("not_approved", "guests"), ("absent", "guests"), ("not_approved", "accompanying")}
-    assert listed["total_cost_yuan"] == 760.0 and listed["locked_at"]
+    assert listed["total_cost_yuan"] == 760.0 and listed["locked_at"].endswith("+08:00")
+    # money is a number everywhere, never "400.00"; instants in Beijing time
+    assert listed["meals"][0]["cost_yuan"] == 400.0 and listed["costs"][0]["amount_yuan"] == 360.0
+    plan = call_as(rpc, OFFICER, "reception", "get_reception", submitted["id"])
+    assert plan["meals"][0]["price_per_person_yuan"] == 80.0
+    assert all(plan[key].endswith("+08:00") for key in ("approved_at", "created_at", "updated_at"))
     assert call_as(rpc, CLERK, "reception", "get_reception_list", submitted["id"]) == listed
     assert call_as(rpc, OFFICER, "reception", "get_reception", submitted["id"])["status"] == "completed"
     with pytest.raises(Conflict):  # locked

@@ -275,6 +275,21 @@ def test_available_vehicles_best_fit_first(fleet):
     assert ids == [sedan["id"], suv["id"], bus["id"]]
 
 
+def test_available_vehicles_page_like_every_collection(fleet):
+    u = unit()
+    for seats in (5, 7, 19):
+        fleet.vehicle(u, seats=seats)
+    interval = {"start": (T0 + timedelta(days=40)).isoformat(), "end": (T0 + timedelta(days=40, hours=3)).isoformat()}
+    whole = fleet("available_vehicles", interval)
+    assert len(whole["items"]) == whole["total"] >= 3
+    page = fleet("available_vehicles", {**interval, "limit": 2, "offset": 1})
+    assert page["total"] == whole["total"] and [v["id"] for v in page["items"]] == [v["id"] for v in whole["items"][1:3]]
+    for bad in ({"limit": 501}, {"limit": 0}, {"offset": -1}):
+        with pytest.raises(Invalid) as refused:
+            fleet("available_vehicles", {**interval, **bad})
+        assert set(refused.value.errors) == set(bad)
+
+
 def test_gps_batches_are_idempotent_match_dispatches_and_flag_the_rest(fleet):
     u = unit()
     v, sealed = fleet.vehicle(u), fleet.vehicle(u)
@@ -365,6 +380,12 @@ def test_stats_and_the_annual_report(fleet):
     assert report["fleet"]["eligible_for_renewal"] >= 1
     xlsx = fleet("vehicle_report", {"year": 2026, "format": "xlsx"})
     assert xlsx["filename"] == "vehicle-report-2026.xlsx" and xlsx["content_base64"]
+
+
+def test_stats_count_every_flag_kind_even_when_none_was_raised(fleet):
+    stats = fleet("vehicle_stats", {"year": 2019, "unit_code": unit(), "by_vehicle": False})
+    assert stats["flags"]["by_kind"] == {kind: 0 for kind in contract.FLAG_KINDS}
+    assert stats["flags"]["raised"] == 0
 
 
 def test_service_records_reminders_and_a_non_designated_repair_shop(fleet):

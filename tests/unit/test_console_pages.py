@@ -489,7 +489,7 @@ def test_the_reception_list_is_entered_from_the_approved_request_and_read_back_w
         "differences": [{"kind": "absent", "field": "accompanying", "detail": "王五 was approved but not listed"}],
         "recorded_by": "reception_officer", "locked_at": "2030-05-06T08:00:00+00:00"}
     page = client.get("/console/receptions/4/list").text
-    assert "接待 4 的接待清单已登记并锁定" in page and "合计 120.0 元" in page
+    assert "接待 4 的接待清单已登记并锁定" in page and "餐费 120.00 元" in page and "合计 120.00 元" in page
     assert "陪同人员" in page and "王五 was approved but not listed" in page and "登记接待清单" not in page
 
 

@@ -138,3 +138,22 @@ def test_settings_come_from_the_environment_converted_like_their_defaults(monkey
     monkeypatch.setenv("T_RETRIES", "many")
     with pytest.raises(ValueError):
         settings_from_env(Tuned, "T")
+
+
+@pytest.mark.parametrize("text", ["=1+2", "+1", "-1+2", "@SUM(A1)", "\t=1", "\r=1"])
+def test_exported_text_that_looks_like_a_formula_stays_text(text):
+    import io
+
+    from openpyxl import Workbook, load_workbook
+
+    from services.kit.sheets import append_row, csv_cell
+
+    book = Workbook()
+    append_row(book.active, [text, 5, -3, None, "正常"])
+    assert book.active["A1"].data_type == "s"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    row = [cell for cell in load_workbook(io.BytesIO(buffer.getvalue())).active[1]]
+    assert row[0].data_type == "s" and row[0].value.strip() == text.strip()  # XML keeps \r as \n
+    assert [cell.value for cell in row[1:]] == [5, -3, None, "正常"] and row[1].data_type == "n"
+    assert csv_cell(text) == "'" + text and csv_cell("正常") == "正常" and csv_cell(-3) == -3

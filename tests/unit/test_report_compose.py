@@ -1,5 +1,6 @@
 """The annual report and the dashboard composed from canned statistics answers (no broker)."""
 import io
+import re
 from datetime import date
 
 import pytest
@@ -106,7 +107,8 @@ def test_a_failing_service_leaves_its_section_unavailable_and_the_rest_complete(
     answer = build(FakeCall(**{failure: ["energy"]}))
     assert answer["status"] == "partial"
     energy = answer["sections"][3]
-    assert energy["status"] == "unavailable" and "energy" in energy["reason"] and energy["figures"] == []
+    assert energy["status"] == "unavailable" and energy["figures"] == []
+    assert energy["reason"] == {"down": "节能服务暂时无法访问（未运行或连接中断）", "slow": "节能服务未在 2 秒内答复"}[failure]
     assert all(s["status"] == "ok" and s["figures"] for s in answer["sections"][:3])
 
 
@@ -136,14 +138,37 @@ def test_a_period_uses_the_same_days_a_year_earlier_and_energy_months():
     call = FakeCall()
     answer = build(call, {"from": "2025-03-01", "to": "2025-05-31"})
     assert (answer["previous_from"], answer["previous_to"]) == (date(2024, 3, 1), date(2024, 5, 31))
-    assert ("energy", "indicators", {"year": 2025, "months": "3-5"}, 2.0) in call.calls
+    assert ("energy", "indicators", {"from": "2025-03", "to": "2025-05"}, 2.0) in call.calls
+    assert ("energy", "assessment_summary", {"year": 2025}, 2.0) in call.calls
     assert report.Period(date(2024, 2, 29), date(2024, 2, 29)).a_year_earlier().first == date(2023, 2, 28)
 
 
-def test_a_period_across_two_years_has_no_energy_section():
-    answer = build(FakeCall(), {"from": "2024-12-01", "to": "2025-01-31"})
-    assert answer["status"] == "partial"
-    assert answer["sections"][3]["status"] == "unavailable" and "calendar month" in answer["sections"][3]["reason"]
+def test_a_period_from_july_to_june_sums_the_energy_months_across_the_new_year():
+    call = FakeCall()
+    answer = build(call, {"from": "2024-07-01", "to": "2025-06-30"})
+    assert answer["status"] == "complete"
+    energy = by_key(answer["sections"][3])
+    assert energy["per_person_kgce"]["value"] == 300.0 and energy["waste_total_kg"]["value"] == 5000.0
+    asked = {(method, tuple(sorted(q.items()))) for service, method, q, _ in call.calls if service == "energy"}
+    for method in ("indicators", "waste_summary", "project_summary"):
+        assert (method, (("from", "2024-07"), ("to", "2025-06"))) in asked
+        assert (method, (("from", "2023-07"), ("to", "2024-06"))) in asked
+    assert ("assessment_summary", (("year", 2024),)) in asked  # the calendar year that ended within the period
+    assert report.Period(date(2024, 12, 1), date(2025, 12, 31)).assessment_year == 2025
+
+
+def test_every_reason_a_section_is_unavailable_reads_in_chinese():
+    class Refusing(FakeCall):
+        def rpc(self, service, method, query, timeout=None):
+            if service == "vehicles":
+                raise Invalid("the input has invalid fields", {"year": ["bad"]})
+            if service == "facilities":
+                raise RuntimeError("boom")
+            return super().rpc(service, method, query, timeout)
+
+    reasons = [s["reason"] for s in build(Refusing(down=["energy"], slow=["reception"]))["sections"]]
+    assert reasons == ["公务用车服务未接受统计请求", "办公用房服务：统计调用失败", "公务接待服务未在 2 秒内答复",
+                       "节能服务暂时无法访问（未运行或连接中断）"]
 
 
 @pytest.mark.parametrize("query,field", [
@@ -212,5 +237,44 @@ def test_a_dashboard_answer_of_another_shape_leaves_its_section_unavailable():
 
     answer = report.dashboard(Reshaped(), SETTINGS)
     assert answer["status"] == "partial"
-    assert answer["sections"][0]["status"] == "unavailable" and "unexpected answer" in answer["sections"][0]["reason"]
+    assert answer["sections"][0]["status"] == "unavailable" and answer["sections"][0]["reason"] == "公务用车服务：答复的格式与预期不符"
     assert all(section["status"] == "ok" for section in answer["sections"][1:])
+
+
+def test_the_source_column_names_the_register_in_chinese():
+    answer = build(FakeCall())
+    dashboard = report.dashboard(FakeCall(), SETTINGS)
+    for section in answer["sections"] + dashboard["sections"]:
+        for f in section["figures"]:
+            assert f["source_name"] and not re.search(r"[a-z][._][a-z]", f["source_name"]), f
+            assert re.search(r"[\u4e00-\u9fff]", f["source_name"]), f
+    assert by_key(answer["sections"][0])["dispatches"]["source_name"] == "公务用车调度台账"
+    text = report_render.markdown(answer)
+    assert "公务用车调度台账" in text and "vehicles.vehicle_stats" not in text
+    assert "vehicles.vehicle_stats" not in report_render.html_page(answer)
+    book = load_workbook(io.BytesIO(report_render.workbook(answer)))
+    assert book["一、公务用车"]["H4"].value == "公务用车调度台账"
+
+
+def test_a_count_of_zero_reads_zero_and_a_rate_without_base_is_not_no_data():
+    class Quiet(FakeCall):
+        def rpc(self, service, method, query, timeout=None):
+            answer = super().rpc(service, method, query, timeout)
+            if method == "repair_stats":
+                return {"total": {"count": 0, "completed": 0, "completion_rate": None, "on_time_rate": None,
+                                  "mean_hours_to_repair": None, "complaints": 0, "mean_rating": None}}
+            return answer
+
+    answer = build(Quiet())
+    facilities = by_key(answer["sections"][1])
+    assert facilities["repairs"]["value"] == 0 and facilities["repair_complaints"]["value"] == 0
+    text = report_render.markdown(answer)
+    assert "报修 0 件" in text and "返修投诉 0 次" in text
+    assert "暂无数据" not in text and "办结率 不适用" in text
+
+
+def test_the_annual_workbook_never_writes_a_formula():
+    answer = build(FakeCall())
+    answer["sections"][0]["figures"][0]["label"] = "=HYPERLINK(\"http://x\")"
+    sheet = load_workbook(io.BytesIO(report_render.workbook(answer)))["一、公务用车"]
+    assert (sheet["A4"].value, sheet["A4"].data_type) == ("=HYPERLINK(\"http://x\")", "s")

@@ -34,3 +34,23 @@ def test_a_malformed_plate_is_refused(raw):
     with pytest.raises(Invalid) as caught:
         domain.normalise_plate(raw)
     assert "plate" in caught.value.errors
+
+
+def test_the_annual_vehicle_workbook_writes_a_formula_like_unit_code_as_text():
+    import io
+
+    from openpyxl import load_workbook
+
+    from services.vehicles.reporting import workbook_bytes
+
+    figures = {"dispatches": 1, "distance_km": 10.0, "fuel_liters": 1.0, "fuel_kwh": 0.0, "fuel_yuan": 8.0,
+               "dispatch_cost_yuan": 0.0, "service_yuan": 0.0, "cost_yuan": 8.0, "l_per_100km": 10.0}
+    report = {"year": 2026, "fleet": {"vehicles_at_year_end": 1, "quota_slots": 2, "purchased": 0, "disposed": 0,
+                                      "disposal_proceeds_yuan": 0.0, "eligible_for_renewal": 0, "by_category": {}},
+              "stats": {"by_vehicle": [{**figures, "plate": "@A1", "unit_code": "=1+2"}],
+                        "by_unit": [{**figures, "unit_code": "=1+2"}], "totals": figures,
+                        "flags": {"raised": 0, "resolved": 0, "violations": 0, "open": 0, "by_kind": {}}}}
+    book = load_workbook(io.BytesIO(workbook_bytes(report)))
+    by_vehicle, by_unit = book["按车辆"], book["按单位"]
+    assert [(c.value, c.data_type) for c in by_vehicle[2][:2]] == [("@A1", "s"), ("=1+2", "s")]
+    assert (by_unit["A2"].value, by_unit["A2"].data_type) == ("=1+2", "s")
