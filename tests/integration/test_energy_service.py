@@ -134,10 +134,16 @@ def test_a_unit_user_reports_and_reads_only_its_own_institution(start_service, r
     with pytest.raises(Forbidden):
         call_as(rpc, clerk, "energy", "record_readings", reading(theirs, "2025-01", "water", 5, "m3"))
     officer(rpc, "record_readings", reading(theirs, "2025-01", "water", 7, "m3"))
-    listed = call_as(rpc, clerk, "energy", "list_readings", {"unit_code": theirs})
+    listed = call_as(rpc, clerk, "energy", "list_readings", {})
     assert [item["unit_code"] for item in listed["items"]] == [mine]
     figures = call_as(rpc, clerk, "energy", "indicators", {"year": 2025})
     assert figures["scope"] == "institution" and figures["unit_code"] == mine and figures["water_m3"] == 5.0
+    # another unit's figures are not found, never silently the clerk's own instead
+    for method, query in (("list_readings", {"unit_code": theirs}), ("indicators", {"year": 2025, "unit_code": theirs}),
+                          ("fleet", {"year": 2025, "unit_code": theirs})):
+        with pytest.raises(NotFound):
+            call_as(rpc, clerk, "energy", method, query)
+    assert call_as(rpc, clerk, "energy", "indicators", {"year": 2025, "unit_code": mine})["unit_code"] == mine
     with pytest.raises(Forbidden):
         call_as(rpc, clerk, "energy", "benchmark", {"year": 2025})
 
