@@ -85,7 +85,8 @@ class SpaceRpc:
     def create_room(self, payload):
         self.call.caller.require(*MANAGERS)
         data = load(contract.RoomCreate(), payload)
-        get_or_404(self.db.session, Building, data["building_id"], "building")
+        building = get_or_404(self.db.session, Building, data["building_id"], "building")
+        domain.check_floor(data["floor"], building.floors, building.basement_floors)
         domain.check_room_occupancy(data["type"], data["unit_code"])
         room = Room(**data)
         self.db.session.add(room)
