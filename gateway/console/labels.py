@@ -55,6 +55,10 @@ RULE_REASONS = {
     "reception.meal_price": "工作餐人均标准超过当地规定的接待标准。",
     "canteen.capacity": "该餐次的食堂座位已满。",
     "vehicles.double_booking": "该车辆或驾驶员在这段时间已有任务，不能重复派车。",
+    "vehicles.request_in_past": "用车申请的开始时间不能早于当前时间。",
+    "facilities.floor_not_in_building": "房间所在楼层不在该楼宇的楼层范围内。",
+    "facilities.booking_in_past": "会议室预订的开始时间不能早于当前时间。",
+    "facilities.booking_too_long": "每次会议室预订的时长超过规定上限。",
 }
 
 FIELD_NAMES = {
