@@ -54,6 +54,7 @@ RULE_REASONS = {
     "reception.no_cigarettes": "工作餐不得提供香烟。",
     "reception.meal_price": "工作餐人均标准超过当地规定的接待标准。",
     "canteen.capacity": "该餐次的食堂座位已满。",
+    "reception.list_before_event": "接待清单须在接待结束后填报：接待尚未结束。",
     "vehicles.double_booking": "该车辆或驾驶员在这段时间已有任务，不能重复派车。",
     "vehicles.request_in_past": "用车申请的开始时间不能早于当前时间。",
     "facilities.floor_not_in_building": "房间所在楼层不在该楼宇的楼层范围内。",
