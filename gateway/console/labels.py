@@ -77,6 +77,8 @@ MESSAGES = {
     "Missing data for required field.": "必填", "missing": "必填", "Not a valid integer.": "请填写整数",
     "Not a valid datetime.": "请填写有效的日期时间", "Not a valid date.": "请填写有效的日期",
     "Not a valid number.": "请填写数字", "Not a valid decimal.": "请填写数字",
+    "must not lie in the future": "不能晚于当前时间", "must not lie in the past": "不能早于当前时间",
+    "must be after start_at": "须晚于开始时间", "must fall within the reception's dates": "须在接待日期之内",
 }
 
 

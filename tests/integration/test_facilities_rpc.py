@@ -445,3 +445,12 @@ def test_a_booking_is_for_a_meeting_to_come_and_lasts_at_most_a_day(facilities, 
                                              "end_at": (now + timedelta(hours=1)).isoformat()})
     assert started["status"] == "booked"  # entered as the meeting begins
     assert fac(rpc, "list_bookings", {"meeting_room_id": room["id"]})["total"] == 1
+
+
+def test_an_allocation_is_not_dated_in_the_future(facilities, rpc):
+    room = a_room(rpc, a_building(rpc), "601", "18", type="vacant")
+    tomorrow = (datetime.now(SHANGHAI) + timedelta(days=1)).date().isoformat()
+    with pytest.raises(Invalid) as ahead:
+        fac(rpc, "allocate_room", {"room_id": room["id"], "unit_code": unit(), "allocated_on": tomorrow})
+    assert "allocated_on" in ahead.value.errors
+    assert fac(rpc, "get_room", room["id"])["unit_code"] is None
