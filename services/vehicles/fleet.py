@@ -102,6 +102,8 @@ class FleetRpc:
                 session.add(OdometerCorrection(vehicle_id=vehicle.id, old_km=vehicle.odometer_km, new_km=new_km,
                                                reason=reason, corrected_by=self.call.caller.name))
                 vehicle.odometer_km = new_km
+                if vehicle.registered_odometer_km is not None and new_km < vehicle.registered_odometer_km:
+                    vehicle.registered_odometer_km = new_km  # the reading it was registered with was wrong
         if "unit_code" in changes and changes["unit_code"] != vehicle.unit_code:
             self._take_slot(changes["unit_code"])
         if "last_service_on" in changes or "last_service_odometer_km" in changes:

@@ -447,6 +447,9 @@ def test_a_first_fuel_fill_below_the_registered_odometer_is_flagged(fleet):
     assert fill(fine, 50120)["flags"] == []
     jumped = fleet.vehicle(u, odometer_km="1000")
     assert fill(jumped, 90000)["flags"] == ["odometer"]  # 89,000 km on the day it was registered
+    mistyped = fleet.vehicle(u, odometer_km="50000")  # registered with a wrong reading, corrected
+    fleet("update_vehicle", mistyped["id"], {"odometer_km": "30000", "reason": "登记时里程录入错误"})
+    assert fill(mistyped, 30100)["flags"] == []
     history = fleet.vehicle(u, odometer_km="50000")  # fills from before registration are history
     assert fill(history, 30000, T0)["flags"] == []
 
