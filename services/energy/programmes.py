@@ -138,7 +138,8 @@ class ProgrammesMixin(RecordsMixin):
     def create_waste_record(self, payload):
         data = load(contract.WasteRecordCreate(), payload)
         if domain.is_future_period(data["period"], utcnow()):
-            raise Invalid("waste of a month that has not begun", {"period": ["a month that has not begun cannot be reported"]})
+            raise Invalid("waste of a month that has not begun",
+                          {"period": ["a month that has not begun cannot be reported"]})
         institution = self._institution_for_write(data, REPORTERS)
         session = self.db.session
         if session.scalar(select(WasteRecord.id).where(

@@ -104,7 +104,8 @@ def check_floor(floor: int, floors: int, basement_floors: int) -> None:
     if floor == 0 or floor > floors or floor < -basement_floors:
         below = f" or -1..-{basement_floors}" if basement_floors else ""
         raise RuleViolation(
-            f"the building has floors 1..{floors}{below}; there is no floor {floor}", "facilities.floor_not_in_building",
+            f"the building has floors 1..{floors}{below}; there is no floor {floor}",
+            "facilities.floor_not_in_building",
             {"floor": [f"1..{floors}{below} (the building's floors)"]},
         )
 

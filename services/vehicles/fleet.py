@@ -109,8 +109,8 @@ class FleetRpc:
         if "last_service_on" in changes or "last_service_odometer_km" in changes:
             last_on = changes.get("last_service_on", vehicle.last_service_on)
             check_not_future(self._now(), domain.SHANGHAI, last_service_on=last_on)
-            domain.check_last_service(last_on, changes.get("last_service_odometer_km", vehicle.last_service_odometer_km),
-                                      vehicle.odometer_km)
+            last_km = changes.get("last_service_odometer_km", vehicle.last_service_odometer_km)
+            domain.check_last_service(last_on, last_km, vehicle.odometer_km)
         for key, value in changes.items():
             setattr(vehicle, key, value)
         session.flush()
