@@ -237,3 +237,18 @@ def expected_report_figures(answers: dict) -> dict:
                 value = value.get(part) if isinstance(value, dict) else None
             expected[key] = value
     return expected
+
+
+def reception_took_place(session, reception_id: int, days_ago: int) -> None:
+    """Time passes: an approved reception is moved to have begun ``days_ago`` days ago, its planned
+    meals with it, so that its list (made after the event) can be completed now."""
+    from datetime import date, datetime, timedelta, timezone
+
+    from services.reception.domain import local_day
+    from services.reception.models import Reception
+
+    reception = session.get(Reception, reception_id)
+    shift = reception.starts_on - (local_day(datetime.now(timezone.utc)) - timedelta(days=days_ago))
+    reception.starts_on, reception.ends_on = reception.starts_on - shift, reception.ends_on - shift
+    reception.meals = [{**meal, "served_on": (date.fromisoformat(meal["served_on"]) - shift).isoformat()}
+                       for meal in reception.meals]

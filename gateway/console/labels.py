@@ -57,9 +57,14 @@ RULE_REASONS = {
     "reception.no_cigarettes": "工作餐不得提供香烟。",
     "reception.meal_price": "工作餐人均标准超过当地规定的接待标准。",
     "canteen.capacity": "该餐次的食堂座位已满。",
+    "reception.list_before_event": "接待清单须在接待结束后填报：接待尚未结束。",
     "vehicles.double_booking": "该车辆或驾驶员在这段时间已有任务，不能重复派车。",
     "auth.weak_password": "密码强度不够，请换一个不易被猜中的密码。",
     "energy.import_limit": "报表超出导入限制（行数、列数或解压后的大小），请删去多余的行和列，或拆分后分批导入。",
+    "vehicles.request_in_past": "用车申请的开始时间不能早于当前时间。",
+    "facilities.floor_not_in_building": "房间所在楼层不在该楼宇的楼层范围内。",
+    "facilities.booking_in_past": "会议室预订的开始时间不能早于当前时间。",
+    "facilities.booking_too_long": "每次会议室预订的时长超过规定上限。",
 }
 
 FIELD_NAMES = {
@@ -88,6 +93,8 @@ MESSAGES = {
     "unreadable text": "无法识别文字编码（请存为 UTF-8 或 GBK）", "malformed CSV": "CSV 格式有误",
     "choose an .xlsx or .csv file": "请选择 .xlsx 或 .csv 文件",
     "already exists": "已存在，不能重复",
+    "must not lie in the future": "不能晚于当前时间", "must not lie in the past": "不能早于当前时间",
+    "must be after start_at": "须晚于开始时间", "must fall within the reception's dates": "须在接待日期之内",
 }
 
 # messages that carry a number: the English pattern and its Chinese form

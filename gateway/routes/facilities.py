@@ -95,7 +95,7 @@ _route("get", "/api/v1/repairs/stats", FIGURE_READERS, "repair_stats",
 _route("post", "/api/v1/repairs/<int:repair_id>/assign", MANAGE, "assign_repair", "Assign a technician",
        "repair_id", body=facilities.RepairAssign, response=facilities.Repair)
 _route("post", "/api/v1/repairs/<int:repair_id>/start", WORKERS, "start_repair", "Start the work",
-       "repair_id", response=facilities.Repair)
+       "repair_id", body=facilities.RepairStart, body_optional=True, response=facilities.Repair)
 _route("post", "/api/v1/repairs/<int:repair_id>/complete", WORKERS, "complete_repair", "Report the work done",
        "repair_id", body=facilities.RepairComplete, body_optional=True, response=facilities.Repair)
 _route("post", "/api/v1/repairs/<int:repair_id>/confirm", REPORTERS, "confirm_repair",

@@ -11,10 +11,10 @@ from services.energy import contract, domain, reports
 from services.energy.models import Assessment, Audit, DemonstrationSite, Institution, Project, WasteRecord
 from services.energy.records import MANAGERS, READERS, REPORTERS, RecordsMixin
 from services.energy.settings import SETTINGS
-from services.kit.db import get_or_404
+from services.kit.db import get_or_404, utcnow
 from services.kit.entrypoints import rpc
-from services.kit.errors import Conflict, Forbidden
-from services.kit.schemas import load
+from services.kit.errors import Conflict, Forbidden, Invalid
+from services.kit.schemas import check_not_future, load
 
 audit_out = contract.Audit()
 project_out = contract.Project()
@@ -28,6 +28,7 @@ class ProgrammesMixin(RecordsMixin):
     @rpc
     def create_audit(self, payload):
         data = load(contract.AuditCreate(), payload)
+        check_not_future(utcnow(), domain.LOCAL, audited_on=data["audited_on"])
         institution = self._institution_for_write(data)
         return audit_out.dump(self._add(Audit(institution_id=institution.id, **data)))
 
@@ -46,6 +47,7 @@ class ProgrammesMixin(RecordsMixin):
     @rpc
     def create_project(self, payload):
         data = load(contract.ProjectCreate(), payload)
+        check_not_future(utcnow(), domain.LOCAL, completed_on=data["completed_on"])
         institution = self._institution_for_write(data)
         return self._project_view(self._add(Project(institution_id=institution.id, **data)))
 
@@ -53,6 +55,7 @@ class ProgrammesMixin(RecordsMixin):
     def update_project(self, project_id, payload):
         self.call.caller.require(*MANAGERS)
         changes = load(contract.ProjectUpdate(), payload, partial=True)
+        check_not_future(utcnow(), domain.LOCAL, completed_on=changes.get("completed_on"))
         project = get_or_404(self.db.session, Project, int(project_id), "project")
         for key, value in changes.items():
             setattr(project, key, value)
@@ -92,6 +95,7 @@ class ProgrammesMixin(RecordsMixin):
     @rpc
     def create_assessment(self, payload):
         data = load(contract.AssessmentCreate(), payload)
+        check_not_future(utcnow(), domain.LOCAL, assessed_on=data["assessed_on"])
         institution = self._institution_for_write(data, REPORTERS)
         if data["kind"] == "spot_check" and not self.call.caller.has_any(MANAGERS):
             raise Forbidden("spot checks are made by the energy officer")
@@ -136,6 +140,9 @@ class ProgrammesMixin(RecordsMixin):
     @rpc
     def create_waste_record(self, payload):
         data = load(contract.WasteRecordCreate(), payload)
+        if domain.is_future_period(data["period"], utcnow()):
+            raise Invalid("waste of a month that has not begun",
+                          {"period": ["a month that has not begun cannot be reported"]})
         institution = self._institution_for_write(data, REPORTERS)
         session = self.db.session
         if session.scalar(select(WasteRecord.id).where(

@@ -45,7 +45,10 @@ AREA = dict(places=2, validate=validate.Range(min=0, min_inclusive=False, max=10
 class BuildingCreate(InputSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
-    floors = fields.Integer(required=True, validate=validate.Range(min=1, max=200))
+    floors = fields.Integer(required=True, validate=validate.Range(min=1, max=200),
+                            metadata={"description": "floors above ground: rooms lie on 1..floors"})
+    basement_floors = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10),
+                                     metadata={"description": "floors below ground: rooms lie on -1..-basement_floors"})
     unit_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=40))
 
 
@@ -54,6 +57,7 @@ class Building(Schema):
     name = fields.String()
     address = fields.String(allow_none=True)
     floors = fields.Integer()
+    basement_floors = fields.Integer()
     unit_code = fields.String(allow_none=True)
     created_at = Instant()
     updated_at = Instant()
@@ -62,7 +66,8 @@ class Building(Schema):
 class RoomCreate(InputSchema):
     building_id = fields.Integer(required=True, validate=validate.Range(min=1))
     number = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    floor = fields.Integer(required=True, validate=validate.Range(min=-5, max=200))
+    floor = fields.Integer(required=True, validate=validate.Range(min=-10, max=200),
+                           metadata={"description": "one of the building's floors; negative below ground, no floor 0"})
     usable_area_m2 = fields.Decimal(required=True, places=2, validate=validate.Range(min=0, min_inclusive=False, max=100000))
     type = fields.String(required=True, validate=validate.OneOf(ROOM_TYPES))
     unit_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=40))
@@ -277,6 +282,10 @@ class RepairCreate(InputSchema):
 
 class RepairAssign(InputSchema):
     technician = _text(100, required=True)  # a gateway username
+
+
+class RepairStart(InputSchema):
+    started_at = fields.AwareDateTime(load_default=None)  # staff entering a paper record
 
 
 class RepairComplete(InputSchema):

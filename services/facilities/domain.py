@@ -98,6 +98,18 @@ def became_over_standard(before: Assessment | None, after: Assessment) -> bool:
     return after.over_standard and not (before is not None and before.over_standard)
 
 
+def check_floor(floor: int, floors: int, basement_floors: int) -> None:
+    """A room lies on one of its building's floors: 1..floors above ground, -1..-basement_floors
+    below (there is no floor 0)."""
+    if floor == 0 or floor > floors or floor < -basement_floors:
+        below = f" or -1..-{basement_floors}" if basement_floors else ""
+        raise RuleViolation(
+            f"the building has floors 1..{floors}{below}; there is no floor {floor}",
+            "facilities.floor_not_in_building",
+            {"floor": [f"1..{floors}{below} (the building's floors)"]},
+        )
+
+
 def check_occupant_room(room_type: str, unit_code: str | None) -> None:
     """People sit in rooms a unit holds; a vacant room has no occupants."""
     if room_type == "vacant" or not unit_code:
@@ -202,15 +214,19 @@ def repair_due_at(reported_at: datetime, severity: str, settings: Settings) -> d
     return end_of_day(local_date(reported_at, settings) + timedelta(days=days), settings)
 
 
-def check_instant_not_future(name: str, instant: datetime, now: datetime) -> None:
-    if instant > now:
-        raise Invalid(f"{name} lies in the future", {name: ["must not lie in the future"]})
+def check_started_after(reported_at: datetime, started_at: datetime) -> None:
+    if started_at < reported_at:
+        raise Invalid("a repair cannot be started before it was reported",
+                      {"started_at": ["must not precede reported_at"]})
 
 
-def check_completed_after(reported_at: datetime, completed_at: datetime) -> None:
+def check_completed_after(reported_at: datetime, started_at: datetime | None, completed_at: datetime) -> None:
     if completed_at < reported_at:
         raise Invalid("a repair cannot be done before it was reported",
                       {"completed_at": ["must not precede reported_at"]})
+    if started_at is not None and completed_at < started_at:
+        raise Invalid("a repair cannot be done before it was started",
+                      {"completed_at": ["must not precede started_at"]})
 
 
 def repair_overdue(status: str, due_at: datetime, now: datetime) -> bool:
@@ -271,6 +287,34 @@ def repair_figures_by(repairs: Iterable[RepairFacts], key: str) -> list[dict]:
 # meeting rooms ---------------------------------------------------------------------
 def overlaps(start: datetime, end: datetime, other_start: datetime, other_end: datetime) -> bool:
     return start < other_end and end > other_start
+
+
+def check_booking_window(start_at: datetime, end_at: datetime, now: datetime, settings: Settings) -> None:
+    """A booking is for a meeting to come: it starts no earlier than a short grace before
+    now, and each occurrence lasts at most ``booking_max_hours``."""
+    if start_at < now - timedelta(minutes=settings.booking_past_grace_minutes):
+        raise RuleViolation(
+            f"a booking cannot start in the past ({local_date(start_at, settings).isoformat()})",
+            "facilities.booking_in_past", {"start_at": ["must not lie in the past"]},
+        )
+    if end_at - start_at > timedelta(hours=settings.booking_max_hours):
+        raise RuleViolation(
+            f"a booking lasts at most {settings.booking_max_hours} hours", "facilities.booking_too_long",
+            {"end_at": [f"at most {settings.booking_max_hours} hours after start_at"]},
+        )
+
+
+def check_occurrences_apart(wanted: list[tuple[datetime, datetime]], settings: Settings) -> None:
+    """A series' occurrences must not overlap one another either (each would clash with the
+    next); the refusal names them, as a clash with another booking does (409)."""
+    ordered = sorted(wanted)
+    pairs = [(first, second) for first, second in zip(ordered, ordered[1:])
+             if overlaps(first[0], first[1], second[0], second[1])]
+    if pairs:
+        named = [f"{local_date(a[0], settings).isoformat()} and {local_date(b[0], settings).isoformat()}"
+                 for a, b in pairs]
+        raise Conflict(f"the occurrences overlap one another: {', '.join(named)}",
+                       {"recurrence": [f"occurrences of {pair} overlap" for pair in named]})
 
 
 def check_capacity(attendees: int | None, capacity: int) -> None:

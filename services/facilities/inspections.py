@@ -4,11 +4,12 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from services.facilities import contract, domain, repository
+from services.facilities.settings import SETTINGS
 from services.facilities.models import Inspection, Rectification
 from services.facilities.space import FIGURE_READERS, MANAGERS, READERS, assess, columns
 from services.kit.db import get_or_404, paginate
 from services.kit.entrypoints import rpc
-from services.kit.schemas import load, page_of
+from services.kit.schemas import check_not_future, load, page_of
 
 inspection_out = contract.Inspection()
 rectification_out = contract.Rectification()
@@ -35,6 +36,7 @@ class InspectionRpc:
         data = load(contract.InspectionCreate(), payload)
         room = self._room(data["room_id"])
         inspected_on = data["inspected_on"] or self._today()
+        check_not_future(self._now(), SETTINGS.timezone, inspected_on=inspected_on)
         for finding in data["findings"]:
             domain.check_deadline(finding["deadline_on"], inspected_on)
         occupancy, assessment = self._occupancy(room), assess(room)
@@ -46,8 +48,10 @@ class InspectionRpc:
             Rectification(room_id=room.id, unit_code=room.unit_code, status="open", **finding)
             for finding in data["findings"]
         ]
+        # the measured area replaces the recorded one, unless a later measurement already did
+        later = repository.later_inspection(self.db.session, room.id, inspected_on)
         self.db.session.add(inspection)
-        if data["measured_area_m2"] is not None:  # the measured area replaces the recorded one
+        if data["measured_area_m2"] is not None and later is None:
             room.usable_area_m2 = data["measured_area_m2"]
         self.db.session.flush()
         self._room_changed(room, occupancy, assessment)

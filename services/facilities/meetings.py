@@ -64,6 +64,7 @@ class MeetingRpc:
         recurrence = data.pop("recurrence")
         wanted = domain.occurrences(data["start_at"], data["end_at"], recurrence["frequency"], SETTINGS,
                                     recurrence.get("count"), recurrence.get("until"))
+        domain.check_occurrences_apart(wanted, SETTINGS)
         series_id = str(uuid.uuid4())
         bookings = self._book(data, wanted, series_id)
         return {"series_id": series_id, "items": booking_out.dump(bookings, many=True), "total": len(bookings)}
@@ -103,6 +104,9 @@ class MeetingRpc:
     def _book(self, data: dict, wanted: list, series_id: str | None) -> list[Booking]:
         caller = self.call.caller
         wanted = [(domain.utc(start), domain.utc(end)) for start, end in wanted]
+        now = self._now()
+        for start, end in wanted:
+            domain.check_booking_window(start, end, now, SETTINGS)
         unit_code = caller.unit_for_write(data["unit_code"])
         if not unit_code:
             raise Invalid("a booking is made for a unit", {"unit_code": ["Missing data for required field."]})

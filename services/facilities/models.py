@@ -20,7 +20,8 @@ class Building(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     address: Mapped[str | None] = mapped_column(String(300))
-    floors: Mapped[int] = mapped_column(Integer)
+    floors: Mapped[int] = mapped_column(Integer)  # above ground, numbered 1..floors
+    basement_floors: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # -1..-basement_floors
     unit_code: Mapped[str | None] = mapped_column(String(40), index=True)  # managing unit
 
 

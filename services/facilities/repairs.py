@@ -11,7 +11,7 @@ from services.facilities.space import FIGURE_READERS, MANAGERS, READERS, columns
 from services.kit.db import get_or_404, paginate
 from services.kit.entrypoints import rpc
 from services.kit.errors import Forbidden, Invalid, NotFound
-from services.kit.schemas import load, page_of
+from services.kit.schemas import check_not_future, load, page_of
 
 REPORTERS = ("facility_manager", "unit_user")
 WORKERS = ("facility_manager", "technician")
@@ -41,12 +41,7 @@ class RepairRpc:
         data = load(contract.RepairCreate(), payload)
         now = self._now()
         data["unit_code"] = caller.unit_for_write(data["unit_code"])
-        if data["reported_at"] is None:
-            data["reported_at"] = now
-        else:
-            self._staff_only(caller, "reported_at")
-            domain.check_instant_not_future("reported_at", data["reported_at"], now)
-            data["reported_at"] = domain.utc(data["reported_at"])
+        data["reported_at"] = self._worked_at("reported_at", data)
         self._check_place(data)
         repair = Repair(
             **data, reporter=caller.name, status="reported", complaints=0,
@@ -84,22 +79,20 @@ class RepairRpc:
         return self._moved(repair, "assigned", technician=data["technician"], assigned_at=self._now())
 
     @rpc
-    def start_repair(self, repair_id):
+    def start_repair(self, repair_id, payload=None):
         self.call.caller.require(*WORKERS)
-        return self._moved(self._repair(repair_id, "start"), "in_progress", started_at=self._now())
+        started_at = self._worked_at("started_at", load(contract.RepairStart(), payload or {}))
+        repair = self._repair(repair_id, "start")
+        domain.check_started_after(repair.reported_at, started_at)
+        return self._moved(repair, "in_progress", started_at=started_at)
 
     @rpc
     def complete_repair(self, repair_id, payload=None):
-        caller = self.call.caller
-        caller.require(*WORKERS)
+        self.call.caller.require(*WORKERS)
         data = load(contract.RepairComplete(), payload or {})
-        now = self._now()
-        completed_at = domain.utc(data["completed_at"] or now)
-        if data["completed_at"] is not None:
-            self._staff_only(caller, "completed_at")
-            domain.check_instant_not_future("completed_at", completed_at, now)
+        completed_at = self._worked_at("completed_at", data)
         repair = self._repair(repair_id, "complete")
-        domain.check_completed_after(repair.reported_at, completed_at)
+        domain.check_completed_after(repair.reported_at, repair.started_at, completed_at)
         self.db.emit(contract.REPAIR_COMPLETED, contract.RepairCompleted().dump({
             "repair_id": repair.id, "unit_code": repair.unit_code, "building_id": repair.building_id,
             "category": repair.category, "severity": repair.severity, "reported_at": repair.reported_at,
@@ -159,6 +152,15 @@ class RepairRpc:
             raise Forbidden("only the reporter confirms or reopens a repair")
         domain.check_transition("repair", repair.status, action, domain.REPAIR_ACTIONS)
         return repair
+
+    def _worked_at(self, field: str, data: dict) -> datetime:
+        """Now, or the time a paper record gives: staff only, and never in the future."""
+        now = self._now()
+        if data[field] is None:
+            return now
+        self._staff_only(self.call.caller, field)
+        check_not_future(now, SETTINGS.timezone, **{field: data[field]})
+        return domain.utc(data[field])
 
     @staticmethod
     def _staff_only(caller, field: str) -> None:

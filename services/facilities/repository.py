@@ -82,6 +82,13 @@ def inspections_query(room_id=None, unit_code=None):
     return statement
 
 
+def later_inspection(session, room_id: int, inspected_on):
+    """The id of a measurement of the room taken after ``inspected_on``, if any."""
+    return session.scalar(select(Inspection.id).where(
+        Inspection.room_id == room_id, Inspection.inspected_on > inspected_on,
+        Inspection.measured_area_m2.is_not(None)).limit(1))
+
+
 def overdue_rectifications(today):
     """Mirrors ``domain.rectification_overdue`` in SQL."""
     return (Rectification.status.in_(domain.RECTIFICATION_OVERDUE_STATUSES)) & (Rectification.deadline_on < today)

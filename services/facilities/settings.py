@@ -30,6 +30,10 @@ class Settings:
     max_occurrences: int = 100
     # how often the service looks for newly overdue rectifications (seconds)
     overdue_check_interval: int = 600
+    # a booking starts no earlier than this many minutes ago (a meeting entered as it begins)
+    booking_past_grace_minutes: int = 15
+    # and each occurrence lasts at most this many hours (a room is booked for a meeting, not a season)
+    booking_max_hours: int = 24
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -42,6 +46,8 @@ class Settings:
             timezone=ZoneInfo(env("FACILITIES_TIMEZONE", "Asia/Shanghai")),
             max_occurrences=env_int("FACILITIES_MAX_OCCURRENCES", 100),
             overdue_check_interval=env_int("FACILITIES_OVERDUE_CHECK_INTERVAL", 600),
+            booking_past_grace_minutes=env_int("FACILITIES_BOOKING_PAST_GRACE_MINUTES", 15),
+            booking_max_hours=env_int("FACILITIES_BOOKING_MAX_HOURS", 24),
         )
 
 

@@ -10,7 +10,7 @@ from services.facilities.models import Allocation, Building, Occupant, Room
 from services.facilities.settings import RANKS, SETTINGS
 from services.kit.db import get_or_404, paginate, utcnow
 from services.kit.entrypoints import rpc
-from services.kit.schemas import load, page_of
+from services.kit.schemas import check_not_future, load, page_of
 
 MANAGERS = ("facility_manager",)
 READERS = ("facility_manager", "technician", "leader", "unit_user")
@@ -85,7 +85,8 @@ class SpaceRpc:
     def create_room(self, payload):
         self.call.caller.require(*MANAGERS)
         data = load(contract.RoomCreate(), payload)
-        get_or_404(self.db.session, Building, data["building_id"], "building")
+        building = get_or_404(self.db.session, Building, data["building_id"], "building")
+        domain.check_floor(data["floor"], building.floors, building.basement_floors)
         domain.check_room_occupancy(data["type"], data["unit_code"])
         room = Room(**data)
         self.db.session.add(room)
@@ -198,6 +199,7 @@ class SpaceRpc:
         caller = self.call.caller
         caller.require(*MANAGERS)
         data = load(contract.AllocationCreate(), payload)
+        check_not_future(self._now(), SETTINGS.timezone, allocated_on=data["allocated_on"])  # it takes effect now
         room = self._room(data["room_id"])
         occupancy, assessment = self._occupancy(room), assess(room)
         from_unit, to_unit = room.unit_code, data["unit_code"]

@@ -70,9 +70,15 @@ class Caller:
         if not self.has_any(roles):
             raise Forbidden(f"this action needs one of the roles: {', '.join(roles)}")
 
-    def unit_filter(self, requested: str | None) -> str | None:
-        """The unit_code a listing is restricted to: a unit user's own, always."""
-        return self.unit_code if self.unit_scoped else requested
+    def unit_filter(self, requested: str | None, what: str = "unit") -> str | None:
+        """The unit_code a listing or a figure is restricted to: a unit user's own, always.
+        A unit user asking for another unit is answered as for another unit's record (API.md:
+        404), never silently given its own unit's figures instead."""
+        if not self.unit_scoped:
+            return requested
+        if requested not in (None, "", self.unit_code):
+            raise NotFound(f"{what} {requested} not found")
+        return self.unit_code
 
     def check_visible(self, unit_code: str | None, what: str = "record") -> None:
         """Another unit's record answers as if it did not exist (API.md: 404)."""

@@ -49,6 +49,17 @@ def _check_ranges(value, path: str, errors: dict) -> None:
             _check_ranges(item, f"{path}.{index}" if path else str(index), errors)
 
 
+def check_not_future(now: datetime, timezone, **values: date | datetime | None) -> None:
+    """Dates and instants that say something happened cannot lie ahead: an instant after
+    ``now``, a day after today in ``timezone`` (a "day" of the rules). Every such field is
+    named (400); ``None`` is not checked."""
+    today = now.astimezone(timezone).date()
+    ahead = {name: ["must not lie in the future"] for name, value in values.items()
+             if value is not None and (value > now if isinstance(value, datetime) else value > today)}
+    if ahead:
+        raise Invalid(f"{', '.join(ahead)} cannot lie in the future", ahead)
+
+
 def flatten_errors(errors: dict, prefix: str = "") -> dict[str, list[str]]:
     """marshmallow nests errors of lists and nested objects; API.md promises
     field -> list of messages, so ``{"roles": {"0": [...]}}`` becomes ``{"roles.0": [...]}``."""

@@ -146,15 +146,52 @@ def check_reception(plan: dict, today: date, settings: Settings = SETTINGS) -> N
 
 
 def check_reception_dates(plan: dict) -> None:
-    """Input that cannot describe a reception at all (400, not a rule)."""
+    """Input that cannot describe a reception at all (400, not a rule): its meals and
+    activities fall within its dates, an activity ends after it starts, and the letter that
+    asks for it is dated no later than its first day."""
     errors: dict[str, list[str]] = {}
     if plan["ends_on"] < plan["starts_on"]:
         errors["ends_on"] = ["must not be before starts_on"]
     for index, meal in enumerate(plan.get("meals") or []):
         if not plan["starts_on"] <= meal["served_on"] <= plan["ends_on"]:
             errors[f"meals.{index}.served_on"] = ["must fall within the reception's dates"]
+    errors.update(activity_errors(plan.get("activities") or []))
+    for index, activity in enumerate(plan.get("activities") or []):
+        for key in ("start_at", "end_at"):
+            if not plan["starts_on"] <= local_day(activity[key]) <= plan["ends_on"]:
+                errors.setdefault(f"activities.{index}.{key}", []).append("must fall within the reception's dates")
+    letter = plan.get("official_letter")
+    if letter and letter["dated_on"] > plan["starts_on"]:
+        errors["official_letter.dated_on"] = ["must not be after starts_on: the letter comes before the reception"]
     if errors:
         raise Invalid("the reception's dates do not fit together", errors)
+
+
+def activity_errors(activities: list[dict]) -> dict[str, list[str]]:
+    return {f"activities.{index}.end_at": ["must be after start_at"]
+            for index, activity in enumerate(activities) if activity["end_at"] <= activity["start_at"]}
+
+
+def check_list_after_event(ends_on: date, today: date) -> None:
+    """The reception list (接待清单) records what happened: it is made from the reception's last day."""
+    if today < ends_on:
+        raise RuleViolation(f"the reception runs until {ends_on}; its list is made from that day",
+                            "reception.list_before_event", {"reception_id": [f"the reception ends on {ends_on}"]})
+
+
+def check_list_dates(actual: dict, now: datetime) -> None:
+    """What the list says happened lies in the past and each activity ends after it starts (400)."""
+    errors = activity_errors(actual.get("activities") or [])
+    today = local_day(now)
+    for index, activity in enumerate(actual.get("activities") or []):
+        for key in ("start_at", "end_at"):
+            if activity[key] > now:
+                errors.setdefault(f"activities.{index}.{key}", []).append("must not lie in the future")
+    for index, meal in enumerate(actual.get("meals") or []):
+        if meal["served_on"] > today:
+            errors[f"meals.{index}.served_on"] = ["must not lie in the future"]
+    if errors:
+        raise Invalid("the reception list does not fit together", errors)
 
 
 RECEPTION_ACTIONS = {

@@ -6,7 +6,7 @@ from sqlalchemy import exists, select
 from services.kit.db import utcnow
 from services.kit.entrypoints import rpc
 from services.kit.errors import Invalid, NotFound
-from services.kit.schemas import load
+from services.kit.schemas import check_not_future, load
 from services.reception import contract, domain, repository
 from services.reception.models import CanteenReservation, CanteenSlot, Reception, ReceptionListRecord
 
@@ -46,6 +46,8 @@ class ReceptionEntrypoints:
         caller.require(*SUBMITTERS)
         data = load(reception_in, payload)
         unit_code = domain.require_unit(caller.unit_for_write(data.pop("unit_code")))
+        check_not_future(utcnow(), domain.LOCAL_TZ,
+                         **{"official_letter.dated_on": (data["official_letter"] or {}).get("dated_on")})
         domain.check_reception_dates(data)
         domain.check_reception(data, today())
         stored = reception_in.dump(data)
@@ -141,8 +143,10 @@ class ReceptionEntrypoints:
         caller = self.call.caller
         caller.require(*OFFICERS)
         actual = load(list_in, payload)
+        domain.check_list_dates(actual, utcnow())
         reception = self._reception(reception_id, lock=True)
         domain.check_reception_action(reception.status, "complete")
+        domain.check_list_after_event(reception.ends_on, today())
         approved = plan_of(reception)
         differences = domain.compare_reception_list(approved, actual)
         stored = list_in.dump(actual)

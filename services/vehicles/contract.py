@@ -49,6 +49,10 @@ class VehicleCreate(InputSchema):
     service_interval_km = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=500, max=100_000))
     service_interval_days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=7, max=1000))
     replaces_vehicle_id = fields.Integer(load_default=None, allow_none=True)
+    # a fleet taken over with its service history: the last service before registration (both or neither)
+    last_service_on = fields.Date(load_default=None, allow_none=True)
+    last_service_odometer_km = fields.Decimal(load_default=None, allow_none=True, places=1,
+                                              validate=validate.Range(min=0, max=5_000_000))
 
 
 class VehicleUpdate(InputSchema):
@@ -66,6 +70,8 @@ class VehicleUpdate(InputSchema):
     inspection_due_on = fields.Date(allow_none=True)
     service_interval_km = fields.Integer(allow_none=True, validate=validate.Range(min=500, max=100_000))
     service_interval_days = fields.Integer(allow_none=True, validate=validate.Range(min=7, max=1000))
+    last_service_on = fields.Date(allow_none=True)
+    last_service_odometer_km = fields.Decimal(allow_none=True, places=1, validate=validate.Range(min=0, max=5_000_000))
 
 
 class Vehicle(Schema):
@@ -88,6 +94,8 @@ class Vehicle(Schema):
     service_interval_km = fields.Integer(allow_none=True)
     service_interval_days = fields.Integer(allow_none=True)
     replaces_vehicle_id = fields.Integer(allow_none=True)
+    last_service_on = fields.Date(allow_none=True)
+    last_service_odometer_km = fields.Float(allow_none=True)
     renewal_eligible_on = fields.Date(allow_none=True)
     created_at = Instant()
     updated_at = Instant()

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from services.kit.db import get_or_404, utcnow
 from services.kit.entrypoints import rpc
 from services.kit.errors import Conflict, Invalid
-from services.kit.schemas import load
+from services.kit.schemas import check_not_future, load
 from services.vehicles import contract, domain, repository
 from services.vehicles.models import Dispatch, Driver, Vehicle
 
@@ -29,6 +29,8 @@ class DispatchRpc:
         if not data["unit_code"]:
             raise Invalid("the requesting unit is missing", {"unit_code": ["required"]})
         domain.check_interval(data["start_at"], data["end_at"])
+        if not caller.has_any(DISPATCHERS):  # a request; the dispatcher also enters past trips (补录)
+            domain.check_request_start(data["start_at"], self._now())
         dispatch = Dispatch(**data, status="requested", requested_by=caller.name)
         self.db.session.add(dispatch)
         self.db.session.flush()
@@ -116,6 +118,7 @@ class DispatchRpc:
         dispatch.status = domain.next_status("depart", dispatch.status)
         vehicle = repository.locked(session, Vehicle, dispatch.vehicle_id)
         domain.check_vehicle_assignable(vehicle.status)
+        check_not_future(self._now(), domain.SHANGHAI, departed_at=data["departed_at"])
         dispatch.departed_at = data["departed_at"] or utcnow()
         dispatch.odometer_start_km = vehicle.odometer_km
         self._set_status(vehicle, "dispatched", f"dispatch {dispatch.id}")
@@ -132,6 +135,7 @@ class DispatchRpc:
         dispatch = self._dispatch(dispatch_id, lock=True)
         dispatch.status = domain.next_status("return", dispatch.status)
         vehicle = repository.locked(session, Vehicle, dispatch.vehicle_id)
+        check_not_future(self._now(), domain.SHANGHAI, returned_at=data["returned_at"])
         returned_at = data.pop("returned_at") or utcnow()
         domain.check_interval(dispatch.departed_at, returned_at, "departed_at", "returned_at")
         start_km = dispatch.odometer_start_km

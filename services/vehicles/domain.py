@@ -120,6 +120,12 @@ def assignability_problems(licence_expires_on: date, status: str, on_day: date, 
     return problems
 
 
+def first_binding_meeting_day(joined: date, settings: Settings = SETTINGS) -> date:
+    """The first day whose safety meeting a driver who joined on ``joined`` must attend: a driver
+    registered after the last meeting is assignable until the next one is held."""
+    return joined + timedelta(days=1) if settings.new_driver_bound_from_next_day else joined
+
+
 def check_assignable(problems: dict[str, str]) -> None:
     if problems:
         rule, message = next(iter(problems.items()))
@@ -155,6 +161,13 @@ def next_status(action: str, current: str) -> str:
 def check_interval(start_at: datetime, end_at: datetime, start_field="start_at", end_field="end_at") -> None:
     if end_at <= start_at:
         raise Invalid("the end must come after the start", {end_field: [f"must be after {start_field}"]})
+
+
+def check_request_start(start_at: datetime, now: datetime, settings: Settings = SETTINGS) -> None:
+    """A request asks for a car to come: it starts no earlier than a short grace before now."""
+    if start_at < now - timedelta(minutes=settings.request_past_grace_minutes):
+        raise RuleViolation(f"a car request cannot start in the past ({local_day(start_at).isoformat()})",
+                            "vehicles.request_in_past", {"start_at": ["must not lie in the past"]})
 
 
 def overlaps(start_a: datetime, end_a: datetime, start_b: datetime, end_b: datetime) -> bool:
@@ -277,13 +290,21 @@ def own_norm(fixed_norm: Decimal | None, history: list[Decimal], settings: Setti
 
 def check_fuel(previous_km: Decimal | None, previous_at: datetime | None, odometer_km: Decimal, filled_at: datetime,
                liters: Decimal | None, norm: Decimal | None, vendor_designated: bool, vendor_kind: str,
-               settings: Settings = SETTINGS) -> FuelCheck:
+               settings: Settings = SETTINGS, registered: tuple[Decimal, datetime] | None = None) -> FuelCheck:
     """Litres per 100 km (full-tank method: this fill refills what was used since the
-    last one) and every reason to flag the transaction."""
+    last one) and every reason to flag the transaction. The first fill after registration
+    (``registered``: the odometer and instant the vehicle was registered with) is held to the
+    registered odometer; it gives no consumption (the tank's level at registration is unknown)."""
     flags = []
     if not vendor_designated or vendor_kind != "fuel":
         flags.append(("non_designated_vendor", "fuel bought at a vendor that is not a designated fuel station"))
     distance = consumption = None
+    if previous_km is None and registered is not None and filled_at >= registered[1]:
+        registered_km, registered_at = registered
+        if odometer_km < registered_km:
+            flags.append(("odometer", f"odometer {odometer_km} km is below the {registered_km} km registered"))
+        elif implausible_distance(odometer_km - registered_km, registered_at, filled_at, settings):
+            flags.append(("odometer", f"odometer jumped {odometer_km - registered_km} km since registration"))
     if previous_km is not None:
         distance = odometer_km - previous_km
         if distance < 0:
@@ -336,6 +357,28 @@ def service_reminder(last_on: date, last_km: Decimal, odometer_km: Decimal, toda
     else:
         return None
     return Reminder("service", state, due_on, due_km)
+
+
+def last_service(recorded: tuple[date, Decimal] | None, taken_over: tuple[date, Decimal] | None,
+                 purchased_on: date | None, registered_on: date) -> tuple[date, Decimal]:
+    """The service reminders count from: the latest of the last service recorded and the one
+    entered with the vehicle when the fleet was taken over; failing both, purchase (or
+    registration) at 0 km."""
+    known = [found for found in (recorded, taken_over) if found is not None]
+    if known:
+        return max(known, key=lambda found: found[0])
+    return purchased_on or registered_on, Decimal(0)
+
+
+def check_last_service(last_service_on: date | None, last_service_km: Decimal | None, odometer_km: Decimal) -> None:
+    """A fleet's service history comes as a day and an odometer reading together, at most the odometer."""
+    if (last_service_on is None) != (last_service_km is None):
+        field = "last_service_odometer_km" if last_service_km is None else "last_service_on"
+        raise Invalid("the last service needs both its day and its odometer reading",
+                      {field: ["required with the other last_service field"]})
+    if last_service_km is not None and last_service_km > odometer_km:
+        raise Invalid("the last service's odometer reading is above the vehicle's odometer",
+                      {"last_service_odometer_km": [f"at most the odometer, {odometer_km}"]})
 
 
 def expiry_reminder(kind: str, expires_on: date | None, today: date, settings: Settings = SETTINGS) -> Reminder | None:

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from services.kit.db import get_or_404
 from services.kit.entrypoints import rpc
 from services.kit.errors import Conflict, Invalid
-from services.kit.schemas import load, page_of
+from services.kit.schemas import check_not_future, load, page_of
 from services.vehicles import contract, domain, repository
 from services.vehicles.models import (
     Assessment, Dispatch, Driver, MeetingAttendance, OdometerCorrection, Quota, SafetyMeeting, StatusChange, Vehicle,
@@ -35,8 +35,11 @@ class FleetRpc:
                 raise Conflict(f"a vehicle with this {field} is already registered", {field: ["already registered"]})
         if data["replaces_vehicle_id"] is not None:
             get_or_404(session, Vehicle, data["replaces_vehicle_id"], "vehicle")
+        check_not_future(self._now(), domain.SHANGHAI, purchased_on=data["purchased_on"],
+                         last_service_on=data["last_service_on"])
+        domain.check_last_service(data["last_service_on"], data["last_service_odometer_km"], data["odometer_km"])
         self._take_slot(data["unit_code"])
-        vehicle = Vehicle(**data, status="available")
+        vehicle = Vehicle(**data, registered_odometer_km=data["odometer_km"], status="available")
         session.add(vehicle)
         session.flush()
         self._record_status(vehicle, None, "registered")
@@ -99,8 +102,15 @@ class FleetRpc:
                 session.add(OdometerCorrection(vehicle_id=vehicle.id, old_km=vehicle.odometer_km, new_km=new_km,
                                                reason=reason, corrected_by=self.call.caller.name))
                 vehicle.odometer_km = new_km
+                if vehicle.registered_odometer_km is not None and new_km < vehicle.registered_odometer_km:
+                    vehicle.registered_odometer_km = new_km  # the reading it was registered with was wrong
         if "unit_code" in changes and changes["unit_code"] != vehicle.unit_code:
             self._take_slot(changes["unit_code"])
+        if "last_service_on" in changes or "last_service_odometer_km" in changes:
+            last_on = changes.get("last_service_on", vehicle.last_service_on)
+            check_not_future(self._now(), domain.SHANGHAI, last_service_on=last_on)
+            last_km = changes.get("last_service_odometer_km", vehicle.last_service_odometer_km)
+            domain.check_last_service(last_on, last_km, vehicle.odometer_km)
         for key, value in changes.items():
             setattr(vehicle, key, value)
         session.flush()
@@ -209,6 +219,7 @@ class FleetRpc:
     def create_safety_meeting(self, payload):
         self.call.caller.require(*MANAGERS)
         data = load(contract.SafetyMeetingCreate(), payload)
+        check_not_future(self._now(), domain.SHANGHAI, held_on=data["held_on"])
         session = self.db.session
         attendee_ids = sorted(set(data.pop("attendee_ids")))
         known = set(session.scalars(select(Driver.id).where(Driver.id.in_(attendee_ids)))) if attendee_ids else set()
@@ -239,6 +250,7 @@ class FleetRpc:
     def add_assessment(self, driver_id, payload):
         self.call.caller.require(*MANAGERS)
         data = load(contract.AssessmentCreate(), payload)
+        check_not_future(self._now(), domain.SHANGHAI, occurred_on=data["occurred_on"])
         driver = get_or_404(self.db.session, Driver, int(driver_id), "driver")
         entry = Assessment(driver_id=driver.id, recorded_by=self.call.caller.name, **data)
         self.db.session.add(entry)

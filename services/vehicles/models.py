@@ -39,6 +39,11 @@ class Vehicle(TimestampMixin, Base):
     purchased_on: Mapped[date | None] = mapped_column(Date)
     purchase_price_yuan: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     odometer_km: Mapped[Decimal] = mapped_column(Numeric(10, 1), default=Decimal("0"))
+    # the odometer the vehicle was registered with: the first fuel fill is held to it
+    registered_odometer_km: Mapped[Decimal | None] = mapped_column(Numeric(10, 1))
+    # the last service before the vehicle was registered here (a fleet taken over with its history)
+    last_service_on: Mapped[date | None] = mapped_column(Date)
+    last_service_odometer_km: Mapped[Decimal | None] = mapped_column(Numeric(10, 1))
     status: Mapped[str] = mapped_column(String(16), default="available", index=True)
     fuel_norm_l_per_100km: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     insurance_expires_on: Mapped[date | None] = mapped_column(Date)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from services.kit.db import get_or_404, utcnow
 from services.kit.entrypoints import rpc
 from services.kit.errors import Invalid
-from services.kit.schemas import load
+from services.kit.schemas import check_not_future, load
 from services.vehicles import contract, domain, repository
 from services.vehicles.models import GpsTrip, Vehicle, VehicleFlag
 
@@ -64,6 +64,7 @@ class MonitoringRpc:
     def _load_trip(self, schema, raw) -> dict:
         row = load(schema, raw)
         domain.check_interval(row["start_at"], row["end_at"])
+        check_not_future(self._now(), domain.SHANGHAI, start_at=row["start_at"], end_at=row["end_at"])
         session = self.db.session
         if row["vehicle_id"] is not None:
             vehicle = session.get(Vehicle, row["vehicle_id"])

@@ -56,11 +56,12 @@ def busy_vehicle_ids(session: Session, start_at: datetime, end_at: datetime) -> 
 
 
 def last_meeting(session: Session, driver: Driver, on_day: date) -> domain.LastMeeting | None:
-    """The last safety meeting held by ``on_day`` since the driver joined, and whether they attended."""
+    """The last safety meeting held by ``on_day`` that binds the driver (held after they joined,
+    ``domain.first_binding_meeting_day``), and whether they attended."""
     joined = domain.local_day(driver.created_at) if driver.created_at else None
     statement = select(SafetyMeeting).where(SafetyMeeting.held_on <= on_day)
     if joined is not None:
-        statement = statement.where(SafetyMeeting.held_on >= joined)
+        statement = statement.where(SafetyMeeting.held_on >= domain.first_binding_meeting_day(joined))
     meeting = session.scalar(statement.order_by(SafetyMeeting.held_on.desc(), SafetyMeeting.id.desc()).limit(1))
     if meeting is None:
         return None

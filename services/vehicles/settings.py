@@ -17,6 +17,12 @@ class Settings:
     # Drivers: who may not be assigned (DOMAIN: configurable).
     block_expired_licence: bool = True
     block_missed_safety_meeting: bool = True
+    # A driver registered on or after a meeting's day is bound only by the meetings held after
+    # that day (assignable until the next one); false: a meeting held the day they joined binds too.
+    new_driver_bound_from_next_day: bool = True
+    # A unit's or reception's car request starts no earlier than this many minutes ago (a car
+    # asked for as it leaves); the dispatcher enters past trips (补录) without this limit.
+    request_past_grace_minutes: int = 60
     # GPS: a trip is covered by a dispatch whose window, widened by this, contains it.
     gps_match_tolerance_minutes: int = 30
     # Fuel and odometer plausibility.

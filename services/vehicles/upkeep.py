@@ -9,7 +9,7 @@ from sqlalchemy import select
 from services.kit.db import get_or_404, paginate
 from services.kit.entrypoints import rpc
 from services.kit.errors import Conflict, Invalid
-from services.kit.schemas import load, page_of
+from services.kit.schemas import check_not_future, load, page_of
 from services.vehicles import contract, domain, repository
 from services.vehicles.models import Dispatch, Disposal, FuelTransaction, ServiceRecord, Vehicle, VehicleFlag, Vendor
 
@@ -73,6 +73,7 @@ class UpkeepRpc:
         vehicle's norm) is flagged."""
         self.call.caller.require(*MANAGERS)
         data = load(contract.FuelTransactionCreate(), payload)
+        check_not_future(self._now(), domain.SHANGHAI, filled_at=data["filled_at"])
         session = self.db.session
         vehicle = repository.locked(session, Vehicle, data["vehicle_id"]) or self._known(
             Vehicle, data["vehicle_id"], "vehicle_id")
@@ -85,7 +86,9 @@ class UpkeepRpc:
         check = domain.check_fuel(
             previous.odometer_km if previous else None, previous.filled_at if previous else None,
             data["odometer_km"], data["filled_at"], data["liters"],
-            domain.own_norm(vehicle.fuel_norm_l_per_100km, history), vendor.designated, vendor.kind)
+            domain.own_norm(vehicle.fuel_norm_l_per_100km, history), vendor.designated, vendor.kind,
+            registered=(vehicle.registered_odometer_km, vehicle.created_at)
+            if vehicle.registered_odometer_km is not None else None)
         transaction = FuelTransaction(**data, distance_km=check.distance_km, l_per_100km=check.l_per_100km,
                                       recorded_by=self.call.caller.name)
         session.add(transaction)
@@ -135,6 +138,7 @@ class UpkeepRpc:
     def add_service_record(self, vehicle_id, payload):
         self.call.caller.require(*MANAGERS)
         data = load(contract.ServiceRecordCreate(), payload)
+        check_not_future(self._now(), domain.SHANGHAI, serviced_on=data["serviced_on"])
         session = self.db.session
         vehicle = get_or_404(session, Vehicle, int(vehicle_id), "vehicle")
         vendor = self._known(Vendor, data["vendor_id"], "vendor_id")
@@ -176,8 +180,10 @@ class UpkeepRpc:
             last = session.scalar(select(ServiceRecord).where(
                 ServiceRecord.vehicle_id == vehicle.id, ServiceRecord.kind == "service",
             ).order_by(ServiceRecord.serviced_on.desc(), ServiceRecord.id.desc()).limit(1))
-            last_on = last.serviced_on if last else (vehicle.purchased_on or domain.local_day(vehicle.created_at))
-            last_km = last.odometer_km if last else 0
+            last_on, last_km = domain.last_service(
+                (last.serviced_on, last.odometer_km) if last else None,
+                (vehicle.last_service_on, vehicle.last_service_odometer_km) if vehicle.last_service_on else None,
+                vehicle.purchased_on, domain.local_day(vehicle.created_at))
             found = [
                 domain.service_reminder(last_on, last_km, vehicle.odometer_km, today, vehicle.service_interval_km,
                                         vehicle.service_interval_days),
@@ -197,6 +203,7 @@ class UpkeepRpc:
         reason); the quota slot is freed (销编)."""
         self.call.caller.require(*MANAGERS)
         data = load(contract.DisposalCreate(), payload)
+        check_not_future(self._now(), domain.SHANGHAI, disposed_on=data["disposed_on"])
         session = self.db.session
         vehicle = repository.locked(session, Vehicle, int(vehicle_id)) or get_or_404(
             session, Vehicle, int(vehicle_id), "vehicle")

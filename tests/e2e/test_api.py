@@ -119,8 +119,10 @@ def test_a_unit_user_sees_and_does_only_what_its_unit_may(stack, admin):
     theirs = admin.post(stack.url("/api/v1/vehicles"), json=vehicle(other, 33333), timeout=10).json()
     clerk = requests.Session()
     clerk.headers["Authorization"] = f"Bearer {token_for(stack, username, 'clerk-password-1')}"
-    listed = clerk.get(stack.url("/api/v1/vehicles"), params={"unit_code": other}, timeout=10).json()
+    listed = clerk.get(stack.url("/api/v1/vehicles"), timeout=10).json()
     assert [item["id"] for item in listed["items"]] == [mine["id"]]
+    # another unit's list is not found, never the clerk's own list in its place
+    assert clerk.get(stack.url("/api/v1/vehicles"), params={"unit_code": other}, timeout=10).status_code == 404
     assert clerk.get(stack.url(f"/api/v1/vehicles/{theirs['id']}"), timeout=10).status_code == 404
     assert clerk.post(stack.url("/api/v1/vehicles"), json=vehicle(unit, 44444), timeout=10).status_code == 403
     assert clerk.get(stack.url("/api/v1/users"), timeout=10).status_code == 403

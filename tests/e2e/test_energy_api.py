@@ -106,7 +106,9 @@ def test_reporting_roles_a_unit_a_system_key_and_a_leader(stack, admin):
     reading = {"unit_code": unit, "period": "2025-01", "energy_type": "electricity", "quantity": 1000, "unit": "kWh"}
     assert clerk.post(stack.url("/api/v1/energy/readings"), json=reading, timeout=10).status_code == 200
     assert clerk.post(stack.url("/api/v1/energy/readings"), json={**reading, "unit_code": other}, timeout=10).status_code == 403
-    mine = clerk.get(stack.url("/api/v1/energy/indicators"), params={"year": 2025, "unit_code": other}, timeout=10).json()
+    assert clerk.get(stack.url("/api/v1/energy/indicators"), params={"year": 2025, "unit_code": other},
+                     timeout=10).status_code == 404
+    mine = clerk.get(stack.url("/api/v1/energy/indicators"), params={"year": 2025}, timeout=10).json()
     assert mine["unit_code"] == unit and mine["total_kgce"] == 122.9
     assert clerk.get(stack.url("/api/v1/energy/benchmark"), params={"year": 2025}, timeout=10).status_code == 403
     key = admin.post(stack.url("/api/v1/api-keys"), json={"name": "meter-platform", "roles": ["unit_user"],

@@ -1,7 +1,7 @@
 """A scripted month of the facilities desk through the gateway, with real tokens and roles.
 
 Paper records of a past month are entered by the facility manager with their own
-``reported_at``/``completed_at`` (the one place a caller supplies the time)."""
+``reported_at``/``started_at``/``completed_at`` (the one place a caller supplies the time)."""
 import uuid
 
 import pytest
@@ -75,7 +75,7 @@ def test_a_month_of_rooms_repairs_and_meetings(stack, admin):
         order = ok(fm.post(url("/api/v1/repairs"), json={"building_id": building["id"], "unit_code": unit, **body},
                            timeout=10), 201)
         ok(fm.post(url(f"/api/v1/repairs/{order['id']}/assign"), json={"technician": tech.username}, timeout=10))
-        ok(tech.post(url(f"/api/v1/repairs/{order['id']}/start"), timeout=10))
+        ok(fm.post(url(f"/api/v1/repairs/{order['id']}/start"), json={"started_at": body["reported_at"]}, timeout=10))
         return ok(fm.post(url(f"/api/v1/repairs/{order['id']}/complete"), json={"completed_at": completed_at},
                           timeout=10))
 

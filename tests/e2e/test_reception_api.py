@@ -7,6 +7,7 @@ import requests
 
 from services.reception.domain import local_day
 from tests.e2e.conftest import token_for
+from tests.support import reception_took_place
 
 pytestmark = pytest.mark.e2e
 
@@ -39,6 +40,22 @@ def reception(guests, accompanying, slot_id=None, letter=True):
     if letter:
         body["official_letter"] = {"number": "杭财函〔2026〕8号", "issuer": "杭州市财政局", "dated_on": day(-2)}
     return body
+
+
+def took_place(stack, reception_id, days_ago):
+    """Days pass: the reception is moved into the past in the reception service's own database."""
+    from sqlalchemy.orm import Session
+
+    from services.kit.config import normalise_database_url
+    from services.kit.db import make_engine
+
+    url = stack.env.get("RECEPTION_DATABASE_URL") or f"sqlite:///{stack.env['VAR_DIR']}/reception.db"
+    engine = make_engine(normalise_database_url(url))
+    try:
+        with Session(engine) as session, session.begin():
+            reception_took_place(session, reception_id, days_ago)
+    finally:
+        engine.dispose()
 
 
 def test_a_week_of_receptions_canteen_and_visitors(stack, admin):
@@ -79,11 +96,15 @@ def test_a_week_of_receptions_canteen_and_visitors(stack, admin):
     assert mine["receptions"] == {"batches": 1, "guests": 12, "completed": 0, "refused": 0, "cost_yuan": 0.0}
     assert mine["canteen"]["reception_share"] == 1.0
 
-    # after the event: the reception list, compared and locked
-    listed = officer.post(stack.url(f"/api/v1/receptions/{reception_id}/complete"), json={
-        "guests": reception(12, 4)["guests"][:11], "support_staff": [{"name": "司机", "role": "驾驶员"}],
-        "meals": [{"meal": "lunch", "served_on": day(3), "place": "机关食堂", "guests": 11, "accompanying_diners": 4,
-                   "cost_yuan": 1200}]}, timeout=10)
+    # after the event: the reception list, compared and locked (not before it)
+    the_list = {"guests": reception(12, 4)["guests"][:11], "support_staff": [{"name": "司机", "role": "驾驶员"}],
+                "meals": [{"meal": "lunch", "served_on": day(-4), "place": "机关食堂", "guests": 11,
+                           "accompanying_diners": 4, "cost_yuan": 1200}]}
+    early = officer.post(stack.url(f"/api/v1/receptions/{reception_id}/complete"),
+                         json={**the_list, "meals": []}, timeout=10)
+    assert early.status_code == 422 and early.json()["rule"] == "reception.list_before_event"
+    took_place(stack, reception_id, 4)
+    listed = officer.post(stack.url(f"/api/v1/receptions/{reception_id}/complete"), json=the_list, timeout=10)
     assert listed.status_code == 200, listed.text
     assert [d["kind"] for d in listed.json()["differences"]] == ["absent"]
     assert clerk.get(stack.url(f"/api/v1/receptions/{reception_id}/list"), timeout=10).json() == listed.json()

@@ -57,7 +57,7 @@ def test_a_dispatchers_day(stack, admin):
         "licence_expires_on": "2031-12-31"}, timeout=10).json() for name in ("王师傅", "李师傅")]
     assert all(d["assignable"] for d in drivers)
 
-    start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=2)
+    start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=1)
     request = {"purpose": "防汛检查", "passengers": 3, "origin": "县政府", "destination": "水库",
                "start_at": start.isoformat(), "end_at": (start + timedelta(hours=4)).isoformat()}
     first = clerk.post(url("/api/v1/dispatches"), json=request, timeout=10)
@@ -86,12 +86,16 @@ def test_a_dispatchers_day(stack, admin):
                            timeout=10).json()["status"] == "cancelled"
     assert dispatcher.post(url(f"/api/v1/dispatches/{first['id']}/return"), json={"odometer_km": 1100},
                            timeout=10).status_code == 409  # not departed yet
+    # the plans changed: the car left three hours ago and is back now (no time is given in the future)
+    left = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=3)
+    ahead = dispatcher.post(url(f"/api/v1/dispatches/{first['id']}/depart"),
+                            json={"departed_at": (start + timedelta(hours=1)).isoformat()}, timeout=10)
+    assert ahead.status_code == 400 and "departed_at" in ahead.json()["errors"]
     departed = dispatcher.post(url(f"/api/v1/dispatches/{first['id']}/depart"),
-                               json={"departed_at": start.isoformat()}, timeout=10)
+                               json={"departed_at": left.isoformat()}, timeout=10)
     assert departed.status_code == 200, departed.text
     back = dispatcher.post(url(f"/api/v1/dispatches/{first['id']}/return"), json={
-        "odometer_km": "1086.4", "returned_at": (start + timedelta(hours=3)).isoformat(), "fuel_liters": "7.5",
-        "tolls_yuan": "15", "cost_yuan": "45"}, timeout=10)
+        "odometer_km": "1086.4", "fuel_liters": "7.5", "tolls_yuan": "15", "cost_yuan": "45"}, timeout=10)
     assert back.status_code == 200 and back.json()["distance_km"] == 86.4
     assert dispatcher.post(url(f"/api/v1/dispatches/{first['id']}/close"), timeout=10).json()["status"] == "closed"
     mine = clerk.get(url("/api/v1/dispatches"), params={"status": "closed"}, timeout=10).json()
@@ -102,10 +106,10 @@ def test_a_dispatchers_day(stack, admin):
     platform = {"X-API-Key": key}
     tag = uuid.uuid4().hex[:6]
     trips = {"trips": [
-        {"trip_id": f"bd-{tag}-1", "plate": cars[0]["plate"], "start_at": (start + timedelta(minutes=5)).isoformat(),
-         "end_at": (start + timedelta(hours=2, minutes=50)).isoformat(), "distance_km": "86"},
-        {"trip_id": f"bd-{tag}-2", "plate": cars[1]["plate"], "start_at": (start + timedelta(hours=6)).isoformat(),
-         "end_at": (start + timedelta(hours=7)).isoformat(), "distance_km": "23.5"},
+        {"trip_id": f"bd-{tag}-1", "plate": cars[0]["plate"], "start_at": (left + timedelta(minutes=5)).isoformat(),
+         "end_at": (left + timedelta(hours=2, minutes=50)).isoformat(), "distance_km": "86"},
+        {"trip_id": f"bd-{tag}-2", "plate": cars[1]["plate"], "start_at": (left - timedelta(hours=20)).isoformat(),
+         "end_at": (left - timedelta(hours=19)).isoformat(), "distance_km": "23.5"},
         {"trip_id": f"bd-{tag}-3", "plate": cars[1]["plate"], "start_at": "yesterday", "distance_km": "1"},
     ]}
     pushed = requests.post(url("/api/v1/gps/trips"), json=trips, headers=platform, timeout=10)
@@ -133,7 +137,7 @@ def test_a_dispatchers_day(stack, admin):
                                                             "designated": False}, timeout=10).json()
     fuel = dispatcher.post(url("/api/v1/fuel-transactions"), json={
         "vehicle_id": cars[0]["id"], "vendor_id": roadside["id"], "card_number": "8800123", "liters": "35.2",
-        "amount_yuan": "280.50", "odometer_km": "1090", "filled_at": (start + timedelta(hours=5)).isoformat()},
+        "amount_yuan": "280.50", "odometer_km": "1090", "filled_at": datetime.now(timezone.utc).isoformat()},
         timeout=10)
     assert fuel.status_code == 201 and fuel.json()["flags"] == ["non_designated_vendor"]
     vendor_flags = dispatcher.get(url("/api/v1/vehicle-flags"), params={
@@ -141,7 +145,7 @@ def test_a_dispatchers_day(stack, admin):
     assert vendor_flags["total"] == 1 and vendor_flags["items"][0]["unit_code"] == unit
     assert dispatcher.post(url("/api/v1/fuel-transactions"), json={"vehicle_id": "x"}, timeout=10).status_code == 400
 
-    year = start.astimezone(timezone(timedelta(hours=8))).year
+    year = left.astimezone(timezone(timedelta(hours=8))).year
     stats = leader.get(url("/api/v1/vehicles/stats"), params={"year": year}, timeout=10)
     assert stats.status_code == 200, stats.text
     by_unit = {row["unit_code"]: row for row in stats.json()["by_unit"]}

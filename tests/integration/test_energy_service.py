@@ -137,10 +137,16 @@ def test_a_unit_user_reports_and_reads_only_its_own_institution(start_service, r
     with pytest.raises(Forbidden):
         call_as(rpc, clerk, "energy", "record_readings", reading(theirs, "2025-01", "water", 5, "m3"))
     officer(rpc, "record_readings", reading(theirs, "2025-01", "water", 7, "m3"))
-    listed = call_as(rpc, clerk, "energy", "list_readings", {"unit_code": theirs})
+    listed = call_as(rpc, clerk, "energy", "list_readings", {})
     assert [item["unit_code"] for item in listed["items"]] == [mine]
     figures = call_as(rpc, clerk, "energy", "indicators", {"year": 2025})
     assert figures["scope"] == "institution" and figures["unit_code"] == mine and figures["water_m3"] == 5.0
+    # another unit's figures are not found, never silently the clerk's own instead
+    for method, query in (("list_readings", {"unit_code": theirs}), ("indicators", {"year": 2025, "unit_code": theirs}),
+                          ("fleet", {"year": 2025, "unit_code": theirs})):
+        with pytest.raises(NotFound):
+            call_as(rpc, clerk, "energy", method, query)
+    assert call_as(rpc, clerk, "energy", "indicators", {"year": 2025, "unit_code": mine})["unit_code"] == mine
     with pytest.raises(Forbidden):
         call_as(rpc, clerk, "energy", "benchmark", {"year": 2025})
 
@@ -601,3 +607,33 @@ def test_audits_targets_and_a_unit_users_import_stay_in_their_lanes(start_servic
     with pytest.raises(NotFound):  # another unit's job is not found either
         call_as(rpc, other_clerk, "energy", "get_import", report["id"])
     assert [job["id"] for job in call_as(rpc, clerk, "energy", "list_imports", {})["items"]] == [report["id"]]
+
+
+def test_what_happened_is_not_dated_in_the_future(start_service, rpc):
+    start_service(EnergyService)
+    code = unit()
+    institution(rpc, code)
+    from datetime import datetime, timedelta, timezone
+
+    from services.energy.domain import LOCAL, local_period, shift_period
+
+    now = datetime.now(timezone.utc)
+    tomorrow = (now.astimezone(LOCAL).date() + timedelta(days=1)).isoformat()
+    next_month = shift_period(local_period(now), 1)
+    full = {"organisation": 15, "target_completion": 20, "metering": 15, "buildings_equipment": 15,
+            "water_saving": 10, "waste_sorting": 10, "green_office": 15}
+    project = {"unit_code": code, "name": "LED", "kind": "led_lighting", "investment_yuan": 1, "expected_saving_rate": 0.1}
+    for method, payload, field in (
+        ("create_audit", {"unit_code": code, "audited_on": tomorrow, "auditor": "县节能监察中心"}, "audited_on"),
+        ("create_project", {**project, "completed_on": tomorrow}, "completed_on"),
+        ("create_assessment", {"unit_code": code, "year": now.year, "kind": "self_assessment", "scores": full,
+                               "assessed_on": tomorrow}, "assessed_on"),
+        ("create_waste_record", {"unit_code": code, "period": next_month, "category": "other", "weight_kg": 1}, "period"),
+    ):
+        with pytest.raises(Invalid) as ahead:
+            officer(rpc, method, payload)
+        assert field in ahead.value.errors, method
+    created = officer(rpc, "create_project", project)
+    with pytest.raises(Invalid):
+        officer(rpc, "update_project", created["id"], {"completed_on": tomorrow})
+    assert officer(rpc, "list_audits", {"unit_code": code})["total"] == 0

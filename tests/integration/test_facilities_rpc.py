@@ -244,7 +244,7 @@ def test_repair_figures_and_overdue_orders(facilities, rpc):
     assert {r["id"] for r in overdue["items"]} == {minor["id"], major["id"], stuck["id"]}
     for repair, completed_at in ((minor, "2025-04-07T15:00:00+08:00"), (major, "2025-04-10T12:00:00+08:00")):
         fac(rpc, "assign_repair", repair["id"], {"technician": "tech-1"})
-        fac(rpc, "start_repair", repair["id"])
+        fac(rpc, "start_repair", repair["id"], {"started_at": "2025-04-07T11:00:00+08:00"})
         fac(rpc, "complete_repair", repair["id"], {"completed_at": completed_at})
     assert {r["id"] for r in fac(rpc, "list_repairs", {"overdue": True})["items"]} == {stuck["id"]}
     with pytest.raises(Invalid):
@@ -381,3 +381,99 @@ def test_a_taken_room_number_or_name_is_a_conflict_naming_the_field_and_no_error
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], [r.getMessage() for r in caplog.records]
     assert not [r for r in caplog.records if r.exc_info and "IntegrityError" in r.getMessage() + str(r.exc_info)]
     assert "duplicate room refused: number" in caplog.text
+
+
+# dates that say something happened, and the limits of what is recorded -------------------------
+def test_a_paper_repair_is_not_completed_before_it_was_started_nor_started_before_reported(facilities, rpc):
+    repair = fac(rpc, "report_repair", {"location": "锅炉房", "category": "hvac", "severity": "major",
+                                        "reported_at": "2025-04-07T09:00:00+08:00"})
+    fac(rpc, "assign_repair", repair["id"], {"technician": "tech-1"})
+    with pytest.raises(Invalid) as before_report:
+        fac(rpc, "start_repair", repair["id"], {"started_at": "2025-04-07T08:00:00+08:00"})
+    assert "started_at" in before_report.value.errors
+    with pytest.raises(Invalid) as ahead:
+        fac(rpc, "start_repair", repair["id"], {"started_at": "2099-04-07T08:00:00+08:00"})
+    assert "started_at" in ahead.value.errors
+    with pytest.raises(Forbidden):  # only staff date a start
+        fac(rpc, "start_repair", repair["id"], {"started_at": "2025-04-07T10:00:00+08:00"},
+            caller=Caller("tech-1", ("technician",)))
+    fac(rpc, "start_repair", repair["id"], {"started_at": "2025-04-07T10:00:00+08:00"})
+    with pytest.raises(Invalid) as early:
+        fac(rpc, "complete_repair", repair["id"], {"completed_at": "2025-04-07T09:30:00+08:00"})
+    assert early.value.errors == {"completed_at": ["must not precede started_at"]}
+    assert fac(rpc, "get_repair", repair["id"])["status"] == "in_progress"
+    done = fac(rpc, "complete_repair", repair["id"], {"completed_at": "2025-04-07T16:00:00+08:00"})
+    assert done["status"] == "done"
+
+
+def test_a_room_lies_on_one_of_its_buildings_floors(facilities, rpc):
+    building = fac(rpc, "create_building", {"name": f"楼-{uuid.uuid4().hex[:6]}", "floors": 8, "basement_floors": 1})
+    assert building["basement_floors"] == 1
+    for floor in (20, 9, 0, -2):
+        with pytest.raises(RuleViolation) as outside:
+            a_room(rpc, building, f"R{floor}", "20", floor=floor)
+        assert outside.value.rule == "facilities.floor_not_in_building"
+    assert a_room(rpc, building, "801", "20", floor=8)["floor"] == 8
+    assert a_room(rpc, building, "B101", "20", floor=-1)["floor"] == -1
+    assert fac(rpc, "list_rooms", {"building_id": building["id"]})["total"] == 2
+    plain = a_building(rpc)
+    assert plain["basement_floors"] == 0
+    with pytest.raises(RuleViolation):
+        a_room(rpc, plain, "B1", "20", floor=-1)
+
+
+def test_an_inspection_in_the_future_is_refused_and_an_older_one_keeps_the_newer_area(facilities, rpc):
+    room = a_room(rpc, a_building(rpc), "405", "24", unit())
+    tomorrow = (datetime.now(SHANGHAI) + timedelta(days=1)).date().isoformat()
+    with pytest.raises(Invalid) as ahead:
+        fac(rpc, "create_inspection", {"room_id": room["id"], "inspected_on": tomorrow, "measured_area_m2": "40"})
+    assert "inspected_on" in ahead.value.errors
+    assert fac(rpc, "get_room", room["id"])["usable_area_m2"] == 24.0
+    assert fac(rpc, "list_inspections", {"room_id": room["id"]})["total"] == 0
+    fac(rpc, "create_inspection", {"room_id": room["id"], "inspected_on": "2025-03-03", "measured_area_m2": "26"})
+    older = fac(rpc, "create_inspection", {"room_id": room["id"], "inspected_on": "2024-03-03",
+                                           "measured_area_m2": "22"})
+    assert older["measured_area_m2"] == 22.0  # kept as measured then
+    assert fac(rpc, "get_room", room["id"])["usable_area_m2"] == 26.0  # the latest measurement stands
+
+
+def test_a_series_whose_occurrences_overlap_one_another_is_refused(facilities, rpc):
+    room = a_meeting_room(rpc)
+    daily = {"meeting_room_id": room["id"], "title": "跨日会", "unit_code": "U1", "start_at": at(2, 9),
+             "end_at": at(3, 10), "recurrence": {"frequency": "daily", "count": 3}}
+    with pytest.raises(Conflict) as overlapping:
+        fac(rpc, "book_meeting_room_series", daily)
+    assert "overlap" in overlapping.value.detail and "2031-06-02 and 2031-06-03" in overlapping.value.detail
+    assert "recurrence" in overlapping.value.errors
+    assert fac(rpc, "list_bookings", {"meeting_room_id": room["id"]})["total"] == 0
+
+
+def test_a_booking_is_for_a_meeting_to_come_and_lasts_at_most_a_day(facilities, rpc):
+    room = a_meeting_room(rpc)
+    now = datetime.now(SHANGHAI)
+    booking = {"meeting_room_id": room["id"], "title": "会", "unit_code": "U1"}
+    with pytest.raises(RuleViolation) as past:
+        fac(rpc, "book_meeting_room", {**booking, "start_at": (now - timedelta(days=3)).isoformat(),
+                                       "end_at": (now - timedelta(days=3, hours=-1)).isoformat()})
+    assert past.value.rule == "facilities.booking_in_past"
+    with pytest.raises(RuleViolation) as months:
+        fac(rpc, "book_meeting_room", {**booking, "start_at": at(2, 9),
+                                       "end_at": datetime(2031, 9, 2, 9, tzinfo=SHANGHAI).isoformat()})
+    assert months.value.rule == "facilities.booking_too_long"
+    with pytest.raises(RuleViolation):  # every occurrence of a series, too
+        fac(rpc, "book_meeting_room_series", {**booking, "start_at": (now - timedelta(days=3)).isoformat(),
+                                              "end_at": (now - timedelta(days=3, hours=-1)).isoformat(),
+                                              "recurrence": {"frequency": "weekly", "count": 2}})
+    started = fac(rpc, "book_meeting_room", {**booking, "start_at": (now - timedelta(minutes=5)).isoformat(),
+                                             "end_at": (now + timedelta(hours=1)).isoformat()})
+    assert started["status"] == "booked"  # entered as the meeting begins
+    assert fac(rpc, "list_bookings", {"meeting_room_id": room["id"]})["total"] == 1
+
+
+def test_an_allocation_is_not_dated_in_the_future(facilities, rpc):
+    room = a_room(rpc, a_building(rpc), "601", "18", type="vacant")
+    tomorrow = (datetime.now(SHANGHAI) + timedelta(days=1)).date().isoformat()
+    with pytest.raises(Invalid) as ahead:
+        fac(rpc, "allocate_room", {"room_id": room["id"], "unit_code": unit(), "allocated_on": tomorrow})
+    assert "allocated_on" in ahead.value.errors
+    assert fac(rpc, "get_room", room["id"])["unit_code"] is None

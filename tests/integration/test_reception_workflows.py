@@ -10,7 +10,7 @@ from services.kit.errors import Conflict, Forbidden, Invalid, NotFound, RuleViol
 from services.reception import domain
 from services.reception.models import CanteenReservation, OutboxEvent, Visitor
 from services.reception.service import ReceptionService
-from tests.support import call_as, database_of
+from tests.support import call_as, database_of, reception_took_place
 
 pytestmark = pytest.mark.integration
 
@@ -46,6 +46,11 @@ def reception(guest_count=4, accompanying=2, **changes):
 def events_of(container, event_type):
     with database_of(container).sessionmaker() as session:
         return [row.payload for row in session.scalars(select(OutboxEvent).where(OutboxEvent.event_type == event_type))]
+
+
+def held(container, reception_id, days_ago):
+    with database_of(container).sessionmaker.begin() as session:
+        reception_took_place(session, reception_id, days_ago)
 
 
 def refused(rpc, caller, method, *args):
@@ -117,7 +122,9 @@ def test_a_unit_user_sees_only_its_own_receptions(start_service, rpc):
     mine = call_as(rpc, CLERK, "reception", "submit_reception", reception())
     with pytest.raises(NotFound):
         call_as(rpc, OTHER_CLERK, "reception", "get_reception", mine["id"])
-    assert call_as(rpc, OTHER_CLERK, "reception", "list_receptions", {"unit_code": "U-INV"})["total"] == 0
+    assert call_as(rpc, OTHER_CLERK, "reception", "list_receptions", {})["total"] == 0
+    with pytest.raises(NotFound):  # another unit's list, never the clerk's own in its place
+        call_as(rpc, OTHER_CLERK, "reception", "list_receptions", {"unit_code": "U-INV"})
     assert call_as(rpc, LEADER, "reception", "list_receptions", {"unit_code": "U-INV"})["total"] == 1
     with pytest.raises(Forbidden):
         call_as(rpc, OTHER_CLERK, "reception", "submit_reception", {**reception(), "unit_code": "U-INV"})
@@ -176,13 +183,16 @@ def test_the_reception_list_is_compared_locked_and_announced(start_service, rpc)
     call_as(rpc, OFFICER, "reception", "approve_reception", submitted["id"])
     with pytest.raises(NotFound):
         call_as(rpc, CLERK, "reception", "get_reception_list", submitted["id"])
+    early = refused(rpc, OFFICER, "complete_reception", submitted["id"], {"guests": guests(3)})
+    assert early.rule == "reception.list_before_event"  # it has not taken place yet
+    held(container, submitted["id"], 5)  # 5 and 4 days ago
     listed = call_as(rpc, OFFICER, "reception", "complete_reception", submitted["id"], {
         "guests": guests(2) + [{"unit": "杭州市财政局", "name": "临时加入", "title": "科员"}],
         "accompanying": [{"name": "陪同甲", "title": "科长"}],
         "support_staff": [{"name": "司机乙", "role": "驾驶员"}],
         "activities": [{"description": "座谈", "place": "县政府3楼会议室",
-                        "start_at": f"{day(3)}T09:00:00+08:00", "end_at": f"{day(3)}T11:00:00+08:00"}],
-        "meals": [{"meal": "lunch", "served_on": day(3), "place": "机关食堂", "guests": 3, "accompanying_diners": 2,
+                        "start_at": f"{day(-5)}T09:00:00+08:00", "end_at": f"{day(-5)}T11:00:00+08:00"}],
+        "meals": [{"meal": "lunch", "served_on": day(-5), "place": "机关食堂", "guests": 3, "accompanying_diners": 2,
                    "cost_yuan": "400"}],
         "costs": [{"item": "住宿", "amount_yuan": "360"}],
     })
@@ -236,8 +246,49 @@ def test_the_figures_count_receptions_and_the_canteen_share(start_service, rpc):
     stats = call_as(rpc, LEADER, "reception", "reception_stats", {"from": day(0), "to": day(7)})
     assert stats["receptions"] == {"batches": 2, "guests": 10, "completed": 0, "refused": 1, "cost_yuan": 0.0}
     assert stats["canteen"] == {"batches": 1, "persons": 6, "receptions_in_canteen": 1, "reception_share": 0.5}
-    mine = call_as(rpc, OTHER_CLERK, "reception", "reception_stats", {"from": day(0), "to": day(7), "unit_code": "U-INV"})
+    mine = call_as(rpc, OTHER_CLERK, "reception", "reception_stats", {"from": day(0), "to": day(7)})
     assert mine["receptions"]["batches"] == 0 and mine["unit_code"] == "U-OTHER"
+    with pytest.raises(NotFound):
+        call_as(rpc, OTHER_CLERK, "reception", "reception_stats", {"from": day(0), "to": day(7), "unit_code": "U-INV"})
     with pytest.raises(Invalid) as caught:
         call_as(rpc, LEADER, "reception", "reception_stats", {"from": day(7), "to": day(0)})
     assert "to" in caught.value.errors
+
+
+def test_a_reception_plan_and_its_list_keep_their_dates_in_order(start_service, rpc):
+    container = start_service(ReceptionService)
+    talk = {"description": "座谈", "place": "县政府"}
+    for changes, field in (
+        ({"activities": [{**talk, "start_at": f"{day(3)}T11:00:00+08:00", "end_at": f"{day(3)}T09:00:00+08:00"}]},
+         "activities.0.end_at"),
+        ({"activities": [{**talk, "start_at": f"{day(9)}T09:00:00+08:00", "end_at": f"{day(9)}T10:00:00+08:00"}]},
+         "activities.0.start_at"),
+        ({"activities": [{**talk, "start_at": f"{day(4)}T20:00:00+08:00", "end_at": f"{day(5)}T01:00:00+08:00"}]},
+         "activities.0.end_at"),
+        ({"official_letter": {"number": "杭财函〔2026〕13号", "issuer": "杭州市财政局", "dated_on": day(1)}},
+         "official_letter.dated_on"),  # dated in the future
+        ({"official_letter": {"number": "杭财函〔2026〕13号", "issuer": "杭州市财政局", "dated_on": day(4)},
+          "starts_on": day(3)}, "official_letter.dated_on"),  # after the reception began
+    ):
+        with pytest.raises(Invalid) as caught:
+            call_as(rpc, CLERK, "reception", "submit_reception", reception(**changes))
+        assert field in caught.value.errors, changes
+    fine = call_as(rpc, CLERK, "reception", "submit_reception", reception(activities=[
+        {**talk, "start_at": f"{day(3)}T09:00:00+08:00", "end_at": f"{day(4)}T17:00:00+08:00"}]))
+    assert fine["status"] == "submitted"
+    call_as(rpc, OFFICER, "reception", "approve_reception", fine["id"])
+    held(container, fine["id"], 1)  # yesterday and today: its list is made from today
+    for actual, field in (
+        ({"activities": [{**talk, "start_at": f"{day(-1)}T11:00:00+08:00", "end_at": f"{day(-1)}T10:00:00+08:00"}]},
+         "activities.0.end_at"),
+        ({"activities": [{**talk, "start_at": f"{day(0)}T09:00:00+08:00", "end_at": f"{day(1)}T10:00:00+08:00"}]},
+         "activities.0.end_at"),
+        ({"meals": [{"meal": "lunch", "served_on": day(1), "place": "食堂", "guests": 4, "cost_yuan": "300"}]},
+         "meals.0.served_on"),
+    ):
+        with pytest.raises(Invalid) as caught:
+            call_as(rpc, OFFICER, "reception", "complete_reception", fine["id"], {"guests": guests(4), **actual})
+        assert field in caught.value.errors, actual
+    assert call_as(rpc, OFFICER, "reception", "get_reception", fine["id"])["status"] == "approved"
+    done = call_as(rpc, OFFICER, "reception", "complete_reception", fine["id"], {"guests": guests(4)})
+    assert done["locked_at"]

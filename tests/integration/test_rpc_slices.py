@@ -51,8 +51,10 @@ def test_a_unit_user_sees_only_its_own_units_vehicles(start_service, rpc):
     theirs = call_as(rpc, admin_caller(), "vehicles", "create_vehicle",
                      {**VEHICLE, "plate": "浙A54321", "vin": "1HGCM82633A004352", "unit_code": "U002"})
     clerk = Caller("clerk", ("unit_user",), "U001")
-    listed = call_as(rpc, clerk, "vehicles", "list_vehicles", {"unit_code": "U002"})
+    listed = call_as(rpc, clerk, "vehicles", "list_vehicles", {})
     assert [item["id"] for item in listed["items"]] == [mine["id"]]
+    with pytest.raises(NotFound):  # another unit's list is not found, never the clerk's own instead
+        call_as(rpc, clerk, "vehicles", "list_vehicles", {"unit_code": "U002"})
     with pytest.raises(NotFound):
         call_as(rpc, clerk, "vehicles", "get_vehicle", theirs["id"])
 

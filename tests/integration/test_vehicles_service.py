@@ -18,7 +18,8 @@ from tests.support import call_as, database_of, eventually
 pytestmark = pytest.mark.integration
 
 DISPATCHER = Caller("disp", ("dispatcher",))
-T0 = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)  # 09:00 in Shanghai
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)  # 09:00 in Shanghai: the dispatcher enters past trips
+SOON = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=2)  # what a unit requests
 
 
 def vin_for(n: int) -> str:
@@ -70,6 +71,16 @@ def events_of(container, event_type):
     with database_of(container).sessionmaker() as session:
         return [row.payload for row in session.scalars(select(OutboxEvent).where(OutboxEvent.event_type == event_type)
                                                        .order_by(OutboxEvent.id))]
+
+
+def registered(fleet, drivers, ago: timedelta):
+    """Moves the drivers' registration by ``ago`` (a register kept since before the suite)."""
+    from services.vehicles.models import Driver
+
+    with database_of(fleet.container).sessionmaker() as session:
+        for driver in drivers:
+            session.get(Driver, driver["id"]).created_at = datetime.now(timezone.utc) + ago
+        session.commit()
 
 
 def test_registration_beyond_the_quota_is_refused_and_disposal_frees_the_slot(fleet):
@@ -140,7 +151,7 @@ def test_the_dispatch_workflow_runs_to_closed_and_emits_dispatch_completed(fleet
     v, driver = fleet.vehicle(u, odometer_km="100"), fleet.driver()
     clerk = Caller("clerk", ("unit_user",), u)
     d = fleet("create_dispatch", {"purpose": "会议", "passengers": 2, "origin": "A", "destination": "B",
-                                  "start_at": T0.isoformat(), "end_at": (T0 + timedelta(hours=3)).isoformat()},
+                                  "start_at": SOON.isoformat(), "end_at": (SOON + timedelta(hours=3)).isoformat()},
               caller=clerk)
     assert d["status"] == "requested" and d["unit_code"] == u
     with pytest.raises(Conflict):
@@ -171,8 +182,8 @@ def test_reception_creates_and_cancels_a_meeting_car_and_a_retried_cancel_is_har
     officer = Caller("officer", ("reception_officer",))
     u = unit()
     d = fleet("create_dispatch", {"unit_code": u, "purpose": "会务用车", "passengers": 4, "origin": "宾馆",
-                                  "destination": "会场", "start_at": T0.isoformat(),
-                                  "end_at": (T0 + timedelta(hours=1)).isoformat()}, caller=officer)
+                                  "destination": "会场", "start_at": SOON.isoformat(),
+                                  "end_at": (SOON + timedelta(hours=1)).isoformat()}, caller=officer)
     assert d["status"] == "requested" and d["id"]
     cancelled = fleet("cancel_dispatch", d["id"], {"reason": "会议取消"}, caller=officer)
     again = fleet("cancel_dispatch", d["id"], {"reason": "retry"}, caller=officer)
@@ -247,6 +258,7 @@ def test_driver_assignability_is_enforced(fleet):
         fleet("assign_dispatch", d["id"], {"vehicle_id": v["id"], "driver_id": expired["id"]})
     assert refused.value.rule == "vehicles.licence_expired"
     present, absent = fleet.driver(), fleet.driver()
+    registered(fleet, [present, absent], timedelta(days=-7))  # on the books before the meeting
     today = local_day(datetime.now(timezone.utc))  # the service's day is Shanghai's, not the runner's
     fleet("create_safety_meeting", {"held_on": today.isoformat(), "topic": "冬季行车安全",
                                     "attendee_ids": [present["id"]]})
@@ -296,7 +308,8 @@ def test_gps_batches_are_idempotent_match_dispatches_and_flag_the_rest(fleet):
     d = fleet.dispatch(u)
     fleet("assign_dispatch", d["id"], {"vehicle_id": v["id"], "driver_id": fleet.driver()["id"]})
     fleet("update_vehicle", sealed["id"], {"status": "sealed", "reason": "节假日封存"})
-    later = datetime.now(timezone.utc) + timedelta(minutes=5)
+    later = datetime.now(timezone.utc)
+    eventlet.sleep(1.1)  # the sealed vehicle's trip has ended before it is pushed
     tag = uuid.uuid4().hex[:6]
     batch = {"trips": [
         {"trip_id": f"{tag}-1", "plate": v["plate"], "start_at": (T0 + timedelta(minutes=10)).isoformat(),
@@ -304,7 +317,7 @@ def test_gps_batches_are_idempotent_match_dispatches_and_flag_the_rest(fleet):
         {"trip_id": f"{tag}-2", "vehicle_id": v["id"], "start_at": (T0 + timedelta(days=1)).isoformat(),
          "end_at": (T0 + timedelta(days=1, hours=1)).isoformat(), "distance_km": "12"},
         {"trip_id": f"{tag}-3", "vehicle_id": sealed["id"], "start_at": later.isoformat(),
-         "end_at": (later + timedelta(minutes=20)).isoformat(), "distance_km": "3"},
+         "end_at": (later + timedelta(seconds=1)).isoformat(), "distance_km": "3"},
         {"trip_id": f"{tag}-4", "plate": "浙Z99999", "start_at": T0.isoformat(), "end_at": T0.isoformat(),
          "distance_km": "-1"},
         "not a row",
@@ -423,3 +436,158 @@ def test_insurance_bought_outside_the_designated_insurers_is_flagged(fleet):
                                                   "description": "商业险", "cost_yuan": "3000"})
     [flag] = fleet("list_vehicle_flags", {"unit_code": u})["items"]
     assert (flag["kind"], flag["service_record_id"]) == ("non_designated_vendor", wrong["id"])
+
+
+# dates that say something happened; a fleet taken over; new drivers --------------------------------
+def test_a_disposal_dated_in_the_future_is_refused_and_keeps_the_slot(fleet):
+    u = unit()
+    fleet("set_quota", {"unit_code": u, "slots": 1})
+    today = local_day(datetime.now(timezone.utc))
+    eight_years_ago = today.replace(year=today.year - 8)
+    # eligible for renewal only 10 days from now: a disposal dated then would have passed the 8-year rule
+    young = fleet.vehicle(u, purchased_on=(eight_years_ago + timedelta(days=10)).isoformat())
+    with pytest.raises(Invalid) as ahead:
+        fleet("dispose_vehicle", young["id"], {"method": "auction",
+                                               "disposed_on": (today + timedelta(days=30)).isoformat()})
+    assert "disposed_on" in ahead.value.errors
+    assert fleet("get_vehicle", young["id"])["status"] == "available"
+    assert fleet("list_quotas", {"unit_code": u})["items"][0]["free"] == 0  # the slot is still taken
+    with pytest.raises(RuleViolation) as early:  # judged today: not yet 8 years
+        fleet("dispose_vehicle", young["id"], {"method": "scrap", "disposed_on": today.isoformat()})
+    assert early.value.rule == "vehicles.renewal_too_early"
+    old = fleet.vehicle(unit(), purchased_on=eight_years_ago.isoformat())
+    assert fleet("dispose_vehicle", old["id"], {"method": "scrap", "disposed_on": today.isoformat()})["id"]
+
+
+def test_a_first_fuel_fill_below_the_registered_odometer_is_flagged(fleet):
+    u = unit()
+    station = fleet("create_vendor", {"name": f"中石化-{u}", "kind": "fuel", "designated": True})
+
+    def fill(vehicle, km, at=None):
+        return fleet("create_fuel_transaction", {
+            "vehicle_id": vehicle["id"], "vendor_id": station["id"], "liters": "40", "amount_yuan": "300",
+            "odometer_km": str(km), "filled_at": (at or datetime.now(timezone.utc)).isoformat()})
+
+    below = fleet.vehicle(u, odometer_km="50000")
+    first = fill(below, 30000)
+    assert first["flags"] == ["odometer"] and first["l_per_100km"] is None
+    assert fleet("get_vehicle", below["id"])["odometer_km"] == 50000.0  # a flagged reading moves nothing
+    flag = fleet("list_vehicle_flags", {"vehicle_id": below["id"]})["items"][0]
+    assert flag["kind"] == "odometer" and "50000" in flag["detail"]
+    fine = fleet.vehicle(u, odometer_km="50000")
+    assert fill(fine, 50120)["flags"] == []
+    jumped = fleet.vehicle(u, odometer_km="1000")
+    assert fill(jumped, 90000)["flags"] == ["odometer"]  # 89,000 km on the day it was registered
+    mistyped = fleet.vehicle(u, odometer_km="50000")  # registered with a wrong reading, corrected
+    fleet("update_vehicle", mistyped["id"], {"odometer_km": "30000", "reason": "登记时里程录入错误"})
+    assert fill(mistyped, 30100)["flags"] == []
+    history = fleet.vehicle(u, odometer_km="50000")  # fills from before registration are history
+    assert fill(history, 30000, T0)["flags"] == []
+
+
+def test_dates_that_say_something_happened_may_not_lie_in_the_future(fleet):
+    u = unit()
+    v, driver = fleet.vehicle(u, odometer_km="100"), fleet.driver()
+    tomorrow = (local_day(datetime.now(timezone.utc)) + timedelta(days=1)).isoformat()
+    soon = (datetime.now(timezone.utc) + timedelta(hours=2)).isoformat()
+    station = fleet("create_vendor", {"name": f"站-{u}", "kind": "fuel", "designated": True})
+    shop = fleet("create_vendor", {"name": f"厂-{u}", "kind": "repair", "designated": True})
+    refused = [
+        ("filled_at", "create_fuel_transaction", ({"vehicle_id": v["id"], "vendor_id": station["id"], "liters": "30",
+                                                   "amount_yuan": "200", "odometer_km": "150", "filled_at": soon},)),
+        ("serviced_on", "add_service_record", (v["id"], {"vendor_id": shop["id"], "serviced_on": tomorrow,
+                                                         "odometer_km": "100", "description": "保养",
+                                                         "cost_yuan": "500"})),
+        ("held_on", "create_safety_meeting", ({"held_on": tomorrow, "topic": "安全", "attendee_ids": []},)),
+        ("occurred_on", "add_assessment", (driver["id"], {"kind": "commendation", "occurred_on": tomorrow,
+                                                           "description": "好人好事"})),
+        ("purchased_on", "create_vehicle", ({"plate": "浙A9Z001", "vin": vin_for(99999), "make": "红旗",
+                                             "model": "H5", "category": "sedan", "seats": 5,
+                                             "fuel_type": "gasoline", "unit_code": u, "purchased_on": tomorrow},)),
+    ]
+    for field, method, args in refused:
+        with pytest.raises(Invalid) as ahead:
+            fleet(method, *args)
+        assert field in ahead.value.errors, method
+    d = fleet.dispatch(u, SOON)
+    fleet("assign_dispatch", d["id"], {"vehicle_id": v["id"], "driver_id": driver["id"]})
+    with pytest.raises(Invalid) as departs_later:
+        fleet("depart_dispatch", d["id"], {"departed_at": soon})
+    assert "departed_at" in departs_later.value.errors
+    fleet("depart_dispatch", d["id"], {})
+    with pytest.raises(Invalid) as returns_later:
+        fleet("return_dispatch", d["id"], {"odometer_km": "180", "returned_at": soon})
+    assert "returned_at" in returns_later.value.errors
+    assert fleet("get_dispatch", d["id"])["status"] == "departed"
+    pushed = fleet("record_gps_trips", {"trips": [
+        {"trip_id": uuid.uuid4().hex, "vehicle_id": v["id"], "start_at": datetime.now(timezone.utc).isoformat(),
+         "end_at": soon, "distance_km": "5"}]})
+    assert pushed["rejected"] == 1 and "end_at" in pushed["errors"][0]["errors"]
+    assert fleet("list_fuel_transactions", {"vehicle_id": v["id"]})["total"] == 0
+
+
+def test_a_car_request_starts_no_earlier_than_now_but_the_dispatcher_enters_past_trips(fleet):
+    u = unit()
+    clerk = Caller("clerk", ("unit_user",), u)
+    officer = Caller("officer", ("reception_officer",))
+    last_month = datetime.now(timezone.utc) - timedelta(days=30)
+    request = {"unit_code": u, "purpose": "会务用车", "passengers": 2, "origin": "A", "destination": "B",
+               "start_at": last_month.isoformat(), "end_at": (last_month + timedelta(hours=2)).isoformat()}
+    for caller in (clerk, officer):
+        with pytest.raises(RuleViolation) as past:
+            fleet("create_dispatch", request, caller=caller)
+        assert past.value.rule == "vehicles.request_in_past" and "start_at" in past.value.errors
+    leaving = datetime.now(timezone.utc) - timedelta(minutes=10)  # asked for as the car leaves
+    assert fleet("create_dispatch", {**request, "start_at": leaving.isoformat(),
+                                     "end_at": (leaving + timedelta(hours=1)).isoformat()}, caller=clerk)["id"]
+    assert fleet("create_dispatch", request)["status"] == "requested"  # 补录 by the dispatcher
+
+
+def test_a_fleet_taken_over_with_its_last_service_is_not_all_overdue(fleet):
+    u = unit()
+    today = local_day(datetime.now(timezone.utc))
+    serviced = (today - timedelta(days=30)).isoformat()
+    taken = fleet.vehicle(u, odometer_km="60000", purchased_on="2018-05-01", last_service_on=serviced,
+                          last_service_odometer_km="58000")
+    assert (taken["last_service_on"], taken["last_service_odometer_km"]) == (serviced, 58000.0)
+    bare = fleet.vehicle(u, odometer_km="60000", purchased_on="2018-05-01")
+    reminders = fleet("list_reminders", {"unit_code": u})["items"]
+    assert [(r["vehicle_id"], r["kind"], r["state"]) for r in reminders] == [(bare["id"], "service", "overdue")]
+    # the vehicles already registered get theirs afterwards
+    fleet("update_vehicle", bare["id"], {"last_service_on": serviced, "last_service_odometer_km": "59000"})
+    assert fleet("list_reminders", {"unit_code": u})["items"] == []
+    # by distance too: 5000 km after the last service
+    due = fleet.vehicle(u, odometer_km="64000", last_service_on=serviced, last_service_odometer_km="58000")
+    [reminder] = fleet("list_reminders", {"unit_code": u})["items"]
+    assert (reminder["vehicle_id"], reminder["state"], reminder["due_km"]) == (due["id"], "overdue", 63000.0)
+    for bad, field in (({"last_service_on": serviced}, "last_service_odometer_km"),
+                       ({"last_service_on": serviced, "last_service_odometer_km": "70000"}, "last_service_odometer_km"),
+                       ({"last_service_on": (today + timedelta(days=1)).isoformat(),
+                         "last_service_odometer_km": "100"}, "last_service_on")):
+        with pytest.raises(Invalid) as refused:
+            fleet.vehicle(u, odometer_km="60000", **bad)
+        assert field in refused.value.errors
+
+
+def test_a_driver_registered_after_the_last_safety_meeting_is_assignable_until_the_next(fleet):
+    u = unit()
+    v = fleet.vehicle(u)
+    today = local_day(datetime.now(timezone.utc))
+    veteran, absent = fleet.driver(), fleet.driver()
+    registered(fleet, [veteran, absent], timedelta(days=-30))
+    fleet("create_safety_meeting", {"held_on": (today - timedelta(days=2)).isoformat(), "topic": "月度安全例会",
+                                    "attendee_ids": [veteran["id"]]})
+    newcomer = fleet.driver()  # joined after the meeting
+    assert fleet("get_driver", newcomer["id"])["assignable"] is True
+    assert fleet("get_driver", absent["id"])["assignable"] is False
+    d = fleet.dispatch(u, SOON)
+    assert fleet("assign_dispatch", d["id"], {"vehicle_id": v["id"], "driver_id": newcomer["id"]})["status"] == "assigned"
+    # joined today, after today's meeting: still assignable until the next one
+    fleet("create_safety_meeting", {"held_on": today.isoformat(), "topic": "节前安全教育",
+                                    "attendee_ids": [veteran["id"]]})
+    same_day = fleet.driver()
+    assert fleet("get_driver", same_day["id"])["assignable"] is True
+    # a meeting held after they joined binds them: missing it makes them unassignable
+    registered(fleet, [newcomer], timedelta(days=-1))
+    missed = fleet("get_driver", newcomer["id"])
+    assert missed["assignable"] is False and "safety meeting" in missed["not_assignable_because"][0]

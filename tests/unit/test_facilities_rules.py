@@ -8,6 +8,7 @@ import pytest
 from services.facilities import domain
 from services.facilities.settings import SETTINGS, Settings
 from services.kit.errors import Conflict, Invalid, RuleViolation
+from services.kit.schemas import check_not_future
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 D = Decimal
@@ -161,12 +162,70 @@ def test_a_repair_is_overdue_while_unfinished_past_its_due_time():
 
 def test_times_given_for_paper_records_are_checked():
     now = local(2025, 5, 6, 12)
-    domain.check_instant_not_future("reported_at", now, now)
+    check_not_future(now, SHANGHAI, reported_at=now)
     with pytest.raises(Invalid) as future:
-        domain.check_instant_not_future("reported_at", now + timedelta(minutes=1), now)
+        check_not_future(now, SHANGHAI, reported_at=now + timedelta(minutes=1))
     assert "reported_at" in future.value.errors
     with pytest.raises(Invalid):
-        domain.check_completed_after(now, now - timedelta(minutes=1))
+        domain.check_completed_after(now, None, now - timedelta(minutes=1))
+
+
+def test_a_repair_is_not_completed_before_it_was_started():
+    reported = local(2025, 5, 6, 9)
+    started = local(2025, 5, 6, 11)
+    domain.check_completed_after(reported, started, started)
+    with pytest.raises(Invalid) as early:
+        domain.check_completed_after(reported, started, started - timedelta(minutes=1))
+    assert early.value.errors == {"completed_at": ["must not precede started_at"]}
+
+
+def test_an_inspection_day_is_judged_in_local_days():
+    now = local(2025, 5, 6, 0, 30)  # 2025-05-05 16:30 UTC: already the 6th in the county
+    check_not_future(now, SHANGHAI, inspected_on=date(2025, 5, 6))
+    with pytest.raises(Invalid) as ahead:
+        check_not_future(now, SHANGHAI, inspected_on=date(2025, 5, 7))
+    assert list(ahead.value.errors) == ["inspected_on"]
+
+
+@pytest.mark.parametrize("floor, ok", [(1, True), (8, True), (9, False), (20, False), (0, False), (-1, True),
+                                       (-2, True), (-3, False)])
+def test_a_room_lies_on_one_of_its_buildings_floors(floor, ok):
+    if ok:
+        domain.check_floor(floor, 8, 2)
+    else:
+        with pytest.raises(RuleViolation) as outside:
+            domain.check_floor(floor, 8, 2)
+        assert outside.value.rule == "facilities.floor_not_in_building" and "floor" in outside.value.errors
+
+
+def test_a_building_without_basements_has_no_negative_floors():
+    with pytest.raises(RuleViolation):
+        domain.check_floor(-1, 8, 0)
+
+
+def test_a_booking_starts_no_earlier_than_a_short_grace_and_lasts_at_most_a_day():
+    now = local(2025, 5, 6, 9)
+    grace = timedelta(minutes=SETTINGS.booking_past_grace_minutes)
+    domain.check_booking_window(now - grace, now + timedelta(hours=1), now, SETTINGS)
+    domain.check_booking_window(now, now + timedelta(hours=SETTINGS.booking_max_hours), now, SETTINGS)
+    with pytest.raises(RuleViolation) as past:
+        domain.check_booking_window(now - grace - timedelta(seconds=1), now + timedelta(hours=1), now, SETTINGS)
+    assert past.value.rule == "facilities.booking_in_past"
+    with pytest.raises(RuleViolation) as months:
+        domain.check_booking_window(now, now + timedelta(days=90), now, SETTINGS)
+    assert months.value.rule == "facilities.booking_too_long"
+    with pytest.raises(RuleViolation):  # the limit is a setting
+        domain.check_booking_window(now, now + timedelta(hours=3), now, Settings(booking_max_hours=2))
+
+
+def test_the_occurrences_of_a_series_do_not_overlap_one_another():
+    settings = Settings(booking_max_hours=48)
+    wanted = domain.occurrences(local(2031, 6, 2, 9), local(2031, 6, 3, 10), "daily", settings, count=3)
+    with pytest.raises(Conflict) as overlapping:
+        domain.check_occurrences_apart(wanted, settings)
+    assert "2031-06-02 and 2031-06-03" in overlapping.value.detail and "recurrence" in overlapping.value.errors
+    whole_days = domain.occurrences(local(2031, 6, 2, 9), local(2031, 6, 3, 9), "daily", settings, count=3)
+    domain.check_occurrences_apart(whole_days, settings)  # one ends as the next begins
 
 
 def facts(status, reported, due, completed=None, complaints=0, rating=None, category="water", building_id=1):

@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 from services.kit.config import database_url, normalise_database_url
 from services.kit.db import UtcDateTime
 from services.kit.errors import Invalid
-from services.kit.schemas import InputSchema, PageQuery, load
+from services.kit.schemas import InputSchema, PageQuery, check_not_future, load
 
 
 class Sample(InputSchema):
@@ -157,3 +157,16 @@ def test_exported_text_that_looks_like_a_formula_stays_text(text):
     assert row[0].data_type == "s" and row[0].value.strip() == text.strip()  # XML keeps \r as \n
     assert [cell.value for cell in row[1:]] == [5, -3, None, "正常"] and row[1].data_type == "n"
     assert csv_cell(text) == "'" + text and csv_cell("正常") == "正常" and csv_cell(-3) == -3
+
+
+def test_what_happened_is_not_dated_in_the_future_and_every_such_field_is_named():
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    now = datetime(2026, 5, 5, 17, 0, tzinfo=timezone.utc)  # already 6 May in the county
+    check_not_future(now, shanghai, filled_at=now, held_on=date(2026, 5, 6), missing=None)
+    with pytest.raises(Invalid) as ahead:
+        check_not_future(now, shanghai, filled_at=now + timedelta(seconds=1), held_on=date(2026, 5, 7),
+                         serviced_on=date(2026, 5, 6))
+    assert set(ahead.value.errors) == {"filled_at", "held_on"}

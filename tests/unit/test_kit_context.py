@@ -16,9 +16,14 @@ def test_the_caller_survives_the_wire():
 
 
 def test_a_unit_user_lists_only_its_own_unit():
-    assert UNIT.unit_filter(None) == "U1"
-    assert UNIT.unit_filter("U2") == "U1"
+    assert UNIT.unit_filter(None) == "U1" and UNIT.unit_filter("U1") == "U1"
     assert DISPATCHER.unit_filter("U2") == "U2" and DISPATCHER.unit_filter(None) is None
+
+
+def test_a_unit_user_asking_for_another_unit_is_answered_not_found():
+    """Never a silent swap for its own unit's figures (API.md: another unit's data is 404)."""
+    with pytest.raises(NotFound):
+        UNIT.unit_filter("U2")
 
 
 def test_another_units_record_is_not_found_for_a_unit_user():

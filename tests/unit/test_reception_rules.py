@@ -275,3 +275,43 @@ def test_visits_open_past_the_closing_time_of_their_day():
 
 def test_a_day_is_a_calendar_day_in_shanghai():
     assert domain.local_day(datetime(2026, 3, 1, 16, 30, tzinfo=timezone.utc)) == date(2026, 3, 2)
+
+
+def activity(start, end):
+    return {"description": "座谈", "place": "县政府", "start_at": start, "end_at": end}
+
+
+def at(day, hour):
+    return datetime(2026, 3, day, hour, tzinfo=domain.LOCAL_TZ)
+
+
+def test_activities_end_after_they_start_and_fall_within_the_reception_dates():
+    domain.check_reception_dates(plan(activities=[activity(at(5, 9), at(6, 17))]))
+    for activities, field in (([activity(at(5, 11), at(5, 9))], "activities.0.end_at"),
+                              ([activity(at(5, 9), at(5, 9))], "activities.0.end_at"),
+                              ([activity(at(4, 9), at(5, 9))], "activities.0.start_at"),
+                              ([activity(at(6, 20), at(7, 1))], "activities.0.end_at")):
+        with pytest.raises(Invalid) as caught:
+            domain.check_reception_dates(plan(activities=activities))
+        assert field in caught.value.errors
+
+
+def test_the_letter_comes_no_later_than_the_reception_s_first_day():
+    domain.check_reception_dates(plan(official_letter={**LETTER, "dated_on": date(2026, 3, 5)}))
+    with pytest.raises(Invalid) as caught:
+        domain.check_reception_dates(plan(official_letter={**LETTER, "dated_on": date(2026, 3, 6)}))
+    assert "official_letter.dated_on" in caught.value.errors
+
+
+def test_the_reception_list_is_made_from_the_reception_s_last_day_and_records_the_past():
+    domain.check_list_after_event(date(2026, 3, 6), date(2026, 3, 6))
+    with pytest.raises(RuleViolation) as early:
+        domain.check_list_after_event(date(2026, 3, 6), date(2026, 3, 5))
+    assert early.value.rule == "reception.list_before_event"
+    now = at(6, 18)
+    domain.check_list_dates({"activities": [activity(at(6, 9), at(6, 17))],
+                             "meals": [{"served_on": date(2026, 3, 6)}]}, now)
+    with pytest.raises(Invalid) as caught:
+        domain.check_list_dates({"activities": [activity(at(6, 17), at(6, 19)), activity(at(6, 10), at(6, 9))],
+                                 "meals": [{"served_on": date(2026, 3, 7)}]}, now)
+    assert set(caught.value.errors) == {"activities.0.end_at", "activities.1.end_at", "meals.0.served_on"}

@@ -247,3 +247,55 @@ def test_insurance_must_come_from_a_designated_insurer_and_work_from_a_designate
     assert vendor_flag(True, "insurance", vendor_kind_for_record("insurance")) is None
     assert vendor_flag(True, "repair", vendor_kind_for_record("insurance"))[0] == "non_designated_vendor"
     assert vendor_flag(False, "insurance", vendor_kind_for_record("insurance"))[0] == "non_designated_vendor"
+
+
+# dates, a fleet taken over, new drivers -------------------------------------------------------
+def test_a_car_request_starts_no_earlier_than_a_short_grace_before_now():
+    grace = timedelta(minutes=SETTINGS.request_past_grace_minutes)
+    domain.check_request_start(T - grace, T)
+    domain.check_request_start(T + 48 * H, T)
+    with pytest.raises(RuleViolation) as past:
+        domain.check_request_start(T - grace - timedelta(seconds=1), T)
+    assert past.value.rule == "vehicles.request_in_past"
+    with pytest.raises(RuleViolation):
+        domain.check_request_start(T - timedelta(days=30), T)
+
+
+def test_a_driver_is_bound_by_the_meetings_held_after_the_day_they_joined():
+    joined = date(2026, 5, 6)
+    assert domain.first_binding_meeting_day(joined) == date(2026, 5, 7)
+    strict = replace(SETTINGS, new_driver_bound_from_next_day=False)
+    assert domain.first_binding_meeting_day(joined, strict) == joined
+
+
+def test_the_first_fill_is_held_to_the_registered_odometer():
+    registered = (Decimal(50000), T)
+    below = domain.check_fuel(None, None, Decimal(30000), T + H, Decimal(40), None, True, "fuel", registered=registered)
+    assert [kind for kind, _ in below.flags] == ["odometer"] and below.l_per_100km is None
+    fine = domain.check_fuel(None, None, Decimal(50100), T + H, Decimal(40), None, True, "fuel", registered=registered)
+    assert fine.flags == [] and fine.distance_km is None  # no consumption from an unknown tank
+    jump = domain.check_fuel(None, None, Decimal(90000), T + H, Decimal(40), None, True, "fuel", registered=registered)
+    assert [kind for kind, _ in jump.flags] == ["odometer"]
+    history = domain.check_fuel(None, None, Decimal(30000), T - 48 * H, Decimal(40), None, True, "fuel",
+                                registered=registered)
+    assert history.flags == []  # a fill from before registration
+
+
+def test_reminders_count_from_the_latest_known_service():
+    taken_over = (date(2026, 4, 1), Decimal(58000))
+    assert domain.last_service(None, taken_over, date(2018, 5, 1), date(2026, 5, 1)) == taken_over
+    later = (date(2026, 6, 1), Decimal(60000))
+    assert domain.last_service(later, taken_over, None, date(2026, 5, 1)) == later
+    assert domain.last_service(None, None, date(2018, 5, 1), date(2026, 5, 1)) == (date(2018, 5, 1), 0)
+    assert domain.last_service(None, None, None, date(2026, 5, 1)) == (date(2026, 5, 1), 0)
+
+
+def test_a_last_service_comes_with_its_day_and_reading_within_the_odometer():
+    domain.check_last_service(None, None, Decimal(100))
+    domain.check_last_service(date(2026, 4, 1), Decimal(100), Decimal(100))
+    for day, km, field in ((date(2026, 4, 1), None, "last_service_odometer_km"),
+                           (None, Decimal(5), "last_service_on"),
+                           (date(2026, 4, 1), Decimal(101), "last_service_odometer_km")):
+        with pytest.raises(Invalid) as refused:
+            domain.check_last_service(day, km, Decimal(100))
+        assert field in refused.value.errors
