@@ -11,10 +11,12 @@ import logging
 import time
 import uuid
 from datetime import timedelta
+from urllib.parse import urlsplit, urlunsplit
 from weakref import WeakKeyDictionary
 
 import eventlet
 import requests
+from requests.adapters import HTTPAdapter
 from nameko.extensions import DependencyProvider
 from sqlalchemy import or_, select, update
 
@@ -30,13 +32,40 @@ def allowed_hosts(session) -> set[str]:
     return set(settings.current().allowed_hosts) | set(session.scalars(select(AllowedHost.host)))
 
 
-def post(url: str, body: bytes, headers: dict, config) -> tuple[int | None, str | None]:
-    """POST once: (status code, None) or (None, why it failed). Redirects are not
-    followed (they could lead inside), time and response size are bounded."""
+class _PinnedAdapter(HTTPAdapter):
+    """TLS to an address while the server name (SNI) and the certificate's check stay the host's."""
+
+    def __init__(self, host: str):
+        self.host = host
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs.update(server_hostname=self.host, assert_hostname=self.host)  # dropped for plain http
+        super().init_poolmanager(*args, **kwargs)
+
+
+def pinned(url: str, host: str, address: str) -> tuple[str, str]:
+    """The URL with its host replaced by ``address``, and the Host header the name's URL had."""
+    parts = urlsplit(url)
+    literal, name = (f"[{each}]" if ":" in each else each for each in (address, host))
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit(parts._replace(netloc=literal + port)), name + port
+
+
+def post(url: str, host: str, address: str, body: bytes, headers: dict, config) -> tuple[int | None, str | None]:
+    """POST once to ``address`` (the one checked, not looked up again): (status code, None)
+    or (None, why it failed). Redirects are not followed (they could lead inside), no proxy
+    is taken from the environment, time and response size are bounded."""
+    target, host_header = pinned(url, host, address)
+    session = requests.Session()
+    session.trust_env = False
+    session.mount("http://", _PinnedAdapter(host))
+    session.mount("https://", _PinnedAdapter(host))
     try:
         with eventlet.Timeout(config.total_timeout_seconds):
-            with requests.post(url, data=body, headers=headers, stream=True, allow_redirects=False,
-                               timeout=(config.connect_timeout_seconds, config.read_timeout_seconds)) as response:
+            with session.post(target, data=body, headers={**headers, "Host": host_header}, stream=True,
+                              allow_redirects=False,
+                              timeout=(config.connect_timeout_seconds, config.read_timeout_seconds)) as response:
                 read = 0
                 for chunk in response.iter_content(8192):
                     read += len(chunk)
@@ -49,6 +78,8 @@ def post(url: str, body: bytes, headers: dict, config) -> tuple[int | None, str 
         return None, "timed out"
     except requests.RequestException as exc:
         return None, f"connection failed: {type(exc).__name__}"
+    finally:
+        session.close()
 
 
 class _Waker:
@@ -173,7 +204,7 @@ class Dispatcher(DependencyProvider):
         started = time.monotonic()
         try:
             # checked again at each send: the name may resolve elsewhere now
-            domain.check_url(claimed["url"], claimed["hosts"])
+            host, address = domain.address_to_send(claimed["url"], claimed["hosts"])
         except domain.UrlRefused as exc:
             status, error = None, f"refused: {exc}"
         else:
@@ -185,7 +216,7 @@ class Dispatcher(DependencyProvider):
                 "X-Event-Type": event.event_type,
                 "X-Delivery-Id": str(claimed["delivery_id"]),
             }
-            status, error = post(claimed["url"], body, headers, config)
+            status, error = post(claimed["url"], host, address, body, headers, config)
         duration_ms = int((time.monotonic() - started) * 1000)
         ok = status is not None and 200 <= status < 300
         if not ok and error is None:

@@ -3,6 +3,7 @@ a receiver down for a while gets everything, a slow receiver delays no other, re
 and URLs pointing inside are refused."""
 import dataclasses
 import json
+import socket
 import time
 import uuid
 
@@ -47,7 +48,7 @@ class Receiver:
             eventlet.sleep(self.delay)
         status = self.answers.pop(0) if self.answers else 200
         self.received.append({"status": status, "body": body, "signature": environ.get("HTTP_X_SIGNATURE"),
-                              "event_id": environ.get("HTTP_X_EVENT_ID")})
+                              "event_id": environ.get("HTTP_X_EVENT_ID"), "host": environ.get("HTTP_HOST")})
         start_response(f"{status} X", [("Content-Type", "text/plain")])
         return [b"ok"]
 
@@ -248,3 +249,60 @@ def test_a_url_pointing_inside_is_refused_unless_an_admin_allows_the_host(suite,
     suite.call("remove_allowed_host", host["id"])
     with pytest.raises(RuleViolation):
         suite.subscribe("http://127.0.0.1:9/hook")
+
+
+@pytest.fixture
+def dns(monkeypatch):
+    """The system's resolver stubbed for names ending in ``.test``: ``dns.answers[name]`` is the
+    list of addresses its successive lookups answer (the last one repeats); other names resolve."""
+    real = socket.getaddrinfo
+
+    class Dns:
+        answers: dict = {}
+        asked: list = []
+
+        @staticmethod
+        def getaddrinfo(host, port, *args, **kwargs):
+            if not (isinstance(host, str) and host.endswith(".test")):
+                return real(host, port, *args, **kwargs)
+            Dns.asked.append(host)
+            queue = Dns.answers[host]
+            address = queue.pop(0) if len(queue) > 1 else queue[0]
+            family = socket.AF_INET6 if ":" in address else socket.AF_INET
+            return [(family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port or 0))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", Dns.getaddrinfo)
+    return Dns
+
+
+def test_a_name_answering_a_private_address_after_its_check_is_not_followed_inside(suite, receivers, dns,
+                                                                                    monkeypatch):
+    monkeypatch.setattr(settings, "SETTINGS", dataclasses.replace(
+        settings.SETTINGS, allowed_hosts=(), connect_timeout_seconds=0.3, total_timeout_seconds=1.0))
+    receiver = receivers()
+    # public when the subscription is checked and when the send is, the receiver's loopback afterwards
+    dns.answers["rebind.test"] = ["93.184.216.34", "93.184.216.34", "127.0.0.1"]
+    subscription = suite.subscribe(f"http://rebind.test:{receiver.port}/hook")
+    suite.visitor_checked_in()
+    [delivery] = eventually(lambda: [d for d in suite.deliveries(subscription) if d["attempts"] >= 2])
+    assert receiver.received == []
+    first, second = delivery["log"][:2]
+    assert first["status_code"] is None and not first["error"].startswith("refused")  # sent to the checked address
+    assert second["error"].startswith("refused")  # the next send's check sees the private answer
+
+
+def test_a_send_connects_to_the_address_it_checked_with_the_names_host_header(suite, receivers, dns, monkeypatch):
+    monkeypatch.setattr(settings, "SETTINGS", dataclasses.replace(settings.SETTINGS, allowed_hosts=("pinned.test",)))
+    receiver, proxy = receivers(), receivers()
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")  # not taken from the environment
+    dns.answers["pinned.test"] = ["127.0.0.1", "10.255.255.1"]
+    subscription = suite.subscribe(f"http://pinned.test:{receiver.port}/hook")
+    event = suite.visitor_checked_in()
+    eventually(lambda: receiver.delivered_ids() == [event["event_id"]])
+    assert receiver.received[0]["host"] == f"pinned.test:{receiver.port}"
+    assert dns.asked == ["pinned.test"]  # one lookup per send
+    assert proxy.received == []
+    assert domain.verify(subscription["secret"], receiver.received[0]["signature"], receiver.received[0]["body"],
+                         int(time.time()))

@@ -30,6 +30,38 @@ def test_loopback_private_and_reserved_addresses_are_refused(address):
         domain.check_url("https://receiver.example/hook", (), resolver=lambda host: [address])
 
 
+@pytest.mark.parametrize("address", [
+    "64:ff9b::a00:1",  # NAT64 of 10.0.0.1
+    "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+    "2002:a00:1::1",  # 6to4 of 10.0.0.1
+    "2002:c0a8:101::1",  # 6to4 of 192.168.1.1
+    "::a00:1",  # IPv4-compatible 10.0.0.1
+    "::ffff:0:a00:1",  # IPv4-translated 10.0.0.1
+    "::ffff:0:a9fe:a9fe",  # IPv4-translated 169.254.169.254
+    "::ffff:10.0.0.1",  # IPv4-mapped
+    "2001:0:4136:e378:8000:63bf:f5ff:fffe",  # Teredo, client 10.0.0.1
+])
+def test_ipv6_forms_carrying_a_private_ipv4_are_refused(address):
+    with pytest.raises(domain.UrlRefused):
+        domain.check_url("https://receiver.example/hook", (), resolver=lambda host: [address])
+
+
+@pytest.mark.parametrize("address", ["2001:4860:4860::8888", "2606:4700:4700::1111"])
+def test_public_ipv6_addresses_pass(address):
+    assert domain.check_url("https://receiver.example/hook", (), resolver=lambda host: [address])
+
+
+def test_a_send_connects_to_an_address_it_checked_on_its_one_lookup():
+    answers = iter([["93.184.216.34"], ["10.0.0.1"]])
+    assert domain.address_to_send("https://x.example/h", (), resolver=lambda host: next(answers)) == (
+        "x.example", "93.184.216.34")
+    with pytest.raises(domain.UrlRefused):
+        domain.address_to_send("https://x.example/h", (), resolver=lambda host: next(answers))
+    # an allowed host is looked up (something must be connected to) but not judged
+    assert domain.address_to_send("http://hooks.internal/h", ("hooks.internal",),
+                                  resolver=lambda host: ["10.0.0.7"]) == ("hooks.internal", "10.0.0.7")
+
+
 def test_a_name_is_refused_when_any_of_its_addresses_is_private():
     with pytest.raises(domain.UrlRefused):
         domain.check_url("https://x.example/", (), resolver=lambda host: ["93.184.216.34", "10.0.0.1"])
