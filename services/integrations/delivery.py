@@ -147,9 +147,7 @@ class Dispatcher(DependencyProvider):
             due = session.scalars(
                 select(Delivery.subscription_id).distinct()
                 .join(Subscription, Subscription.id == Delivery.subscription_id)
-                .where(Delivery.status == "pending", Delivery.next_attempt_at <= now,
-                       or_(Delivery.locked_until.is_(None), Delivery.locked_until < now),
-                       Subscription.status == "active",
+                .where(Delivery.status == "pending", Subscription.status == "active",
                        or_(Subscription.retry_at.is_(None), Subscription.retry_at <= now))
             ).all()
         for subscription_id in due:
@@ -158,7 +156,7 @@ class Dispatcher(DependencyProvider):
                 self.workers[subscription_id] = eventlet.spawn(self._drain, subscription_id)
 
     def _drain(self, subscription_id: int) -> None:
-        """Send this subscription's due deliveries, oldest first, until none is due
+        """Send this subscription's pending deliveries, oldest first, until none is left
         or the receiver fails (then it waits for its backoff)."""
         try:
             while self.running:
@@ -177,14 +175,15 @@ class Dispatcher(DependencyProvider):
             if subscription is None or subscription.status != "active" or (
                     subscription.retry_at is not None and subscription.retry_at > now):
                 return None
-            candidate = session.scalar(
-                select(Delivery.id)
-                .where(Delivery.subscription_id == subscription_id, Delivery.status == "pending",
-                       Delivery.next_attempt_at <= now,
-                       or_(Delivery.locked_until.is_(None), Delivery.locked_until < now))
-                .order_by(Delivery.next_attempt_at, Delivery.id).limit(1))
-            if candidate is None:
+            # the oldest pending delivery is the head: the later ones wait until it is delivered
+            # or parked, also while it is being sent (leased, by this replica or another)
+            head = session.execute(
+                select(Delivery.id, Delivery.locked_until)
+                .where(Delivery.subscription_id == subscription_id, Delivery.status == "pending")
+                .order_by(Delivery.id).limit(1)).first()
+            if head is None or (head.locked_until is not None and head.locked_until >= now):
                 return None
+            candidate = head.id
             taken = session.execute(
                 update(Delivery)
                 .where(Delivery.id == candidate, Delivery.status == "pending",
@@ -235,7 +234,7 @@ class Dispatcher(DependencyProvider):
             delivery.attempts += 1
             delivery.last_status_code, delivery.last_error, delivery.locked_until = status, error, None
             failures = 0 if ok else subscription.consecutive_failures + 1
-            outcome = domain.after_attempt(ok, delivery.attempts, delivery.created_at, now, failures, config)
+            outcome = domain.after_attempt(ok, delivery.created_at, now, failures, config)
             delivery.status = outcome.status
             subscription.consecutive_failures = failures
             if ok:

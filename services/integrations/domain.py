@@ -153,13 +153,13 @@ class Outcome:
     pause_subscription: bool
 
 
-def after_attempt(ok: bool, attempts: int, created_at: datetime, now: datetime, consecutive_failures: int,
-                  settings) -> Outcome:
-    """What becomes of a delivery after its ``attempts``-th attempt, and of its subscription
-    (``consecutive_failures`` counts this attempt)."""
+def after_attempt(ok: bool, created_at: datetime, now: datetime, consecutive_failures: int, settings) -> Outcome:
+    """What becomes of a delivery after an attempt, and of its subscription. The backoff is the
+    subscription's: it grows with the receiver's failures in a row (``consecutive_failures``
+    counts this attempt), whichever delivery failed, and only a success resets it."""
     if ok:
         return Outcome("delivered", None, False)
-    retry_at = now + backoff(attempts, settings.backoff_base_seconds, settings.backoff_max_seconds)
+    retry_at = now + backoff(consecutive_failures, settings.backoff_base_seconds, settings.backoff_max_seconds)
     if retry_at - created_at > timedelta(seconds=settings.retry_window_seconds):
         return Outcome("parked", None, True)
     return Outcome("pending", retry_at, consecutive_failures >= settings.pause_after_failures)

@@ -306,3 +306,18 @@ def test_a_send_connects_to_the_address_it_checked_with_the_names_host_header(su
     assert proxy.received == []
     assert domain.verify(subscription["secret"], receiver.received[0]["signature"], receiver.received[0]["body"],
                          int(time.time()))
+
+
+def test_a_newer_delivery_waits_behind_an_older_one_that_is_retrying(suite, receivers, monkeypatch):
+    monkeypatch.setattr(settings, "SETTINGS", dataclasses.replace(
+        settings.SETTINGS, backoff_base_seconds=1.0, backoff_max_seconds=1.0))
+    receiver = receivers()
+    receiver.answers = [500, 500]
+    subscription = suite.subscribe(receiver.url)
+    first = suite.visitor_checked_in(name="first")
+    eventually(lambda: receiver.received)  # the first failed once and waits for its backoff
+    later = [suite.visitor_checked_in(name=f"later {n}") for n in range(3)]
+    eventually(lambda: len(receiver.delivered_ids()) == 4)
+    sent = [json.loads(r["body"])["id"] for r in receiver.received]
+    assert sent == [first["event_id"]] * 3 + [event["event_id"] for event in later]
+    assert all(d["status"] == "delivered" for d in suite.deliveries(subscription))

@@ -102,19 +102,26 @@ def test_backoff_doubles_up_to_its_maximum():
 
 def test_a_failed_delivery_is_retried_within_the_window_then_parked():
     config = replace(Settings(), backoff_base_seconds=60, retry_window_seconds=3600)
-    retry = domain.after_attempt(False, 1, NOW, NOW, 1, config)
+    retry = domain.after_attempt(False, NOW, NOW, 1, config)
     assert retry.status == "pending" and retry.next_attempt_at == NOW + timedelta(seconds=60)
     assert not retry.pause_subscription
     late = NOW + timedelta(minutes=59)
-    parked = domain.after_attempt(False, 6, NOW, late, 6, config)
+    parked = domain.after_attempt(False, NOW, late, 6, config)
     assert parked.status == "parked" and parked.pause_subscription
-    assert domain.after_attempt(True, 7, NOW, late, 0, config).status == "delivered"
+    assert domain.after_attempt(True, NOW, late, 0, config).status == "delivered"
+
+
+def test_the_backoff_is_the_subscriptions_and_a_new_delivery_does_not_reset_it():
+    config = replace(Settings(), backoff_base_seconds=5, backoff_max_seconds=3600)
+    # the receiver failed four times already (on an older delivery); a newer one failing now waits 80 s, not 5
+    newer = domain.after_attempt(False, NOW, NOW, 5, config)
+    assert newer.next_attempt_at == NOW + timedelta(seconds=80)
 
 
 def test_many_failures_in_a_row_pause_the_subscription():
     config = replace(Settings(), pause_after_failures=3)
-    assert not domain.after_attempt(False, 1, NOW, NOW, 2, config).pause_subscription
-    assert domain.after_attempt(False, 1, NOW, NOW, 3, config).pause_subscription
+    assert not domain.after_attempt(False, NOW, NOW, 2, config).pause_subscription
+    assert domain.after_attempt(False, NOW, NOW, 3, config).pause_subscription
 
 
 def test_a_subscription_wants_its_types_and_optionally_its_units():
