@@ -167,8 +167,8 @@ def list_client_calls(call):
     return page_of(ApiKeyCall(many=True).dump(items), total)
 
 
-# the services whose changes are decisions; integrations keeps its delivery and call logs instead
-AUDITED_SERVICES = tuple(service for service in SERVICES if service != "integrations")
+# every service keeps a trail (integrations: subscriptions paused and resumed)
+AUDITED_SERVICES = tuple(SERVICES)
 
 
 class AuditEntryQuery(AuditQuery):

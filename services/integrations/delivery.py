@@ -18,14 +18,58 @@ import eventlet
 import requests
 from requests.adapters import HTTPAdapter
 from nameko.extensions import DependencyProvider
-from sqlalchemy import or_, select, update
+from prometheus_client import REGISTRY, Counter
+from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy import func, or_, select, update
 
 from services.integrations import domain, settings
 from services.integrations.contract import SUBSCRIPTION_PAUSED
-from services.integrations.models import AllowedHost, Delivery, DeliveryAttempt, Event, OutboxEvent, Subscription
+from services.integrations.models import (
+    AllowedHost, AuditEntry, Delivery, DeliveryAttempt, Event, OutboxEvent, Subscription,
+)
+from services.kit.audit import Watch
+from services.kit.context import Caller
 from services.kit.db import Database, utcnow
 
 log = logging.getLogger(__name__)
+
+# bounded labels only (no subscription or URL): outcome delivered | failed, and what failed
+WEBHOOK_SENDS = Counter(
+    "integrations_webhook_sends", "Webhook requests sent, by outcome (delivered, failed) and failure "
+    "(none, http_4xx, http_5xx, http_other, timeout, connection, refused)", ["outcome", "failure"],
+)
+
+
+def failure_kind(status: int | None, error: str | None) -> str:
+    if status is not None:
+        return "none" if 200 <= status < 300 else {4: "http_4xx", 5: "http_5xx"}.get(status // 100, "http_other")
+    if error and error.startswith("refused"):
+        return "refused"
+    return "timeout" if error == "timed out" else "connection"
+
+
+class PausedSubscriptions:
+    """``integrations_subscriptions_paused``, read from the database when Prometheus scrapes
+    (a replica's own count would miss the pauses and resumes of the others)."""
+
+    def __init__(self):
+        self.dispatchers: dict[int, "Dispatcher"] = {}
+
+    def collect(self):
+        gauge = GaugeMetricFamily("integrations_subscriptions_paused",
+                                  "Webhook subscriptions paused after failing, waiting for an admin to resume them")
+        for dispatcher in list(self.dispatchers.values())[-1:]:  # one database per process
+            try:
+                with dispatcher.database.sessionmaker() as session:
+                    gauge.add_metric([], session.scalar(
+                        select(func.count(Subscription.id)).where(Subscription.status == "paused")))
+            except Exception as exc:
+                log.warning("paused subscriptions not readable: %s", type(exc).__name__)
+        yield gauge
+
+
+_PAUSED = PausedSubscriptions()
+REGISTRY.register(_PAUSED)
 
 
 def allowed_hosts(session) -> set[str]:
@@ -107,8 +151,10 @@ class Dispatcher(DependencyProvider):
     def start(self):
         self.running = True
         self.loop = eventlet.spawn(self._run)
+        _PAUSED.dispatchers[id(self)] = self
 
     def stop(self):
+        _PAUSED.dispatchers.pop(id(self), None)
         self.running = False
         for thread in [self.loop, *self.workers.values()]:
             if thread is not None:
@@ -193,7 +239,7 @@ class Dispatcher(DependencyProvider):
                 return None
             event = session.get(Event, session.get(Delivery, candidate).event_id)
             hosts = allowed_hosts(session)
-            return {"delivery_id": candidate, "url": subscription.url, "secret": subscription.secret,
+            return {"delivery_id": candidate, "subscription_id": subscription_id, "url": subscription.url, "secret": subscription.secret,
                     "event": event, "hosts": hosts}
 
     def _send(self, claimed: dict) -> bool:
@@ -220,6 +266,10 @@ class Dispatcher(DependencyProvider):
         ok = status is not None and 200 <= status < 300
         if not ok and error is None:
             error = f"answered {status}"
+        WEBHOOK_SENDS.labels("delivered" if ok else "failed", failure_kind(status, error)).inc()
+        if not ok:  # what failed, never the URL (it may carry a token) nor the body
+            log.warning("webhook delivery %s of subscription %s failed: %s", claimed["delivery_id"],
+                        claimed["subscription_id"], error)
         self._record(claimed["delivery_id"], ok, status, error, duration_ms)
         return ok
 
@@ -248,7 +298,10 @@ class Dispatcher(DependencyProvider):
 
     @staticmethod
     def _pause(session, subscription: Subscription, reason: str) -> None:
+        watch = Watch("pause", subscription, None)
         subscription.status, subscription.paused_reason = "paused", reason
+        watch.capture()
+        session.add(watch.entry(AuditEntry, Caller.system().name, None))
         payload = {"event_id": str(uuid.uuid4()), "occurred_at": utcnow().isoformat(),
                    "subscription_id": subscription.id, "client_id": subscription.client_id, "reason": reason}
         # the outbox relay publishes it: the admin's console and alerting listen

@@ -21,6 +21,7 @@ from services.integrations.service import IntegrationsService
 from services.kit.errors import RuleViolation
 from services.reception import contract as reception
 from services.vehicles import contract as vehicles
+from tests.integration.test_metrics import scrape, value
 from tests.support import admin_caller, call_as, database_of, eventually
 
 pytestmark = pytest.mark.integration
@@ -90,6 +91,7 @@ def suite(start_service, rpc, test_backends, quick):
     class Suite:
         admin = admin_caller()
         database = database_of(container)
+        service = container
 
         def call(self, method, *args):
             return call_as(rpc, self.admin, "integrations", method, *args)
@@ -319,5 +321,44 @@ def test_a_newer_delivery_waits_behind_an_older_one_that_is_retrying(suite, rece
     later = [suite.visitor_checked_in(name=f"later {n}") for n in range(3)]
     eventually(lambda: len(receiver.delivered_ids()) == 4)
     sent = [json.loads(r["body"])["id"] for r in receiver.received]
-    assert sent == [first["event_id"]] * 3 + [event["event_id"] for event in later]
-    assert all(d["status"] == "delivered" for d in suite.deliveries(subscription))
+    deliveries = suite.deliveries(subscription)  # oldest first
+    assert all(d["status"] == "delivered" for d in deliveries)
+    assert sent == [first["event_id"]] * 3 + [d["event_id"] for d in deliveries[1:]]
+    assert set(sent[3:]) == {event["event_id"] for event in later}
+
+
+def test_a_paused_subscription_tells_the_admins_and_resuming_sends_at_once(suite, receivers, monkeypatch, caplog):
+    # a long backoff and a slow poll: only the resume itself can send the waiting delivery soon
+    monkeypatch.setattr(settings, "SETTINGS", dataclasses.replace(
+        settings.SETTINGS, pause_after_failures=1, backoff_base_seconds=60, backoff_max_seconds=60,
+        poll_interval_seconds=60))
+    caplog.set_level("INFO")
+    before = scrape(suite.service)
+    receiver = receivers()
+    receiver.answers = [500]
+    subscription = suite.subscribe(receiver.url)
+    event = suite.visitor_checked_in(name="王五")
+    eventually(lambda: suite.call("get_subscription", subscription["id"])["status"] == "paused")
+    # counted and gauged on /metrics, without the subscription in the labels
+    after = scrape(suite.service)
+    assert value(after, "integrations_subscriptions_paused") == 1
+    assert value(after, "integrations_webhook_sends_total", outcome="failed", failure="http_5xx") == value(
+        before, "integrations_webhook_sends_total", outcome="failed", failure="http_5xx") + 1
+    # logged as a warning, without the body or the URL
+    failed = [r for r in caplog.records if r.levelname == "WARNING" and "webhook delivery" in r.getMessage()]
+    assert failed and "answered 500" in failed[0].getMessage()
+    assert not [r for r in caplog.records if "王五" in r.getMessage() or receiver.url in r.getMessage()]
+    # in the audit trail, and published for whoever binds to it
+    [paused] = suite.call("list_audit_entries", {"action": "pause"})["items"]
+    assert (paused["entity"], paused["entity_id"], paused["actor"]) == ("subscription", str(subscription["id"]),
+                                                                       "system")
+    assert paused["changes"]["status"] == ["active", "paused"]
+    with suite.database.sessionmaker() as session:
+        assert session.scalar(select(OutboxEvent.payload).where(OutboxEvent.event_type == "subscription_paused"))[
+            "subscription_id"] == subscription["id"]
+
+    suite.call("update_subscription", subscription["id"], {"status": "active"})
+    eventually(lambda: receiver.delivered_ids() == [event["event_id"]], timeout=10)
+    [resumed] = suite.call("list_audit_entries", {"action": "resume"})["items"]
+    assert resumed["actor"] == suite.admin.name and resumed["changes"]["status"] == ["paused", "active"]
+    assert value(scrape(suite.service), "integrations_subscriptions_paused") == 0
