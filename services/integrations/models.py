@@ -6,7 +6,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.kit.audit import AuditEntryMixin
-from services.kit.db import OutboxMixin, ProcessedEventMixin, TimestampMixin, UtcDateTime, utcnow
+from services.kit.db import OutboxMixin, ProcessedEventMixin, TimestampMixin, UtcDateTime, changes_touch, utcnow
 
 
 class Base(DeclarativeBase):
@@ -113,3 +113,7 @@ class ProcessedEvent(ProcessedEventMixin, Base):
 
 class AuditEntry(AuditEntryMixin, Base):
     """Who paused (the dispatcher) or resumed (an admin) a subscription, and when."""
+
+
+# a subscription answers its pending deliveries
+changes_touch(Delivery, "subscription_id", Subscription)

@@ -55,7 +55,9 @@ class IntegrationsService(HealthMixin, OutboxRelayMixin, AuditTrail):
         session.add(Event(event_id=event["event_id"], event_type=event_type, source=source, unit_code=unit_code,
                           occurred_at=event["occurred_at"], payload=payload))
         session.flush()
-        subscriptions = session.scalars(select(Subscription).where(Subscription.status != "disabled")).all()
+        # in one order, as each new delivery touches its subscription's row (pending_deliveries)
+        subscriptions = session.scalars(select(Subscription).where(Subscription.status != "disabled")
+                                        .order_by(Subscription.id)).all()
         for subscription in subscriptions:
             if domain.wanted(subscription.event_types, subscription.unit_codes, event_type, unit_code):
                 session.add(Delivery(subscription_id=subscription.id, event_id=event["event_id"]))

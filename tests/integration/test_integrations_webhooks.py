@@ -2,6 +2,7 @@
 a receiver down for a while gets everything, a slow receiver delays no other, replay,
 and URLs pointing inside are refused."""
 import dataclasses
+from datetime import datetime, timezone
 import json
 import socket
 import time
@@ -362,3 +363,17 @@ def test_a_paused_subscription_tells_the_admins_and_resuming_sends_at_once(suite
     [resumed] = suite.call("list_audit_entries", {"action": "resume"})["items"]
     assert resumed["actor"] == suite.admin.name and resumed["changes"]["status"] == ["paused", "active"]
     assert value(scrape(suite.service), "integrations_subscriptions_paused") == 0
+
+
+def test_a_subscription_whose_pending_deliveries_change_is_returned_by_an_incremental_read(suite, receivers):
+    receiver = receivers()
+    subscription = suite.subscribe(receiver.url)
+    suite.call("update_subscription", subscription["id"], {"status": "paused"})  # its deliveries stay pending
+    eventlet.sleep(0.01)
+    since = datetime.now(timezone.utc).isoformat()
+    eventlet.sleep(0.01)
+    assert suite.call("list_subscriptions", {"updated_since": since})["items"] == []
+    suite.visitor_checked_in()
+    eventually(lambda: suite.deliveries(subscription))
+    [changed] = suite.call("list_subscriptions", {"updated_since": since})["items"]
+    assert changed["id"] == subscription["id"] and changed["pending_deliveries"] == 1
