@@ -4,6 +4,7 @@ and URLs pointing inside are refused."""
 import dataclasses
 from datetime import datetime, timezone
 import json
+import os
 import socket
 import time
 import uuid
@@ -26,6 +27,7 @@ from tests.integration.test_metrics import scrape, value
 from tests.support import admin_caller, call_as, database_of, eventually
 
 pytestmark = pytest.mark.integration
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class Receiver:
@@ -377,3 +379,56 @@ def test_a_subscription_whose_pending_deliveries_change_is_returned_by_an_increm
     eventually(lambda: suite.deliveries(subscription))
     [changed] = suite.call("list_subscriptions", {"updated_since": since})["items"]
     assert changed["id"] == subscription["id"] and changed["pending_deliveries"] == 1
+
+
+TLS_SEND = """
+from services.kit import green  # noqa: F401  (first, as in the service's process)
+import json, ssl, sys
+import eventlet, requests.adapters
+from eventlet import wsgi
+from services.integrations import delivery, settings
+
+cert, key, name = sys.argv[1:4]
+requests.adapters.DEFAULT_CA_BUNDLE_PATH = cert  # the sender trusts the test's certificate
+seen, hosts = [], []
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain(cert, key)
+context.sni_callback = lambda _socket, server_name, _context: seen.append(server_name)
+sock = eventlet.listen(("127.0.0.1", 0))
+port = sock.getsockname()[1]
+
+def app(environ, start_response):
+    hosts.append(environ.get("HTTP_HOST"))
+    start_response("200 OK", [])
+    return [b"ok"]
+
+eventlet.spawn(wsgi.server, context.wrap_socket(sock, server_side=True), app, log_output=False)
+sent = delivery.post(f"https://{name}:{port}/hook", name, "127.0.0.1", b"{}", {}, settings.SETTINGS)
+print(json.dumps({"sent": sent, "sni": seen, "hosts": hosts, "port": port}))
+"""
+
+
+def test_over_tls_a_send_to_the_checked_address_keeps_the_names_server_name_and_certificate(tmp_path):
+    """In a process of its own, importing as the service does (eventlet patches ssl first)."""
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=pinned.test", "-addext", "subjectAltName=DNS:pinned.test"],
+                   check=True, capture_output=True)
+
+    def send(name):
+        done = subprocess.run([sys.executable, "-c", TLS_SEND, str(cert), str(key), name], capture_output=True,
+                              text=True, timeout=60, cwd=str(tmp_path), env={**os.environ, "PYTHONPATH": ROOT})
+        assert done.returncode == 0, done.stderr[-2000:]
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    pinned = send("pinned.test")  # connected to 127.0.0.1, never looking the name up
+    assert pinned["sent"] == [200, None]
+    assert pinned["sni"] == ["pinned.test"] and pinned["hosts"] == [f"pinned.test:{pinned['port']}"]
+    other = send("other.test")  # the certificate is checked against the name, not the address
+    assert other["sent"][0] is None and other["sent"][1].startswith("connection failed") and other["hosts"] == []
