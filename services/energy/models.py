@@ -227,4 +227,5 @@ class AuditEntry(AuditEntryMixin, Base):
 
 
 # a retrofit answers its saving rate and payback measured from its institution's readings
-changes_touch(Reading, "institution_id", Project, "institution_id")
+changes_touch(Reading, "institution_id", Project, "institution_id",
+              columns=("period", "energy_type", "quantity", "unit"))

@@ -181,4 +181,4 @@ class AuditEntry(AuditEntryMixin, Base):
 
 
 # a room answers its occupant count, allowance and excess
-changes_touch(Occupant, "room_id", Room)
+changes_touch(Occupant, "room_id", Room, columns=("rank",))

@@ -116,4 +116,4 @@ class AuditEntry(AuditEntryMixin, Base):
 
 
 # a subscription answers its pending deliveries
-changes_touch(Delivery, "subscription_id", Subscription)
+changes_touch(Delivery, "subscription_id", Subscription, columns=("status",))

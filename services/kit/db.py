@@ -93,20 +93,22 @@ def touch(connection, parent, keys, parent_key: str = "id") -> None:
         connection.execute(update(table).where(table.c[parent_key].in_(sorted(keys))).values(updated_at=utcnow()))
 
 
-def changes_touch(child, child_key: str, parent, parent_key: str = "id") -> None:
+def changes_touch(child, child_key: str, parent, parent_key: str = "id", columns=()) -> None:
     """Rows of ``child`` added, changed or deleted change what the answer of ``parent`` derives
     from them (a room's occupant count, a slot's free seats): the parents whose ``parent_key``
     is the child's ``child_key`` (before and after a change) get a new ``updated_at``, so that an
-    incremental read (``updated_since``) returns them. Bulk statements bypass this: they call
-    ``touch`` themselves."""
+    incremental read (``updated_since``) returns them. A change of a child touches them only
+    when the key or one of ``columns`` (what the parent derives) changed: other writes take no
+    lock on the parent. Bulk statements bypass this: they call ``touch`` themselves."""
     from sqlalchemy import inspect
 
     def _added_or_deleted(_mapper, connection, target):
         touch(connection, parent, [getattr(target, child_key)], parent_key)
 
     def _changed(_mapper, connection, target):
-        touch(connection, parent, [getattr(target, child_key), *inspect(target).attrs[child_key].history.deleted],
-              parent_key)
+        attrs = inspect(target).attrs
+        if any(attrs[name].history.has_changes() for name in (child_key, *columns)):
+            touch(connection, parent, [getattr(target, child_key), *attrs[child_key].history.deleted], parent_key)
 
     event.listen(child, "after_insert", _added_or_deleted)
     event.listen(child, "after_delete", _added_or_deleted)

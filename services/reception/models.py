@@ -153,4 +153,4 @@ class AuditEntry(AuditEntryMixin, Base):
 
 
 # a slot answers its reserved and available seats
-changes_touch(CanteenReservation, "slot_id", CanteenSlot)
+changes_touch(CanteenReservation, "slot_id", CanteenSlot, columns=("status", "head_count"))

@@ -261,5 +261,5 @@ class AuditEntry(AuditEntryMixin, Base):
 
 
 # a quota answers its occupied and free slots; a driver whether the last safety meeting keeps it assignable
-changes_touch(Vehicle, "unit_code", Quota, "unit_code")
+changes_touch(Vehicle, "unit_code", Quota, "unit_code", columns=("status",))
 changes_touch(MeetingAttendance, "driver_id", Driver)
