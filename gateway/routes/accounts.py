@@ -231,9 +231,8 @@ def list_client_calls(call):
     return page_of(ApiKeyCall(many=True).dump(items), total)
 
 
-# the services whose changes are decisions; integrations keeps its delivery and call logs instead;
-# the gateway keeps its own (users)
-AUDITED_SERVICES = tuple(service for service in SERVICES if service != "integrations") + ("gateway",)
+# every service keeps a trail (integrations: subscriptions paused and resumed); the gateway keeps its own (users)
+AUDITED_SERVICES = tuple(SERVICES) + ("gateway",)
 
 
 class AuditEntryQuery(AuditQuery):

@@ -7,7 +7,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, LargeBinary, Nu
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.kit.audit import AuditEntryMixin
-from services.kit.db import OutboxMixin, ProcessedEventMixin, TimestampMixin, UtcDateTime, utcnow
+from services.kit.db import OutboxMixin, ProcessedEventMixin, TimestampMixin, UtcDateTime, changes_touch, utcnow
 
 
 class Base(DeclarativeBase):
@@ -237,3 +237,8 @@ class ProcessedEvent(ProcessedEventMixin, Base):
 
 class AuditEntry(AuditEntryMixin, Base):
     pass
+
+
+# a retrofit answers its saving rate and payback measured from its institution's readings
+changes_touch(Reading, "institution_id", Project, "institution_id",
+              columns=("period", "energy_type", "quantity", "unit"))

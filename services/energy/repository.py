@@ -8,9 +8,23 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from services.energy import domain
-from services.energy.models import FleetFuel, Institution, Reading, ReadingRevision
+from services.energy.models import FleetFuel, Institution, Reading, ReadingRevision, UnitFloorArea
 from services.kit.db import utcnow
 from services.kit.errors import NotFound
+
+
+def insert_unit_area(session: Session, unit_code: str, area: Decimal, as_of) -> bool:
+    """Energy's first copy of a unit's area, unless another worker wrote it first (then
+    False): ``INSERT ... ON CONFLICT DO NOTHING`` waits for that worker's commit instead of
+    failing on the unit's key (PostgreSQL and SQLite say it alike)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = (insert(UnitFloorArea).values(unit_code=unit_code, usable_area_m2=area, as_of=as_of)
+                 .on_conflict_do_nothing(index_elements=["unit_code"]).returning(UnitFloorArea.unit_code))
+    return session.execute(statement).first() is not None
 
 
 def institution_by_unit(session: Session, unit_code: str) -> Institution:

@@ -112,14 +112,13 @@ class EnergyService(ImportsMixin, ProgrammesMixin, HealthMixin, OutboxRelayMixin
             return
         session = self.db.session
         area = Decimal(str(event["unit_usable_area_m2"])).quantize(Decimal("0.01"))
-        known = session.get(UnitFloorArea, event["unit_code"], with_for_update=True)
-        if known is None:
-            known = UnitFloorArea(unit_code=event["unit_code"], usable_area_m2=area, as_of=event["occurred_at"])
-            session.add(known)
-        elif domain.is_newer(event["occurred_at"], known.as_of):
+        # the first events of a new unit may arrive together: the row is inserted unless another
+        # worker did, then locked and compared, so none of them fails on the unit's key
+        if not repository.insert_unit_area(session, event["unit_code"], area, event["occurred_at"]):
+            known = session.get(UnitFloorArea, event["unit_code"], with_for_update=True, populate_existing=True)
+            if not domain.is_newer(event["occurred_at"], known.as_of):
+                return
             known.usable_area_m2, known.as_of = area, event["occurred_at"]
-        else:
-            return
         institution = session.scalar(select(Institution).where(Institution.unit_code == event["unit_code"]))
         if institution is not None and domain.floor_area_from_facilities(institution.area_source):
             institution.floor_area_m2, institution.area_source = area, "facilities"

@@ -285,7 +285,7 @@ class RepairAssign(InputSchema):
 
 
 class RepairStart(InputSchema):
-    started_at = fields.AwareDateTime(load_default=None)  # staff entering a paper record
+    started_at = Instant(load_default=None)  # staff entering a paper record
 
 
 class RepairComplete(InputSchema):

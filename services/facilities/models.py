@@ -7,7 +7,7 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, Numeric, String, 
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.kit.audit import AuditEntryMixin
-from services.kit.db import OutboxMixin, ProcessedEventMixin, TimestampMixin, UtcDateTime
+from services.kit.db import OutboxMixin, ProcessedEventMixin, TimestampMixin, UtcDateTime, changes_touch
 
 
 class Base(DeclarativeBase):
@@ -179,3 +179,7 @@ class ProcessedEvent(ProcessedEventMixin, Base):
 
 class AuditEntry(AuditEntryMixin, Base):
     pass
+
+
+# a room answers its occupant count, allowance and excess
+changes_touch(Occupant, "room_id", Room, columns=("rank",))

@@ -11,32 +11,105 @@ import logging
 import time
 import uuid
 from datetime import timedelta
+from urllib.parse import urlsplit, urlunsplit
 from weakref import WeakKeyDictionary
 
 import eventlet
 import requests
+from requests.adapters import HTTPAdapter
 from nameko.extensions import DependencyProvider
-from sqlalchemy import or_, select, update
+from prometheus_client import REGISTRY, Counter
+from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy import func, or_, select, update
 
 from services.integrations import domain, settings
 from services.integrations.contract import SUBSCRIPTION_PAUSED
-from services.integrations.models import AllowedHost, Delivery, DeliveryAttempt, Event, OutboxEvent, Subscription
+from services.integrations.models import (
+    AllowedHost, AuditEntry, Delivery, DeliveryAttempt, Event, OutboxEvent, Subscription,
+)
+from services.kit.audit import Watch
+from services.kit.context import Caller
 from services.kit.db import Database, utcnow
 
 log = logging.getLogger(__name__)
+
+# bounded labels only (no subscription or URL): outcome delivered | failed, and what failed
+WEBHOOK_SENDS = Counter(
+    "integrations_webhook_sends", "Webhook requests sent, by outcome (delivered, failed) and failure "
+    "(none, http_4xx, http_5xx, http_other, timeout, connection, refused)", ["outcome", "failure"],
+)
+
+
+def failure_kind(status: int | None, error: str | None) -> str:
+    if status is not None:
+        return "none" if 200 <= status < 300 else {4: "http_4xx", 5: "http_5xx"}.get(status // 100, "http_other")
+    if error and error.startswith("refused"):
+        return "refused"
+    return "timeout" if error == "timed out" else "connection"
+
+
+class PausedSubscriptions:
+    """``integrations_subscriptions_paused``, read from the database when Prometheus scrapes
+    (a replica's own count would miss the pauses and resumes of the others)."""
+
+    def __init__(self):
+        self.dispatchers: dict[int, "Dispatcher"] = {}
+
+    def collect(self):
+        gauge = GaugeMetricFamily("integrations_subscriptions_paused",
+                                  "Webhook subscriptions paused after failing, waiting for an admin to resume them")
+        for dispatcher in list(self.dispatchers.values())[-1:]:  # one database per process
+            try:
+                with dispatcher.database.sessionmaker() as session:
+                    gauge.add_metric([], session.scalar(
+                        select(func.count(Subscription.id)).where(Subscription.status == "paused")))
+            except Exception as exc:
+                log.warning("paused subscriptions not readable: %s", type(exc).__name__)
+        yield gauge
+
+
+_PAUSED = PausedSubscriptions()
+REGISTRY.register(_PAUSED)
 
 
 def allowed_hosts(session) -> set[str]:
     return set(settings.current().allowed_hosts) | set(session.scalars(select(AllowedHost.host)))
 
 
-def post(url: str, body: bytes, headers: dict, config) -> tuple[int | None, str | None]:
-    """POST once: (status code, None) or (None, why it failed). Redirects are not
-    followed (they could lead inside), time and response size are bounded."""
+class _PinnedAdapter(HTTPAdapter):
+    """TLS to an address while the server name (SNI) and the certificate's check stay the host's."""
+
+    def __init__(self, host: str):
+        self.host = host
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs.update(server_hostname=self.host, assert_hostname=self.host)  # dropped for plain http
+        super().init_poolmanager(*args, **kwargs)
+
+
+def pinned(url: str, host: str, address: str) -> tuple[str, str]:
+    """The URL with its host replaced by ``address``, and the Host header the name's URL had."""
+    parts = urlsplit(url)
+    literal, name = (f"[{each}]" if ":" in each else each for each in (address, host))
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit(parts._replace(netloc=literal + port)), name + port
+
+
+def post(url: str, host: str, address: str, body: bytes, headers: dict, config) -> tuple[int | None, str | None]:
+    """POST once to ``address`` (the one checked, not looked up again): (status code, None)
+    or (None, why it failed). Redirects are not followed (they could lead inside), no proxy
+    is taken from the environment, time and response size are bounded."""
+    target, host_header = pinned(url, host, address)
+    session = requests.Session()
+    session.trust_env = False
+    session.mount("http://", _PinnedAdapter(host))
+    session.mount("https://", _PinnedAdapter(host))
     try:
         with eventlet.Timeout(config.total_timeout_seconds):
-            with requests.post(url, data=body, headers=headers, stream=True, allow_redirects=False,
-                               timeout=(config.connect_timeout_seconds, config.read_timeout_seconds)) as response:
+            with session.post(target, data=body, headers={**headers, "Host": host_header}, stream=True,
+                              allow_redirects=False,
+                              timeout=(config.connect_timeout_seconds, config.read_timeout_seconds)) as response:
                 read = 0
                 for chunk in response.iter_content(8192):
                     read += len(chunk)
@@ -49,6 +122,8 @@ def post(url: str, body: bytes, headers: dict, config) -> tuple[int | None, str 
         return None, "timed out"
     except requests.RequestException as exc:
         return None, f"connection failed: {type(exc).__name__}"
+    finally:
+        session.close()
 
 
 class _Waker:
@@ -76,8 +151,10 @@ class Dispatcher(DependencyProvider):
     def start(self):
         self.running = True
         self.loop = eventlet.spawn(self._run)
+        _PAUSED.dispatchers[id(self)] = self
 
     def stop(self):
+        _PAUSED.dispatchers.pop(id(self), None)
         self.running = False
         for thread in [self.loop, *self.workers.values()]:
             if thread is not None:
@@ -116,9 +193,7 @@ class Dispatcher(DependencyProvider):
             due = session.scalars(
                 select(Delivery.subscription_id).distinct()
                 .join(Subscription, Subscription.id == Delivery.subscription_id)
-                .where(Delivery.status == "pending", Delivery.next_attempt_at <= now,
-                       or_(Delivery.locked_until.is_(None), Delivery.locked_until < now),
-                       Subscription.status == "active",
+                .where(Delivery.status == "pending", Subscription.status == "active",
                        or_(Subscription.retry_at.is_(None), Subscription.retry_at <= now))
             ).all()
         for subscription_id in due:
@@ -127,7 +202,7 @@ class Dispatcher(DependencyProvider):
                 self.workers[subscription_id] = eventlet.spawn(self._drain, subscription_id)
 
     def _drain(self, subscription_id: int) -> None:
-        """Send this subscription's due deliveries, oldest first, until none is due
+        """Send this subscription's pending deliveries, oldest first, until none is left
         or the receiver fails (then it waits for its backoff)."""
         try:
             while self.running:
@@ -146,14 +221,15 @@ class Dispatcher(DependencyProvider):
             if subscription is None or subscription.status != "active" or (
                     subscription.retry_at is not None and subscription.retry_at > now):
                 return None
-            candidate = session.scalar(
-                select(Delivery.id)
-                .where(Delivery.subscription_id == subscription_id, Delivery.status == "pending",
-                       Delivery.next_attempt_at <= now,
-                       or_(Delivery.locked_until.is_(None), Delivery.locked_until < now))
-                .order_by(Delivery.next_attempt_at, Delivery.id).limit(1))
-            if candidate is None:
+            # the oldest pending delivery is the head: the later ones wait until it is delivered
+            # or parked, also while it is being sent (leased, by this replica or another)
+            head = session.execute(
+                select(Delivery.id, Delivery.locked_until)
+                .where(Delivery.subscription_id == subscription_id, Delivery.status == "pending")
+                .order_by(Delivery.id).limit(1)).first()
+            if head is None or (head.locked_until is not None and head.locked_until >= now):
                 return None
+            candidate = head.id
             taken = session.execute(
                 update(Delivery)
                 .where(Delivery.id == candidate, Delivery.status == "pending",
@@ -163,7 +239,7 @@ class Dispatcher(DependencyProvider):
                 return None
             event = session.get(Event, session.get(Delivery, candidate).event_id)
             hosts = allowed_hosts(session)
-            return {"delivery_id": candidate, "url": subscription.url, "secret": subscription.secret,
+            return {"delivery_id": candidate, "subscription_id": subscription_id, "url": subscription.url, "secret": subscription.secret,
                     "event": event, "hosts": hosts}
 
     def _send(self, claimed: dict) -> bool:
@@ -173,7 +249,7 @@ class Dispatcher(DependencyProvider):
         started = time.monotonic()
         try:
             # checked again at each send: the name may resolve elsewhere now
-            domain.check_url(claimed["url"], claimed["hosts"])
+            host, address = domain.address_to_send(claimed["url"], claimed["hosts"])
         except domain.UrlRefused as exc:
             status, error = None, f"refused: {exc}"
         else:
@@ -185,11 +261,15 @@ class Dispatcher(DependencyProvider):
                 "X-Event-Type": event.event_type,
                 "X-Delivery-Id": str(claimed["delivery_id"]),
             }
-            status, error = post(claimed["url"], body, headers, config)
+            status, error = post(claimed["url"], host, address, body, headers, config)
         duration_ms = int((time.monotonic() - started) * 1000)
         ok = status is not None and 200 <= status < 300
         if not ok and error is None:
             error = f"answered {status}"
+        WEBHOOK_SENDS.labels("delivered" if ok else "failed", failure_kind(status, error)).inc()
+        if not ok:  # what failed, never the URL (it may carry a token) nor the body
+            log.warning("webhook delivery %s of subscription %s failed: %s", claimed["delivery_id"],
+                        claimed["subscription_id"], error)
         self._record(claimed["delivery_id"], ok, status, error, duration_ms)
         return ok
 
@@ -204,7 +284,7 @@ class Dispatcher(DependencyProvider):
             delivery.attempts += 1
             delivery.last_status_code, delivery.last_error, delivery.locked_until = status, error, None
             failures = 0 if ok else subscription.consecutive_failures + 1
-            outcome = domain.after_attempt(ok, delivery.attempts, delivery.created_at, now, failures, config)
+            outcome = domain.after_attempt(ok, delivery.created_at, now, failures, config)
             delivery.status = outcome.status
             subscription.consecutive_failures = failures
             if ok:
@@ -218,7 +298,10 @@ class Dispatcher(DependencyProvider):
 
     @staticmethod
     def _pause(session, subscription: Subscription, reason: str) -> None:
+        watch = Watch("pause", subscription, None)
         subscription.status, subscription.paused_reason = "paused", reason
+        watch.capture()
+        session.add(watch.entry(AuditEntry, Caller.system().name, None))
         payload = {"event_id": str(uuid.uuid4()), "occurred_at": utcnow().isoformat(),
                    "subscription_id": subscription.id, "client_id": subscription.client_id, "reason": reason}
         # the outbox relay publishes it: the admin's console and alerting listen

@@ -38,11 +38,24 @@ def host_of(url: str) -> str:
     return parts.hostname.lower()
 
 
+# IPv6 prefixes whose last 32 bits are an IPv4 address: NAT64 (RFC 6052), IPv4-compatible
+# (RFC 4291, deprecated) and IPv4-translated (RFC 2765)
+LOW_IPV4_PREFIXES = tuple(ipaddress.ip_network(net) for net in ("64:ff9b::/96", "::/96", "::ffff:0:0:0/96"))
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries (mapped, 6to4, Teredo, NAT64, compatible,
+    translated): a gateway on the way may deliver to them, so they are judged too."""
+    found = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
+    if any(ip in prefix for prefix in LOW_IPV4_PREFIXES):
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return [address for address in found if address is not None]
+
+
 def address_is_public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
+    judged = [ip, *embedded_ipv4(ip)] if isinstance(ip, ipaddress.IPv6Address) else [ip]
+    return all(each.is_global and not each.is_multicast for each in judged)
 
 
 def resolve(host: str) -> list[str]:
@@ -53,18 +66,41 @@ def resolve(host: str) -> list[str]:
     return sorted({info[4][0] for info in infos})
 
 
+def _addresses(host: str, resolver) -> list[str]:
+    addresses = resolver(host)
+    if not addresses:
+        raise UrlRefused("the URL's host does not resolve")
+    return addresses
+
+
+def _is_allowed(host: str, allowed_hosts) -> bool:
+    return host in {h.lower() for h in allowed_hosts}
+
+
+def _public_addresses(host: str, resolver) -> list[str]:
+    addresses = _addresses(host, resolver)
+    if not all(address_is_public(address) for address in addresses):
+        raise UrlRefused("the URL points at a loopback, private or reserved address")
+    return addresses
+
+
 def check_url(url: str, allowed_hosts, resolver=resolve) -> str:
     """The URL's host when the URL may be called: http(s) only, and every address the
     host resolves to public, unless an admin allowed the host. Nothing is connected to."""
     host = host_of(url)
-    if host in {h.lower() for h in allowed_hosts}:
-        return host
-    addresses = resolver(host)
-    if not addresses:
-        raise UrlRefused("the URL's host does not resolve")
-    if not all(address_is_public(address) for address in addresses):
-        raise UrlRefused("the URL points at a loopback, private or reserved address")
+    if not _is_allowed(host, allowed_hosts):
+        _public_addresses(host, resolver)
     return host
+
+
+def address_to_send(url: str, allowed_hosts, resolver=resolve) -> tuple[str, str]:
+    """(host, address) for one send: the URL checked as by ``check_url`` on one lookup, and
+    the address the request must connect to, one of those checked. Connecting to the name
+    instead would look it up again, and a name answering a private address the second time
+    (DNS rebinding) would lead inside."""
+    host = host_of(url)
+    addresses = _addresses(host, resolver) if _is_allowed(host, allowed_hosts) else _public_addresses(host, resolver)
+    return host, addresses[0]
 
 
 def refuse_url(url: str, allowed_hosts, resolver=resolve) -> None:
@@ -117,13 +153,13 @@ class Outcome:
     pause_subscription: bool
 
 
-def after_attempt(ok: bool, attempts: int, created_at: datetime, now: datetime, consecutive_failures: int,
-                  settings) -> Outcome:
-    """What becomes of a delivery after its ``attempts``-th attempt, and of its subscription
-    (``consecutive_failures`` counts this attempt)."""
+def after_attempt(ok: bool, created_at: datetime, now: datetime, consecutive_failures: int, settings) -> Outcome:
+    """What becomes of a delivery after an attempt, and of its subscription. The backoff is the
+    subscription's: it grows with the receiver's failures in a row (``consecutive_failures``
+    counts this attempt), whichever delivery failed, and only a success resets it."""
     if ok:
         return Outcome("delivered", None, False)
-    retry_at = now + backoff(attempts, settings.backoff_base_seconds, settings.backoff_max_seconds)
+    retry_at = now + backoff(consecutive_failures, settings.backoff_base_seconds, settings.backoff_max_seconds)
     if retry_at - created_at > timedelta(seconds=settings.retry_window_seconds):
         return Outcome("parked", None, True)
     return Outcome("pending", retry_at, consecutive_failures >= settings.pause_after_failures)

@@ -5,7 +5,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.kit.db import OutboxMixin, ProcessedEventMixin, TimestampMixin, UtcDateTime, utcnow
+from services.kit.audit import AuditEntryMixin
+from services.kit.db import OutboxMixin, ProcessedEventMixin, TimestampMixin, UtcDateTime, changes_touch, utcnow
 
 
 class Base(DeclarativeBase):
@@ -108,3 +109,11 @@ class OutboxEvent(OutboxMixin, Base):
 
 class ProcessedEvent(ProcessedEventMixin, Base):
     pass
+
+
+class AuditEntry(AuditEntryMixin, Base):
+    """Who paused (the dispatcher) or resumed (an admin) a subscription, and when."""
+
+
+# a subscription answers its pending deliveries
+changes_touch(Delivery, "subscription_id", Subscription, columns=("status",))

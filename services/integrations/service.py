@@ -2,13 +2,14 @@
 subscriptions fed by every service's events, deliveries with their log and replay."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from services.integrations import contract, domain
 from services.integrations.delivery import Dispatcher, allowed_hosts
 from services.integrations.models import (
-    AllowedHost, Client, Delivery, DeliveryAttempt, Event, OutboxEvent, ProcessedEvent, Subscription,
+    AllowedHost, AuditEntry, Client, Delivery, DeliveryAttempt, Event, OutboxEvent, ProcessedEvent, Subscription,
 )
+from services.kit.audit import AuditTrail
 from services.kit.context import CallContext
 from services.kit.db import Database, get_or_404, paginate, utcnow
 from services.kit.entrypoints import event_handler, rpc
@@ -37,10 +38,10 @@ def _receive(source: str, event_type: str):
     return event_handler(source, event_type)(handle)
 
 
-class IntegrationsService(HealthMixin, OutboxRelayMixin):
+class IntegrationsService(HealthMixin, OutboxRelayMixin, AuditTrail):
     name = contract.SERVICE
 
-    db = Database(OutboxEvent, ProcessedEvent)
+    db = Database(OutboxEvent, ProcessedEvent, AuditEntry)
     call = CallContext()
     dispatcher = Dispatcher()
 
@@ -54,7 +55,9 @@ class IntegrationsService(HealthMixin, OutboxRelayMixin):
         session.add(Event(event_id=event["event_id"], event_type=event_type, source=source, unit_code=unit_code,
                           occurred_at=event["occurred_at"], payload=payload))
         session.flush()
-        subscriptions = session.scalars(select(Subscription).where(Subscription.status != "disabled")).all()
+        # in one order, as each new delivery touches its subscription's row (pending_deliveries)
+        subscriptions = session.scalars(select(Subscription).where(Subscription.status != "disabled")
+                                        .order_by(Subscription.id)).all()
         for subscription in subscriptions:
             if domain.wanted(subscription.event_types, subscription.unit_codes, event_type, unit_code):
                 session.add(Delivery(subscription_id=subscription.id, event_id=event["event_id"]))
@@ -125,10 +128,17 @@ class IntegrationsService(HealthMixin, OutboxRelayMixin):
         subscription = self._subscription(subscription_id)
         if "url" in changes:
             domain.refuse_url(changes["url"], allowed_hosts(self.db.session))
+        resumed = subscription.status == "paused" and changes.get("status") == "active"
+        if resumed:
+            self.db.audit("resume", subscription)
         for key, value in changes.items():
             setattr(subscription, key, value)
         if changes.get("status") == "active":
             subscription.paused_reason, subscription.consecutive_failures, subscription.retry_at = None, 0, None
+            # what waited out a backoff before the pause goes now (the loop is woken after the commit)
+            self.db.session.execute(update(Delivery).where(
+                Delivery.subscription_id == subscription.id, Delivery.status == "pending",
+                Delivery.next_attempt_at > utcnow()).values(next_attempt_at=utcnow()))
         self.db.session.flush()
         self.dispatcher.wake()
         return subscription_out.dump(self._subscription_view(subscription))

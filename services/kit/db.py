@@ -84,6 +84,38 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 
+def touch(connection, parent, keys, parent_key: str = "id") -> None:
+    """A new ``updated_at`` for the ``parent`` rows whose ``parent_key`` is one of ``keys``."""
+    from sqlalchemy import update
+
+    keys = {key for key in keys if key is not None}
+    if keys:
+        table = parent.__table__
+        connection.execute(update(table).where(table.c[parent_key].in_(sorted(keys))).values(updated_at=utcnow()))
+
+
+def changes_touch(child, child_key: str, parent, parent_key: str = "id", columns=()) -> None:
+    """Rows of ``child`` added, changed or deleted change what the answer of ``parent`` derives
+    from them (a room's occupant count, a slot's free seats): the parents whose ``parent_key``
+    is the child's ``child_key`` (before and after a change) get a new ``updated_at``, so that an
+    incremental read (``updated_since``) returns them. A change of a child touches them only
+    when the key or one of ``columns`` (what the parent derives) changed: other writes take no
+    lock on the parent. Bulk statements bypass this: they call ``touch`` themselves."""
+    from sqlalchemy import inspect
+
+    def _added_or_deleted(_mapper, connection, target):
+        touch(connection, parent, [getattr(target, child_key)], parent_key)
+
+    def _changed(_mapper, connection, target):
+        attrs = inspect(target).attrs
+        if any(attrs[name].history.has_changes() for name in (child_key, *columns)):
+            touch(connection, parent, [getattr(target, child_key), *attrs[child_key].history.deleted], parent_key)
+
+    event.listen(child, "after_insert", _added_or_deleted)
+    event.listen(child, "after_delete", _added_or_deleted)
+    event.listen(child, "after_update", _changed)
+
+
 class OutboxMixin:
     """Events waiting to be published; a row is written with the state change."""
 

@@ -7,7 +7,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, Numeric, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.kit.audit import AuditEntryMixin
-from services.kit.db import OutboxMixin, ProcessedEventMixin, TimestampMixin, UtcDateTime
+from services.kit.db import OutboxMixin, ProcessedEventMixin, TimestampMixin, UtcDateTime, changes_touch
 
 
 class Base(DeclarativeBase):
@@ -150,3 +150,7 @@ class ProcessedEvent(ProcessedEventMixin, Base):
 
 class AuditEntry(AuditEntryMixin, Base):
     pass
+
+
+# a slot answers its reserved and available seats
+changes_touch(CanteenReservation, "slot_id", CanteenSlot, columns=("status", "head_count"))

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from services.kit.db import get_or_404, paginate, utcnow
+from services.kit.db import get_or_404, paginate, touch, utcnow
 from services.kit.errors import NotFound
 from services.kit.schemas import page_of
 from services.reception import domain
@@ -66,10 +66,11 @@ def reserve_seats(session: Session, slot_id: int, head_count: int, *, batch: str
 def release_reservations(session: Session, *, reception_id: int | None = None, meeting_id: int | None = None) -> None:
     owner = (CanteenReservation.reception_id == reception_id) if reception_id is not None \
         else (CanteenReservation.meeting_id == meeting_id)
-    session.execute(
+    released = session.execute(
         update(CanteenReservation).where(owner, CanteenReservation.status == "active")
-        .values(status="released", released_at=utcnow(), updated_at=utcnow())
-    )
+        .values(status="released", released_at=utcnow(), updated_at=utcnow()).returning(CanteenReservation.slot_id)
+    ).scalars().all()
+    touch(session, CanteenSlot, released)  # their seats are free again
 
 
 def slot_view(slot: CanteenSlot, reserved: int) -> dict:

@@ -7,7 +7,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.kit.audit import AuditEntryMixin
-from services.kit.db import OutboxMixin, ProcessedEventMixin, TimestampMixin, UtcDateTime, utcnow
+from services.kit.db import OutboxMixin, ProcessedEventMixin, TimestampMixin, UtcDateTime, changes_touch, utcnow
 
 
 class Base(DeclarativeBase):
@@ -263,3 +263,8 @@ class ProcessedEvent(ProcessedEventMixin, Base):
 
 class AuditEntry(AuditEntryMixin, Base):
     pass
+
+
+# a quota answers its occupied and free slots; a driver whether the last safety meeting keeps it assignable
+changes_touch(Vehicle, "unit_code", Quota, "unit_code", columns=("status",))
+changes_touch(MeetingAttendance, "driver_id", Driver)

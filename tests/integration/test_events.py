@@ -121,3 +121,26 @@ def test_a_duplicate_event_is_applied_once(start_service, rpc, test_backends):
         institution = session.scalar(select(Institution).where(Institution.unit_code == unit))
         assert float(institution.floor_area_m2) == 80.0
     print("duplicates: sent 3 copies of one event, applied 1")
+
+
+def test_the_first_events_of_a_new_unit_arriving_together_all_apply_without_an_error(
+        start_service, rpc, test_backends, caplog):
+    start_service(EnergyService)
+    exchange = get_event_exchange(facilities.SERVICE, {})
+    publisher = Publisher(test_backends.amqp_uri, declare=[exchange])
+    caplog.set_level("WARNING")
+    for _ in range(4):  # several rounds: the race is not certain in any one of them
+        unit = unit_code()
+        call_as(rpc, admin_caller(), "energy", "create_institution", {"unit_code": unit, "name": "x", "headcount": 3})
+        events = [{"event_id": str(uuid.uuid4()), "occurred_at": f"2026-03-01T08:00:0{n}+00:00", "building_id": 1,
+                   "unit_code": unit, "building_usable_area_m2": 10.0 + n, "unit_usable_area_m2": 10.0 + n}
+                  for n in range(6)]
+        for event in reversed(events):  # the newest first: older ones arriving later change nothing
+            publisher.publish(event, exchange=exchange, routing_key=facilities.BUILDING_AREA_CHANGED)
+        assert eventually(lambda: institution_area(rpc, unit) == 15.0)
+    import eventlet
+
+    eventlet.sleep(0.5)
+    failed = [r.getMessage() for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")
+              or "failed" in r.getMessage()]
+    assert failed == []

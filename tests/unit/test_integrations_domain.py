@@ -30,6 +30,38 @@ def test_loopback_private_and_reserved_addresses_are_refused(address):
         domain.check_url("https://receiver.example/hook", (), resolver=lambda host: [address])
 
 
+@pytest.mark.parametrize("address", [
+    "64:ff9b::a00:1",  # NAT64 of 10.0.0.1
+    "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+    "2002:a00:1::1",  # 6to4 of 10.0.0.1
+    "2002:c0a8:101::1",  # 6to4 of 192.168.1.1
+    "::a00:1",  # IPv4-compatible 10.0.0.1
+    "::ffff:0:a00:1",  # IPv4-translated 10.0.0.1
+    "::ffff:0:a9fe:a9fe",  # IPv4-translated 169.254.169.254
+    "::ffff:10.0.0.1",  # IPv4-mapped
+    "2001:0:4136:e378:8000:63bf:f5ff:fffe",  # Teredo, client 10.0.0.1
+])
+def test_ipv6_forms_carrying_a_private_ipv4_are_refused(address):
+    with pytest.raises(domain.UrlRefused):
+        domain.check_url("https://receiver.example/hook", (), resolver=lambda host: [address])
+
+
+@pytest.mark.parametrize("address", ["2001:4860:4860::8888", "2606:4700:4700::1111"])
+def test_public_ipv6_addresses_pass(address):
+    assert domain.check_url("https://receiver.example/hook", (), resolver=lambda host: [address])
+
+
+def test_a_send_connects_to_an_address_it_checked_on_its_one_lookup():
+    answers = iter([["93.184.216.34"], ["10.0.0.1"]])
+    assert domain.address_to_send("https://x.example/h", (), resolver=lambda host: next(answers)) == (
+        "x.example", "93.184.216.34")
+    with pytest.raises(domain.UrlRefused):
+        domain.address_to_send("https://x.example/h", (), resolver=lambda host: next(answers))
+    # an allowed host is looked up (something must be connected to) but not judged
+    assert domain.address_to_send("http://hooks.internal/h", ("hooks.internal",),
+                                  resolver=lambda host: ["10.0.0.7"]) == ("hooks.internal", "10.0.0.7")
+
+
 def test_a_name_is_refused_when_any_of_its_addresses_is_private():
     with pytest.raises(domain.UrlRefused):
         domain.check_url("https://x.example/", (), resolver=lambda host: ["93.184.216.34", "10.0.0.1"])
@@ -70,19 +102,26 @@ def test_backoff_doubles_up_to_its_maximum():
 
 def test_a_failed_delivery_is_retried_within_the_window_then_parked():
     config = replace(Settings(), backoff_base_seconds=60, retry_window_seconds=3600)
-    retry = domain.after_attempt(False, 1, NOW, NOW, 1, config)
+    retry = domain.after_attempt(False, NOW, NOW, 1, config)
     assert retry.status == "pending" and retry.next_attempt_at == NOW + timedelta(seconds=60)
     assert not retry.pause_subscription
     late = NOW + timedelta(minutes=59)
-    parked = domain.after_attempt(False, 6, NOW, late, 6, config)
+    parked = domain.after_attempt(False, NOW, late, 6, config)
     assert parked.status == "parked" and parked.pause_subscription
-    assert domain.after_attempt(True, 7, NOW, late, 0, config).status == "delivered"
+    assert domain.after_attempt(True, NOW, late, 0, config).status == "delivered"
+
+
+def test_the_backoff_is_the_subscriptions_and_a_new_delivery_does_not_reset_it():
+    config = replace(Settings(), backoff_base_seconds=5, backoff_max_seconds=3600)
+    # the receiver failed four times already (on an older delivery); a newer one failing now waits 80 s, not 5
+    newer = domain.after_attempt(False, NOW, NOW, 5, config)
+    assert newer.next_attempt_at == NOW + timedelta(seconds=80)
 
 
 def test_many_failures_in_a_row_pause_the_subscription():
     config = replace(Settings(), pause_after_failures=3)
-    assert not domain.after_attempt(False, 1, NOW, NOW, 2, config).pause_subscription
-    assert domain.after_attempt(False, 1, NOW, NOW, 3, config).pause_subscription
+    assert not domain.after_attempt(False, NOW, NOW, 2, config).pause_subscription
+    assert domain.after_attempt(False, NOW, NOW, 3, config).pause_subscription
 
 
 def test_a_subscription_wants_its_types_and_optionally_its_units():
