@@ -32,6 +32,7 @@ from eventlet import tpool
 from eventlet.semaphore import Semaphore
 from sqlalchemy import select
 
+from gateway import messages
 from gateway.models import ApiKey, ApiKeyCall, AuditEntry, User
 from gateway.ratelimit import Backoff
 from services.kit.audit import trail_query
@@ -107,12 +108,12 @@ COMMON_PASSWORDS = frozenset(
     line.strip() for line in (Path(__file__).parent / "common_passwords.txt").read_text(encoding="utf-8").splitlines()
     if line.strip() and not line.startswith("#"))
 WEAK_PASSWORD = "auth.weak_password"
-# what each failed check says, in English and in Chinese (zh-CN answers and the console)
+# what each failed check says (the Chinese is in the message catalogue, gateway/messages.py)
 PASSWORD_RULES = {
-    "too_short": ("must have at least {min_length} characters", "密码至少 {min_length} 个字符"),
-    "contains_username": ("must not contain the username", "密码不能包含用户名"),
-    "common": ("is one of the most common passwords", "密码过于常见，容易被猜中"),
-    "one_character": ("must not be one character repeated", "密码不能由同一个字符重复组成"),
+    "too_short": "must have at least {min_length} characters",
+    "contains_username": "must not contain the username",
+    "common": "is one of the most common passwords",
+    "one_character": "must not be one character repeated",
 }
 
 
@@ -141,9 +142,10 @@ def check_password(username: str, password: str, language: str = "en") -> None:
     min_length = password_min_length()
     reasons = weak_password_reasons(username, password, min_length)
     if reasons:
-        chinese = language.startswith("zh")
-        raise RuleViolation("密码强度不够" if chinese else "the password is too weak", WEAK_PASSWORD, {
-            "password": [PASSWORD_RULES[reason][chinese].format(min_length=min_length) for reason in reasons]})
+        language = messages.negotiate(language)
+        raise RuleViolation(messages.message("the password is too weak", language), WEAK_PASSWORD, {
+            "password": [messages.message(PASSWORD_RULES[reason].format(min_length=min_length), language)
+                         for reason in reasons]})
 
 
 class Tokens:
@@ -313,7 +315,7 @@ class Accounts:
             user = self._user(session, username)
         if not verify_password(user.password_hash, current):
             raise Invalid("the current password is wrong",
-                          {"current_password": ["当前密码不正确" if language.startswith("zh") else "wrong password"]})
+                          {"current_password": [messages.message("wrong password", messages.negotiate(language))]})
         return self.set_password(username, password, actor=username, language=language)
 
     def disable(self, who: int | str, actor: str) -> User:

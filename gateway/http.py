@@ -24,6 +24,7 @@ from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import IntegerConverter, Map, RequestRedirect, Rule
 from werkzeug.wrappers import Request, Response
 
+from gateway import messages
 from gateway.auth import TooManyAttempts, Unauthorized
 from services.kit.context import Caller, current_caller_name, current_request_id
 from services.kit.metrics import GATEWAY_RPC_CALLS, HTTP_REQUESTS, HTTP_SECONDS
@@ -183,36 +184,44 @@ def dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False, default=_json_default)
 
 
-def problem(status: int, title: str, detail: str = "", **extra) -> Response:
-    body = {"type": "about:blank", "title": title, "status": status}
+def problem(status: int, title: str, detail: str = "", language: str = messages.ENGLISH, rule: str | None = None,
+            errors: dict | None = None, params: dict | None = None, **extra) -> Response:
+    """A problem+json answer in ``language``: ``title``, ``detail`` and the ``errors`` messages are
+    English and rendered through the message catalogue (``gateway/messages.py``)."""
+    body = {"type": "about:blank", "title": messages.title(status, language, title), "status": status}
+    detail = (messages.rule_detail(rule, params, detail, language) if rule
+              else messages.detail(detail, status, language))
     if detail:
         body["detail"] = detail
-    body.update({key: value for key, value in extra.items() if value})
-    return Response(dumps(body), status=status, mimetype=PROBLEM)
+    body.update({key: value for key, value in
+                 (("errors", messages.messages(errors, language)), ("rule", rule), *extra.items()) if value})
+    response = Response(dumps(body), status=status, mimetype=PROBLEM)
+    response.headers["Content-Language"] = language
+    return response
 
 
-def error_response(exc: BaseException, request_id: str) -> Response:
+def error_response(exc: BaseException, request_id: str, language: str = messages.ENGLISH) -> Response:
     if isinstance(exc, (BodyTooLarge, RequestEntityTooLarge)):
-        return problem(413, "Request body too large")
+        return problem(413, "Request body too large", language=language)
     if isinstance(exc, TooManyAttempts):
-        response = problem(429, "Too many requests", str(exc))
+        response = problem(429, "Too many requests", str(exc), language)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     status = status_of(exc)
     if status == 401:
-        response = problem(401, "Unauthorized", str(exc))
+        response = problem(401, "Unauthorized", str(exc), language)
         response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
         return response
     if status is not None and status != 500:
         return problem(
-            status, exc.title, exc.detail,
-            errors=getattr(exc, "errors", None), rule=getattr(exc, "rule", None),
+            status, exc.title, exc.detail, language,
+            errors=getattr(exc, "errors", None), rule=getattr(exc, "rule", None), params=getattr(exc, "params", None),
         )
     if isinstance(exc, RemoteError):
         log.error("unhandled error in a service: %s", exc.exc_type)
     else:
         log.exception("unhandled error in the gateway")
-    return problem(500, "Internal error", f"the error was logged with request id {request_id}")
+    return problem(500, "Internal error", f"the error was logged with request id {request_id}", language)
 
 
 class GatewayApp:
@@ -257,25 +266,26 @@ class GatewayApp:
         """A hook for what is kept of a request once it is answered (the gateway's call log)."""
 
     def dispatch(self, request: Request, request_id: str) -> Response:
+        language = messages.negotiate(request.headers.get("Accept-Language"))
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
             endpoint, args = adapter.match()
         except MethodNotAllowed as exc:
             if not any(self._matches(adapter, method) for method in exc.valid_methods or ()):
                 # e.g. PATCH /vehicles/0: only GET's rule has that shape, and its id is out of range
-                return problem(404, "Not found", f"no route for {request.path}")
-            response = problem(405, "Method not allowed")
+                return problem(404, "Not found", f"no route for {request.path}", language)
+            response = problem(405, "Method not allowed", language=language)
             response.headers["Allow"] = ", ".join(exc.valid_methods or [])
             return response
         except RouteNotFound:
-            return problem(404, "Not found", f"no route for {request.path}")
+            return problem(404, "Not found", f"no route for {request.path}", language)
         except RequestRedirect as exc:  # repeated slashes: the same path with single ones
-            response = problem(308, "Permanent redirect", "the path has repeated slashes")
+            response = problem(308, "Permanent redirect", "the path has repeated slashes", language)
             target = urlsplit(exc.new_url)
             response.headers["Location"] = target.path + (f"?{target.query}" if target.query else "")
             return response
         except HTTPException as exc:
-            return problem(exc.code or 400, exc.name)
+            return problem(exc.code or 400, exc.name, language=language)
         route = self.by_endpoint[endpoint]
         request.environ["suite.route"] = route.path
         request.environ["suite.operation"] = route.handler.__name__
@@ -296,7 +306,7 @@ class GatewayApp:
                 status, result = result
             return Response(dumps(result), status=status, mimetype="application/json")
         except Exception as exc:
-            return error_response(exc, request_id)
+            return error_response(exc, request_id, language)
 
     @staticmethod
     def _matches(adapter, method: str) -> bool:

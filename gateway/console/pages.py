@@ -67,7 +67,8 @@ class Problem:
     @classmethod
     def of(cls, exc: ServiceError) -> "Problem":
         if isinstance(exc, RuleViolation):
-            return cls("申请不符合规定，未能提交。", {}, labels.rule_reasons(exc.rule, getattr(exc, "errors", None)))
+            return cls("申请不符合规定，未能提交。", {}, labels.rule_reasons(exc.rule, getattr(exc, "errors", None),
+                                                                     getattr(exc, "params", None)))
         errors = getattr(exc, "errors", None) or {}
         fields = {}
         for name, messages in errors.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 from werkzeug.wrappers import Response
 
+from gateway import messages
 from gateway.routes import routes
 from services.kit.audit import AuditEntry, AuditQuery
 from services.kit.config import SERVICES
@@ -114,8 +115,7 @@ def issue_token(call):
 
 def language_of(call) -> str:
     """``zh-CN`` when the request asks for Chinese, else ``en``."""
-    best = call.request.accept_languages.best_match(("en", "zh-CN", "zh"), default="en")
-    return "zh-CN" if best.startswith("zh") else "en"
+    return messages.negotiate(call.request.headers.get("Accept-Language"))
 
 
 def _a_person(call) -> str:

@@ -87,7 +87,7 @@ class Limits:
 
 
 def past_limit(detail: str, limit: str) -> RuleViolation:
-    return RuleViolation(detail, IMPORT_LIMIT, {IMPORT_LIMIT: [limit]})
+    return RuleViolation(detail, IMPORT_LIMIT, {IMPORT_LIMIT: [limit]}, {"limit": limit})
 
 
 def _too_many_rows(limits: Limits, found: str) -> RuleViolation:

@@ -146,6 +146,7 @@ def check_allocation(from_unit: str | None, to_unit: str | None, occupant_count:
         raise RuleViolation(
             f"the room still has {occupant_count} occupant(s) of {from_unit}; move them out first",
             "facilities.room_has_occupants", {"room_id": ["has occupants"]},
+            {"occupants": occupant_count, "from_unit": from_unit},
         )
 
 
@@ -321,7 +322,7 @@ def check_capacity(attendees: int | None, capacity: int) -> None:
     if attendees is not None and attendees > capacity:
         raise RuleViolation(
             f"{attendees} attendees exceed the room's capacity of {capacity}", "facilities.capacity_exceeded",
-            {"attendees": [f"at most {capacity}"]},
+            {"attendees": [f"at most {capacity}"]}, {"attendees": attendees, "capacity": capacity},
         )
 
 
@@ -342,6 +343,7 @@ def occurrences(start_at: datetime, end_at: datetime, frequency: str, settings: 
             raise RuleViolation(
                 f"a recurring booking has at most {settings.max_occurrences} occurrences",
                 "facilities.too_many_occurrences", {"recurrence": [f"at most {settings.max_occurrences}"]},
+                {"limit": settings.max_occurrences},
             )
         result.append((local_start, local_start + length))
         local_start = datetime.combine(local_start.date() + step, local_start.timetz())

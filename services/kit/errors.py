@@ -49,15 +49,17 @@ class Invalid(ServiceError):
 @deserialize_to_instance
 class RuleViolation(ServiceError):
     """A business rule refused the request; ``rule`` is a stable code such as
-    ``reception.accompany_limit``."""
+    ``reception.accompany_limit``; ``params`` (JSON-able values) are the figures of the
+    refusal, from which the gateway's message catalogue renders the detail in Chinese."""
 
     title = "Business rule violated"
 
-    def __init__(self, detail: str = "", rule: str = "", errors: dict | None = None):
-        Exception.__init__(self, detail, rule, errors or {})
+    def __init__(self, detail: str = "", rule: str = "", errors: dict | None = None, params: dict | None = None):
+        Exception.__init__(self, detail, rule, errors or {}, params or {})
         self.detail = detail
         self.rule = rule
         self.errors = errors or {}
+        self.params = params or {}
 
 
 @deserialize_to_instance

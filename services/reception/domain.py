@@ -98,30 +98,37 @@ def meal_standard(origin: str, meal: str, settings: Settings = SETTINGS) -> Deci
     return settings.meal_prices[(origin, meal)]
 
 
-def reception_violations(plan: dict, today: date, settings: Settings = SETTINGS) -> dict[str, list[str]]:
+def reception_violations(plan: dict, today: date, settings: Settings = SETTINGS,
+                         figures: dict | None = None) -> dict[str, list[str]]:
     """Every rule the reception ``plan`` breaks on ``today``: rule code -> what broke it,
     in the order of ``RECEPTION_RULES``. ``plan`` has ``official_letter``, ``starts_on``,
-    ``guest_origin``, ``guests`` and ``meals`` as the contract loads them."""
+    ``guest_origin``, ``guests`` and ``meals`` as the contract loads them. ``figures``, when
+    given, gets each broken rule's figures of its first breach (``RuleViolation.params``)."""
     found: dict[str, list[str]] = {}
 
-    def breaks(rule: str, message: str) -> None:
+    def breaks(rule: str, message: str, **params) -> None:
         found.setdefault(rule, []).append(message)
+        if figures is not None:
+            figures.setdefault(rule, params)
 
     if not plan.get("official_letter"):
         breaks(NO_LETTER, "no reception without the sending unit's official letter (公函)")
     if today >= plan["starts_on"]:
         breaks(APPROVAL_BEFORE_DATE,
-               f"approval must come before the reception's first day {plan['starts_on']}; today is {today}")
+               f"approval must come before the reception's first day {plan['starts_on']}; today is {today}",
+               starts_on=plan["starts_on"].isoformat(), today=today.isoformat())
     meals = plan.get("meals") or []
     if len(meals) > settings.working_meal_limit:
-        breaks(WORKING_MEAL_LIMIT, f"at most {settings.working_meal_limit} working meal(s); {len(meals)} asked")
+        breaks(WORKING_MEAL_LIMIT, f"at most {settings.working_meal_limit} working meal(s); {len(meals)} asked",
+               allowed=settings.working_meal_limit, asked=len(meals))
     guests = len(plan.get("guests") or [])
     allowed = accompany_limit(guests, settings)
     for index, meal in enumerate(meals):
         label = f"meal {index + 1} ({meal['meal']} on {meal['served_on']})"
         if meal["accompanying_diners"] > allowed:
             breaks(ACCOMPANY_LIMIT, f"{label}: {meal['accompanying_diners']} accompanying diners for {guests} "
-                                    f"guests; at most {allowed}")
+                                    f"guests; at most {allowed}", accompanying_diners=meal["accompanying_diners"],
+                   guests=guests, allowed=allowed)
         if not meal.get("home_style", True):
             breaks(HOME_STYLE_ONLY, f"{label}: home-style food only")
         if meal.get("alcohol"):
@@ -132,17 +139,19 @@ def reception_violations(plan: dict, today: date, settings: Settings = SETTINGS)
         price = Decimal(str(meal["price_per_person_yuan"]))
         if price > standard:
             breaks(MEAL_PRICE, f"{label}: {price} 元 per person is above the standard of {standard} 元 "
-                               f"for guests {plan['guest_origin'].replace('_', ' ')}")
+                               f"for guests {plan['guest_origin'].replace('_', ' ')}", price=str(price),
+                   standard=str(standard), guest_origin=plan["guest_origin"])
     return {rule: found[rule] for rule in RECEPTION_RULES if rule in found}
 
 
 def check_reception(plan: dict, today: date, settings: Settings = SETTINGS) -> None:
     """Refuses a plan that breaks any rule: ``rule`` names the first broken rule and
     ``errors`` maps every broken rule's code to what broke it."""
-    found = reception_violations(plan, today, settings)
+    figures: dict[str, dict] = {}
+    found = reception_violations(plan, today, settings, figures)
     if found:
         raise RuleViolation(f"the reception breaks {len(found)} rule(s): {', '.join(found)}",
-                            next(iter(found)), found)
+                            next(iter(found)), found, figures[next(iter(found))])
 
 
 def check_reception_dates(plan: dict) -> None:
@@ -292,7 +301,8 @@ def check_canteen_capacity(capacity: int, reserved: int, head_count: int) -> Non
     if reserved + head_count > capacity:
         left = max(capacity - reserved, 0)
         raise RuleViolation(f"the canteen slot has {left} seat(s) left; {head_count} asked", CANTEEN_CAPACITY,
-                            {CANTEEN_CAPACITY: [f"capacity {capacity}, reserved {reserved}, asked {head_count}"]})
+                            {CANTEEN_CAPACITY: [f"capacity {capacity}, reserved {reserved}, asked {head_count}"]},
+                            {"left": left, "asked": head_count})
 
 
 def check_slot_fits_meal(slot_meal: str, slot_day: date, meal: dict, field: str) -> None:

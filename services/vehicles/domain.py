@@ -68,13 +68,15 @@ def check_quota(unit_code: str, slots: int | None, occupied: int, settings: Sett
         return
     if occupied >= slots:
         raise RuleViolation(f"unit {unit_code} holds {occupied} of its {slots} quota slots",
-                            "vehicles.quota_exceeded", {"unit_code": [f"all {slots} quota slots are taken"]})
+                            "vehicles.quota_exceeded", {"unit_code": [f"all {slots} quota slots are taken"]},
+                            {"occupied": occupied, "slots": slots})
 
 
 def check_quota_shrink(slots: int, occupied: int) -> None:
     if slots < occupied:
         raise RuleViolation(f"the unit holds {occupied} vehicles, more than {slots} slots",
-                            "vehicles.quota_below_fleet", {"slots": [f"at least {occupied}: the unit holds them"]})
+                            "vehicles.quota_below_fleet", {"slots": [f"at least {occupied}: the unit holds them"]},
+                            {"occupied": occupied, "slots": slots})
 
 
 # Vehicle status ----------------------------------------------------------------------
@@ -178,7 +180,8 @@ def overlaps(start_a: datetime, end_a: datetime, start_b: datetime, end_b: datet
 def check_seats(seats: int, passengers: int) -> None:
     if seats < passengers:
         raise RuleViolation(f"the vehicle seats {seats}, the dispatch carries {passengers}",
-                            "vehicles.not_enough_seats", {"vehicle_id": [f"seats {seats} < passengers {passengers}"]})
+                            "vehicles.not_enough_seats", {"vehicle_id": [f"seats {seats} < passengers {passengers}"]},
+                            {"seats": seats, "passengers": passengers})
 
 
 ASSIGNABLE_VEHICLE_STATUSES = ("available", "dispatched")
@@ -187,7 +190,7 @@ ASSIGNABLE_VEHICLE_STATUSES = ("available", "dispatched")
 def check_vehicle_assignable(status: str) -> None:
     if status not in ASSIGNABLE_VEHICLE_STATUSES:
         raise RuleViolation(f"a vehicle in status {status} cannot be assigned", "vehicles.vehicle_unavailable",
-                            {"vehicle_id": [f"is {status}"]})
+                            {"vehicle_id": [f"is {status}"]}, {"status": status})
 
 
 @dataclass(frozen=True)
@@ -206,7 +209,8 @@ def best_fit(candidates: list[Candidate], passengers: int) -> list[Candidate]:
 def check_return_odometer(start_km: Decimal, end_km: Decimal) -> None:
     if end_km < start_km:
         raise RuleViolation(f"the odometer went backwards from {start_km} to {end_km}", "vehicles.odometer_backwards",
-                            {"odometer_km": [f"must be at least {start_km}"]})
+                            {"odometer_km": [f"must be at least {start_km}"]},
+                            {"start_km": str(start_km), "end_km": str(end_km)})
 
 
 def implausible_distance(distance_km: Decimal, since: datetime, until: datetime,
@@ -411,4 +415,5 @@ def check_disposal(status: str, purchased_on: date | None, disposed_on: date, ea
     if (eligible_on is None or disposed_on < eligible_on) and not (early_reason and early_reason.strip()):
         when = eligible_on.isoformat() if eligible_on else "unknown (no purchase date)"
         raise RuleViolation(f"the vehicle is eligible for renewal from {when}", "vehicles.renewal_too_early",
-                            {"early_reason": [f"required before {settings.renewal_years} years of service"]})
+                            {"early_reason": [f"required before {settings.renewal_years} years of service"]},
+                            {"eligible_on": when, "renewal_years": settings.renewal_years})

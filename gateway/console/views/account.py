@@ -15,7 +15,7 @@ def form_problem(exc: ServiceError) -> Problem:
     """A refusal as a form shows it; a weak password's reasons go beside the password field."""
     problem = Problem.of(exc)
     if isinstance(exc, RuleViolation):
-        problem.fields = {name: list(messages) for name, messages in (exc.errors or {}).items()}
+        problem.fields = {name: [labels.message(item) for item in messages] for name, messages in (exc.errors or {}).items()}
     return problem
 
 
