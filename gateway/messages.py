@@ -196,6 +196,11 @@ RULES = {
         "detail": "报表超出导入限制：{limit}。"},
     "integrations.url_not_allowed": {"reason": "该地址不在允许范围内（须为公网地址且主机已获准）。"},
     "auth.weak_password": {"reason": "密码强度不够，请换一个不易被猜中的密码。"},
+    "reception.list_before_event": {"reason": "接待清单须在接待结束后填报：接待尚未结束。"},
+    "vehicles.request_in_past": {"reason": "用车申请的开始时间不能早于当前时间。"},
+    "facilities.floor_not_in_building": {"reason": "房间所在楼层不在该楼宇的楼层范围内。"},
+    "facilities.booking_in_past": {"reason": "会议室预订的开始时间不能早于当前时间。"},
+    "facilities.booking_too_long": {"reason": "每次会议室预订的时长超过规定上限。"},
 }
 UNKNOWN_RULE = "不符合业务规则。"
 
@@ -295,6 +300,11 @@ PHRASES = {
     "must not be before starts_on": "不能早于开始日期",
     "must fall within the reception's dates": "须在接待日期之内",
     "must be after start_at": "须晚于开始时间",
+    "must not lie in the future": "不能晚于当前时间", "must not lie in the past": "不能早于当前时间",
+    "must not precede reported_at": "不能早于报修时间", "must not precede started_at": "不能早于开始维修时间",
+    "give either year (and months) or from and to": "请填写年份（及月份），或起止年月，二者选一",
+    "give a year, or from and to": "请填写年份，或起止年月",
+    "already exists": "已存在，不能重复",
     "must not be before from": "不能早于起始日期",
     "must lie in the years 2000 to 2100": "年份须在2000到2100之间",
     "months from 1 to 12": "月份须在1到12之间",
