@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1
 export PYTHONPATH := $(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup browser run test chaos bench migrate lock clean
+.PHONY: setup browser run test chaos bench migrate backup restore lock clean
 
 $(STAMP): requirements.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (none found on PATH)"; exit 1; }
@@ -44,6 +44,16 @@ bench: setup
 
 migrate: setup
 	@$(PY) -m services.kit.migrate
+
+# Every owner's database into one folder (docs/operations.md, "Back up and restore").
+BACKUP ?= var/backups/$(shell date -u +%Y%m%dT%H%M%SZ)
+backup: setup
+	@$(PY) -m services.kit.backup backup $(BACKUP)
+
+# Back from one: `make restore BACKUP=var/backups/<stamp>`, with the suite stopped.
+restore: setup
+	@test -f "$(BACKUP)/manifest.json" || { echo "name a backup: make restore BACKUP=var/backups/<stamp>"; exit 1; }
+	@$(PY) -m services.kit.backup restore $(BACKUP)
 
 # Re-pin after changing requirements.in: resolves in a scratch venv and writes requirements.txt.
 lock:
