@@ -12,7 +12,8 @@ BASE = ROOT / "deploy" / "k8s" / "base"
 KUBERNETES_VERSION = "1.33.0"
 OPERATOR_KINDS = {("rabbitmq.com/v1beta1", "RabbitmqCluster"), ("postgresql.cnpg.io/v1", "Cluster"),
                   ("postgresql.cnpg.io/v1", "Database"), ("postgresql.cnpg.io/v1", "ScheduledBackup"),
-                  ("barmancloud.cnpg.io/v1", "ObjectStore")}
+                  ("barmancloud.cnpg.io/v1", "ObjectStore"), ("monitoring.coreos.com/v1", "PodMonitor"),
+                  ("monitoring.coreos.com/v1", "PrometheusRule")}
 EXAMPLES = ROOT / "deploy" / "k8s" / "examples"
 BARMAN_PLUGIN = "barman-cloud.cloudnative-pg.io"
 PARTS = SERVICES + ("gateway",)
