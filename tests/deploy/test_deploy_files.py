@@ -76,3 +76,8 @@ def test_the_image_base_is_pinned_by_digest_and_the_image_checks_its_health():
 def test_compose_runs_the_retention_timer():
     retention = yaml.safe_load(COMPOSE.read_text())["services"]["retention"]
     assert retention["command"][:3] == ["python", "-m", "services.kit.retention"] and "--every" in retention["command"]
+
+
+def test_compose_passes_the_previous_jwt_secret_to_the_gateway_for_a_rotation():
+    result = compose("config", env={**SECRETS, "JWT_PREVIOUS_SECRET": "old"})
+    assert yaml.safe_load(result.stdout)["services"]["gateway"]["environment"]["JWT_PREVIOUS_SECRET"] == "old"
