@@ -60,6 +60,7 @@ def urls_of(stack) -> dict:
     return {owner: stack.env[f"{owner.upper()}_DATABASE_URL"] for owner in OWNERS}
 
 
+@pytest.mark.timeout(300)  # two suites start one after the other
 def test_a_backup_restored_into_fresh_databases_answers_the_same(test_backends, tmp_path):
     if test_backends.postgres_url is None:
         if os.environ.get("CI") == "true":

@@ -95,3 +95,25 @@ def test_deadletter_discards_the_named_event_and_keeps_the_others(test_backends,
     assert "discarded 1 message(s)" in capsys.readouterr().out
     assert [entry["payload"]["event_id"] for entry in deadletter.list_parked(test_backends.amqp_uri, service)] == ["good"]
     assert deadletter.discard(test_backends.amqp_uri, service, ["nosuch"]) == 0
+
+
+def test_a_restore_publishes_again_what_was_published_shortly_before_the_backup(databases, tmp_path):
+    from services.kit import backup
+    from services.vehicles.models import OutboxEvent
+
+    source, target = databases.migrated_url("vehicles"), databases.new_url("vehicles")
+    engine = create_engine(source)
+    with Session(engine) as session, session.begin():
+        for event_id, published in (("long-ago", utcnow() - timedelta(hours=2)), ("just-now", utcnow()),
+                                    ("unsent", None)):
+            session.add(OutboxEvent(event_id=event_id, event_type="t", payload={}, headers={}, created_at=utcnow(),
+                                    published_at=published, attempts=1))
+    engine.dispose()
+    manifest = backup.backup(tmp_path / "b", {"vehicles": source})
+    assert manifest["files"] == {"vehicles": "vehicles.db" if source.startswith("sqlite") else "vehicles.dump"}
+    assert backup.restore(tmp_path / "b", {"vehicles": target}) == {"vehicles": 1}
+    engine = create_engine(target)
+    with Session(engine) as session:
+        unsent = sorted(row.event_id for row in session.query(OutboxEvent) if row.published_at is None)
+    engine.dispose()
+    assert unsent == ["just-now", "unsent"]  # the relay sends "just-now" again; consumers drop a duplicate
