@@ -57,6 +57,18 @@ def test_the_alert_rules_pass_their_promtool_tests():
     assert tested.returncode == 0, tested.stdout + tested.stderr
 
 
+def test_the_scrape_config_for_compose_is_valid_and_scrapes_every_part():
+    tool = promtool()
+    checked = subprocess.run([tool, "check", "config", "prometheus.yml"], cwd=MONITORING, capture_output=True,
+                             text=True, timeout=60)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    from services.kit.config import DEFAULT_PORTS, SERVICES
+
+    jobs = {job["job_name"]: job for job in yaml.safe_load((MONITORING / "prometheus.yml").read_text())["scrape_configs"]}
+    targets = {t for config in jobs["suite"]["static_configs"] for t in config["targets"]}
+    assert targets == {f"{part}:{DEFAULT_PORTS[part]}" for part in SERVICES} | {f"gateway:{DEFAULT_PORTS['gateway_ops']}"}
+
+
 def test_every_alert_rule_has_a_promtool_test():
     alerts = {rule["alert"] for group in yaml.safe_load(RULES.read_text())["groups"] for rule in group["rules"]}
     tests = yaml.safe_load((MONITORING / "alerts-test.yml").read_text())["tests"]
