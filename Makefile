@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1
 export PYTHONPATH := $(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup browser run test chaos bench migrate lock clean
+.PHONY: setup browser tools run test chaos bench migrate backup restore lock clean
 
 $(STAMP): requirements.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (none found on PATH)"; exit 1; }
@@ -29,10 +29,18 @@ browser:
 	    >/dev/null) || echo "could not install chromium: the console's browser tests will not run" >&2; \
 	fi
 
+# promtool (Debian's prometheus) tests the alert rules; installed the same way as chromium.
+tools:
+	@if ! command -v promtool >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing prometheus (promtool, for the alert rules' tests) ..."; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus \
+	    >/dev/null) || echo "could not install prometheus: the alert rules' tests will not run" >&2; \
+	fi
+
 run: setup
 	@$(PY) deploy/local.py
 
-test: setup browser
+test: setup browser tools
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 # Faults under load (kills a service, restarts RabbitMQ, stops a database): run apart from `make test`.
@@ -44,6 +52,16 @@ bench: setup
 
 migrate: setup
 	@$(PY) -m services.kit.migrate
+
+# Every owner's database into one folder (docs/operations.md, "Back up and restore").
+BACKUP ?= var/backups/$(shell date -u +%Y%m%dT%H%M%SZ)
+backup: setup
+	@$(PY) -m services.kit.backup backup $(BACKUP)
+
+# Back from one: `make restore BACKUP=var/backups/<stamp>`, with the suite stopped.
+restore: setup
+	@test -f "$(BACKUP)/manifest.json" || { echo "name a backup: make restore BACKUP=var/backups/<stamp>"; exit 1; }
+	@$(PY) -m services.kit.backup restore $(BACKUP)
 
 # Re-pin after changing requirements.in: resolves in a scratch venv and writes requirements.txt.
 lock:

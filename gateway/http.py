@@ -27,7 +27,7 @@ from werkzeug.wrappers import Request, Response
 from gateway import messages
 from gateway.auth import TooManyAttempts, Unauthorized
 from services.kit.context import Caller, current_caller_name, current_request_id
-from services.kit.metrics import GATEWAY_RPC_CALLS, HTTP_REQUESTS, HTTP_SECONDS
+from services.kit.metrics import GATEWAY_RPC_CALLS, HTTP_REQUESTS, HTTP_SECONDS, status_class
 from services.kit.schemas import MAX_ID
 from services.kit.errors import (
     Conflict, Forbidden, Invalid, NotFound, RuleViolation, ServiceError, ServiceTimeout, ServiceUnavailable,
@@ -257,7 +257,7 @@ class GatewayApp:
         route = environ.get("suite.route", "unmatched")
         method = request.method if request.method in METHOD_LABELS else "other"
         HTTP_REQUESTS.labels(method, route, response.status_code).inc()
-        HTTP_SECONDS.labels(method, route).observe(elapsed)
+        HTTP_SECONDS.labels(method, route, status_class(response.status_code)).observe(elapsed)
         log.info("%s %s %d %.1fms", request.method, request.path, response.status_code, elapsed * 1000,
                  extra={"outcome": response.status_code, "route": route})
         return response(environ, start_response)

@@ -88,10 +88,11 @@ def running_stack(test_backends, var: Path, **overrides):
     for owner in DEFAULT_PORTS:
         env[f"{owner.upper()}_PORT"] = str(free_port())
     databases = Databases(test_backends, var)
+    env.update(overrides)
     if test_backends.postgres_url:
         for owner in ("gateway",) + SERVICES:
-            env[f"{owner.upper()}_DATABASE_URL"] = databases.new_url(owner)
-    env.update(overrides)
+            if f"{owner.upper()}_DATABASE_URL" not in overrides:
+                env[f"{owner.upper()}_DATABASE_URL"] = databases.new_url(owner)
     for step in (["-m", "services.kit.migrate"], ["-m", "gateway.cli", "ensure-admin"]):
         subprocess.run([sys.executable, *step], cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
     log_dir = var / "logs"

@@ -5,6 +5,7 @@ its body and headers and gains the queue it failed in and the error's class.
 
     python -m services.kit.deadletter list energy
     python -m services.kit.deadletter replay energy [--limit N]
+    python -m services.kit.deadletter discard energy --event-id ID [--event-id ID ...]
 """
 from __future__ import annotations
 
@@ -55,13 +56,10 @@ def _drain(amqp_uri: str, service: str, limit: int, handle) -> int:
     return count
 
 
-def list_parked(amqp_uri: str, service: str, limit: int = 100) -> list[dict]:
-    """The parked messages, left in the queue (they are requeued after reading)."""
+def _inspect(amqp_uri: str, service: str, limit: int, drop) -> list[dict]:
+    """Reads up to ``limit`` parked messages; those ``drop`` accepts are removed for good,
+    the others go back to the queue. Returns what was read, as headers and payload."""
     found = []
-
-    def keep(message):
-        found.append({"headers": dict(message.headers or {}), "payload": message.payload})
-
     with Connection(amqp_uri) as conn:
         queue = deadletter_queue(service)(conn.default_channel)
         queue.declare()
@@ -71,10 +69,30 @@ def list_parked(amqp_uri: str, service: str, limit: int = 100) -> list[dict]:
             if message is None:
                 break
             messages.append(message)
-            keep(message)
-        for message in messages:
-            message.requeue()
+            found.append({"headers": dict(message.headers or {}), "payload": message.payload})
+        for message, entry in zip(messages, found):
+            if drop(entry):
+                message.ack()
+            else:
+                message.requeue()
     return found
+
+
+def list_parked(amqp_uri: str, service: str, limit: int = 100) -> list[dict]:
+    """The parked messages, left in the queue (they are requeued after reading)."""
+    return _inspect(amqp_uri, service, limit, lambda entry: False)
+
+
+def discard(amqp_uri: str, service: str, event_ids, limit: int = 1000) -> int:
+    """Removes the parked messages of these event ids for good (an event that must never be
+    applied); every other parked message stays. Returns how many were removed."""
+    wanted = set(event_ids)
+
+    def chosen(entry):
+        payload = entry["payload"]
+        return isinstance(payload, dict) and payload.get("event_id") in wanted
+
+    return sum(1 for entry in _inspect(amqp_uri, service, limit, chosen) if chosen(entry))
 
 
 def replay(amqp_uri: str, service: str, limit: int = 1000) -> int:
@@ -94,11 +112,16 @@ def main(argv=None) -> int:
     from services.kit.config import amqp_uri
 
     parser = argparse.ArgumentParser(prog="python -m services.kit.deadletter")
-    parser.add_argument("action", choices=("list", "replay"))
+    parser.add_argument("action", choices=("list", "replay", "discard"))
     parser.add_argument("service")
     parser.add_argument("--limit", type=int, default=100)
+    parser.add_argument("--event-id", action="append", default=[], help="discard: the event to remove (repeatable)")
     args = parser.parse_args(argv)
-    if args.action == "list":
+    if args.action == "discard":
+        if not args.event_id:
+            parser.error("discard needs --event-id (the event ids `list` shows)")
+        print(f"discarded {discard(amqp_uri(), args.service, args.event_id, args.limit)} message(s)")
+    elif args.action == "list":
         for entry in list_parked(amqp_uri(), args.service, args.limit):
             headers = entry["headers"]
             print(f"{headers.get('x-failed-queue')}  {headers.get('x-error')}  {entry['payload'].get('event_id')}")

@@ -12,7 +12,7 @@ from nameko.dependency_providers import Config
 from nameko.web.handlers import http
 
 from services.kit.entrypoints import rpc
-from services.kit.metrics import Metrics, exposition
+from services.kit.metrics import READY, Metrics, exposition
 
 
 def _json(status: int, body: dict):
@@ -39,6 +39,7 @@ class HealthMixin:
     def http_ready(self, request):
         checks = self._readiness()
         ok = all(value == "ok" for value in checks.values())
+        READY.labels(self.name).set(1 if ok else 0)
         return _json(200 if ok else 503, {"status": "ok" if ok else "unavailable", "service": self.name, "checks": checks})
 
     @http("GET", "/metrics")

@@ -27,6 +27,7 @@ WORKER_SECONDS = Histogram(
     "suite_worker_duration_seconds", "Time a service spent on one call", ["service", "entrypoint", "kind"],
     buckets=LATENCY_BUCKETS,
 )
+READY = Gauge("suite_ready", "1 when the service's last readiness check (GET /ready) passed, else 0", ["service"])
 WORKERS_BUSY = Gauge("suite_workers_busy", "Workers running now", ["service"])
 WORKERS_MAX = Gauge("suite_workers_max", "Size of the worker pool", ["service"])
 EVENT_RETRIES = Counter("suite_event_retries", "Failed events sent back for another try", ["service", "event_type"])
@@ -35,9 +36,14 @@ EVENTS_DEAD_LETTERED = Counter(
     ["service", "event_type"],
 )
 HTTP_REQUESTS = Counter("gateway_http_requests", "HTTP requests answered by the gateway", ["method", "route", "status"])
-HTTP_SECONDS = Histogram("gateway_http_request_duration_seconds", "Time to answer one HTTP request",
-                         ["method", "route"], buckets=LATENCY_BUCKETS)
+HTTP_SECONDS = Histogram("gateway_http_request_duration_seconds", "Time to answer one HTTP request, by status class",
+                         ["method", "route", "status"], buckets=LATENCY_BUCKETS)
 GATEWAY_RPC_CALLS = Counter("gateway_rpc_calls", "RPC calls made by the gateway", ["service", "method", "outcome"])
+
+
+def status_class(code: int) -> str:
+    """``2xx`` … ``5xx``: a latency label with five values, not one per status code."""
+    return f"{code // 100}xx"
 
 
 def kind_of(entrypoint) -> str:

@@ -1,11 +1,13 @@
 """Alembic, one history per database owner, driven from code.
 
 ``python -m services.kit.migrate [owner ...]`` upgrades each owner's database to
-head (all owners when none is named). Each ``migrations/env.py`` calls ``run_env``
-with its own metadata; the URL is the same one the owner runs with.
+head (all owners when none is named); ``current`` prints each database's revision and
+the head; ``check`` exits 1 when a database is behind its head. Each ``migrations/env.py``
+calls ``run_env`` with its own metadata; the URL is the same one the owner runs with.
 """
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -33,6 +35,22 @@ def upgrade(owner: str, url: str | None = None, revision: str = "head") -> None:
     command.upgrade(alembic_config(owner, url), revision)
 
 
+def revisions(owner: str, url: str | None = None) -> tuple[set[str], set[str]]:
+    """The database's current revisions and the history's heads."""
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import create_engine
+
+    config = alembic_config(owner, url)
+    engine = create_engine(url or database_url(owner))
+    try:
+        with engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    finally:
+        engine.dispose()
+    return current, set(ScriptDirectory.from_config(config).get_heads())
+
+
 def run_env(target_metadata) -> None:
     """The body of every ``env.py``."""
     from sqlalchemy import engine_from_config, pool
@@ -53,11 +71,35 @@ def run_env(target_metadata) -> None:
     engine.dispose()
 
 
-def main(argv: list[str]) -> None:
-    for owner in argv or OWNERS:
-        upgrade(owner)
-        print(f"migrated {owner}")
+ACTIONS = ("upgrade", "current", "check")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m services.kit.migrate",
+        description="Alembic for each database owner. upgrade (the default): to head; current: each "
+                    "database's revision and the head; check: exit 1 when a database is behind its head.",
+    )
+    parser.add_argument("words", nargs="*", metavar="[upgrade|current|check] [owner ...]",
+                        help=f"owners: {', '.join(OWNERS)} (all when none is named)")
+    words = parser.parse_args(argv).words
+    action = words.pop(0) if words and words[0] in ACTIONS else "upgrade"
+    unknown = [word for word in words if word not in OWNERS]
+    if unknown:
+        parser.error(f"unknown owner {', '.join(unknown)} (owners: {', '.join(OWNERS)})")
+    behind = []
+    for owner in words or OWNERS:
+        if action == "upgrade":
+            upgrade(owner)
+            print(f"migrated {owner}")
+            continue
+        current, heads = revisions(owner)
+        state = "at head" if current == heads else "behind"
+        if current != heads:
+            behind.append(owner)
+        print(f"{owner}: {', '.join(sorted(current)) or 'empty'} (head {', '.join(sorted(heads))}, {state})")
+    return 1 if action == "check" and behind else 0
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))

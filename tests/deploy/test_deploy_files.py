@@ -1,5 +1,6 @@
 """The deployment files describe the suite as it is."""
 import os
+import re
 import shutil
 import subprocess
 
@@ -9,7 +10,8 @@ import yaml
 from services.kit.config import DEFAULT_PORTS, ROOT, SERVICES
 
 COMPOSE = ROOT / "deploy" / "docker-compose.yml"
-SECRETS = {"JWT_SECRET": "j", "ID_NUMBER_HASH_KEY": "k", "ADMIN_PASSWORD": "p"}
+SECRETS = {"JWT_SECRET": "j", "ID_NUMBER_HASH_KEY": "k", "ADMIN_PASSWORD": "p", "RABBITMQ_PASSWORD": "r",
+           "POSTGRES_PASSWORD": "g"}
 
 
 def compose(*args, env=None):
@@ -26,10 +28,10 @@ def test_the_compose_file_is_valid():
     assert result.returncode == 0, result.stderr
 
 
-def test_the_compose_file_refuses_to_run_without_its_secrets():
-    env = {name: "" for name in SECRETS}
-    result = compose("config", "-q", env=env)
-    assert result.returncode != 0 and "JWT_SECRET" in result.stderr
+@pytest.mark.parametrize("missing", sorted(SECRETS))
+def test_the_compose_file_refuses_to_run_without_its_secrets(missing):
+    result = compose("config", "-q", env={**SECRETS, missing: ""})
+    assert result.returncode != 0 and missing in result.stderr
 
 
 def test_compose_runs_every_part_with_a_health_check_and_its_own_database():
@@ -53,3 +55,29 @@ def test_the_gateway_publishes_its_public_port_and_keeps_its_metrics_port_inside
 def test_the_procfile_starts_every_service_and_the_gateway():
     names = [line.split(":")[0] for line in (ROOT / "deploy" / "Procfile").read_text().splitlines() if line.strip()]
     assert sorted(names) == sorted(SERVICES + ("gateway",))
+
+
+def test_no_password_has_a_default_and_rabbitmq_management_listens_on_loopback_only():
+    text = COMPOSE.read_text()
+    assert ":-suite" not in text
+    for name in ("RABBITMQ_PASSWORD", "POSTGRES_PASSWORD"):
+        assert f"${{{name}:?" in text, name
+    rabbitmq = yaml.safe_load(text)["services"]["rabbitmq"]
+    assert all(str(port).startswith("127.0.0.1:") for port in rabbitmq["ports"]), rabbitmq["ports"]
+
+
+def test_the_image_base_is_pinned_by_digest_and_the_image_checks_its_health():
+    lines = (ROOT / "deploy" / "Dockerfile").read_text().splitlines()
+    bases = [line.split()[1] for line in lines if line.startswith("FROM ")]
+    assert bases and all(re.search(r"@sha256:[0-9a-f]{64}$", base) for base in bases), bases
+    assert any(line.startswith("HEALTHCHECK ") and "/health" in line + "".join(lines) for line in lines)
+
+
+def test_compose_runs_the_retention_timer():
+    retention = yaml.safe_load(COMPOSE.read_text())["services"]["retention"]
+    assert retention["command"][:3] == ["python", "-m", "services.kit.retention"] and "--every" in retention["command"]
+
+
+def test_compose_passes_the_previous_jwt_secret_to_the_gateway_for_a_rotation():
+    result = compose("config", env={**SECRETS, "JWT_PREVIOUS_SECRET": "old"})
+    assert yaml.safe_load(result.stdout)["services"]["gateway"]["environment"]["JWT_PREVIOUS_SECRET"] == "old"

@@ -9,9 +9,13 @@ import yaml
 from services.kit.config import DEFAULT_PORTS, ROOT, SERVICES
 
 BASE = ROOT / "deploy" / "k8s" / "base"
-KUBERNETES_VERSION = "1.33.0"
+KUBERNETES_VERSIONS = ("1.33.0", "1.37.0")
 OPERATOR_KINDS = {("rabbitmq.com/v1beta1", "RabbitmqCluster"), ("postgresql.cnpg.io/v1", "Cluster"),
-                  ("postgresql.cnpg.io/v1", "Database")}
+                  ("postgresql.cnpg.io/v1", "Database"), ("postgresql.cnpg.io/v1", "ScheduledBackup"),
+                  ("barmancloud.cnpg.io/v1", "ObjectStore"), ("monitoring.coreos.com/v1", "PodMonitor"),
+                  ("monitoring.coreos.com/v1", "PrometheusRule")}
+EXAMPLES = ROOT / "deploy" / "k8s" / "examples"
+BARMAN_PLUGIN = "barman-cloud.cloudnative-pg.io"
 PARTS = SERVICES + ("gateway",)
 
 
@@ -34,7 +38,8 @@ def test_each_manifest_validates(name, doc):
         # The operators' CRD schemas are not vendored here; check the shape we rely on.
         assert doc["metadata"]["namespace"] == "county-logistics" and isinstance(doc["spec"], dict)
         return
-    kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+    for version in KUBERNETES_VERSIONS:
+        kubernetes_validate.validate(doc, version, strict=True)
 
 
 def test_the_kustomization_lists_every_manifest():
@@ -67,13 +72,90 @@ def test_prometheus_scrapes_the_port_that_serves_metrics():
         assert int(annotations["prometheus.io/port"]) == metrics_port and metrics_port in ports, part
 
 
+# the shared secrets a part reads, and only those (gateway/app.py, services/reception/visitors.py)
+SHARED_SECRETS_OF = {"gateway": {"JWT_SECRET", "JWT_PREVIOUS_SECRET"}, "reception": {"ID_NUMBER_HASH_KEY"}}
+
+
+def env_of(pod_spec) -> dict:
+    return {item["name"]: item for item in pod_spec["containers"][0].get("env", [])}
+
+
 def test_secrets_come_from_secrets_never_from_the_manifests_or_the_image():
     for part, deployment in by_kind("Deployment").items():
-        env = {item["name"]: item for item in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
-        for secret in ("JWT_SECRET", "ID_NUMBER_HASH_KEY", "DB_PASSWORD", "AMQP_PASSWORD"):
+        env = env_of(deployment["spec"]["template"]["spec"])
+        for secret in ("DB_USER", "DB_PASSWORD", "AMQP_PASSWORD", *SHARED_SECRETS_OF.get(part, ())):
             assert "secretKeyRef" in env[secret]["valueFrom"], (part, secret)
     dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
     assert "SECRET" not in dockerfile and "PASSWORD" not in dockerfile
+
+
+def test_each_part_gets_its_own_database_role_and_only_the_secrets_it_reads():
+    jobs = by_kind("Job")
+    for part, deployment in by_kind("Deployment").items():
+        for pod in (deployment["spec"]["template"]["spec"], jobs[f"migrate-{part}"]["spec"]["template"]["spec"]):
+            env = env_of(pod)
+            assert [name for name in env if name.endswith("_DATABASE_URL")] == [f"{part.upper()}_DATABASE_URL"], part
+            assert env[f"{part.upper()}_DATABASE_URL"]["value"].endswith(f"/{part}")
+            assert {env[name]["valueFrom"]["secretKeyRef"]["name"] for name in ("DB_USER", "DB_PASSWORD")} == \
+                {f"suite-pg-{part}"}
+            shared = {name for name in env if name in {"JWT_SECRET", "JWT_PREVIOUS_SECRET", "ID_NUMBER_HASH_KEY"}}
+            assert shared <= SHARED_SECRETS_OF.get(part, set()), (part, shared)
+    cluster = by_kind("Cluster")["suite-pg"]["spec"]
+    roles = {role["name"]: role["passwordSecret"]["name"] for role in cluster["managed"]["roles"]}
+    roles[cluster["bootstrap"]["initdb"]["owner"]] = cluster["bootstrap"]["initdb"]["secret"]["name"]
+    assert roles == {part: f"suite-pg-{part}" for part in PARTS}
+    assert {doc["spec"]["name"]: doc["spec"]["owner"] for doc in by_kind("Database").values()} == \
+        {part: part for part in SERVICES}
+
+
+def test_the_gateway_takes_the_previous_jwt_secret_for_a_rotation():
+    env = env_of(by_kind("Deployment")["gateway"]["spec"]["template"]["spec"])
+    ref = env["JWT_PREVIOUS_SECRET"]["valueFrom"]["secretKeyRef"]
+    assert ref == {"name": "suite-secrets", "key": "JWT_PREVIOUS_SECRET", "optional": True}
+
+
+def test_every_part_keeps_a_pod_through_a_drain():
+    budgets = by_kind("PodDisruptionBudget")
+    for part, deployment in by_kind("Deployment").items():
+        budget = budgets[part]["spec"]
+        assert budget["selector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"]
+        assert budget["minAvailable"] == 1 < by_kind("HorizontalPodAutoscaler")[part]["spec"]["minReplicas"]
+
+
+def test_network_policies_let_each_part_reach_its_database_and_the_broker_only():
+    policies = by_kind("NetworkPolicy")
+    deny = policies["default-deny"]["spec"]
+    assert deny["podSelector"]["matchLabels"] == {"app.kubernetes.io/part-of": "county-logistics"}
+    assert set(deny["policyTypes"]) == {"Ingress", "Egress"} and not deny.get("ingress") and not deny.get("egress")
+    database = {"podSelector": {"matchLabels": {"cnpg.io/cluster": "suite-pg"}}}
+    broker = {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "suite-rabbitmq"}}}
+    for part, deployment in by_kind("Deployment").items():
+        assert deployment["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/part-of"] == "county-logistics"
+        spec = policies[part]["spec"]
+        assert spec["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": part}
+        reached = [(rule["to"][0], [p["port"] for p in rule["ports"]]) for rule in spec["egress"]]
+        assert (database, [5432]) in reached and (broker, [5672]) in reached
+        others = [(to, ports) for to, ports in reached if to not in (database, broker) and ports != [53, 53]]
+        if part == "integrations":  # webhook receivers
+            assert others == [({"ipBlock": {"cidr": "0.0.0.0/0"}}, [443, 80])]
+        else:
+            assert others == [], part
+        allowed_in = {p["port"] for rule in spec["ingress"] for p in rule["ports"]}
+        metrics = DEFAULT_PORTS["gateway_ops" if part == "gateway" else part]
+        assert allowed_in == ({metrics, DEFAULT_PORTS["gateway"]} if part == "gateway" else {metrics})
+    for job in by_kind("Job").values():
+        assert job["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/component"] == "migration"
+
+
+def test_the_gateway_is_served_over_tls_by_cert_manager():
+    [ingress] = by_kind("Ingress").values()
+    assert ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"]
+    [tls] = ingress["spec"]["tls"]
+    hosts = {rule["host"] for rule in ingress["spec"]["rules"]}
+    assert tls["secretName"] and set(tls["hosts"]) == hosts
+    backends = {path["backend"]["service"]["name"] + ":" + path["backend"]["service"]["port"]["name"]
+                for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]}
+    assert backends == {"gateway:http"}
 
 
 def test_each_database_owner_has_a_database_and_a_migration_job():
@@ -98,3 +180,28 @@ def test_the_production_overlay_patches_what_the_base_has():
     for patch in overlay.get("patches", []):
         kind, name = patch["target"]["kind"], patch["target"]["name"]
         assert name in by_kind(kind)
+
+
+def test_every_database_is_backed_up_with_wal_archiving_to_an_object_store():
+    cluster = by_kind("Cluster")["suite-pg"]["spec"]
+    assert "backup" not in cluster  # the built-in Barman support is deprecated (CloudNativePG 1.26)
+    [plugin] = [p for p in cluster["plugins"] if p["name"] == BARMAN_PLUGIN]
+    assert plugin["isWALArchiver"] is True
+    store = by_kind("ObjectStore")[plugin["parameters"]["barmanObjectName"]]["spec"]
+    assert store["retentionPolicy"] == "30d"
+    assert store["configuration"]["destinationPath"].startswith("s3://")
+    assert {ref["name"] for ref in store["configuration"]["s3Credentials"].values()} == {"suite-backup-s3"}
+    [scheduled] = by_kind("ScheduledBackup").values()
+    assert scheduled["spec"]["cluster"]["name"] == "suite-pg" and scheduled["spec"]["method"] == "plugin"
+    assert scheduled["spec"]["pluginConfiguration"]["name"] == BARMAN_PLUGIN
+    assert len(scheduled["spec"]["schedule"].split()) == 6  # CloudNativePG's schedule has seconds first
+    # the cluster's databases are every owner's: one WAL stream, one base backup, all of them
+    databases = {doc["spec"]["name"] for doc in by_kind("Database").values()}
+    assert databases | {cluster["bootstrap"]["initdb"]["database"]} == set(PARTS)
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
+def test_the_examples_validate(path):
+    for doc in yaml.safe_load_all(path.read_text()):
+        for version in KUBERNETES_VERSIONS:
+            kubernetes_validate.validate(doc, version, strict=True)

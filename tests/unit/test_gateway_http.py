@@ -183,6 +183,16 @@ def test_odd_methods_share_one_metric_label(app):
     assert "other" in methods and not any(method.startswith("M") for method in methods)
 
 
+def test_request_latency_is_labelled_by_status_class(app):
+    from prometheus_client import REGISTRY
+
+    assert Client(app).get("/no/such/route").status_code == 404
+    statuses = {sample.labels.get("status") for family in REGISTRY.collect()
+                if family.name == "gateway_http_request_duration_seconds" for sample in family.samples
+                if sample.labels.get("route") == "unmatched"}
+    assert "4xx" in statuses and statuses <= {"1xx", "2xx", "3xx", "4xx", "5xx"}
+
+
 @pytest.mark.parametrize("body", ["[" * 50_000, "[" * 50_000 + "]" * 50_000, json.dumps({"a": [[[[0]]]] * 1}).replace(
     "[[[[0]]]]", "[" * 40 + "0" + "]" * 40)])
 def test_json_nested_past_the_limit_is_400_naming_it(app, body, caplog):
