@@ -59,7 +59,7 @@ def test_the_runbooks_one_machine_commands_run(tmp_path, test_backends):
     backup = tmp_path / "backup"
     env = {key: value for key, value in os.environ.items() if not key.endswith("_DATABASE_URL")}
     env.update(VAR_DIR=str(tmp_path / "var"), PYTHONPATH=str(ROOT), AMQP_URI=test_backends.amqp_uri,
-               ADMIN_PASSWORD="runbook-admin-pass")
+               ADMIN_PASSWORD="runbook-county-pass")
     commands = one_machine_commands((ROOT / "docs" / "operations.md").read_text())
     assert any(c.startswith("make backup") for c in commands) and any(c.startswith("make restore") for c in commands)
     subprocess.run([sys.executable, "-m", "services.kit.migrate"], cwd=ROOT, env=env, check=True, capture_output=True)

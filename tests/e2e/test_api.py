@@ -169,7 +169,7 @@ def test_secrets_and_id_numbers_never_reach_the_logs(stack, admin):
         timeout=10)
     logs = stack.logs()
     assert "11010519491231002X" not in logs
-    assert "e2e-admin-password" not in logs
+    assert ADMIN_PASSWORD not in logs
     assert admin.headers["Authorization"].split()[1] not in logs
 
 
