@@ -226,6 +226,7 @@ def test_a_sheet_that_is_not_the_form_writes_nothing(start_service, rpc):
     assert count(energy, Reading) == 0 and count(energy, EnergyImport) == 0
 
 
+@pytest.mark.timeout(300)  # it polls the job for up to 240 s
 def test_a_sheet_of_10000_rows_imports_as_a_job_without_an_rpc_timing_out(start_service, rpc):
     energy = start_service(EnergyService)
     codes = [unit() for _ in range(100)]
