@@ -8,12 +8,15 @@ and are published after the commit (``outbox.py``).
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
 import uuid
 from datetime import datetime, timezone
 from functools import lru_cache
+from pathlib import Path
 from weakref import WeakKeyDictionary
 
+from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
 from sqlalchemy import JSON, DateTime, Integer, String, bindparam, create_engine, event, select, text
 from sqlalchemy.engine import Engine
@@ -145,9 +148,48 @@ def drop_event_tables() -> None:
     op.drop_table("outbox_event")
 
 
+SQLITE_BUSY_SECONDS = 10
+# One write transaction at a time per SQLite file of this process (see ``_one_writer_at_a_time``).
+_SQLITE_WRITERS: dict[str, Semaphore] = {}
+_HOLDS_WRITE_TURN = "kit.sqlite_write_turn"
+
+
+def _one_writer_at_a_time(engine: Engine) -> None:
+    """Writers of one SQLite file in this process wait for each other's commit greenly.
+
+    SQLite lets one write transaction in at a time and makes the others wait in its busy
+    handler, a sleep in C: under eventlet that sleep stops every green thread of the process,
+    the lock's holder with them (a saga awaiting an RPC reply, say), so the waiter gives up
+    after the whole busy timeout with "database is locked" and every caller meanwhile hears
+    504. Here a connection takes the file's turn before its first write (reads need none
+    under WAL) and hands it on at commit or rollback (the turn goes to the next waiter only
+    once this green thread yields, after the commit itself); SQLite's busy handler is left
+    to the writers of other processes."""
+    database = engine.url.database
+    if not database or database == ":memory:":
+        return
+    turn = _SQLITE_WRITERS.setdefault(str(Path(database).resolve()), Semaphore())
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _take_turn(conn, _cursor, statement, parameters, _context, _executemany):
+        if conn.info.get(_HOLDS_WRITE_TURN) or statement.lstrip()[:6].upper() in ("SELECT", "PRAGMA"):
+            return
+        if not turn.acquire(timeout=SQLITE_BUSY_SECONDS):
+            raise OperationalError(statement, parameters, sqlite3.OperationalError("database is locked"))
+        conn.info[_HOLDS_WRITE_TURN] = True
+
+    def _hand_on(info) -> None:
+        if info is not None and info.pop(_HOLDS_WRITE_TURN, False):
+            turn.release()
+
+    event.listen(engine, "commit", lambda conn: _hand_on(conn.info))
+    event.listen(engine, "rollback", lambda conn: _hand_on(conn.info))
+    event.listen(engine.pool, "checkin", lambda _dbapi_conn, record: _hand_on(record.info if record else None))
+
+
 def make_engine(url: str, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
@@ -157,6 +199,7 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
+        _one_writer_at_a_time(engine)
         return engine
     # No ping on every checkout (a round trip per unit of work, a quarter of a read's):
     # after a database restart the statements in flight fail once as ServiceUnavailable
