@@ -30,6 +30,11 @@ class Settings:
     max_occurrences: int = 100
     # how often the service looks for newly overdue rectifications (seconds)
     overdue_check_interval: int = 600
+    # a booking made for a reception meeting that reception does not hold this long after it was
+    # made is released (the meeting's request failed and its answer was lost; seconds, well
+    # above a meeting request's longest run), checked this often (seconds)
+    meeting_booking_grace: int = 300
+    meeting_booking_check_interval: int = 60
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -42,6 +47,8 @@ class Settings:
             timezone=ZoneInfo(env("FACILITIES_TIMEZONE", "Asia/Shanghai")),
             max_occurrences=env_int("FACILITIES_MAX_OCCURRENCES", 100),
             overdue_check_interval=env_int("FACILITIES_OVERDUE_CHECK_INTERVAL", 600),
+            meeting_booking_grace=env_int("FACILITIES_MEETING_BOOKING_GRACE", 300),
+            meeting_booking_check_interval=env_int("FACILITIES_MEETING_BOOKING_CHECK_INTERVAL", 60),
         )
 
 

@@ -307,8 +307,7 @@ class UnitOfWork:
                 self._session.add(watch.entry(self._database.audit_model, actor, data.get("request_id")))
         self._watches = []
 
-    def emit(self, event_type: str, payload: dict) -> dict:
-        """Write an event to the outbox in this transaction; it is published after commit."""
+    def _outbox_row(self, event_type: str, payload: dict):
         self._writing("emit an event")
         outbox = self._database.outbox_model
         if outbox is None:
@@ -319,10 +318,27 @@ class UnitOfWork:
             for key, value in self._worker_ctx.data.items()
             if key in ("request_id", "caller") and value is not None
         }
-        row = outbox(event_id=body["event_id"], event_type=event_type, payload=body, headers=headers)
+        return outbox(event_id=body["event_id"], event_type=event_type, payload=body, headers=headers)
+
+    def emit(self, event_type: str, payload: dict) -> dict:
+        """Write an event to the outbox in this transaction; it is published after commit."""
+        row = self._outbox_row(event_type, payload)
         self.session.add(row)
         self._emitted.append(row)
-        return body
+        return row.payload
+
+    def emit_apart(self, event_type: str, payload: dict, *records) -> dict:
+        """Write an event (and ``records``) in a transaction of its own, committed now whatever
+        becomes of this worker's, and publish it: what a failing worker decided must outlive
+        its rollback. Call it before this worker's session writes (SQLite has one writer)."""
+        row = self._outbox_row(event_type, payload)
+        with self._database.sessionmaker.begin() as session:
+            session.add_all([*records, row])
+        try:
+            self._database.outbox.publish_rows([row])
+        except Exception:  # the relay will publish it
+            log.warning("publishing %s failed; the outbox relay will retry", event_type, exc_info=True)
+        return row.payload
 
     def first_delivery(self, event_id: str, consumer: str) -> bool:
         """Record ``event_id`` as applied by ``consumer``; False when it already was."""
