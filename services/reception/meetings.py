@@ -39,6 +39,7 @@ class MeetingEntrypoints:
             "unit_code": meeting.unit_code, "purpose": car["purpose"] or meeting.title,
             "passengers": car["passengers"], "origin": car["origin"], "destination": car["destination"],
             "start_at": car["start_at"] or stored["start_at"], "end_at": car["end_at"] or stored["end_at"],
+            "reference": meeting.reference,
         })["id"]
 
     def _release(self, reservation: domain.Reservation, reason: str) -> None:
@@ -51,8 +52,8 @@ class MeetingEntrypoints:
     @rpc
     def request_meeting(self, payload):
         """Books the room, then each car, under a reference made first. When a step fails, what
-        was booked is released, ``meeting_abandoned`` tells facilities to release whatever it
-        holds under the reference (a booking answered too late included), and the caller gets
+        was booked is released, ``meeting_abandoned`` tells facilities and vehicles to release
+        whatever they hold under the reference (one answered too late included), and the caller gets
         the step's reason; no scheduled meeting remains. Nothing is written before the steps
         answered: no transaction is held open across them."""
         caller = self.call.caller
@@ -90,7 +91,8 @@ class MeetingEntrypoints:
 
     def _abandon(self, meeting: Meeting, error: BaseException, pending: list[domain.Reservation]) -> None:
         """The failed request's compensation, never forgotten: ``meeting_abandoned`` goes through
-        the outbox (retried until the broker has it), and a release by id that failed is kept on
+        the outbox (retried until the broker has it; facilities and vehicles release what they
+        hold under the reference), and a release by id that failed is kept on
         a failed meeting for the retry timer; both in a transaction of their own, since the
         worker's is rolled back (the caller hears the error)."""
         reason = f"{type(error).__name__}: {getattr(error, 'detail', '')}"[:500]

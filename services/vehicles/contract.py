@@ -240,6 +240,8 @@ class DispatchCreate(InputSchema):
     destination = fields.String(required=True, validate=_name)
     start_at = fields.AwareDateTime(required=True)
     end_at = fields.AwareDateTime(required=True)
+    # the caller's own reference (reception: its meeting's); cancelled with it when abandoned
+    reference = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
 
 
 class DispatchReject(InputSchema):
@@ -294,6 +296,7 @@ class Dispatch(Schema):
     tolls_yuan = fields.Float(allow_none=True)
     cost_yuan = fields.Float(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
+    reference = fields.String(allow_none=True)
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
 

@@ -1,6 +1,6 @@
-"""The meeting saga against the real facilities service answering after reception gave up:
-no room stays booked for a meeting that does not exist, and the user's retry is not refused
-by its own ghost."""
+"""The meeting saga against the real facilities and vehicles answering after reception gave
+up: no room or car stays booked for a meeting that does not exist, and the user's retry is not
+refused by its own ghost."""
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
@@ -17,13 +17,15 @@ from services.kit.entrypoints import rpc
 from services.kit.errors import Conflict, ServiceTimeout
 from services.kit.rpc_client import ServiceRpc
 from services.reception.service import ReceptionService
+from services.vehicles.models import Dispatch
+from services.vehicles.service import VehiclesService
 from tests.support import admin_caller, call_as, database_of, eventually
 
 pytestmark = pytest.mark.integration
 
 CLERK = Caller("clerk", ("unit_user",), "U-ORG")
 CALLER_WAITS = 1.0  # reception's RPC timeout here
-LATE = 2.0  # facilities answers this long after it was asked
+LATE = 2.0  # a late step answers this long after it was asked
 
 
 class PatientReception(ReceptionService):
@@ -31,59 +33,75 @@ class PatientReception(ReceptionService):
     vehicles = ServiceRpc("vehicles", timeout=CALLER_WAITS)
 
 
-class LateFacilities(FacilitiesService):
-    """Books LATE seconds after being asked: before taking the room's lock, or after booking
-    and before its commit. Otherwise the real service."""
-
-    late = None  # None | "before" | "after"
-
+def answering_late(step):
+    """``step`` (an RPC method) answering LATE seconds late when ``Late.steps`` names it: waiting
+    before it takes its locks, or after its work and before its commit."""
     @rpc
-    def book_meeting_room(self, payload):
-        if LateFacilities.late == "before":
+    def late(self, payload):
+        when = Late.steps.get(step.__name__)
+        if when == "before":
             eventlet.sleep(LATE)
-        answer = super().book_meeting_room(payload)
-        if LateFacilities.late == "after":
+        answer = step(self, payload)
+        if when == "after":
             eventlet.sleep(LATE)
         return answer
+    late.__name__ = step.__name__
+    return late
+
+
+class Late:
+    steps: dict = {}  # method name -> "before" | "after"
+
+
+class LateFacilities(FacilitiesService):
+    book_meeting_room = answering_late(FacilitiesService.book_meeting_room)
+
+
+class LateVehicles(VehiclesService):
+    create_dispatch = answering_late(VehiclesService.create_dispatch)
 
 
 def at(hours):
     return (datetime.now(timezone.utc) + timedelta(days=3, hours=hours)).isoformat()
 
 
-def live_bookings(facilities):
-    with database_of(facilities).sessionmaker() as session:
-        return session.scalars(select(Booking).where(Booking.status == "booked")).all()
+def live(container, model):
+    with database_of(container).sessionmaker() as session:
+        return session.scalars(select(model).where(model.status != "cancelled")).all()
 
 
 @pytest.fixture
 def saga(start_service, rpc):
     facilities = start_service(LateFacilities)
+    vehicles = start_service(LateVehicles)
     start_service(PatientReception)
     room = call_as(rpc, admin_caller(), "facilities", "create_meeting_room", {"name": "第二会议室", "capacity": 40})
-    yield facilities, room["id"]
-    LateFacilities.late = None
+    yield facilities, vehicles, room["id"]
+    Late.steps.clear()
 
 
-@pytest.mark.parametrize("late", ["before", "after"])
-def test_a_booking_answered_after_the_timeout_is_released_and_the_retry_books(saga, rpc, late):
-    facilities, room_id = saga
-    meeting = {"title": "防汛工作会", "meeting_room_id": room_id, "attendees": 20, "start_at": at(0), "end_at": at(2)}
-    LateFacilities.late = late
+@pytest.mark.parametrize("step, when", [("book_meeting_room", "before"), ("book_meeting_room", "after"),
+                                        ("create_dispatch", "before"), ("create_dispatch", "after")])
+def test_a_step_answered_after_the_timeout_leaves_nothing_booked_and_the_retry_books(saga, rpc, step, when):
+    facilities, vehicles, room_id = saga
+    meeting = {"title": "防汛工作会", "meeting_room_id": room_id, "attendees": 20, "start_at": at(0), "end_at": at(2),
+               "cars": [{"passengers": 4, "origin": "县政府", "destination": "水库"}]}
+    Late.steps[step] = when
     with pytest.raises(ServiceTimeout):
         call_as(rpc, CLERK, "reception", "request_meeting", meeting)
-    eventlet.sleep(LATE + 0.5)  # the late booking has run its course
-    assert eventually(lambda: live_bookings(facilities) == [])  # no orphan
+    eventlet.sleep(LATE + 0.5)  # the late step has run its course
+    assert eventually(lambda: live(facilities, Booking) == [] and live(vehicles, Dispatch) == [])  # no orphan
     assert call_as(rpc, CLERK, "reception", "list_meetings", {})["items"] == []
 
-    LateFacilities.late = None
+    Late.steps.clear()
     scheduled = call_as(rpc, CLERK, "reception", "request_meeting", meeting)  # not refused by a ghost
-    [booking] = live_bookings(facilities)
+    [booking], [dispatch] = live(facilities, Booking), live(vehicles, Dispatch)
     assert booking.id == scheduled["room_booking_id"] and booking.reference == scheduled["reference"]
+    assert [dispatch.id] == scheduled["dispatch_ids"] and dispatch.reference == scheduled["reference"]
 
 
 def test_booking_again_with_a_reference_answers_the_booking_made(saga, rpc):
-    _, room_id = saga
+    *_, room_id = saga
     wanted = {"title": "党委会", "meeting_room_id": room_id, "unit_code": "U-ORG", "attendees": 9,
               "start_at": at(4), "end_at": at(5), "reference": "meeting-5b8f1c1e-0000-4000-8000-000000000001"}
     first = call_as(rpc, CLERK, "facilities", "book_meeting_room", wanted)
@@ -117,7 +135,7 @@ def test_a_booking_whose_meeting_reception_does_not_hold_is_released_after_the_g
     scheduled = call_as(rpc, CLERK, "reception", "request_meeting", {
         "title": "经济运行分析会", "meeting_room_id": room["id"], "attendees": 12, "start_at": at(4), "end_at": at(5)})
 
-    assert eventually(lambda: {b.id for b in live_bookings(facilities)} == {manual["id"], scheduled["room_booking_id"]})
+    assert eventually(lambda: {b.id for b in live(facilities, Booking)} == {manual["id"], scheduled["room_booking_id"]})
     with database_of(facilities).sessionmaker() as session:
         assert eventually(lambda: session.get(Booking, scheduled["room_booking_id"], populate_existing=True)
                           .meeting_checked_at is not None)  # reception holds it: asked no more
