@@ -65,13 +65,14 @@ FIELD_NAMES = {
     "technician": "维修人", "rating": "满意度", "complaint": "问题说明", "note": "情况说明", "explanation": "情况说明",
     "resolution": "处理意见", "outcome": "处理结果", "unit_code": "单位代码", "period": "统计期", "energy_type": "能源品种",
     "quantity": "数量", "unit": "计量单位", "meeting_room_id": "会议室", "attendees": "参会人数", "services": "会务服务",
-    "cars": "用车",
+    "cars": "用车", "reference": "业务编号",
 }
 
 MESSAGES = {
     "Missing data for required field.": "必填", "missing": "必填", "Not a valid integer.": "请填写整数",
     "Not a valid datetime.": "请填写有效的日期时间", "Not a valid date.": "请填写有效的日期",
     "Not a valid number.": "请填写数字", "Not a valid decimal.": "请填写数字",
+    "already used by another booking": "已被另一项预订使用", "abandoned": "该会议申请已撤销，不再预订",
 }
 
 

@@ -326,7 +326,7 @@ def check_same_booking(booking_id: int, existing: tuple, wanted: tuple, referenc
     ``existing`` and ``wanted``: (meeting room id, unit code, start, end)."""
     if existing != wanted:
         raise Conflict(f"reference {reference} is already used by booking {booking_id}",
-                       {"reference": [f"already used by booking {booking_id}"]})
+                       {"reference": ["already used by another booking"]})
 
 
 def check_reference_not_released(reference: str, released: bool) -> None:

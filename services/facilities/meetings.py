@@ -14,7 +14,7 @@ from services.facilities.settings import SETTINGS
 from services.facilities.space import MANAGERS, READERS
 from services.kit.db import get_or_404, paginate
 from services.kit.entrypoints import event_handler, rpc
-from services.kit.errors import Conflict, Invalid, NotFound, ServiceError
+from services.kit.errors import Conflict, Invalid, NotFound
 from services.kit.schemas import load, page_of
 from services.reception import contract as reception
 
@@ -113,15 +113,14 @@ class MeetingRpc:
         period are released. Reception is asked (RPC): an unanswered question leaves them as
         they are, where a copy kept from events would release a live meeting's room whenever
         its event came late."""
-        session = self.db.session
-        bookings = repository.unchecked_meeting_bookings(
-            session, reception.MEETING_REFERENCE_PREFIX, self._now() - timedelta(seconds=SETTINGS.meeting_booking_grace),
-            ORPHAN_CHECK_BATCH)
+        made_before = self._now() - timedelta(seconds=SETTINGS.meeting_booking_grace)
+        bookings = repository.unchecked_meeting_bookings(self.db.session, reception.MEETING_REFERENCE_PREFIX,
+                                                         made_before, ORPHAN_CHECK_BATCH)
         if not bookings:
             return
         try:
             meetings = self.reception.meeting_statuses([booking.reference for booking in bookings])
-        except ServiceError as exc:
+        except Exception as exc:  # not running, not answering, or older than this question
             log.warning("could not ask reception about %d meeting booking(s) (%s); next round", len(bookings),
                         type(exc).__name__)
             return

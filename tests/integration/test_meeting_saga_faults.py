@@ -24,8 +24,9 @@ from tests.support import admin_caller, call_as, database_of, eventually
 pytestmark = pytest.mark.integration
 
 CLERK = Caller("clerk", ("unit_user",), "U-ORG")
-CALLER_WAITS = 1.0  # reception's RPC timeout here
-LATE = 2.0  # a late step answers this long after it was asked
+CALLER_WAITS = 2.0  # reception's RPC timeout here
+LATE = 3.5  # a late step answers this long after it was asked
+GRACE = 3  # facilities' grace period here: longer than a meeting request takes
 
 
 class PatientReception(ReceptionService):
@@ -113,7 +114,7 @@ def test_booking_again_with_a_reference_answers_the_booking_made(saga, rpc):
 
 
 class CheckingFacilities(FacilitiesService):
-    """Checks meeting bookings every fraction of a second, with no grace."""
+    """Checks meeting bookings every fraction of a second."""
 
     @timer(interval=0.2)
     def release_orphaned_meeting_bookings(self):
@@ -122,7 +123,7 @@ class CheckingFacilities(FacilitiesService):
 
 def test_a_booking_whose_meeting_reception_does_not_hold_is_released_after_the_grace(start_service, rpc,
                                                                                        monkeypatch):
-    monkeypatch.setattr(facilities_meetings, "SETTINGS", replace(facilities_meetings.SETTINGS, meeting_booking_grace=0))
+    monkeypatch.setattr(facilities_meetings, "SETTINGS", replace(facilities_meetings.SETTINGS, meeting_booking_grace=GRACE))
     facilities = start_service(CheckingFacilities)
     start_service(ReceptionService)
     room = call_as(rpc, admin_caller(), "facilities", "create_meeting_room", {"name": "第三会议室", "capacity": 40})
