@@ -81,7 +81,7 @@ FIELD_NAMES = {
     "resolution": "处理意见", "outcome": "处理结果", "unit_code": "单位代码", "period": "统计期", "energy_type": "能源品种",
     "quantity": "数量", "unit": "计量单位", "meeting_room_id": "会议室", "attendees": "参会人数", "services": "会务服务",
     "cars": "用车", "username": "用户名", "password": "密码", "current_password": "当前密码", "roles": "角色",
-    "header": "表头",
+    "header": "表头", "reference": "业务编号",
 }
 
 # words a message may carry as a figure (a code, a kind): their Chinese, where one is known
@@ -305,6 +305,7 @@ PHRASES = {
     "give either year (and months) or from and to": "请填写年份（及月份），或起止年月，二者选一",
     "give a year, or from and to": "请填写年份，或起止年月",
     "already exists": "已存在，不能重复",
+    "already used by another booking": "已被另一项预订使用", "abandoned": "该会议申请已撤销，不再预订",
     "must not be before from": "不能早于起始日期",
     "must lie in the years 2000 to 2100": "年份须在2000到2100之间",
     "months from 1 to 12": "月份须在1到12之间",

@@ -364,3 +364,24 @@ def find_clashes(wanted: Iterable[tuple[datetime, datetime]],
     booked = list(booked)
     return [(start, title) for start, end in wanted
             for other_start, other_end, title in booked if overlaps(start, end, other_start, other_end)]
+
+
+def check_same_booking(booking_id: int, existing: tuple, wanted: tuple, reference: str) -> None:
+    """A booking asked again with its reference is answered with the one made (a caller's
+    retry after a lost answer); the same reference for another room, unit or time is refused.
+    ``existing`` and ``wanted``: (meeting room id, unit code, start, end)."""
+    if existing != wanted:
+        raise Conflict(f"reference {reference} is already used by booking {booking_id}",
+                       {"reference": ["already used by another booking"]})
+
+
+def check_reference_not_released(reference: str, released: bool) -> None:
+    """A meeting reception abandoned is booked no more (its request's answer came too late)."""
+    if released:
+        raise Conflict(f"the meeting of reference {reference} was abandoned", {"reference": ["abandoned"]})
+
+
+def meeting_still_holds(booking_id: int, meeting: dict | None) -> bool:
+    """A booking for a reception meeting is kept while the meeting exists, is scheduled and
+    holds this very booking (before unique references, a reused meeting id made twins)."""
+    return bool(meeting) and meeting["status"] == "scheduled" and meeting["room_booking_id"] == booking_id

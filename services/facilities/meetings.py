@@ -2,16 +2,23 @@
 the RPC that reception calls for meetings. A mixin of ``FacilitiesService``."""
 from __future__ import annotations
 
+import logging
 import uuid
+from datetime import timedelta
+
+from nameko.timer import timer
 
 from services.facilities import contract, domain, repository
-from services.facilities.models import Booking, Building, MeetingRoom
+from services.facilities.models import Booking, Building, MeetingRoom, ReleasedReference
 from services.facilities.settings import SETTINGS
 from services.facilities.space import MANAGERS, READERS
 from services.kit.db import get_or_404, paginate
-from services.kit.entrypoints import rpc
+from services.kit.entrypoints import event_handler, rpc
 from services.kit.errors import Conflict, Invalid, NotFound
 from services.kit.schemas import load, page_of
+from services.reception import contract as reception
+
+log = logging.getLogger(__name__)
 
 BOOKERS = ("facility_manager", "reception_officer", "unit_user")
 BOOKING_READERS = READERS + ("reception_officer",)
@@ -19,8 +26,12 @@ BOOKING_READERS = READERS + ("reception_officer",)
 meeting_room_out = contract.MeetingRoom()
 booking_out = contract.Booking()
 
+ORPHAN_CHECK_BATCH = 200
+
 
 class MeetingRpc:
+    """Mixed into ``FacilitiesService``; needs ``db``, ``call`` and ``reception``."""
+
     @rpc
     def create_meeting_room(self, payload):
         self.call.caller.require(*MANAGERS)
@@ -50,7 +61,8 @@ class MeetingRpc:
 
     @rpc
     def book_meeting_room(self, payload):
-        """One booking; 409 naming the clash when the room is taken, 422 over capacity."""
+        """One booking; 409 naming the clash when the room is taken, 422 over capacity. Asked
+        again with its ``reference``, it answers the booking made (a retry after a lost answer)."""
         self.call.caller.require(*BOOKERS)
         data = load(contract.BookingCreate(), payload)
         return booking_out.dump(self._book(data, [(data["start_at"], data["end_at"])], None)[0])
@@ -75,11 +87,55 @@ class MeetingRpc:
         compensating call may be retried."""
         self.call.caller.require(*BOOKERS)
         booking = self._booking(booking_id)
+        self._release(booking)
+        self.db.session.flush()
+        return booking_out.dump(booking)
+
+    # the meeting saga's compensation (reception.md) --------------------------------------
+    @event_handler(reception.SERVICE, reception.MEETING_ABANDONED)
+    def on_meeting_abandoned(self, payload):
+        """Releases the booking of an abandoned meeting, and refuses it when its request is
+        still on its way (it is taken only after this, under the same room lock)."""
+        event = reception.MeetingAbandoned().load(payload)
+        if not self.db.first_delivery(event["event_id"], "facilities.on_meeting_abandoned"):
+            return
+        session = self.db.session
+        repository.lock_meeting_room(session, event["meeting_room_id"])  # the booking's own lock
+        if session.get(ReleasedReference, event["reference"]) is None:
+            session.add(ReleasedReference(reference=event["reference"], released_at=self._now()))
+        booking = repository.booking_by_reference(session, event["reference"])
+        if booking is not None:
+            self._release(booking)
+            log.info("booking %s of abandoned meeting %s released", booking.id, event["reference"])
+
+    @timer(interval=SETTINGS.meeting_booking_check_interval)
+    def release_orphaned_meeting_bookings(self):
+        """Bookings made for reception's meetings that reception does not hold after the grace
+        period are released. Reception is asked (RPC): an unanswered question leaves them as
+        they are, where a copy kept from events would release a live meeting's room whenever
+        its event came late."""
+        made_before = self._now() - timedelta(seconds=SETTINGS.meeting_booking_grace)
+        bookings = repository.unchecked_meeting_bookings(self.db.session, reception.MEETING_REFERENCE_PREFIX,
+                                                         made_before, ORPHAN_CHECK_BATCH)
+        if not bookings:
+            return
+        try:
+            meetings = self.reception.meeting_statuses([booking.reference for booking in bookings])
+        except Exception as exc:  # not running, not answering, or older than this question
+            log.warning("could not ask reception about %d meeting booking(s) (%s); next round", len(bookings),
+                        type(exc).__name__)
+            return
+        for booking in bookings:
+            if domain.meeting_still_holds(booking.id, meetings.get(booking.reference)):
+                booking.meeting_checked_at = self._now()
+            else:
+                self._release(booking)
+                log.warning("booking %s released: reception holds no meeting %s", booking.id, booking.reference)
+
+    def _release(self, booking: Booking) -> None:
         if booking.status != "cancelled":
             booking.status = "cancelled"
             booking.cancelled_at = self._now()
-            self.db.session.flush()
-        return booking_out.dump(booking)
 
     @rpc(reads_only=True)
     def list_bookings(self, query=None):
@@ -114,6 +170,14 @@ class MeetingRpc:
         room = repository.lock_meeting_room(session, data["meeting_room_id"])  # held until commit
         if room is None:
             raise NotFound(f"meeting room {data['meeting_room_id']} not found")
+        reference = data["reference"]
+        if reference is not None and series_id is None:
+            domain.check_reference_not_released(reference, session.get(ReleasedReference, reference) is not None)
+            made = repository.booking_by_reference(session, reference)
+            if made is not None:
+                domain.check_same_booking(made.id, (made.meeting_room_id, made.unit_code, made.start_at, made.end_at),
+                                          (room.id, unit_code, *wanted[0]), reference)
+                return [made]
         domain.check_capacity(data["attendees"], room.capacity)
         booked = repository.booked_between(session, room.id, min(s for s, _ in wanted), max(e for _, e in wanted))
         clashes = domain.find_clashes(wanted, [(b.start_at, b.end_at, b.title) for b in booked])

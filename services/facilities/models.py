@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.kit.audit import AuditEntryMixin
@@ -151,9 +151,17 @@ class MeetingRoom(TimestampMixin, Base):
     equipment: Mapped[list] = mapped_column(JSON, default=list)
 
 
+SINGLE_BOOKING = text("series_id IS NULL")
+
+
 class Booking(TimestampMixin, Base):
     __tablename__ = "booking"
-    __table_args__ = (Index("ix_booking_room_time", "meeting_room_id", "start_at", "end_at"),)
+    __table_args__ = (
+        Index("ix_booking_room_time", "meeting_room_id", "start_at", "end_at"),
+        # a booking made again with its reference is the same booking (a series shares one)
+        Index("uq_booking_reference", "reference", unique=True, sqlite_where=SINGLE_BOOKING,
+              postgresql_where=SINGLE_BOOKING),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_room_id: Mapped[int] = mapped_column(ForeignKey("meeting_room.id"))
@@ -167,6 +175,18 @@ class Booking(TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(20), default="booked")  # booked | cancelled
     booked_by: Mapped[str] = mapped_column(String(100))
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # when reception was found to hold the meeting of ``reference`` (then never asked again)
+    meeting_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ReleasedReference(Base):
+    """A meeting reference reception abandoned: its bookings are released, and a booking asked
+    for it later (an answer that came too late) is refused."""
+
+    __tablename__ = "released_reference"
+
+    reference: Mapped[str] = mapped_column(String(100), primary_key=True)
+    released_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class OutboxEvent(OutboxMixin, Base):

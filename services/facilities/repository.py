@@ -160,6 +160,21 @@ def booked_between(session: Session, meeting_room_id: int, start: datetime, end:
         ).order_by(Booking.start_at)))
 
 
+def booking_by_reference(session: Session, reference: str) -> Booking | None:
+    """The single booking (no series) made with ``reference``: there is at most one."""
+    return session.scalar(select(Booking).where(Booking.reference == reference, Booking.series_id.is_(None)))
+
+
+def unchecked_meeting_bookings(session: Session, prefix: str, made_before: datetime, limit: int) -> list[Booking]:
+    """Live bookings made for reception's meetings before ``made_before`` whose meeting was not
+    yet found; skipped when another replica checks them."""
+    return list(session.scalars(
+        select(Booking).where(
+            Booking.status == "booked", Booking.series_id.is_(None), Booking.meeting_checked_at.is_(None),
+            Booking.reference.startswith(prefix, autoescape=True), Booking.created_at <= made_before,
+        ).order_by(Booking.id).limit(limit).with_for_update(skip_locked=True)))
+
+
 def bookings_query(filters: dict):
     statement = select(Booking).order_by(Booking.start_at, Booking.id)
     for name in ("meeting_room_id", "unit_code", "status", "series_id", "reference"):

@@ -19,6 +19,7 @@ from services.kit.context import CallContext
 from services.kit.db import Database
 from services.kit.health import HealthMixin
 from services.kit.outbox import OutboxRelayMixin
+from services.kit.rpc_client import ServiceRpc
 
 
 class FacilitiesService(SpaceRpc, InspectionRpc, RepairRpc, MeetingRpc, HealthMixin, OutboxRelayMixin, AuditTrail):
@@ -26,6 +27,7 @@ class FacilitiesService(SpaceRpc, InspectionRpc, RepairRpc, MeetingRpc, HealthMi
 
     db = Database(OutboxEvent, ProcessedEvent, AuditEntry)
     call = CallContext()
+    reception = ServiceRpc("reception")  # asked about meeting bookings (meetings.py)
 
     @timer(interval=SETTINGS.overdue_check_interval)
     def watch_overdue_rectifications(self):

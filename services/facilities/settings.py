@@ -34,6 +34,11 @@ class Settings:
     booking_past_grace_minutes: int = 15
     # and each occurrence lasts at most this many hours (a room is booked for a meeting, not a season)
     booking_max_hours: int = 24
+    # a booking made for a reception meeting that reception does not hold this long after it was
+    # made is released (the meeting's request failed and its answer was lost; seconds, well
+    # above a meeting request's longest run), checked this often (seconds)
+    meeting_booking_grace: int = 300
+    meeting_booking_check_interval: int = 60
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -48,6 +53,8 @@ class Settings:
             overdue_check_interval=env_int("FACILITIES_OVERDUE_CHECK_INTERVAL", 600),
             booking_past_grace_minutes=env_int("FACILITIES_BOOKING_PAST_GRACE_MINUTES", 15),
             booking_max_hours=env_int("FACILITIES_BOOKING_MAX_HOURS", 24),
+            meeting_booking_grace=env_int("FACILITIES_MEETING_BOOKING_GRACE", 300),
+            meeting_booking_check_interval=env_int("FACILITIES_MEETING_BOOKING_CHECK_INTERVAL", 60),
         )
 
 

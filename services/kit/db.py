@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 import sys
 import uuid
 from datetime import datetime, timezone
 from functools import lru_cache
+from pathlib import Path
 from weakref import WeakKeyDictionary
 
+from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
 from sqlalchemy import JSON, DateTime, Integer, String, bindparam, create_engine, event, select, text
 from sqlalchemy.engine import Engine
@@ -244,9 +247,48 @@ def make_engine(url: str, pool_size: int = 10, metadata=None) -> Engine:
     return engine
 
 
+SQLITE_BUSY_SECONDS = 10
+# One write transaction at a time per SQLite file of this process (see ``_one_writer_at_a_time``).
+_SQLITE_WRITERS: dict[str, Semaphore] = {}
+_HOLDS_WRITE_TURN = "kit.sqlite_write_turn"
+
+
+def _one_writer_at_a_time(engine: Engine) -> None:
+    """Writers of one SQLite file in this process wait for each other's commit greenly.
+
+    SQLite lets one write transaction in at a time and makes the others wait in its busy
+    handler, a sleep in C: under eventlet that sleep stops every green thread of the process,
+    the lock's holder with them (a saga awaiting an RPC reply, say), so the waiter gives up
+    after the whole busy timeout with "database is locked" and every caller meanwhile hears
+    504. Here a connection takes the file's turn before its first write (reads need none
+    under WAL) and hands it on at commit or rollback (the turn goes to the next waiter only
+    once this green thread yields, after the commit itself); SQLite's busy handler is left
+    to the writers of other processes."""
+    database = engine.url.database
+    if not database or database == ":memory:":
+        return
+    turn = _SQLITE_WRITERS.setdefault(str(Path(database).resolve()), Semaphore())
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _take_turn(conn, _cursor, statement, parameters, _context, _executemany):
+        if conn.info.get(_HOLDS_WRITE_TURN) or statement.lstrip()[:6].upper() in ("SELECT", "PRAGMA"):
+            return
+        if not turn.acquire(timeout=SQLITE_BUSY_SECONDS):
+            raise OperationalError(statement, parameters, sqlite3.OperationalError("database is locked"))
+        conn.info[_HOLDS_WRITE_TURN] = True
+
+    def _hand_on(info) -> None:
+        if info is not None and info.pop(_HOLDS_WRITE_TURN, False):
+            turn.release()
+
+    event.listen(engine, "commit", lambda conn: _hand_on(conn.info))
+    event.listen(engine, "rollback", lambda conn: _hand_on(conn.info))
+    event.listen(engine.pool, "checkin", lambda _dbapi_conn, record: _hand_on(record.info if record else None))
+
+
 def _engine(url: str, pool_size: int) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
@@ -256,6 +298,7 @@ def _engine(url: str, pool_size: int) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
+        _one_writer_at_a_time(engine)
         return engine
     # No ping on every checkout (a round trip per unit of work, a quarter of a read's):
     # after a database restart the statements in flight fail once as ServiceUnavailable
@@ -363,8 +406,7 @@ class UnitOfWork:
                 self._session.add(watch.entry(self._database.audit_model, actor, data.get("request_id")))
         self._watches = []
 
-    def emit(self, event_type: str, payload: dict) -> dict:
-        """Write an event to the outbox in this transaction; it is published after commit."""
+    def _outbox_row(self, event_type: str, payload: dict):
         self._writing("emit an event")
         outbox = self._database.outbox_model
         if outbox is None:
@@ -375,10 +417,27 @@ class UnitOfWork:
             for key, value in self._worker_ctx.data.items()
             if key in ("request_id", "caller") and value is not None
         }
-        row = outbox(event_id=body["event_id"], event_type=event_type, payload=body, headers=headers)
+        return outbox(event_id=body["event_id"], event_type=event_type, payload=body, headers=headers)
+
+    def emit(self, event_type: str, payload: dict) -> dict:
+        """Write an event to the outbox in this transaction; it is published after commit."""
+        row = self._outbox_row(event_type, payload)
         self.session.add(row)
         self._emitted.append(row)
-        return body
+        return row.payload
+
+    def emit_apart(self, event_type: str, payload: dict, *records) -> dict:
+        """Write an event (and ``records``) in a transaction of its own, committed now whatever
+        becomes of this worker's, and publish it: what a failing worker decided must outlive
+        its rollback. Call it before this worker's session writes (SQLite has one writer)."""
+        row = self._outbox_row(event_type, payload)
+        with self._database.sessionmaker.begin() as session:
+            session.add_all([*records, row])
+        try:
+            self._database.outbox.publish_rows([row])
+        except Exception:  # the relay will publish it
+            log.warning("publishing %s failed; the outbox relay will retry", event_type, exc_info=True)
+        return row.payload
 
     def first_delivery(self, event_id: str, consumer: str) -> bool:
         """Record ``event_id`` as applied by ``consumer``; False when it already was."""

@@ -13,12 +13,16 @@ SERVICE = "reception"
 RECEPTION_APPROVED = "reception_approved"
 RECEPTION_COMPLETED = "reception_completed"
 MEETING_SCHEDULED = "meeting_scheduled"
+MEETING_ABANDONED = "meeting_abandoned"
 VISITOR_CHECKED_IN = "visitor_checked_in"
 
 RECEPTION_STATUSES = ("submitted", "approved", "rejected", "cancelled", "completed")
 RESERVATION_STATUSES = ("active", "released")
 MEETING_STATUSES = ("scheduled", "failed", "cancelled")
 VISITOR_KINDS = ("visitor", "petitioner")
+# A meeting's room booking (facilities) and car requests (vehicles) carry its reference: this
+# prefix and a UUID, made before the first step, never reused (a meeting's id is).
+MEETING_REFERENCE_PREFIX = "meeting-"
 
 
 def _text(max_length: int, **kwargs):
@@ -291,6 +295,7 @@ class MeetingCreate(InputSchema):
 
 class Meeting(Schema):
     id = fields.Integer()
+    reference = fields.String(allow_none=True)
     title = fields.String()
     unit_code = fields.String()
     meeting_room_id = fields.Integer()
@@ -312,6 +317,13 @@ class Meeting(Schema):
 class MeetingQuery(SyncQuery, _Period):
     unit_code = fields.String()
     status = fields.String(validate=validate.OneOf(MEETING_STATUSES))
+
+
+class MeetingReferences(InputSchema):
+    """The ``meeting_statuses`` RPC: facilities' reconciler asks which meetings exist."""
+
+    references = fields.List(fields.String(validate=validate.Length(min=1, max=100)), required=True,
+                             validate=validate.Length(max=500))
 
 
 class MeetingCheckIn(InputSchema):
@@ -400,6 +412,7 @@ class ReceptionCompleted(EventSchema):
 
 class MeetingScheduled(EventSchema):
     meeting_id = fields.Integer(required=True)
+    reference = fields.String(required=True)
     title = fields.String(required=True)
     unit_code = fields.String(required=True)
     meeting_room_id = fields.Integer(required=True)
@@ -410,9 +423,19 @@ class MeetingScheduled(EventSchema):
     end_at = Instant(required=True)
 
 
+class MeetingAbandoned(EventSchema):
+    """A meeting request failed after its first step was sent: whatever facilities and vehicles
+    hold under ``reference`` is to be released, including a booking whose answer came too late."""
+
+    reference = fields.String(required=True)
+    unit_code = fields.String(required=True)
+    meeting_room_id = fields.Integer(required=True)
+    reason = fields.String(required=True)
+
+
 EVENTS = {
     RECEPTION_APPROVED: ReceptionApproved, RECEPTION_COMPLETED: ReceptionCompleted,
-    MEETING_SCHEDULED: MeetingScheduled, VISITOR_CHECKED_IN: VisitorCheckedIn,
+    MEETING_SCHEDULED: MeetingScheduled, MEETING_ABANDONED: MeetingAbandoned, VISITOR_CHECKED_IN: VisitorCheckedIn,
 }
 
 

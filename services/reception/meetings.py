@@ -1,11 +1,11 @@
 """Meetings (会务): a room from facilities and cars from vehicles, booked as a saga."""
 from __future__ import annotations
 
+import uuid
 from functools import partial
 
 from nameko.timer import timer
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from services.kit.db import utcnow
 from services.kit.entrypoints import rpc
@@ -31,7 +31,7 @@ class MeetingEntrypoints:
         return self.facilities.book_meeting_room({
             "meeting_room_id": meeting.meeting_room_id, "title": meeting.title, "unit_code": meeting.unit_code,
             "start_at": stored["start_at"], "end_at": stored["end_at"], "attendees": meeting.attendees,
-            "reference": f"meeting-{meeting.id}",
+            "reference": meeting.reference,
         })["id"]
 
     def _ask_car(self, meeting: Meeting, stored: dict, car: dict) -> int:
@@ -39,6 +39,7 @@ class MeetingEntrypoints:
             "unit_code": meeting.unit_code, "purpose": car["purpose"] or meeting.title,
             "passengers": car["passengers"], "origin": car["origin"], "destination": car["destination"],
             "start_at": car["start_at"] or stored["start_at"], "end_at": car["end_at"] or stored["end_at"],
+            "reference": meeting.reference,
         })["id"]
 
     def _release(self, reservation: domain.Reservation, reason: str) -> None:
@@ -50,52 +51,60 @@ class MeetingEntrypoints:
     # entrypoints ----------------------------------------------------------------------------
     @rpc
     def request_meeting(self, payload):
-        """Books the room, then each car. When a step fails, what was booked is released
-        and the caller gets the step's reason; no scheduled meeting remains."""
+        """Books the room, then each car, under a reference made first. When a step fails, what
+        was booked is released, ``meeting_abandoned`` tells facilities and vehicles to release
+        whatever they hold under the reference (one answered too late included), and the caller gets
+        the step's reason; no scheduled meeting remains. Nothing is written before the steps
+        answered: no transaction is held open across them."""
         caller = self.call.caller
         caller.require(*SUBMITTERS)
         data = load(meeting_in, payload)
         unit_code = domain.require_unit(caller.unit_for_write(data.pop("unit_code")))
         domain.check_meeting_times(data["start_at"], data["end_at"], data["cars"])
         stored = meeting_in.dump(data)
-        session = self.db.session
         meeting = Meeting(
+            reference=f"{contract.MEETING_REFERENCE_PREFIX}{uuid.uuid4()}",
             title=data["title"], unit_code=unit_code, meeting_room_id=data["meeting_room_id"],
             attendees=data["attendees"], start_at=data["start_at"], end_at=data["end_at"], services=stored["services"],
             cars=stored["cars"], status="scheduled", dispatch_ids=[], compensation_pending=[], compensation_due=False,
             checked_in=0,
         )
-        session.add(meeting)
-        session.flush()  # the id is the bookings' reference
         steps = [("room_booking", partial(self._book_room, meeting, stored))]
         steps += [("dispatch", partial(self._ask_car, meeting, stored, car)) for car in stored["cars"]]
         outcome = domain.reserve_all(steps, partial(self._release, reason="meeting request failed"))
         if outcome.failed:
             error = domain.caller_error(outcome.error, outcome.failed_step)
-            if outcome.compensation_pending:
-                self._keep_failed(meeting, error, outcome.compensation_pending)
+            self._abandon(meeting, error, outcome.compensation_pending)
             raise error
         meeting.room_booking_id = outcome.reserved[0].id
         meeting.dispatch_ids = [step.id for step in outcome.reserved[1:]]
+        session = self.db.session
+        session.add(meeting)
         session.flush()
         self.db.emit(contract.MEETING_SCHEDULED, contract.MeetingScheduled().dump({
-            "meeting_id": meeting.id, "title": meeting.title, "unit_code": meeting.unit_code,
-            "meeting_room_id": meeting.meeting_room_id, "room_booking_id": meeting.room_booking_id,
-            "dispatch_ids": meeting.dispatch_ids, "attendees": meeting.attendees, "start_at": meeting.start_at,
-            "end_at": meeting.end_at,
+            "meeting_id": meeting.id, "reference": meeting.reference, "title": meeting.title,
+            "unit_code": meeting.unit_code, "meeting_room_id": meeting.meeting_room_id,
+            "room_booking_id": meeting.room_booking_id, "dispatch_ids": meeting.dispatch_ids,
+            "attendees": meeting.attendees, "start_at": meeting.start_at, "end_at": meeting.end_at,
         }))
         return meeting_out.dump(meeting)
 
-    def _keep_failed(self, meeting: Meeting, error: BaseException, pending: list[domain.Reservation]) -> None:
-        """A release that failed is never forgotten: the worker's transaction is rolled back
-        (the caller hears the error), so the failed meeting is written in one of its own."""
-        values = {column.key: getattr(meeting, column.key) for column in Meeting.__table__.columns}
-        engine = self.db.session.get_bind()
-        self.db.session.rollback()
-        values.update(status="failed", compensation_pending=[item.as_dict() for item in pending],
-                      compensation_due=True, failure_reason=f"{type(error).__name__}: {getattr(error, 'detail', '')}"[:500])
-        with Session(engine) as session, session.begin():
-            session.add(Meeting(**values))
+    def _abandon(self, meeting: Meeting, error: BaseException, pending: list[domain.Reservation]) -> None:
+        """The failed request's compensation, never forgotten: ``meeting_abandoned`` goes through
+        the outbox (retried until the broker has it; facilities and vehicles release what they
+        hold under the reference), and a release by id that failed is kept on
+        a failed meeting for the retry timer; both in a transaction of their own, since the
+        worker's is rolled back (the caller hears the error)."""
+        reason = f"{type(error).__name__}: {getattr(error, 'detail', '')}"[:500]
+        failed = []
+        if pending:
+            meeting.status, meeting.compensation_due, meeting.failure_reason = "failed", True, reason
+            meeting.compensation_pending = [item.as_dict() for item in pending]
+            failed.append(meeting)
+        self.db.emit_apart(contract.MEETING_ABANDONED, contract.MeetingAbandoned().dump({
+            "reference": meeting.reference, "unit_code": meeting.unit_code, "meeting_room_id": meeting.meeting_room_id,
+            "reason": reason,
+        }), *failed)
 
     @rpc
     def cancel_meeting(self, meeting_id, payload=None):
@@ -137,6 +146,17 @@ class MeetingEntrypoints:
             left += len(still)
         self.db.session.flush()
         return {"meetings": len(meetings), "pending": left}
+
+    @rpc(reads_only=True)
+    def meeting_statuses(self, references):
+        """``{reference: {status, room_booking_id}}`` of the meetings of ``references`` that
+        exist: facilities' reconciler releases a booking made for a meeting that never came to be."""
+        self.call.caller.require("admin", *OFFICERS)
+        wanted = load(contract.MeetingReferences(), {"references": references})["references"]
+        rows = self.db.session.execute(select(Meeting.reference, Meeting.status, Meeting.room_booking_id)
+                                       .where(Meeting.reference.in_(wanted))) if wanted else []
+        return {reference: {"status": status, "room_booking_id": room_booking_id}
+                for reference, status, room_booking_id in rows}
 
     def _meeting(self, meeting_id, lock: bool = False) -> Meeting:
         return repository.visible(self.db.session, self.call.caller, Meeting, meeting_id, "meeting", lock=lock)

@@ -111,6 +111,8 @@ class Meeting(TimestampMixin, Base):
     __tablename__ = "meeting"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # what its bookings elsewhere carry (contract.MEETING_REFERENCE_PREFIX and a UUID)
+    reference: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     title: Mapped[str] = mapped_column(String(200))
     unit_code: Mapped[str] = mapped_column(String(40), index=True)
     meeting_room_id: Mapped[int] = mapped_column(Integer)

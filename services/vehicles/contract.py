@@ -248,6 +248,8 @@ class DispatchCreate(InputSchema):
     destination = fields.String(required=True, validate=_name)
     start_at = Instant(required=True)
     end_at = Instant(required=True)
+    # the caller's own reference (reception: its meeting's); cancelled with it when abandoned
+    reference = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
 
 
 class DispatchReject(InputSchema):
@@ -302,6 +304,7 @@ class Dispatch(Schema):
     tolls_yuan = Money(allow_none=True)
     cost_yuan = Money(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
+    reference = fields.String(allow_none=True)
     created_at = Instant()
     updated_at = Instant()
 

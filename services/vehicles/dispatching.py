@@ -4,11 +4,12 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from services.kit.db import get_or_404, utcnow
-from services.kit.entrypoints import rpc
+from services.kit.entrypoints import event_handler, rpc
 from services.kit.errors import Conflict, Invalid
 from services.kit.schemas import check_not_future, load
 from services.vehicles import contract, domain, repository
-from services.vehicles.models import Dispatch, Driver, Vehicle
+from services.reception import contract as reception
+from services.vehicles.models import Dispatch, Driver, ReleasedReference, Vehicle
 
 DISPATCHERS = ("dispatcher",)
 # Units request cars; reception asks for meeting cars on behalf of a unit.
@@ -31,10 +32,32 @@ class DispatchRpc:
         domain.check_interval(data["start_at"], data["end_at"])
         if not caller.has_any(DISPATCHERS):  # a request; the dispatcher also enters past trips (补录)
             domain.check_request_start(data["start_at"], self._now())
+        if data["reference"] is not None:
+            self.db.lock(f"reference:{data['reference']}")  # against on_meeting_abandoned
         dispatch = Dispatch(**data, status="requested", requested_by=caller.name)
         self.db.session.add(dispatch)
-        self.db.session.flush()
+        self.db.session.flush()  # then checked: on SQLite the write lock is held from here
+        if data["reference"] is not None and self.db.session.get(ReleasedReference, data["reference"]) is not None:
+            raise Conflict(f"the meeting of reference {data['reference']} was abandoned", {"reference": ["abandoned"]})
         return dispatch_out.dump(dispatch)
+
+    @event_handler(reception.SERVICE, reception.MEETING_ABANDONED)
+    def on_meeting_abandoned(self, payload):
+        """Cancels the car requests of a meeting whose request failed (one asked too late is
+        refused by ``create_dispatch``); a car already on its way is left to the dispatcher."""
+        event = reception.MeetingAbandoned().load(payload)
+        if not self.db.first_delivery(event["event_id"], "vehicles.on_meeting_abandoned"):
+            return
+        self.db.lock(f"reference:{event['reference']}")
+        session = self.db.session
+        if session.get(ReleasedReference, event["reference"]) is None:
+            session.add(ReleasedReference(reference=event["reference"], released_at=utcnow()))
+        for dispatch in session.scalars(select(Dispatch).where(Dispatch.reference == event["reference"])
+                                        .with_for_update()):
+            if domain.allows("cancel", dispatch.status):
+                self.db.audit("cancel", dispatch)
+                dispatch.status = domain.next_status("cancel", dispatch.status)
+                dispatch.cancel_reason = "meeting request failed"
 
     @rpc(reads_only=True)
     def list_dispatches(self, query=None):

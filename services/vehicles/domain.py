@@ -152,6 +152,10 @@ HOLDING = ("assigned", "departed")
 COVERING = ("assigned", "departed", "returned", "closed")
 
 
+def allows(action: str, current: str) -> bool:
+    return current in TRANSITIONS[action][0]
+
+
 def next_status(action: str, current: str) -> str:
     allowed, target = TRANSITIONS[action]
     if current not in allowed:

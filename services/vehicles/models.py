@@ -158,6 +158,17 @@ class Dispatch(TimestampMixin, Base):
     tolls_yuan: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     cost_yuan: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     cancel_reason: Mapped[str | None] = mapped_column(String(300))
+    reference: Mapped[str | None] = mapped_column(String(100), index=True)  # the caller's, e.g. reception's meeting
+
+
+class ReleasedReference(Base):
+    """A meeting reference reception abandoned: its car requests are cancelled, and one asked
+    for it later (an answer that came too late) is refused."""
+
+    __tablename__ = "released_reference"
+
+    reference: Mapped[str] = mapped_column(String(100), primary_key=True)
+    released_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class GpsTrip(Base):

@@ -3,6 +3,7 @@ in-memory transport, each service still on its own health port."""
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 
 import pytest
@@ -63,6 +64,23 @@ def test_the_whole_suite_runs_in_one_process_without_a_broker(tmp_path):
         assert refused.status_code == 422 and refused.json()["rule"] == "energy.import_limit"
         for owner in SERVICES:
             assert requests.get(f"http://127.0.0.1:{ports[owner]}/ready", timeout=5).status_code == 200
+        # Meetings one after another, then side by side: each saga's RPCs and the outbox of the
+        # one before share a SQLite file per service in one process (a lock wait there froze it).
+        meeting_room = requests.post(f"{base}/api/v1/meeting-rooms", json={"name": "单进程会议室", "capacity": 20},
+                                     headers=auth, timeout=10)
+        assert meeting_room.status_code == 201, meeting_room.text
+
+        def request_meeting(day):
+            return requests.post(f"{base}/api/v1/meetings", json={
+                "title": f"第{day}次例会", "meeting_room_id": meeting_room.json()["id"], "attendees": 10,
+                "unit_code": "U-single", "start_at": f"2031-03-{day:02d}T09:00:00+08:00",
+                "end_at": f"2031-03-{day:02d}T10:00:00+08:00",
+                "cars": [{"passengers": 3, "origin": "县政府", "destination": "会议中心"}]}, headers=auth, timeout=30)
+
+        answers = [request_meeting(day) for day in range(1, 9)]
+        with ThreadPoolExecutor(4) as pool:
+            answers += list(pool.map(request_meeting, range(11, 19)))
+        assert [answer.status_code for answer in answers] == [201] * 16, [answer.text for answer in answers]
         assert "suite_worker_calls_total" in requests.get(f"http://127.0.0.1:{ports['energy']}/metrics", timeout=5).text
     finally:
         suite.terminate()

@@ -108,7 +108,7 @@ def test_a_meeting_books_a_room_and_its_cars_and_is_announced(suite, rpc):
     assert set(Stand.held) == {("room_booking", scheduled["room_booking_id"])} | {
         ("dispatch", dispatch_id) for dispatch_id in scheduled["dispatch_ids"]}
     booking = Stand.held[("room_booking", scheduled["room_booking_id"])]
-    assert booking["reference"] == f"meeting-{scheduled['id']}" and booking["attendees"] == 30
+    assert booking["reference"] == scheduled["reference"] and booking["attendees"] == 30
     car = Stand.held[("dispatch", scheduled["dispatch_ids"][0])]
     assert car["purpose"] == "全县后勤工作会" and car["unit_code"] == "U-ORG" and car["start_at"] == scheduled["start_at"]
     with database_of(suite).sessionmaker() as session:
@@ -151,6 +151,21 @@ def test_the_second_car_failing_releases_the_first_car_then_the_room(suite, rpc)
     assert [call[0] for call in Stand.calls] == [
         "book_meeting_room", "create_dispatch", "create_dispatch", "cancel_dispatch", "cancel_booking"]
     assert Stand.held == {}
+
+
+def test_each_request_books_under_a_reference_of_its_own_and_a_failed_one_is_abandoned(suite, rpc):
+    Stand.failures["book_meeting_room"] = ServiceTimeout("facilities did not answer")  # it may book later
+    with pytest.raises(ServiceTimeout):
+        call_as(rpc, CLERK, "reception", "request_meeting", meeting(cars=0))
+    del Stand.failures["book_meeting_room"]
+    scheduled = call_as(rpc, CLERK, "reception", "request_meeting", meeting(cars=0))
+    [lost, booked] = [call[1]["reference"] for call in Stand.calls if call[0] == "book_meeting_room"]
+    assert lost != booked == scheduled["reference"] and booked.startswith("meeting-")
+    with database_of(suite).sessionmaker() as session:
+        [abandoned] = session.scalars(select(OutboxEvent).where(OutboxEvent.event_type == "meeting_abandoned")).all()
+    assert abandoned.payload["reference"] == lost and abandoned.payload["meeting_room_id"] == 7
+    assert call_as(rpc, OFFICER, "reception", "meeting_statuses", [lost, booked]) == {
+        booked: {"status": "scheduled", "room_booking_id": scheduled["room_booking_id"]}}
 
 
 def test_a_release_that_fails_is_recorded_and_retried_until_it_succeeds(suite, rpc):
