@@ -60,6 +60,15 @@ RULE_REASONS = {
     "vehicles.double_booking": "该车辆或驾驶员在这段时间已有任务，不能重复派车。",
     "auth.weak_password": "密码强度不够，请换一个不易被猜中的密码。",
     "energy.import_limit": "报表超出导入限制（行数、列数或解压后的大小），请删去多余的行和列，或拆分后分批导入。",
+    "units.unknown": "单位名录中没有这个单位，请先在单位名录中登记。",
+    "units.abolished": "该单位已撤销，不能再使用。",
+    "units.merged": "该单位已在机构改革中合并，请使用合并后的单位。",
+    "units.parent_cycle": "上级单位不能是本单位或本单位的下级单位。",
+    "units.merge_into_self": "单位不能合并到自身。",
+    "units.merge_in_future": "合并日期不能晚于今天：机构改革生效后再登记合并。",
+    "units.has_active_children": "该单位下还有正常的下级单位，请先合并或撤销下级单位。",
+    "units.import_rejected": "名录表中有行不符合规则，整张表均未导入；请按行号改正后重新导入。",
+    "units.import_limit": "名录表行数超出导入限制。",
 }
 
 FIELD_NAMES = {
@@ -71,7 +80,9 @@ FIELD_NAMES = {
     "resolution": "处理意见", "outcome": "处理结果", "unit_code": "单位代码", "period": "统计期", "energy_type": "能源品种",
     "quantity": "数量", "unit": "计量单位", "meeting_room_id": "会议室", "attendees": "参会人数", "services": "会务服务",
     "cars": "用车", "username": "用户名", "password": "密码", "current_password": "当前密码", "roles": "角色",
-    "header": "表头",
+    "header": "表头", "short_name": "单位简称",
+    "parent_code": "上级单位", "successor_code": "合并后单位", "effective_date": "合并日期", "staffing": "编制数",
+    "headcount_on_staff": "实有在编", "headcount_off_staff": "编外",
 }
 
 MESSAGES = {

@@ -152,3 +152,12 @@ def test_an_older_event_arriving_late_changes_nothing(session):
     assert apply_unit_event(session, KnownUnit, "unit_changed", registered("U1", "县教育体育局", 5))
     assert not apply_unit_event(session, KnownUnit, "unit_registered", registered("U1", "县教育局", 1))
     assert session.get(KnownUnit, "U1").name == "县教育体育局"
+
+
+def test_adopt_lists_only_codes_the_register_lacks_most_records_first():
+    from services.directory.adopt import unknown_codes
+
+    in_use = {"vehicles": [{"unit_code": "U001", "records": 3}, {"unit_code": "=1+2", "records": 1},
+                           {"unit_code": "KK5", "records": 7}], "energy": [{"unit_code": "U001", "records": 9}]}
+    assert unknown_codes(in_use, {"U001"}) == {
+        "vehicles": [{"unit_code": "KK5", "records": 7}, {"unit_code": "=1+2", "records": 1}], "energy": []}
