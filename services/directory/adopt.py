@@ -2,7 +2,7 @@
 
 ``python -m services.directory.adopt list`` asks each service over RPC for the unit codes its
 records carry (``unit_codes_in_use``, with counts) and prints those the register does not know,
-service by service; a service that does not answer that call yet is named as such.
+service by service; a service that does not answer is named as such.
 ``python -m services.directory.adopt register CODE NAME KIND`` registers a code found that way.
 Mapping a wrong code onto a registered one rewrites records in their owner's database, which
 needs each service's own ``adopt_unit_code`` call: the next step (docs/units.md).
@@ -40,6 +40,17 @@ def registered_codes(client) -> set[str]:
             return codes
 
 
+def report(client, services=HOLDERS) -> tuple[dict, list[str]]:
+    """The codes in use the register lacks, per service, and the services that did not answer."""
+    in_use, silent = {}, []
+    for service in services:
+        try:
+            in_use[service] = _call(client, service, "unit_codes_in_use")["codes"]
+        except Exception as exc:  # a service without the call yet, or down
+            silent.append(f"{service}: {type(exc).__name__}")
+    return unknown_codes(in_use, registered_codes(client)), silent
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("list", "register"):
         print(__doc__)
@@ -51,13 +62,8 @@ def main(argv: list[str]) -> int:
             unit = _call(client, "directory", "create_unit", {"code": code, "name": name, "kind": kind})
             print(f"registered {unit['code']} {unit['name']}")
             return 0
-        in_use, silent = {}, []
-        for service in HOLDERS:
-            try:
-                in_use[service] = _call(client, service, "unit_codes_in_use")["codes"]
-            except Exception as exc:  # a service without the call yet, or down
-                silent.append(f"{service}: {type(exc).__name__}")
-        for service, codes in unknown_codes(in_use, registered_codes(client)).items():
+        unknown, silent = report(client)
+        for service, codes in unknown.items():
             for entry in codes:
                 print(f"{service}\t{entry['unit_code']}\t{entry['records']}")
         for line in silent:

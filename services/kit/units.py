@@ -154,3 +154,35 @@ def known_units_consumer(model, consumer: str):
         return event_handler(SERVICE, event_type)(handle)
 
     return type("KnownUnitsConsumer", (), {f"on_{name}": handler(name) for name in EVENTS})
+
+
+# what a service's records carry today (the adoption of free-text codes, docs/units.md) ----------
+def unit_code_columns(metadata) -> list:
+    """Every column of a service's tables that holds a unit's code (``unit_code``,
+    ``host_unit_code``, ``from_unit_code``, …), but not the copy of the register itself."""
+    return [column for table in metadata.sorted_tables if table.name != KnownUnitMixin.__tablename__
+            for column in table.columns if column.name.endswith("unit_code")]
+
+
+def unit_codes_in_use(session: Session, metadata) -> list[dict]:
+    """Each unit code the service's records carry, with how many records carry it, by code."""
+    from sqlalchemy import func, select
+
+    counts: dict[str, int] = {}
+    for column in unit_code_columns(metadata):
+        for code, records in session.execute(
+                select(column, func.count()).where(column.is_not(None)).group_by(column)).all():
+            counts[code] = counts.get(code, 0) + records
+    return [{"unit_code": code, "records": records} for code, records in sorted(counts.items())]
+
+
+def unit_codes_rpc(metadata):
+    """A mixin answering ``unit_codes_in_use`` (admin only) over ``metadata``'s tables."""
+    from services.kit.entrypoints import rpc
+
+    def unit_codes_in_use_rpc(self):
+        self.call.caller.require("admin")
+        return {"service": self.name, "codes": unit_codes_in_use(self.db.session, metadata)}
+
+    unit_codes_in_use_rpc.__name__ = "unit_codes_in_use"
+    return type("UnitCodesRpc", (), {"unit_codes_in_use": rpc(reads_only=True)(unit_codes_in_use_rpc)})

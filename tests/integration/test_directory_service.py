@@ -197,3 +197,27 @@ def test_import_is_all_or_nothing_with_row_errors_and_export_round_trips(directo
     again = d(rpc, "import_units", {"filename": "units.xlsx", "content_base64": exported["content_base64"]})
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 2)
     assert len(outbox(directory, "unit_registered")) == 2 and outbox(directory, "unit_changed") == []
+
+
+def test_adopt_lists_the_codes_a_service_holds_that_the_register_lacks(directory, start_service, rpc):
+    from services.directory import adopt
+    from services.facilities.service import FacilitiesService
+
+    start_service(FacilitiesService)
+    known = a_unit(rpc)
+    manager = Caller("fm", ("facility_manager",))
+    phantom = f"KK{uuid.uuid4().hex[:6]}"
+    building = call_as(rpc, manager, "facilities", "create_building", {"name": "一号楼", "floors": 3,
+                                                                        "unit_code": phantom})
+    for number, unit_code in (("101", phantom), ("102", known["code"]), ("103", None)):
+        call_as(rpc, manager, "facilities", "create_room", {"building_id": building["id"], "number": number,
+                                                             "floor": 1, "usable_area_m2": "20", "type": "office",
+                                                             "unit_code": unit_code})
+    in_use = call_as(rpc, ADMIN, "facilities", "unit_codes_in_use")
+    assert in_use == {"service": "facilities", "codes": sorted(
+        [{"unit_code": known["code"], "records": 1}, {"unit_code": phantom, "records": 2}],
+        key=lambda entry: entry["unit_code"])}
+    with pytest.raises(Forbidden):
+        call_as(rpc, manager, "facilities", "unit_codes_in_use")
+    unknown, silent = adopt.report(rpc, services=("facilities",))
+    assert unknown == {"facilities": [{"unit_code": phantom, "records": 2}]} and silent == []
