@@ -161,3 +161,20 @@ def test_adopt_lists_only_codes_the_register_lacks_most_records_first():
                            {"unit_code": "KK5", "records": 7}], "energy": [{"unit_code": "U001", "records": 9}]}
     assert unknown_codes(in_use, {"U001"}) == {
         "vehicles": [{"unit_code": "KK5", "records": 7}, {"unit_code": "=1+2", "records": 1}], "energy": []}
+
+
+def test_the_export_writes_text_as_text_never_as_a_formula():
+    import io
+    import zipfile
+    from types import SimpleNamespace
+
+    from services.directory.sheets import read_sheet, workbook_bytes
+
+    unit = SimpleNamespace(code="A1", name="=1+2", short_name=None, kind="other", parent_code=None, staffing=3,
+                           headcount_on_staff=None, headcount_off_staff=None, address=None, status="active",
+                           successor_code=None, merged_on=None)
+    content = workbook_bytes([unit])
+    assert "<f>" not in zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml").decode()
+    assert read_sheet(content) == [(2, {"code": "A1", "name": "=1+2", "short_name": None, "kind": "other",
+                                        "parent_code": None, "staffing": 3, "headcount_on_staff": None,
+                                        "headcount_off_staff": None, "address": None})]
