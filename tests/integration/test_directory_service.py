@@ -221,3 +221,21 @@ def test_adopt_lists_the_codes_a_service_holds_that_the_register_lacks(directory
         call_as(rpc, manager, "facilities", "unit_codes_in_use")
     unknown, silent = adopt.report(rpc, services=("facilities",))
     assert unknown == {"facilities": [{"unit_code": phantom, "records": 2}]} and silent == []
+
+
+def test_two_registrations_of_one_name_at_once_leave_one_unit(directory, rpc):
+    import eventlet
+
+    name = f"县审计局{uuid.uuid4().hex[:6]}"
+
+    def register():
+        try:
+            return d(rpc, "create_unit", {"code": code(), "name": name, "kind": "party_government"})
+        except Conflict as exc:
+            return exc
+
+    outcomes = [thread.wait() for thread in [eventlet.spawn(register) for _ in range(4)]]
+    assert sum(isinstance(outcome, dict) for outcome in outcomes) == 1
+    assert all(list(outcome.errors) == ["name"] for outcome in outcomes if isinstance(outcome, Conflict))
+    assert d(rpc, "list_units", {"q": name})["total"] == 1
+    assert [e["name"] for e in outbox(directory, "unit_registered")].count(name) == 1

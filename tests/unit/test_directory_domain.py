@@ -178,3 +178,21 @@ def test_the_export_writes_text_as_text_never_as_a_formula():
     assert read_sheet(content) == [(2, {"code": "A1", "name": "=1+2", "short_name": None, "kind": "other",
                                         "parent_code": None, "staffing": 3, "headcount_on_staff": None,
                                         "headcount_off_staff": None, "address": None})]
+
+
+def test_the_kit_migration_helper_makes_the_table_the_copy_model_describes():
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    from services.kit.units import create_known_unit_table, drop_known_unit_table
+
+    engine = create_engine("sqlite://")
+    with engine.begin() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        with Operations.context(context):
+            create_known_unit_table()
+        assert compare_metadata(context, Base.metadata) == []
+        with Operations.context(context):
+            drop_known_unit_table()
+        assert len(compare_metadata(context, Base.metadata)) == 1  # the table, gone
