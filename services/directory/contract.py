@@ -45,8 +45,12 @@ class UnitFields(InputSchema):
     address = fields.String(allow_none=True, validate=validate.Length(max=300))
 
 
+# the register's own paths beside /units/{code}
+RESERVED_CODES = validate.NoneOf(("export", "import"), error="is a word of the register's paths")
+
+
 class UnitCreate(UnitFields):
-    code = fields.String(required=True, validate=CODE)
+    code = fields.String(required=True, validate=(CODE, RESERVED_CODES))
     name = _name(200, required=True, metadata={"description": "full name, e.g. 县教育局"})
     kind = fields.String(required=True, validate=validate.OneOf(KINDS), metadata={"description": " | ".join(KINDS)})
 

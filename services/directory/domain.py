@@ -77,10 +77,19 @@ def check_merge(code: str, status: str, successor_code: str, successor_status: s
 
 
 def children_after_merge(code: str, successor_code: str, parent_of_code: str | None,
-                         children: list[str]) -> dict[str, str | None]:
-    """Where each unit under a merged unit goes: under its successor; the successor itself, when
-    it was one of them, takes the merged unit's own parent (no unit becomes its own parent)."""
-    return {child: (parent_of_code if child == successor_code else successor_code) for child in children}
+                         children: list[str], parents: dict) -> dict[str, str | None]:
+    """Where units move when ``code`` merges into ``successor_code``: the units under it go under
+    the successor; a successor that was itself under it, at any depth, first takes its place
+    (the merged unit's own parent), so that no unit ends up under itself."""
+    moves = {child: successor_code for child in children if child != successor_code}
+    current, seen = parents.get(successor_code), set()
+    while current is not None and current not in seen:
+        if current == code:
+            moves[successor_code] = parent_of_code
+            break
+        seen.add(current)
+        current = parents.get(current)
+    return moves
 
 
 def rolls_up(code: str, merges: list[tuple[str, str]]) -> list[str]:

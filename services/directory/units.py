@@ -1,7 +1,7 @@
 """RPC of the register: list and search, read, register, change, merge, and a unit's history."""
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from services.directory import contract, domain, repository
 from services.directory.base import DirectoryRpc
@@ -112,7 +112,8 @@ class UnitsRpc(DirectoryRpc):
                            data["effective_date"], self._today())
         self.db.audit("merge", unit, "unit")
         moves = domain.children_after_merge(unit.code, successor, unit.parent_code,
-                                            [child.code for child in repository.children(session, unit.code)])
+                                            [child.code for child in repository.children(session, unit.code)],
+                                            repository.parents(session))
         unit.status, unit.successor_code, unit.merged_on = "merged", successor, data["effective_date"]
         merge = UnitMerge(predecessor_code=unit.code, successor_code=successor, effective_date=data["effective_date"],
                           note=data["note"], created_by=caller.name)
@@ -143,10 +144,10 @@ class UnitsRpc(DirectoryRpc):
 
     @rpc(reads_only=True)
     def unit_names(self, codes=None):
-        """Code → short name (else full name) of the given codes, or of all units: what the gateway
-        and the console show where they had only a code."""
+        """Code → short name (else full name) of the given codes (the first 1000), or of all units:
+        what the gateway and the console show where they had only a code."""
         self.call.caller.require(*contract.READERS)
         statement = select(Unit.code, Unit.name, Unit.short_name)
         if codes is not None:
-            statement = statement.where(or_(Unit.code.in_([str(code) for code in codes][:1000])))
+            statement = statement.where(Unit.code.in_([str(code) for code in codes][:1000]))
         return {code: short or name for code, name, short in self.db.session.execute(statement).all()}

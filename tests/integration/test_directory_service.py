@@ -67,6 +67,8 @@ def test_register_read_search_by_pinyin_and_change(directory, rpc):
     # every role reads names, a unit user all of them; only the administrator writes
     clerk = Caller("clerk", ("unit_user",), unit_code=school["code"])
     assert d(rpc, "get_unit", bureau["code"], caller=clerk)["name"] == "县教育体育局"
+    assert d(rpc, "unit_names", [bureau["code"], school["code"], "NOPE"], caller=clerk) == {
+        bureau["code"]: "教育局", school["code"]: "县第一中学"}
     with pytest.raises(Forbidden):
         d(rpc, "create_unit", {"code": code(), "name": "某局", "kind": "other"}, caller=Caller("fm", ("facility_manager",)))
 

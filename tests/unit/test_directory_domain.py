@@ -79,7 +79,18 @@ def test_status_changes():
 
 
 def test_children_of_a_merged_unit_move_under_the_successor_which_takes_its_parent():
-    assert domain.children_after_merge("A", "B", "ROOT", ["B", "C"]) == {"B": "ROOT", "C": "B"}
+    parents = {"ROOT": None, "A": "ROOT", "B": "A", "C": "A", "D": None}
+    assert domain.children_after_merge("A", "B", "ROOT", ["B", "C"], parents) == {"B": "ROOT", "C": "B"}
+    assert domain.children_after_merge("A", "D", "ROOT", ["B", "C"], parents) == {"B": "D", "C": "D"}
+
+
+def test_a_successor_deep_under_the_merged_unit_rises_to_its_place_without_a_cycle():
+    parents = {"ROOT": None, "A": "ROOT", "C": "A", "B": "C"}
+    moves = domain.children_after_merge("A", "B", "ROOT", ["C"], parents)
+    assert moves == {"C": "B", "B": "ROOT"}
+    after = {**parents, **moves}
+    for unit in after:  # every chain of parents ends
+        domain.check_parent(unit, after[unit], "active", {k: v for k, v in after.items() if k != unit})
 
 
 def test_history_rolls_up_through_chains_of_merges():
@@ -89,7 +100,7 @@ def test_history_rolls_up_through_chains_of_merges():
     assert domain.successor_of("A", dict(merges)) == "C"
 
 
-@pytest.mark.parametrize("code", ["=1+2", "KK5+", "", "a" * 41, "-A"])
+@pytest.mark.parametrize("code", ["=1+2", "KK5+", "", "a" * 41, "-A", "export", "import"])
 def test_codes_a_spreadsheet_would_run_or_nobody_could_type_are_refused(code):
     with pytest.raises(Invalid) as caught:
         load(contract.UnitCreate(), {"code": code, "name": "县教育局", "kind": "party_government"})
@@ -196,3 +207,12 @@ def test_the_kit_migration_helper_makes_the_table_the_copy_model_describes():
         with Operations.context(context):
             drop_known_unit_table()
         assert len(compare_metadata(context, Base.metadata)) == 1  # the table, gone
+
+
+def test_the_events_catalogue_and_the_webhook_sources_list_the_unit_events():
+    from gateway.asyncapi import build_asyncapi
+    from services.integrations import contract as integrations
+
+    channels = build_asyncapi()["channels"]
+    assert {f"directory.events/{event}" for event in contract.EVENTS} <= set(channels)
+    assert {"unit_registered", "unit_changed", "unit_merged"} <= set(integrations.EVENT_TYPES)
