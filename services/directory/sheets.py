@@ -30,6 +30,7 @@ COLUMNS = (
 )
 EXPORT_ONLY = (("status", "状态"), ("successor_code", "并入单位代码"), ("merged_on", "合并日期"))
 KIND_BY_LABEL = {label: kind for kind, label in contract.KIND_LABELS.items()}
+KEEP = object()  # a sheet without the parent column leaves each unit's parent as it is
 
 
 def _header_map(header: tuple) -> dict[int, str]:
@@ -143,6 +144,8 @@ class SheetsRpc(DirectoryRpc):
                 report["rejected"].append({"row": number, "errors": errors})
         # parents once every row's unit exists, so a sheet may list a unit before its parent
         for number, unit, parent, _ in staged:
+            if parent is KEEP:
+                continue
             errors = _row_errors(lambda: self._change(unit, {"parent_code": parent}, announce=False))
             if errors:
                 report["rejected"].append({"row": number, "errors": errors})
@@ -169,7 +172,7 @@ class SheetsRpc(DirectoryRpc):
             if value is not None:
                 seen[field][value] = number
         session = self.db.session
-        parent = values.pop("parent_code", None)
+        parent = values.pop("parent_code", KEEP)
         unit = session.get(Unit, values["code"]) if isinstance(values.get("code"), str) else None
         if unit is None:
             data = load(contract.UnitCreate(), {key: value for key, value in values.items() if value is not None})
@@ -180,7 +183,7 @@ class SheetsRpc(DirectoryRpc):
             return number, unit, parent, "created"
         changes = load(contract.UnitUpdate(), {key: value for key, value in values.items() if key != "code"},
                        partial=True)
-        changed = self._change(unit, changes, announce=False) or parent != unit.parent_code
+        changed = self._change(unit, changes, announce=False) or parent not in (KEEP, unit.parent_code)
         return number, unit, parent, "changed" if changed else "unchanged"
 
 

@@ -199,6 +199,11 @@ def test_import_is_all_or_nothing_with_row_errors_and_export_round_trips(directo
     again = d(rpc, "import_units", {"filename": "units.xlsx", "content_base64": exported["content_base64"]})
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 2)
     assert len(outbox(directory, "unit_registered")) == 2 and outbox(directory, "unit_changed") == []
+    # a sheet without the parent column changes what it lists and leaves each parent as it is
+    staffing = sheet([["单位代码", "单位全称", "单位类别", "编制数"], [b, "县卫健局下属医院", "医疗卫生机构", 85]])
+    assert d(rpc, "import_units", staffing)["updated"] == 1
+    assert (d(rpc, "get_unit", b)["parent_code"], d(rpc, "get_unit", b)["staffing"]) == (a, 85)
+    assert [event["staffing"] for event in outbox(directory, "unit_changed")] == [85]
 
 
 def test_adopt_lists_the_codes_a_service_holds_that_the_register_lacks(directory, start_service, rpc):
