@@ -89,6 +89,9 @@ class UnitsRpc(DirectoryRpc):
             domain.check_parent(unit.code, parent, repository.status_of(session, parent), repository.parents(session))
         if "status" in changed:
             domain.check_status_change(unit.status, changed["status"], repository.active_children(session, unit.code))
+            if changed["status"] == "active" and "parent_code" not in changed:  # restored under a parent still there
+                domain.check_parent(unit.code, unit.parent_code, repository.status_of(session, unit.parent_code),
+                                    repository.parents(session))
         for key, value in changed.items():
             setattr(unit, key, value)
         unit.initials = domain.initials(unit.name, unit.short_name)

@@ -94,6 +94,16 @@ def test_bad_input_names_the_field_and_writes_nothing(directory, rpc):
     assert "kind" in caught.value.errors
     assert (count_units(directory), len(outbox(directory, "unit_registered"))) == before
     assert d(rpc, "get_unit", parent["code"])["parent_code"] is None
+    # abolished: not with an active unit under it; restored: not under an abolished parent
+    with pytest.raises(RuleViolation) as caught:
+        d(rpc, "update_unit", parent["code"], {"status": "abolished"})
+    assert caught.value.rule == "units.has_active_children"
+    d(rpc, "update_unit", child["code"], {"status": "abolished"})
+    d(rpc, "update_unit", parent["code"], {"status": "abolished"})
+    with pytest.raises(RuleViolation) as caught:
+        d(rpc, "update_unit", child["code"], {"status": "active"})
+    assert caught.value.rule == "units.abolished" and "parent_code" in caught.value.errors
+    assert d(rpc, "get_unit", child["code"])["status"] == "abolished"
 
 
 def test_a_merge_keeps_history_moves_children_and_is_refused_into_self_or_an_abolished_unit(directory, rpc):
