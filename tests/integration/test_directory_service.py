@@ -60,6 +60,8 @@ def test_register_read_search_by_pinyin_and_change(directory, rpc):
     assert [unit["code"] for unit in found["items"]] == [bureau["code"]]
     assert [u["code"] for u in d(rpc, "list_units", {"parent_code": bureau["code"]})["items"]] == [school["code"]]
     assert d(rpc, "list_units", {"kind": "school"})["total"] == 1
+    synced = d(rpc, "list_units", {"updated_since": bureau["created_at"], "q": "x"})  # oldest change first
+    assert [unit["code"] for unit in synced["items"]] == [bureau["code"], school["code"]]
     changed = d(rpc, "update_unit", bureau["code"], {"name": "县教育体育局"})
     assert changed["initials"].startswith("xjytyj")
     assert [e["name"] for e in outbox(directory, "unit_changed")] == ["县教育体育局"]
