@@ -30,19 +30,27 @@ CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$",
 COUNT = validate.Range(min=0, max=1_000_000)
 
 
+# names and addresses are one line of printable text (a sheet cannot hold control characters)
+PRINTABLE = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="must not contain control characters")
+
+
+# and a name has no spaces around it, so "县教育局 " is no second 县教育局
+TRIMMED = validate.Regexp(r"^(?!\s)(.*\S)?$", error="must not begin or end with spaces")
+
+
 def _name(max_length: int, **kwargs):
-    return fields.String(validate=validate.Length(min=1, max=max_length), **kwargs)
+    return fields.String(validate=(validate.Length(min=1, max=max_length), PRINTABLE, TRIMMED), **kwargs)
 
 
 class UnitFields(InputSchema):
     name = _name(200, metadata={"description": "full name, e.g. 县教育局"})
-    short_name = fields.String(allow_none=True, validate=validate.Length(max=60))
+    short_name = fields.String(allow_none=True, validate=(validate.Length(max=60), PRINTABLE, TRIMMED))
     kind = fields.String(validate=validate.OneOf(KINDS), metadata={"description": " | ".join(KINDS)})
     parent_code = fields.String(allow_none=True, validate=CODE, metadata={"description": "the unit it belongs to (二级单位)"})
     staffing = fields.Integer(allow_none=True, validate=COUNT, metadata={"description": "编制数"})
     headcount_on_staff = fields.Integer(allow_none=True, validate=COUNT, metadata={"description": "实有在编"})
     headcount_off_staff = fields.Integer(allow_none=True, validate=COUNT, metadata={"description": "编外"})
-    address = fields.String(allow_none=True, validate=validate.Length(max=300))
+    address = fields.String(allow_none=True, validate=(validate.Length(max=300), PRINTABLE))
 
 
 # the register's own paths beside /units/{code}

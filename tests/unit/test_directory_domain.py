@@ -216,3 +216,19 @@ def test_the_events_catalogue_and_the_webhook_sources_list_the_unit_events():
     channels = build_asyncapi()["channels"]
     assert {f"directory.events/{event}" for event in contract.EVENTS} <= set(channels)
     assert {"unit_registered", "unit_changed", "unit_merged"} <= set(integrations.EVENT_TYPES)
+
+
+@pytest.mark.parametrize("field", ["name", "short_name", "address"])
+def test_names_and_addresses_are_printable_text(field):
+    body = {"code": "A1", "name": "县教育局", "kind": "other", field: "县\x01局"}
+    with pytest.raises(Invalid) as caught:
+        load(contract.UnitCreate(), body)
+    assert field in caught.value.errors
+
+
+@pytest.mark.parametrize("name", ["县教育局 ", " 县教育局", "\u3000县教育局", " "])
+def test_a_name_has_no_spaces_around_it(name):
+    with pytest.raises(Invalid) as caught:
+        load(contract.UnitCreate(), {"code": "A1", "name": name, "kind": "other"})
+    assert "name" in caught.value.errors
+    assert load(contract.UnitCreate(), {"code": "A1", "name": "县 教育局", "kind": "other"})["name"] == "县 教育局"
