@@ -29,7 +29,7 @@ def create_unit(call):
     return 201, call.rpc("directory", "create_unit", call.json())
 
 
-@routes.get("/api/v1/units/export", READERS, tag=TAG, query=directory.UnitQuery,
+@routes.get("/api/v1/units/export", READERS, tag=TAG, query=directory.UnitFilter,
             extra={"other_content": {report_render.XLSX: {"type": "string", "format": "binary"}}},
             summary="The register as an .xlsx sheet (the same filters as the list)")
 def export_units(call):

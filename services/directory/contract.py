@@ -87,12 +87,18 @@ class Unit(Schema):
     updated_at = fields.AwareDateTime()
 
 
-class UnitQuery(SyncQuery):
+class UnitFilter(InputSchema):
+    """Which units a list or an export holds."""
+
     kind = fields.String(validate=validate.OneOf(KINDS))
     parent_code = fields.String(validate=CODE)
     status = fields.String(validate=validate.OneOf(STATUSES))
     q = fields.String(validate=validate.Length(min=1, max=60), metadata={
         "description": "part of the code, full or short name, or pinyin initials (jyj finds 县教育局)"})
+
+
+class UnitQuery(UnitFilter, SyncQuery):
+    pass
 
 
 class UnitPage(Schema):

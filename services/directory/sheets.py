@@ -120,7 +120,7 @@ class SheetsRpc(DirectoryRpc):
     @rpc(reads_only=True)
     def export_units(self, query=None):
         self.call.caller.require(*contract.READERS)
-        q = load(contract.UnitQuery(), {**(query or {}), "limit": 1})
+        q = load(contract.UnitFilter(), query or {})
         units = self.db.session.scalars(repository.search(q)).all()
         return {"filename": "units.xlsx", "content_type": XLSX,
                 "content_base64": base64.b64encode(workbook_bytes(units)).decode("ascii")}

@@ -207,6 +207,10 @@ def test_import_is_all_or_nothing_with_row_errors_and_export_round_trips(directo
     assert d(rpc, "import_units", good) == {"rows_total": 2, "created": 2, "updated": 0, "unchanged": 0,
                                             "rejected": []}
     assert d(rpc, "get_unit", b)["parent_code"] == a and d(rpc, "get_unit", b)["kind"] == "medical"
+    with pytest.raises(Invalid) as caught:  # the export is whole: no paging
+        d(rpc, "export_units", {"limit": "501"})
+    assert "limit" in caught.value.errors
+    assert d(rpc, "export_units", {"kind": "school"})["content_base64"]
     exported = d(rpc, "export_units", {})
     again = d(rpc, "import_units", {"filename": "units.xlsx", "content_base64": exported["content_base64"]})
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 2)
