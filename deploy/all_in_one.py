@@ -1,4 +1,4 @@
-"""All five services and the gateway in one process, on kombu's in-memory transport.
+"""All six services and the gateway in one process, on kombu's in-memory transport.
 
 For a first look on a machine without RabbitMQ: `make run` starts this when no broker
 answers. Each service still has its own health port.
@@ -17,6 +17,7 @@ import eventlet  # noqa: E402
 os.environ["AMQP_URI"] = "memory://"
 
 from gateway.app import create_gateway, listen, serve  # noqa: E402
+from services.directory.service import DirectoryService  # noqa: E402
 from services.energy.service import EnergyService  # noqa: E402
 from services.facilities.service import FacilitiesService  # noqa: E402
 from services.integrations.service import IntegrationsService  # noqa: E402
@@ -26,7 +27,8 @@ from services.kit.runner import run_containers  # noqa: E402
 from services.reception.service import ReceptionService  # noqa: E402
 from services.vehicles.service import VehiclesService  # noqa: E402
 
-SERVICE_CLASSES = (VehiclesService, FacilitiesService, ReceptionService, EnergyService, IntegrationsService)
+SERVICE_CLASSES = (VehiclesService, FacilitiesService, ReceptionService, EnergyService, IntegrationsService,
+                   DirectoryService)
 
 
 def main() -> None:

@@ -201,6 +201,15 @@ RULES = {
     "facilities.floor_not_in_building": {"reason": "房间所在楼层不在该楼宇的楼层范围内。"},
     "facilities.booking_in_past": {"reason": "会议室预订的开始时间不能早于当前时间。"},
     "facilities.booking_too_long": {"reason": "每次会议室预订的时长超过规定上限。"},
+    "units.unknown": {"reason": "单位名录中没有这个单位，请先在单位名录中登记。"},
+    "units.abolished": {"reason": "该单位已撤销，不能再使用。"},
+    "units.merged": {"reason": "该单位已在机构改革中合并，请使用合并后的单位。"},
+    "units.parent_cycle": {"reason": "上级单位不能是本单位或本单位的下级单位。"},
+    "units.merge_into_self": {"reason": "单位不能合并到自身。"},
+    "units.merge_in_future": {"reason": "合并日期不能晚于今天：机构改革生效后再登记合并。"},
+    "units.has_active_children": {"reason": "该单位下还有正常的下级单位，请先合并或撤销下级单位。"},
+    "units.import_rejected": {"reason": "名录表中有行不符合规则，整张表均未导入；请按行号改正后重新导入。"},
+    "units.import_limit": {"reason": "名录表行数超出导入限制。"},
 }
 UNKNOWN_RULE = "不符合业务规则。"
 
@@ -305,6 +314,9 @@ PHRASES = {
     "give either year (and months) or from and to": "请填写年份（及月份），或起止年月，二者选一",
     "give a year, or from and to": "请填写年份，或起止年月",
     "already exists": "已存在，不能重复",
+    "1 to 40 letters, digits, '-', '_' or '.', starting with a letter or digit":
+        "1到40个字母、数字、“-”“_”或“.”，以字母或数字开头",
+    "must not begin or end with spaces": "首尾不能有空格", "must not contain control characters": "不能含控制字符",
     "already used by another booking": "已被另一项预订使用", "abandoned": "该会议申请已撤销，不再预订",
     "must not be before from": "不能早于起始日期",
     "must lie in the years 2000 to 2100": "年份须在2000到2100之间",

@@ -15,6 +15,7 @@ from services.energy.imports import ImportsMixin
 from services.energy.programmes import ProgrammesMixin
 from services.energy.records import MANAGERS, OVERVIEW, READERS, REPORTERS
 from services.energy.settings import SETTINGS
+from services.energy.unit_codes import UnitCodesRpc
 from services.facilities import contract as facilities
 from services.kit.audit import AuditTrail
 from services.kit.context import CallContext
@@ -56,7 +57,7 @@ def flat_errors(messages: dict) -> dict:
     return flat
 
 
-class EnergyService(ImportsMixin, ProgrammesMixin, HealthMixin, OutboxRelayMixin, AuditTrail):
+class EnergyService(UnitCodesRpc, ImportsMixin, ProgrammesMixin, HealthMixin, OutboxRelayMixin, AuditTrail):
     name = contract.SERVICE
 
     db = Database(OutboxEvent, ProcessedEvent, AuditEntry)

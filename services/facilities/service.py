@@ -14,6 +14,7 @@ from services.facilities.models import AuditEntry, OutboxEvent, ProcessedEvent
 from services.facilities.repairs import RepairRpc
 from services.facilities.settings import SETTINGS
 from services.facilities.space import SpaceRpc
+from services.facilities.unit_codes import UnitCodesRpc
 from services.kit.audit import AuditTrail
 from services.kit.context import CallContext
 from services.kit.db import Database
@@ -22,7 +23,7 @@ from services.kit.outbox import OutboxRelayMixin
 from services.kit.rpc_client import ServiceRpc
 
 
-class FacilitiesService(SpaceRpc, InspectionRpc, RepairRpc, MeetingRpc, HealthMixin, OutboxRelayMixin, AuditTrail):
+class FacilitiesService(UnitCodesRpc, SpaceRpc, InspectionRpc, RepairRpc, MeetingRpc, HealthMixin, OutboxRelayMixin, AuditTrail):
     name = contract.SERVICE
 
     db = Database(OutboxEvent, ProcessedEvent, AuditEntry)

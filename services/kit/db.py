@@ -580,7 +580,7 @@ def paginate(session: Session, statement, limit: int, offset: int, updated_since
     """One page of ``statement`` and the total it would return unpaged.
 
     With ``updated_since`` (a sync's cursor, API.md) only records changed at or after it,
-    in the order they changed (then by id): a client reads on from the last record's
+    in the order they changed (then by primary key): a client reads on from the last record's
     ``updated_at`` and drops the ids it already has, so nothing changed meanwhile is missed.
     """
     from sqlalchemy import func
@@ -588,7 +588,8 @@ def paginate(session: Session, statement, limit: int, offset: int, updated_since
     if updated_since is not None:
         model = statement.column_descriptions[0]["entity"]
         changed = changed_at(model)
-        statement = statement.where(changed >= updated_since).order_by(None).order_by(changed, model.id)
+        statement = statement.where(changed >= updated_since).order_by(None).order_by(
+            changed, *model.__mapper__.primary_key)
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     items = session.scalars(statement.limit(limit).offset(offset)).all()
     return items, total

@@ -17,10 +17,11 @@ from services.reception.meetings import MeetingEntrypoints
 from services.reception.models import AuditEntry, OutboxEvent, ProcessedEvent
 from services.reception.receptions import ReceptionEntrypoints
 from services.reception.stats import StatsEntrypoints
+from services.reception.unit_codes import UnitCodesRpc
 from services.reception.visitors import VisitorEntrypoints
 
 
-class ReceptionService(ReceptionEntrypoints, CanteenEntrypoints, MeetingEntrypoints, VisitorEntrypoints,
+class ReceptionService(UnitCodesRpc, ReceptionEntrypoints, CanteenEntrypoints, MeetingEntrypoints, VisitorEntrypoints,
                        StatsEntrypoints, HealthMixin, OutboxRelayMixin, AuditTrail):
     name = contract.SERVICE
 

@@ -20,10 +20,11 @@ from services.vehicles.fleet import FleetRpc
 from services.vehicles.models import AuditEntry, OutboxEvent, ProcessedEvent
 from services.vehicles.monitoring import MonitoringRpc
 from services.vehicles.reporting import ReportingRpc
+from services.vehicles.unit_codes import UnitCodesRpc
 from services.vehicles.upkeep import UpkeepRpc
 
 
-class VehiclesService(FleetRpc, DispatchRpc, MonitoringRpc, UpkeepRpc, ReportingRpc, HealthMixin, OutboxRelayMixin, AuditTrail):
+class VehiclesService(UnitCodesRpc, FleetRpc, DispatchRpc, MonitoringRpc, UpkeepRpc, ReportingRpc, HealthMixin, OutboxRelayMixin, AuditTrail):
     name = contract.SERVICE
 
     db = Database(OutboxEvent, ProcessedEvent, AuditEntry)

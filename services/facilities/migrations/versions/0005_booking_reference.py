@@ -9,7 +9,7 @@ from alembic import op
 
 from services.kit.db import UtcDateTime
 
-revision, down_revision, branch_labels, depends_on = "0004", "0003", None, None
+revision, down_revision, branch_labels, depends_on = "0005", "0004", None, None
 
 SINGLE_BOOKING = sa.text("series_id IS NULL")
 
