@@ -8,6 +8,7 @@ from __future__ import annotations
 from nameko.timer import timer
 
 from services.facilities import contract
+from services.facilities.availability import AvailabilityRpc
 from services.facilities.inspections import InspectionRpc
 from services.facilities.meetings import MeetingRpc
 from services.facilities.models import AuditEntry, OutboxEvent, ProcessedEvent
@@ -21,7 +22,7 @@ from services.kit.health import HealthMixin
 from services.kit.outbox import OutboxRelayMixin
 
 
-class FacilitiesService(SpaceRpc, InspectionRpc, RepairRpc, MeetingRpc, HealthMixin, OutboxRelayMixin, AuditTrail):
+class FacilitiesService(SpaceRpc, InspectionRpc, RepairRpc, MeetingRpc, AvailabilityRpc, HealthMixin, OutboxRelayMixin, AuditTrail):
     name = contract.SERVICE
 
     db = Database(OutboxEvent, ProcessedEvent, AuditEntry)

@@ -34,6 +34,8 @@ class Settings:
     booking_past_grace_minutes: int = 15
     # and each occurrence lasts at most this many hours (a room is booked for a meeting, not a season)
     booking_max_hours: int = 24
+    # the free/busy read covers at most this many days (a month view; a room's bookings beyond)
+    availability_max_days: int = 31
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -48,6 +50,7 @@ class Settings:
             overdue_check_interval=env_int("FACILITIES_OVERDUE_CHECK_INTERVAL", 600),
             booking_past_grace_minutes=env_int("FACILITIES_BOOKING_PAST_GRACE_MINUTES", 15),
             booking_max_hours=env_int("FACILITIES_BOOKING_MAX_HOURS", 24),
+            availability_max_days=env_int("FACILITIES_AVAILABILITY_MAX_DAYS", 31),
         )
 
 

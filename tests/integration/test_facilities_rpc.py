@@ -477,3 +477,43 @@ def test_an_allocation_is_not_dated_in_the_future(facilities, rpc):
         fac(rpc, "allocate_room", {"room_id": room["id"], "unit_code": unit(), "allocated_on": tomorrow})
     assert "allocated_on" in ahead.value.errors
     assert fac(rpc, "get_room", room["id"])["unit_code"] is None
+
+
+def test_free_busy_shows_every_room_and_hides_who_booked_from_other_units(facilities, rpc):
+    room, free_room = a_meeting_room(rpc), a_meeting_room(rpc)
+    mine, theirs = unit(), unit()
+    clerk = Caller("clerk", ("unit_user",), mine)
+    own = fac(rpc, "book_meeting_room", {"meeting_room_id": room["id"], "title": "科务会", "start_at": at(9, 9),
+                                         "end_at": at(9, 10)}, caller=clerk)
+    fac(rpc, "book_meeting_room", {"meeting_room_id": room["id"], "title": "人事调整会", "unit_code": theirs,
+                                   "start_at": at(9, 14), "end_at": at(9, 16)})
+    day = {"from": at(9, 0), "to": at(10, 0)}
+    seen = {r["id"]: r for r in fac(rpc, "meeting_room_availability", day, caller=clerk)["items"]}
+    assert seen[free_room["id"]]["busy"] == []
+    busy = seen[room["id"]]["busy"]
+    assert [(b["start_at"], b["end_at"], b["own"]) for b in busy] == [
+        (at(9, 9), at(9, 10), True), (at(9, 14), at(9, 16), False)]
+    assert (busy[0]["title"], busy[0]["booking_id"], busy[0]["unit_code"]) == ("科务会", own["id"], mine)
+    assert (busy[1]["title"], busy[1]["booking_id"], busy[1]["unit_code"]) == (None, None, None)
+    # staff see whose it is; a cancelled booking frees the slot
+    staff = {r["id"]: r for r in fac(rpc, "meeting_room_availability", day)["items"]}
+    assert [b["title"] for b in staff[room["id"]]["busy"]] == ["科务会", "人事调整会"]
+    fac(rpc, "cancel_booking", own["id"], caller=clerk)
+    again = {r["id"]: r for r in fac(rpc, "meeting_room_availability", day, caller=clerk)["items"]}
+    assert [b["own"] for b in again[room["id"]]["busy"]] == [False]
+    # the freed slot books without a clash
+    fac(rpc, "book_meeting_room", {"meeting_room_id": room["id"], "title": "例会", "start_at": at(9, 9),
+                                   "end_at": at(9, 10)}, caller=clerk)
+    for bad, field in (({"from": at(10, 0), "to": at(9, 0)}, "to"), ({"from": at(1, 0), "to": at(30, 0)}, None),
+                       ({"from": at(1, 0)}, "to")):
+        if field is None:  # 29 days: within the month allowed
+            assert fac(rpc, "meeting_room_availability", bad, caller=clerk)["total"] >= 2
+            continue
+        with pytest.raises(Invalid) as refused:
+            fac(rpc, "meeting_room_availability", bad, caller=clerk)
+        assert field in refused.value.errors
+    with pytest.raises(Invalid) as refused:
+        fac(rpc, "meeting_room_availability", {"from": "2031-05-01T00:00:00+08:00", "to": at(30, 0)})
+    assert "to" in refused.value.errors
+    with pytest.raises(Forbidden):
+        fac(rpc, "meeting_room_availability", day, caller=Caller("g", ("guard",)))
