@@ -318,10 +318,15 @@ def busy_interval(start_at: datetime, end_at: datetime, unit_code: str, title: s
                   viewer_unit: str | None) -> dict:
     """One busy interval of a room as ``viewer_unit`` may see it: staff (None) and the booking
     unit see what it is; another unit sees only that the room is taken, never by whom or why."""
-    shown = viewer_unit is None or viewer_unit == unit_code
+    shown = booking_shown(unit_code, viewer_unit)
     return {"start_at": start_at, "end_at": end_at, "own": viewer_unit == unit_code,
             "booking_id": booking_id if shown else None, "title": title if shown else None,
             "unit_code": unit_code if shown else None}
+
+
+def booking_shown(unit_code: str, viewer_unit: str | None) -> bool:
+    """Whether a booking's title and unit may be shown to ``viewer_unit`` (None: staff)."""
+    return viewer_unit is None or viewer_unit == unit_code
 
 
 def check_occurrences_apart(wanted: list[tuple[datetime, datetime]], settings: Settings) -> None:

@@ -517,3 +517,16 @@ def test_free_busy_shows_every_room_and_hides_who_booked_from_other_units(facili
     assert "to" in refused.value.errors
     with pytest.raises(Forbidden):
         fac(rpc, "meeting_room_availability", day, caller=Caller("g", ("guard",)))
+
+
+def test_a_clash_names_another_units_meeting_to_staff_only(facilities, rpc):
+    room = a_meeting_room(rpc)
+    fac(rpc, "book_meeting_room", {"meeting_room_id": room["id"], "title": "人事调整会", "unit_code": unit(),
+                                   "start_at": at(11, 9), "end_at": at(11, 10)})
+    clash = {"meeting_room_id": room["id"], "title": "例会", "start_at": at(11, 9), "end_at": at(11, 10)}
+    with pytest.raises(Conflict) as refused:
+        fac(rpc, "book_meeting_room", clash, caller=Caller("clerk", ("unit_user",), unit()))
+    assert "人事调整会" not in refused.value.detail and "2031-06-11" in refused.value.detail
+    with pytest.raises(Conflict) as refused:
+        fac(rpc, "book_meeting_room", {**clash, "unit_code": unit()})
+    assert "人事调整会" in refused.value.detail
