@@ -42,6 +42,10 @@ REPAIR_CATEGORIES = {"water": "给排水", "electricity": "电气", "generator":
 SEVERITIES = {"minor": "一般", "major": "重大"}
 GUEST_ORIGINS = {"out_of_county": "县外来宾", "in_county": "县内来宾"}
 MEALS = {"breakfast": "早餐", "lunch": "午餐", "dinner": "晚餐"}
+VEHICLE_STATUSES = {"available": "可用", "dispatched": "出车中", "maintenance": "维修保养", "sealed": "封存",
+                    "disposed": "已处置"}
+INDICATORS = {"per_area_kgce_m2": "单位建筑面积能耗（kgce/m²）", "per_person_kgce": "人均综合能耗（kgce/人）",
+              "water_per_person_m3": "人均用水量（m³/人）", "per_area_kgco2_m2": "单位建筑面积碳排放（kgCO₂/m²）"}
 ENERGY_TYPES = {"electricity": "电", "natural_gas": "天然气", "gasoline": "汽油", "diesel": "柴油", "coal": "煤",
                 "heat": "热力", "water": "水"}
 
@@ -95,6 +99,7 @@ MESSAGES = {
     "already exists": "已存在，不能重复",
     "must not lie in the future": "不能晚于当前时间", "must not lie in the past": "不能早于当前时间",
     "must be after start_at": "须晚于开始时间", "must fall within the reception's dates": "须在接待日期之内",
+    "must be after from": "须晚于开始时间",
 }
 
 # messages that carry a number: the English pattern and its Chinese form
@@ -104,6 +109,8 @@ MESSAGE_PATTERNS = (
     (re.compile(r"^missing columns: (.*)$"), "缺少的列：{}"),
     (re.compile(r"^at most (\d+) data rows$"), "最多 {} 行数据"),
     (re.compile(r"^at most (\d+) columns$"), "最多 {} 列"),
+    (re.compile(r"^at most (\d+) days after from$"), "最多查询 {} 天"),
+    (re.compile(r"^clashes with an existing booking on (.*)$"), "与 {} 已有的预订冲突"),
     (re.compile(r"^at most (\d+) bytes unpacked$"), "解压后最多 {} 字节"),
     (re.compile(r"^compressed at most (\d+) to 1$"), "压缩比最多 {}:1"),
 )
