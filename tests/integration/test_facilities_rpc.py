@@ -530,3 +530,28 @@ def test_a_clash_names_another_units_meeting_to_staff_only(facilities, rpc):
     with pytest.raises(Conflict) as refused:
         fac(rpc, "book_meeting_room", {**clash, "unit_code": unit()})
     assert "人事调整会" in refused.value.detail
+
+
+def test_a_unit_reads_its_repairs_with_technician_and_due_time_and_its_rectifications_not_anothers(facilities, rpc):
+    mine, theirs = unit(), unit()
+    clerk = Caller("clerk", ("unit_user",), mine)
+    own = fac(rpc, "report_repair", {"location": "2楼会议室", "category": "electricity", "severity": "minor",
+                                     "reported_at": "2025-05-06T10:00:00+08:00", "unit_code": mine})
+    other = fac(rpc, "report_repair", {"location": "1楼大厅", "category": "water", "severity": "major",
+                                       "unit_code": theirs})
+    fac(rpc, "assign_repair", own["id"], {"technician": "tech-li"})
+    repairs = fac(rpc, "list_repairs", {}, caller=clerk)["items"]
+    assert [(r["id"], r["technician"], r["due_at"], r["overdue"]) for r in repairs] == [
+        (own["id"], "tech-li", "2025-05-06T23:59:59+08:00", True)]  # 小修不过夜: due that day, long past
+    with pytest.raises(NotFound):
+        fac(rpc, "get_repair", other["id"], caller=clerk)
+    with pytest.raises(NotFound):
+        fac(rpc, "list_repairs", {"unit_code": theirs}, caller=clerk)
+    rooms = {code: a_room(rpc, a_building(rpc), "501", "20", code) for code in (mine, theirs)}
+    for code, room in rooms.items():
+        fac(rpc, "create_inspection", {"room_id": room["id"], "inspected_on": "2025-03-03", "measured_area_m2": "20",
+                                       "findings": [{"finding": f"{code} 堆放杂物", "deadline_on": "2025-03-31"}]})
+    seen = fac(rpc, "list_rectifications", {}, caller=clerk)["items"]
+    assert [(r["finding"], r["deadline_on"], r["overdue"]) for r in seen] == [(f"{mine} 堆放杂物", "2025-03-31", True)]
+    with pytest.raises(NotFound):
+        fac(rpc, "list_rectifications", {"unit_code": theirs}, caller=clerk)
