@@ -68,6 +68,9 @@ REPAIR_CATEGORIES = {"water": "给排水", "electricity": "电气", "generator":
 SEVERITIES = {"minor": "一般", "major": "重大"}
 GUEST_ORIGINS = {"out_of_county": "县外来宾", "in_county": "县内来宾"}
 MEALS = {"breakfast": "早餐", "lunch": "午餐", "dinner": "晚餐"}
+VEHICLE_STATUSES = {code: STATUS_NAMES[code] for code in ("available", "dispatched", "maintenance", "sealed", "disposed")}
+INDICATORS = {"per_area_kgce_m2": "单位建筑面积能耗（kgce/m²）", "per_person_kgce": "人均综合能耗（kgce/人）",
+              "water_per_person_m3": "人均用水量（m³/人）", "per_area_kgco2_m2": "单位建筑面积碳排放（kgCO₂/m²）"}
 ENERGY_TYPES = {"electricity": "电", "natural_gas": "天然气", "gasoline": "汽油", "diesel": "柴油", "coal": "煤",
                 "heat": "热力", "water": "水"}
 
@@ -445,6 +448,9 @@ PHRASES = {
     "at most {limit} columns": "最多 {limit} 列",
     "at most {limit} bytes unpacked": "解压后最多 {limit} 字节",
     "compressed at most {limit} to 1": "压缩比最多 {limit}:1",
+    "must be after from": "须晚于开始时间",
+    "at most {days} days after from": "最多查询 {days} 天",
+    "clashes with an existing booking on {day}": "与 {day} 已有的预订冲突",
 }
 
 # the Chinese detail of an error that has none of its own, by status

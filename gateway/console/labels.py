@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from gateway.messages import (  # noqa: F401  (the console's views import these from here)
-    ENERGY_TYPES, FIELD_NAMES, FLAG_KINDS, GUEST_ORIGINS, MEALS, REPAIR_CATEGORIES, ROLE_NAMES, SEVERITIES,
-    STATUS_NAMES, STATUS_NAMES_IN, message, rule_reasons,
+    ENERGY_TYPES, FIELD_NAMES, FLAG_KINDS, GUEST_ORIGINS, INDICATORS, MEALS, REPAIR_CATEGORIES, ROLE_NAMES, SEVERITIES,
+    STATUS_NAMES, STATUS_NAMES_IN, VEHICLE_STATUSES, message, rule_reasons,
 )
 
 

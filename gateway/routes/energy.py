@@ -121,6 +121,13 @@ def benchmark(call):
     return call.rpc("energy", "benchmark", call.query())
 
 
+@routes.get("/api/v1/energy/unit-overview", ENERGY_READERS, tag="energy", query=energy.UnitOverviewQuery,
+            response=energy.UnitOverview,
+            summary="A unit's energy: each month against its targets, months not reported, its rank in its group")
+def unit_overview(call):
+    return call.rpc("energy", "unit_overview", call.query())
+
+
 @routes.get("/api/v1/energy/fleet", ENERGY_READERS, tag="energy", query=energy.FleetQuery, response=energy.Fleet,
             summary="The fleet's fuel (transport ledger), beside the building indicators")
 def fleet(call):

@@ -105,6 +105,9 @@ _route("post", "/api/v1/repairs/<int:repair_id>/reopen", REPORTERS, "reopen_repa
        "Reopen with a complaint", "repair_id", body=facilities.RepairReopen, response=facilities.Repair)
 
 # meeting rooms
+_route("get", "/api/v1/meeting-rooms/availability", BOOKING_READERS, "meeting_room_availability",
+       "Free/busy of every meeting room over a day, a week or a month; another unit's booking shows as busy only",
+       query=facilities.AvailabilityQuery, response=facilities.Availability)
 _route("post", "/api/v1/meeting-rooms/bookings/series", BOOKERS, "book_meeting_room_series",
        "Book a recurring meeting: all occurrences or none, clashing dates named", body=facilities.BookingSeriesCreate,
        response=facilities.BookingSeries, status=201)

@@ -1,7 +1,8 @@
 """Official vehicles (公务用车): register, drivers, dispatch, GPS monitoring, upkeep, figures.
 
-A unit user requests cars and sees its own unit's dispatches and flags; the dispatcher runs
-the rest; a leader reads. The GPS/Beidou platform pushes trips with an API key created with
+A unit user requests cars and reads its own fleet (the cars under its quota, their trips, fuel,
+upkeep and flags, its own figures and its own free cars); the dispatcher runs the rest; a leader
+reads. The GPS/Beidou platform pushes trips with an API key created with
 the role ``dispatcher`` (the key acts as the dispatcher's system; it needs no other power
 than pushing trips, and no other role is meant for it).
 """
@@ -30,13 +31,13 @@ def optional_json(call) -> dict:
 # register --------------------------------------------------------------------------------
 # The fixed paths below are registered before the resource's ``<int:item_id>``; werkzeug's
 # int converter keeps them apart anyway.
-@routes.get("/api/v1/vehicles/available", STAFF, summary="Vehicles free over an interval with enough seats, best fit first",
+@routes.get("/api/v1/vehicles/available", FLEET_READERS, summary="Vehicles free over an interval with enough seats, best fit first",
             tag=TAG, query=vehicles.AvailableQuery, response=vehicles.AvailableVehicles)
 def available_vehicles(call):
     return call.rpc("vehicles", "available_vehicles", call.query())
 
 
-@routes.get("/api/v1/vehicles/stats", STAFF, summary="Dispatches, mileage, fuel and cost by vehicle and unit; flags",
+@routes.get("/api/v1/vehicles/stats", FLEET_READERS, summary="Dispatches, mileage, fuel and cost by vehicle and unit; flags",
             tag=TAG, query=vehicles.StatsQuery, response=vehicles.Stats)
 def vehicle_stats(call):
     return call.rpc("vehicles", "vehicle_stats", call.query())
@@ -82,7 +83,7 @@ def add_service_record(call):
     return call.rpc("vehicles", "add_service_record", call.args["item_id"], call.json())
 
 
-@routes.get("/api/v1/vehicles/<int:item_id>/services", STAFF, summary="A vehicle's service records",
+@routes.get("/api/v1/vehicles/<int:item_id>/services", FLEET_READERS, summary="A vehicle's service records",
             tag=TAG, query=PageQuery, response=vehicles.ServiceRecordPage)
 def list_service_records(call):
     return call.rpc("vehicles", "list_service_records", call.args["item_id"], call.query())
@@ -177,7 +178,7 @@ def record_gps_trips(call):
     return call.rpc("vehicles", "record_gps_trips", call.json())
 
 
-@routes.get("/api/v1/gps/trips", STAFF, summary="Trips received from the GPS platform",
+@routes.get("/api/v1/gps/trips", FLEET_READERS, summary="Trips received from the GPS platform",
             tag=TAG, query=vehicles.GpsTripQuery, response=vehicles.GpsTrip, many=True)
 def list_gps_trips(call):
     return call.rpc("vehicles", "list_gps_trips", call.query())
@@ -225,7 +226,7 @@ def create_fuel_transaction(call):
     return call.rpc("vehicles", "create_fuel_transaction", call.json())
 
 
-@routes.get("/api/v1/fuel-transactions", STAFF, summary="The fuel card ledger",
+@routes.get("/api/v1/fuel-transactions", FLEET_READERS, summary="The fuel card ledger",
             tag=TAG, query=vehicles.FuelQuery, response=vehicles.FuelTransaction, many=True)
 def list_fuel_transactions(call):
     return call.rpc("vehicles", "list_fuel_transactions", call.query())

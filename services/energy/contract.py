@@ -349,6 +349,48 @@ class Benchmark(Schema):
     emission_factors = emission_factors_field()
 
 
+class UnitOverviewQuery(InputSchema):
+    unit_code = fields.String(**UNIT_CODE, metadata={"description": "a unit user's own unit by default"})
+    year = fields.Integer(required=True, **YEAR)
+    metric = fields.String(load_default="per_area_kgce_m2", validate=validate.OneOf(INTENSITY_METRICS))
+
+
+class MonthFigures(Schema):
+    period = fields.String()
+    reported = fields.Boolean()
+    total_kgce = fields.Float(allow_none=True)
+    water_m3 = fields.Float(allow_none=True)
+    per_person_kgce = fields.Float(allow_none=True)
+    per_area_kgce_m2 = fields.Float(allow_none=True)
+    water_per_person_m3 = fields.Float(allow_none=True)
+
+
+class RankEntry(Schema):
+    """A place in the unit's group: the others by name only, never their figures."""
+
+    rank = fields.Integer()
+    name = fields.String()
+    own = fields.Boolean()
+
+
+class UnitOverview(Schema):
+    unit_code = fields.String()
+    name = fields.String()
+    group = fields.String()
+    year = fields.Integer()
+    months = fields.List(fields.Nested(MonthFigures))
+    targets = fields.List(fields.Nested(TargetStatus))
+    at_risk = fields.Boolean()
+    report_due_day = fields.Integer(metadata={"description": "a month is due by this day of the next month"})
+    missing_periods = fields.List(fields.String(), metadata={"description": "months due and not reported"})
+    metric = fields.String()
+    rank = fields.Integer(allow_none=True, metadata={"description": "place in the group, 1 the least intensive"})
+    group_size = fields.Integer()
+    intensity = fields.Float(allow_none=True)
+    group_median = fields.Float(allow_none=True)
+    ranking = fields.List(fields.Nested(RankEntry))
+
+
 # -- fleet ----------------------------------------------------------------------------------
 class FleetQuery(InputSchema):
     year = fields.Integer(required=True, **YEAR)

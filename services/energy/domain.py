@@ -149,6 +149,18 @@ def check_unit(energy_type: str, unit: str) -> None:
                       {"unit": [f"{energy_type} is reported in one of: {', '.join(accepted)}"]})
 
 
+def due_periods(year: int, now: datetime, due_day: int) -> list[str]:
+    """The months of ``year`` whose report is due by ``now``: a month is due by ``due_day`` of
+    the next month (in Asia/Shanghai), and missing once that day is over."""
+    today = now.astimezone(LOCAL).date()
+    due = []
+    for month in range(1, 13):
+        next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
+        if today > date(next_year, next_month, due_day):
+            due.append(period_of(year, month))
+    return due
+
+
 def same_value(quantity_a: Decimal, unit_a: str, quantity_b: Decimal, unit_b: str) -> bool:
     return unit_a == unit_b and Decimal(quantity_a) == Decimal(quantity_b)
 

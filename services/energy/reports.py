@@ -240,6 +240,38 @@ def benchmark(session: Session, year: int, months, metric: str, group: str | Non
     return answer
 
 
+def unit_overview(session: Session, institution: Institution, year: int, metric: str, now) -> dict:
+    """What a unit sees of its own energy: each month's figures, its targets, the months it has
+    not reported though due, and its place among its group (the others by name only)."""
+    periods = periods_of(year)
+    used = {period: domain.Consumption() for period in periods}
+    for reading in repository.reading_values(session, [institution.id], periods):
+        used[reading.period].add(reading.energy_type, reading.quantity, reading.unit)
+    denominators = domain.Denominators(institution.headcount, institution.floor_area_m2)
+    months = []
+    for period in periods:
+        month = used[period]
+        figures_of_month = domain.rounded_indicators(domain.intensities(
+            month.kgce, month.water_m3, denominators, kgco2=month.kgco2)) if month.reported else {}
+        months.append({"period": period, "reported": month.reported, **figures_of_month,
+                       "total_kgce": domain.round_to(month.kgce, 3) if month.reported else None,
+                       "water_m3": domain.round_to(month.water_m3, 3) if month.reported else None})
+    statuses = target_statuses(session, institution, year)
+    ranked = benchmark(session, year, None, metric, institution.group)["items"]
+    in_group = [row for row in ranked if row["group"] == institution.group]
+    own = next((row for row in in_group if row["unit_code"] == institution.unit_code), None)
+    return {
+        "unit_code": institution.unit_code, "name": institution.name, "group": institution.group, "year": year,
+        "months": months, "targets": statuses, "at_risk": any(s["at_risk"] for s in statuses),
+        "report_due_day": SETTINGS.report_due_day,
+        "missing_periods": [period for period in domain.due_periods(year, now, SETTINGS.report_due_day)
+                            if not used[period].reported],
+        "metric": metric, "rank": own["group_rank"] if own else None, "group_size": len(in_group),
+        "intensity": own["intensity"] if own else None, "group_median": own["group_median"] if own else None,
+        "ranking": [{"rank": row["group_rank"], "name": row["name"], "own": row is own} for row in in_group],
+    }
+
+
 def fleet(session: Session, year: int, months, unit_code: str | None) -> dict:
     months = months or ALL_MONTHS
     rows = repository.fleet_rows(session, periods_of(year, months), [unit_code] if unit_code else None)

@@ -219,6 +219,18 @@ class EnergyService(UnitCodesRpc, ImportsMixin, ProgrammesMixin, HealthMixin, Ou
             reports.benchmark(self.db.session, q["year"], q.get("months"), q["metric"], q.get("group")))
 
     @rpc(reads_only=True)
+    def unit_overview(self, query):
+        caller = self.call.caller
+        caller.require(*READERS)
+        q = load(contract.UnitOverviewQuery(), query or {})
+        unit_code = caller.unit_filter(q.get("unit_code"))
+        if not unit_code:
+            raise Invalid("name the unit", {"unit_code": ["Missing data for required field."]})
+        institution = repository.institution_by_unit(self.db.session, unit_code)
+        return contract.UnitOverview().dump(
+            reports.unit_overview(self.db.session, institution, q["year"], q["metric"], utcnow()))
+
+    @rpc(reads_only=True)
     def fleet(self, query):
         caller = self.call.caller
         caller.require(*READERS)

@@ -54,6 +54,8 @@ class Settings:
     import_lease_seconds: int = 300  # a running import not renewed for this long was interrupted: run again
     import_max_attempts: int = 3  # interrupted this often, an import fails
     readings_batch_max: int = 500
+    # a month's figures are due by this day of the next month (local practice); later, missing
+    report_due_day: int = 10
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -77,6 +79,7 @@ class Settings:
             import_lease_seconds=env_int("ENERGY_IMPORT_LEASE_SECONDS", 300),
             import_max_attempts=env_int("ENERGY_IMPORT_MAX_ATTEMPTS", 3),
             readings_batch_max=env_int("ENERGY_READINGS_BATCH_MAX", 500),
+            report_due_day=env_int("ENERGY_REPORT_DUE_DAY", 10),
         )
 
     @property

@@ -478,6 +478,35 @@ class BookingQuery(PageQuery):
     to_at = Instant(data_key="to")  # bookings starting before
 
 
+class AvailabilityQuery(InputSchema):
+    from_at = Instant(data_key="from", required=True)
+    to_at = Instant(data_key="to", required=True, metadata={"description": "at most 31 days after from"})
+    building_id = fields.Integer()
+    min_capacity = fields.Integer(validate=validate.Range(min=1))
+
+
+class BusyInterval(Schema):
+    start_at = Instant()
+    end_at = Instant()
+    own = fields.Boolean(metadata={"description": "booked by the caller's own unit"})
+    booking_id = fields.Integer(allow_none=True, metadata={"description": "null for another unit's booking"})
+    title = fields.String(allow_none=True, metadata={"description": "null for another unit's booking"})
+    unit_code = fields.String(allow_none=True, metadata={"description": "null for another unit's booking"})
+
+
+class RoomAvailability(MeetingRoom):
+    busy = fields.List(fields.Nested(BusyInterval))
+
+
+class Availability(Schema):
+    """Free/busy of the meeting rooms: who booked a room stays hidden from other units."""
+
+    from_at = Instant(data_key="from")
+    to_at = Instant(data_key="to")
+    items = fields.List(fields.Nested(RoomAvailability))
+    total = fields.Integer()
+
+
 # events -----------------------------------------------------------------------------
 class RoomOverStandard(EventSchema):
     """An office room became over its occupants' allowance (超标)."""

@@ -305,6 +305,31 @@ def check_booking_window(start_at: datetime, end_at: datetime, now: datetime, se
         )
 
 
+def check_availability_span(start: datetime, end: datetime, settings: Settings) -> None:
+    """The free/busy read covers a day, a week or a month: from before to, at most
+    ``availability_max_days`` apart."""
+    if end <= start:
+        raise Invalid("the span ends before it starts", {"to": ["must be after from"]})
+    if end - start > timedelta(days=settings.availability_max_days):
+        raise Invalid(f"the span covers at most {settings.availability_max_days} days",
+                      {"to": [f"at most {settings.availability_max_days} days after from"]})
+
+
+def busy_interval(start_at: datetime, end_at: datetime, unit_code: str, title: str, booking_id: int,
+                  viewer_unit: str | None) -> dict:
+    """One busy interval of a room as ``viewer_unit`` may see it: staff (None) and the booking
+    unit see what it is; another unit sees only that the room is taken, never by whom or why."""
+    shown = booking_shown(unit_code, viewer_unit)
+    return {"start_at": start_at, "end_at": end_at, "own": viewer_unit == unit_code,
+            "booking_id": booking_id if shown else None, "title": title if shown else None,
+            "unit_code": unit_code if shown else None}
+
+
+def booking_shown(unit_code: str, viewer_unit: str | None) -> bool:
+    """Whether a booking's title and unit may be shown to ``viewer_unit`` (None: staff)."""
+    return viewer_unit is None or viewer_unit == unit_code
+
+
 def check_occurrences_apart(wanted: list[tuple[datetime, datetime]], settings: Settings) -> None:
     """A series' occurrences must not overlap one another either (each would clash with the
     next); the refusal names them, as a clash with another booking does (409)."""

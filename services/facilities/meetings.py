@@ -180,7 +180,9 @@ class MeetingRpc:
                 return [made]
         domain.check_capacity(data["attendees"], room.capacity)
         booked = repository.booked_between(session, room.id, min(s for s, _ in wanted), max(e for _, e in wanted))
-        clashes = domain.find_clashes(wanted, [(b.start_at, b.end_at, b.title) for b in booked])
+        viewer = unit_code if caller.unit_scoped else None  # another unit's title stays hidden in the 409
+        clashes = domain.find_clashes(wanted, [
+            (b.start_at, b.end_at, b.title if domain.booking_shown(b.unit_code, viewer) else "booked") for b in booked])
         if clashes:
             detail, errors = domain.clash_detail(clashes, SETTINGS)
             raise Conflict(detail, errors)

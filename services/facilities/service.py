@@ -8,6 +8,7 @@ from __future__ import annotations
 from nameko.timer import timer
 
 from services.facilities import contract
+from services.facilities.availability import AvailabilityRpc
 from services.facilities.inspections import InspectionRpc
 from services.facilities.meetings import MeetingRpc
 from services.facilities.models import AuditEntry, OutboxEvent, ProcessedEvent
@@ -23,7 +24,7 @@ from services.kit.outbox import OutboxRelayMixin
 from services.kit.rpc_client import ServiceRpc
 
 
-class FacilitiesService(UnitCodesRpc, SpaceRpc, InspectionRpc, RepairRpc, MeetingRpc, HealthMixin, OutboxRelayMixin, AuditTrail):
+class FacilitiesService(UnitCodesRpc, SpaceRpc, InspectionRpc, RepairRpc, MeetingRpc, AvailabilityRpc, HealthMixin, OutboxRelayMixin, AuditTrail):
     name = contract.SERVICE
 
     db = Database(OutboxEvent, ProcessedEvent, AuditEntry)

@@ -39,6 +39,8 @@ class Settings:
     # above a meeting request's longest run), checked this often (seconds)
     meeting_booking_grace: int = 300
     meeting_booking_check_interval: int = 60
+    # the free/busy read covers at most this many days (a month view; a room's bookings beyond)
+    availability_max_days: int = 31
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -55,6 +57,7 @@ class Settings:
             booking_max_hours=env_int("FACILITIES_BOOKING_MAX_HOURS", 24),
             meeting_booking_grace=env_int("FACILITIES_MEETING_BOOKING_GRACE", 300),
             meeting_booking_check_interval=env_int("FACILITIES_MEETING_BOOKING_CHECK_INTERVAL", 60),
+            availability_max_days=env_int("FACILITIES_AVAILABILITY_MAX_DAYS", 31),
         )
 
 

@@ -129,14 +129,14 @@ class FleetRpc:
     @rpc(reads_only=True)
     def available_vehicles(self, query):
         """Vehicles free over [start, end) with enough seats, best fit first."""
-        self.call.caller.require(*MANAGERS, "leader")
+        self.call.caller.require(*READERS)
         q = load(contract.AvailableQuery(), query or {})
         domain.check_interval(q["start"], q["end"], "start", "end")
         session = self.db.session
         busy = repository.busy_vehicle_ids(session, q["start"], q["end"])
-        vehicles = {v.id: v for v in session.scalars(select(Vehicle).where(
-            Vehicle.status.in_(domain.ASSIGNABLE_VEHICLE_STATUSES)))
-            if v.id not in busy}
+        statement = repository.where_equal(select(Vehicle).where(Vehicle.status.in_(domain.ASSIGNABLE_VEHICLE_STATUSES)),
+                                           Vehicle, unit_code=self._own_vehicles())
+        vehicles = {v.id: v for v in session.scalars(statement) if v.id not in busy}
         ranked = domain.best_fit([domain.Candidate(v.id, v.seats, v.odometer_km) for v in vehicles.values()],
                                  q["seats"])
         page = ranked[q["offset"]:q["offset"] + q["limit"]]

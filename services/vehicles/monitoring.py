@@ -103,10 +103,11 @@ class MonitoringRpc:
 
     @rpc(reads_only=True)
     def list_gps_trips(self, query=None):
-        self.call.caller.require(*DISPATCHERS, "leader")
+        self.call.caller.require(*FLAG_READERS)
         q = load(contract.GpsTripQuery(), query or {})
         statement = repository.where_equal(select(GpsTrip).order_by(GpsTrip.start_at.desc(), GpsTrip.id.desc()),
                                            GpsTrip, vehicle_id=q.get("vehicle_id"))
+        statement = repository.of_unit_vehicles(statement, GpsTrip, self._own_vehicles(q.get("vehicle_id")))
         if q.get("matched") is True:
             statement = statement.where(GpsTrip.dispatch_id.is_not(None))
         elif q.get("matched") is False:

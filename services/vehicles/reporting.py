@@ -50,10 +50,11 @@ def period_of(q: dict) -> tuple[date, date]:
 class ReportingRpc:
     @rpc(reads_only=True)
     def vehicle_stats(self, query):
-        self.call.caller.require(*READERS)
+        caller = self.call.caller
+        caller.require(*READERS, "unit_user")
         q = load(contract.StatsQuery(), query or {})
         first, last = period_of(q)
-        return contract.Stats().dump(self._stats(first, last, q.get("unit_code"), q["by_vehicle"]))
+        return contract.Stats().dump(self._stats(first, last, caller.unit_filter(q.get("unit_code")), q["by_vehicle"]))
 
     def _stats(self, first: date, last: date, unit_code: str | None = None, with_vehicles: bool = True) -> dict:
         session = self.db.session

@@ -20,6 +20,14 @@ def where_equal(statement, model, **values):
     return statement
 
 
+def of_unit_vehicles(statement, model, unit_code: str | None):
+    """Rows of ``model`` (keyed by ``vehicle_id``) whose vehicle is the unit's (under its quota);
+    every row when ``unit_code`` is None."""
+    if unit_code is None:
+        return statement
+    return statement.where(model.vehicle_id.in_(select(Vehicle.id).where(Vehicle.unit_code == unit_code)))
+
+
 def occupied_slots(session: Session, unit_code: str) -> int:
     """Vehicles holding a quota slot: all of the unit's but the disposed ones."""
     return session.scalar(select(func.count()).select_from(Vehicle).where(

@@ -17,7 +17,7 @@ from services.kit.schemas import page_of
 from services.vehicles import contract
 from services.vehicles.dispatching import DispatchRpc
 from services.vehicles.fleet import FleetRpc
-from services.vehicles.models import AuditEntry, OutboxEvent, ProcessedEvent
+from services.vehicles.models import AuditEntry, OutboxEvent, ProcessedEvent, Vehicle
 from services.vehicles.monitoring import MonitoringRpc
 from services.vehicles.reporting import ReportingRpc
 from services.vehicles.unit_codes import UnitCodesRpc
@@ -33,6 +33,17 @@ class VehiclesService(UnitCodesRpc, FleetRpc, DispatchRpc, MonitoringRpc, Upkeep
     @staticmethod
     def _now():
         return utcnow()
+
+    def _own_vehicles(self, vehicle_id=None) -> str | None:
+        """The unit a unit user's fleet reads are restricted to (None for staff); a vehicle it
+        names that is not its own answers 404, as another unit's record does everywhere."""
+        caller = self.call.caller
+        if not caller.unit_scoped:
+            return None
+        if vehicle_id is not None:
+            vehicle = self.db.session.get(Vehicle, int(vehicle_id))
+            caller.check_visible(vehicle.unit_code if vehicle else None, "vehicle")
+        return caller.unit_code
 
     def _page(self, statement, q: dict, dump) -> dict:
         """One page of ``statement``, each row through ``dump``, with the unpaged total."""

@@ -15,6 +15,8 @@ from services.vehicles.models import Dispatch, Disposal, FuelTransaction, Servic
 
 MANAGERS = ("dispatcher",)
 READERS = ("dispatcher", "leader")
+# a unit user reads its own cars' fuel and upkeep
+FLEET_READERS = READERS + ("unit_user",)
 
 vendor_out = contract.Vendor()
 fuel_out = contract.FuelTransaction()
@@ -120,11 +122,12 @@ class UpkeepRpc:
 
     @rpc(reads_only=True)
     def list_fuel_transactions(self, query=None):
-        self.call.caller.require(*READERS)
+        self.call.caller.require(*FLEET_READERS)
         q = load(contract.FuelQuery(), query or {})
         statement = repository.where_equal(
             select(FuelTransaction).order_by(FuelTransaction.filled_at.desc(), FuelTransaction.id.desc()),
             FuelTransaction, vehicle_id=q.get("vehicle_id"), card_number=q.get("card_number"))
+        statement = repository.of_unit_vehicles(statement, FuelTransaction, self._own_vehicles(q.get("vehicle_id")))
         if q.get("from_"):
             statement = statement.where(FuelTransaction.filled_at >= q["from_"])
         if q.get("to"):
@@ -155,9 +158,10 @@ class UpkeepRpc:
 
     @rpc(reads_only=True)
     def list_service_records(self, vehicle_id, query=None):
-        self.call.caller.require(*READERS)
+        self.call.caller.require(*FLEET_READERS)
         q = load(contract.PageQuery(), query or {})
         vehicle = get_or_404(self.db.session, Vehicle, int(vehicle_id), "vehicle")
+        self.call.caller.check_visible(vehicle.unit_code, "vehicle")
         statement = select(ServiceRecord).where(ServiceRecord.vehicle_id == vehicle.id).order_by(
             ServiceRecord.serviced_on.desc(), ServiceRecord.id.desc())
         return self._page(statement, q, service_out.dump)

@@ -638,3 +638,37 @@ def test_what_happened_is_not_dated_in_the_future(start_service, rpc):
     with pytest.raises(Invalid):
         officer(rpc, "update_project", created["id"], {"completed_on": tomorrow})
     assert officer(rpc, "list_audits", {"unit_code": code})["total"] == 0
+
+
+def test_a_unit_sees_its_months_targets_missing_reports_and_its_rank_by_name_only(start_service, rpc):
+    start_service(EnergyService)
+    group = f"g-{uuid.uuid4().hex[:6]}"
+    mine, lower, higher, outside = unit(), unit(), unit(), unit()
+    for code in (mine, lower, higher):
+        institution(rpc, code, headcount=10, area=1000, group=group)
+    institution(rpc, outside, headcount=10, area=1000)
+    officer(rpc, "create_target", {"unit_code": mine, "year": 2025, "per_area_kgce_m2": 10})
+    officer(rpc, "record_readings", [reading(mine, f"2025-{m:02d}", "electricity", 1000, "kWh") for m in (1, 2, 3)]
+            + [reading(higher, "2025-01", "electricity", 10000, "kWh"), reading(lower, "2025-01", "electricity", 100, "kWh"),
+               reading(outside, "2025-01", "electricity", 1, "kWh")])
+    clerk = Caller("clerk", ("unit_user",), unit_code=mine)
+    seen = call_as(rpc, clerk, "energy", "unit_overview", {"year": 2025})
+    assert (seen["unit_code"], seen["group"]) == (mine, group)
+    assert [m["period"] for m in seen["months"]] == [f"2025-{m:02d}" for m in range(1, 13)]
+    january = seen["months"][0]
+    assert (january["reported"], january["total_kgce"], january["per_area_kgce_m2"]) == (True, 122.9, 0.123)
+    assert seen["months"][3] == {"period": "2025-04", "reported": False, "total_kgce": None, "water_m3": None}
+    # every month of 2025 is past its due day now: April to December are missing
+    assert seen["missing_periods"] == [f"2025-{m:02d}" for m in range(4, 13)]
+    assert [(t["indicator"], t["target"], t["source"]) for t in seen["targets"]] == [("per_area_kgce_m2", 10.0, "set")]
+    # 0.01229 < 0.3687 < 1.229 kgce/m2; others by name only, the unit outside the group not at all
+    assert (seen["rank"], seen["group_size"], seen["intensity"]) == (2, 3, 0.369)
+    assert seen["ranking"] == [{"rank": 1, "name": f"单位{lower}", "own": False},
+                               {"rank": 2, "name": f"单位{mine}", "own": True},
+                               {"rank": 3, "name": f"单位{higher}", "own": False}]
+    with pytest.raises(NotFound):
+        call_as(rpc, clerk, "energy", "unit_overview", {"year": 2025, "unit_code": higher})
+    assert officer(rpc, "unit_overview", {"year": 2025, "unit_code": higher})["rank"] == 3
+    with pytest.raises(Invalid) as refused:
+        officer(rpc, "unit_overview", {"year": 2025})
+    assert "unit_code" in refused.value.errors

@@ -477,3 +477,81 @@ def test_an_allocation_is_not_dated_in_the_future(facilities, rpc):
         fac(rpc, "allocate_room", {"room_id": room["id"], "unit_code": unit(), "allocated_on": tomorrow})
     assert "allocated_on" in ahead.value.errors
     assert fac(rpc, "get_room", room["id"])["unit_code"] is None
+
+
+def test_free_busy_shows_every_room_and_hides_who_booked_from_other_units(facilities, rpc):
+    room, free_room = a_meeting_room(rpc), a_meeting_room(rpc)
+    mine, theirs = unit(), unit()
+    clerk = Caller("clerk", ("unit_user",), mine)
+    own = fac(rpc, "book_meeting_room", {"meeting_room_id": room["id"], "title": "科务会", "start_at": at(9, 9),
+                                         "end_at": at(9, 10)}, caller=clerk)
+    fac(rpc, "book_meeting_room", {"meeting_room_id": room["id"], "title": "人事调整会", "unit_code": theirs,
+                                   "start_at": at(9, 14), "end_at": at(9, 16)})
+    day = {"from": at(9, 0), "to": at(10, 0)}
+    seen = {r["id"]: r for r in fac(rpc, "meeting_room_availability", day, caller=clerk)["items"]}
+    assert seen[free_room["id"]]["busy"] == []
+    busy = seen[room["id"]]["busy"]
+    assert [(b["start_at"], b["end_at"], b["own"]) for b in busy] == [
+        (at(9, 9), at(9, 10), True), (at(9, 14), at(9, 16), False)]
+    assert (busy[0]["title"], busy[0]["booking_id"], busy[0]["unit_code"]) == ("科务会", own["id"], mine)
+    assert (busy[1]["title"], busy[1]["booking_id"], busy[1]["unit_code"]) == (None, None, None)
+    # staff see whose it is; a cancelled booking frees the slot
+    staff = {r["id"]: r for r in fac(rpc, "meeting_room_availability", day)["items"]}
+    assert [b["title"] for b in staff[room["id"]]["busy"]] == ["科务会", "人事调整会"]
+    fac(rpc, "cancel_booking", own["id"], caller=clerk)
+    again = {r["id"]: r for r in fac(rpc, "meeting_room_availability", day, caller=clerk)["items"]}
+    assert [b["own"] for b in again[room["id"]]["busy"]] == [False]
+    # the freed slot books without a clash
+    fac(rpc, "book_meeting_room", {"meeting_room_id": room["id"], "title": "例会", "start_at": at(9, 9),
+                                   "end_at": at(9, 10)}, caller=clerk)
+    for bad, field in (({"from": at(10, 0), "to": at(9, 0)}, "to"), ({"from": at(1, 0), "to": at(30, 0)}, None),
+                       ({"from": at(1, 0)}, "to")):
+        if field is None:  # 29 days: within the month allowed
+            assert fac(rpc, "meeting_room_availability", bad, caller=clerk)["total"] >= 2
+            continue
+        with pytest.raises(Invalid) as refused:
+            fac(rpc, "meeting_room_availability", bad, caller=clerk)
+        assert field in refused.value.errors
+    with pytest.raises(Invalid) as refused:
+        fac(rpc, "meeting_room_availability", {"from": "2031-05-01T00:00:00+08:00", "to": at(30, 0)})
+    assert "to" in refused.value.errors
+    with pytest.raises(Forbidden):
+        fac(rpc, "meeting_room_availability", day, caller=Caller("g", ("guard",)))
+
+
+def test_a_clash_names_another_units_meeting_to_staff_only(facilities, rpc):
+    room = a_meeting_room(rpc)
+    fac(rpc, "book_meeting_room", {"meeting_room_id": room["id"], "title": "人事调整会", "unit_code": unit(),
+                                   "start_at": at(11, 9), "end_at": at(11, 10)})
+    clash = {"meeting_room_id": room["id"], "title": "例会", "start_at": at(11, 9), "end_at": at(11, 10)}
+    with pytest.raises(Conflict) as refused:
+        fac(rpc, "book_meeting_room", clash, caller=Caller("clerk", ("unit_user",), unit()))
+    assert "人事调整会" not in refused.value.detail and "2031-06-11" in refused.value.detail
+    with pytest.raises(Conflict) as refused:
+        fac(rpc, "book_meeting_room", {**clash, "unit_code": unit()})
+    assert "人事调整会" in refused.value.detail
+
+
+def test_a_unit_reads_its_repairs_with_technician_and_due_time_and_its_rectifications_not_anothers(facilities, rpc):
+    mine, theirs = unit(), unit()
+    clerk = Caller("clerk", ("unit_user",), mine)
+    own = fac(rpc, "report_repair", {"location": "2楼会议室", "category": "electricity", "severity": "minor",
+                                     "reported_at": "2025-05-06T10:00:00+08:00", "unit_code": mine})
+    other = fac(rpc, "report_repair", {"location": "1楼大厅", "category": "water", "severity": "major",
+                                       "unit_code": theirs})
+    fac(rpc, "assign_repair", own["id"], {"technician": "tech-li"})
+    repairs = fac(rpc, "list_repairs", {}, caller=clerk)["items"]
+    assert [(r["id"], r["technician"], r["due_at"], r["overdue"]) for r in repairs] == [
+        (own["id"], "tech-li", "2025-05-06T23:59:59+08:00", True)]  # 小修不过夜: due that day, long past
+    with pytest.raises(NotFound):
+        fac(rpc, "get_repair", other["id"], caller=clerk)
+    with pytest.raises(NotFound):
+        fac(rpc, "list_repairs", {"unit_code": theirs}, caller=clerk)
+    rooms = {code: a_room(rpc, a_building(rpc), "501", "20", code) for code in (mine, theirs)}
+    for code, room in rooms.items():
+        fac(rpc, "create_inspection", {"room_id": room["id"], "inspected_on": "2025-03-03", "measured_area_m2": "20",
+                                       "findings": [{"finding": f"{code} 堆放杂物", "deadline_on": "2025-03-31"}]})
+    seen = fac(rpc, "list_rectifications", {}, caller=clerk)["items"]
+    assert [(r["finding"], r["deadline_on"], r["overdue"]) for r in seen] == [(f"{mine} 堆放杂物", "2025-03-31", True)]
+    with pytest.raises(NotFound):
+        fac(rpc, "list_rectifications", {"unit_code": theirs}, caller=clerk)

@@ -292,3 +292,17 @@ def test_a_reception_plan_and_its_list_keep_their_dates_in_order(start_service, 
     assert call_as(rpc, OFFICER, "reception", "get_reception", fine["id"])["status"] == "approved"
     done = call_as(rpc, OFFICER, "reception", "complete_reception", fine["id"], {"guests": guests(4)})
     assert done["locked_at"]
+
+
+def test_a_unit_sees_every_canteen_slots_remaining_seats_but_only_its_own_batches(start_service, rpc):
+    start_service(ReceptionService)
+    slot = call_as(rpc, OFFICER, "reception", "create_canteen_slot", {"served_on": day(6), "meal": "dinner", "capacity": 20})
+    body = reception(4, accompanying=2, starts_on=day(6), ends_on=day(6))
+    body["meals"][0].update(served_on=day(6), meal="dinner", canteen_slot_id=slot["id"])
+    call_as(rpc, OTHER_CLERK, "reception", "submit_reception", body)
+    seen = call_as(rpc, CLERK, "reception", "list_canteen_slots", {"from": day(6), "to": day(6)})["items"]
+    assert [(s["id"], s["capacity"], s["reserved"], s["available"]) for s in seen] == [(slot["id"], 20, 6, 14)]
+    assert "batch" not in seen[0] and "unit_code" not in seen[0]
+    assert call_as(rpc, CLERK, "reception", "list_canteen_reservations", {"slot_id": slot["id"]})["total"] == 0
+    with pytest.raises(NotFound):
+        call_as(rpc, CLERK, "reception", "list_canteen_reservations", {"unit_code": "U-OTHER"})

@@ -591,3 +591,43 @@ def test_a_driver_registered_after_the_last_safety_meeting_is_assignable_until_t
     registered(fleet, [newcomer], timedelta(days=-1))
     missed = fleet("get_driver", newcomer["id"])
     assert missed["assignable"] is False and "safety meeting" in missed["not_assignable_because"][0]
+
+
+def test_a_unit_reads_its_own_fleet_and_never_another_units(fleet):
+    """Its cars' trips, fuel, upkeep, figures and free cars; another unit's vehicle answers 404."""
+    mine, theirs = unit(), unit()
+    clerk = Caller("clerk", ("unit_user",), mine)
+    station = fleet("create_vendor", {"name": f"中石化-{mine}", "kind": "fuel", "designated": True})
+    shop = fleet("create_vendor", {"name": f"修理厂-{mine}", "kind": "repair", "designated": True})
+    cars = {}
+    for code in (mine, theirs):
+        car = cars[code] = fleet.vehicle(code, odometer_km="1000")
+        fleet("record_gps_trips", {"trips": [{"trip_id": f"{code}-trip", "vehicle_id": car["id"],
+                                              "start_at": T0.isoformat(), "end_at": (T0 + timedelta(hours=1)).isoformat(),
+                                              "distance_km": "20"}]})
+        fleet("create_fuel_transaction", {"vehicle_id": car["id"], "vendor_id": station["id"], "liters": "30",
+                                          "amount_yuan": "240", "odometer_km": "1100", "filled_at": T0.isoformat()})
+        fleet("add_service_record", car["id"], {"vendor_id": shop["id"], "serviced_on": "2026-03-02",
+                                                "odometer_km": "1100", "description": "保养", "cost_yuan": "500"})
+    own, other = cars[mine]["id"], cars[theirs]["id"]
+
+    trips = fleet("list_gps_trips", {"limit": 500}, caller=clerk)["items"]
+    assert {t["vehicle_id"] for t in trips} == {own}
+    fuel = fleet("list_fuel_transactions", {"limit": 500}, caller=clerk)["items"]
+    assert {f["vehicle_id"] for f in fuel} == {own} and fuel[0]["amount_yuan"] == 240.0
+    assert fleet("list_service_records", own, {}, caller=clerk)["total"] == 1
+    stats = fleet("vehicle_stats", {"year": 2026}, caller=clerk)
+    assert [row["unit_code"] for row in stats["by_unit"]] == [mine]
+    assert [row["vehicle_id"] for row in stats["by_vehicle"]] == [own]
+    assert stats["totals"]["fuel_yuan"] == 240.0 and stats["totals"]["service_yuan"] == 500.0
+    free = fleet("available_vehicles", {"start": SOON.isoformat(), "end": (SOON + timedelta(hours=2)).isoformat(),
+                                        "limit": 500}, caller=clerk)["items"]
+    assert [v["id"] for v in free] == [own]
+    # staff still read every unit's
+    assert {t["vehicle_id"] for t in fleet("list_gps_trips", {"limit": 500})["items"]} >= {own, other}
+    for method, args in (("list_gps_trips", ({"vehicle_id": other},)),
+                         ("list_fuel_transactions", ({"vehicle_id": other},)),
+                         ("list_service_records", (other, {})),
+                         ("vehicle_stats", ({"year": 2026, "unit_code": theirs},))):
+        with pytest.raises(NotFound):
+            fleet(method, *args, caller=clerk)

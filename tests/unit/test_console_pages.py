@@ -339,15 +339,17 @@ def test_rectifications_due_first_and_verified_or_sent_back(console):
 
 def test_the_meeting_room_calendar_puts_bookings_on_their_local_day(console):
     client, services = console
-    services.answers["list_meeting_rooms"] = {"items": [{"id": 1, "name": "第一会议室", "capacity": 30}], "total": 1}
-    services.answers["list_bookings"] = {"items": [{"id": 4, "meeting_room_id": 1, "title": "周例会", "unit_code": "U1",
-                                                    "start_at": "2030-05-06T17:00:00+00:00",
-                                                    "end_at": "2030-05-06T18:00:00+00:00"}], "total": 1}
-    login(client, "facility_manager")
+    services.answers["meeting_room_availability"] = {"items": [{"id": 1, "name": "第一会议室", "capacity": 30, "busy": [
+        {"booking_id": 4, "title": "周例会", "unit_code": "U1", "own": True, "start_at": "2030-05-06T17:00:00+00:00",
+         "end_at": "2030-05-06T18:00:00+00:00"},
+        {"booking_id": None, "title": None, "unit_code": None, "own": False, "start_at": "2030-05-08T01:00:00+00:00",
+         "end_at": "2030-05-08T02:00:00+00:00"}]}], "total": 1}
+    login(client, "clerk")
     page = client.get("/console/meeting-rooms/calendar?week=2030-05-08").text
     assert "2030-05-06 至 2030-05-12" in page
     cells = re.search(r'data-room="1">(.*?)</tr>', page, re.S).group(1).split("<td>")
     assert "01:00–02:00 周例会" in cells[3]  # Tuesday 7 May in Shanghai
+    assert "09:00–10:00 已占用" in cells[4]  # another unit's meeting: taken, never whose
     query = services.calls[-1][2][0]
     assert query["from"] == "2030-05-06T00:00:00+08:00" and query["to"] == "2030-05-13T00:00:00+08:00"
 
@@ -511,3 +513,64 @@ def test_the_annual_work_report_as_a_page_and_a_workbook(console):
     workbook = client.get("/console/reports/annual.xlsx?year=2030")
     assert workbook.status_code == 200 and workbook.data[:2] == b"PK"
     assert 'filename="annual-report-2030-01-01-2030-12-31.xlsx"' in workbook.headers["Content-Disposition"]
+
+
+def test_a_clerk_finds_a_free_meeting_room_slot_on_the_home_page_and_books_it_without_a_clash(console):
+    """The 首页 of a unit clerk: another unit's meeting shows as taken (never its title), each free
+    slot carries a booking form, and the booking of a free slot goes through; a taken one is refused."""
+    from services.facilities.domain import find_clashes
+
+    client, services = console
+    booked = [("2030-05-07T09:00:00+08:00", "2030-05-07T11:00:00+08:00")]  # another unit's, title hidden
+    services.answers["meeting_room_availability"] = lambda query: {"items": [
+        {"id": 1, "name": "第一会议室", "capacity": 30, "location": "主楼三楼",
+         "busy": [{"start_at": start, "end_at": end, "own": False, "title": None, "booking_id": None,
+                   "unit_code": None} for start, end in booked]}], "total": 1}
+
+    def book(payload):
+        from datetime import datetime
+
+        wanted = [(datetime.fromisoformat(payload["start_at"]), datetime.fromisoformat(payload["end_at"]))]
+        taken = [(datetime.fromisoformat(start), datetime.fromisoformat(end), "booked") for start, end in booked]
+        if find_clashes(wanted, taken):
+            raise Conflict("the room is already booked", {"start_at": ["clashes with an existing booking on 2030-05-07"]})
+        booked.append((payload["start_at"], payload["end_at"]))
+        return {"id": 8, **payload, "status": "booked"}
+
+    services.answers["book_meeting_room"] = book
+    services.answers["unit_overview"] = {"unit_code": "U1", "group": "general", "rank": 2, "group_size": 3,
+                                         "metric": "per_area_kgce_m2", "report_due_day": 10,
+                                         "missing_periods": ["2030-03"], "targets": [],
+                                         "months": [{"period": "2030-03", "reported": False}],
+                                         "ranking": [{"rank": 1, "name": "县教育局", "own": False},
+                                                     {"rank": 2, "name": "本单位名", "own": True}]}
+    services.answers["list_repairs"] = lambda query: {"items": [
+        {"id": 5, "location": "3楼卫生间", "category": "water", "severity": "minor", "status": "assigned",
+         "technician": "tech-wang", "due_at": "2030-05-06T23:59:59+08:00", "overdue": True}] if query["status"] == "assigned"
+        else [], "total": 1}
+    login(client, "clerk")
+    home = client.get("/console/?day=2030-05-07").text
+    row = re.search(r'data-room="1">(.*?)</tr>', home, re.S).group(1)
+    assert "09:00–11:00 已占用" in row
+    free = re.findall(r'data-free="([^"]+)"', row)
+    assert free == ["08:00-09:00", "11:00-18:00"]
+    assert "未报月份：2030-03" in home and "排第 2 名" in home and "县教育局" in home
+    assert "tech-wang" in home and "已超时" in home
+    # the clerk books the afternoon's free slot
+    response = client.post("/console/meeting-rooms/book", data={
+        "meeting_room_id": "1", "title": "科务会", "start_at": "2030-05-07T14:00", "end_at": "2030-05-07T15:00",
+        "attendees": "12", "csrf_token": csrf_of(home)})
+    assert response.status_code == 303 and "day=2030-05-07" in response.headers["Location"]
+    payload = services.calls[-1][2][0]
+    assert (payload["meeting_room_id"], payload["start_at"], payload["end_at"]) == (
+        1, "2030-05-07T14:00:00+08:00", "2030-05-07T15:00:00+08:00")
+    assert "unit_code" not in payload  # the service books for the clerk's own unit
+    after = client.get(response.headers["Location"]).text
+    assert "会议室已预订（编号 8）" in after
+    assert re.findall(r'data-free="([^"]+)"', after) == ["08:00-09:00", "11:00-14:00", "15:00-18:00"]
+    # a slot that is taken is refused in words, without naming whose meeting it is
+    refused = client.post("/console/meeting-rooms/book", data={
+        "meeting_room_id": "1", "title": "例会", "start_at": "2030-05-07T10:00", "end_at": "2030-05-07T10:30",
+        "csrf_token": csrf_of(after)})
+    shown = client.get(refused.headers["Location"]).text
+    assert "会议室未能预订：该时段已被占用（与 2030-05-07 已有的预订冲突）" in shown

@@ -52,3 +52,12 @@ def test_a_fleet_fuel_entry_keeps_the_ledgers_places_and_the_local_month():
         "filled_at": datetime(2025, 3, 31, 17, 0, tzinfo=timezone.utc)})
     assert (entry["liters"], entry["kwh"], entry["amount_yuan"], entry["period"]) == (
         Decimal("40.123"), None, Decimal("300.46"), "2025-04")
+
+
+def test_a_months_report_is_missing_only_once_the_due_day_of_the_next_month_is_over():
+    on_the_10th = datetime(2025, 3, 10, 15, 59, tzinfo=timezone.utc)  # 23:59 on 10 March in Shanghai
+    assert domain.due_periods(2025, on_the_10th, 10) == ["2025-01"]
+    assert domain.due_periods(2025, datetime(2025, 3, 10, 16, 0, tzinfo=timezone.utc), 10) == ["2025-01", "2025-02"]
+    assert domain.due_periods(2025, datetime(2026, 1, 11, 0, 0, tzinfo=timezone.utc), 10)[-1] == "2025-12"
+    assert domain.due_periods(2025, datetime(2026, 1, 10, 0, 0, tzinfo=timezone.utc), 10)[-1] == "2025-11"
+    assert domain.due_periods(2027, datetime(2026, 1, 11, tzinfo=timezone.utc), 10) == []

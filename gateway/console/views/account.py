@@ -3,6 +3,7 @@ from gateway.auth import TooManyAttempts, Unauthorized, password_min_length
 from gateway.console import labels
 from gateway.console.pages import Problem, pages
 from gateway.console.session import NONCE_COOKIE, SESSION_COOKIE, clear_cookie, new_nonce, set_cookie
+from gateway.console.views.unit import unit_home
 from gateway.routes.accounts import UserCreate
 from services.kit.context import ROLES
 from services.kit.errors import RuleViolation, ServiceError
@@ -126,4 +127,6 @@ for _action, _done in (("disable", "已停用，其登录会话随即失效"), (
 
 @pages.page("/", ROLES)
 def home(page):
+    if page.caller.unit_scoped:
+        return unit_home(page)
     return page.render("home.html")

@@ -112,13 +112,13 @@ def meeting_room_calendar(page):
     monday = week_of(page.request.args.get("week"))
     days = [monday + timedelta(days=offset) for offset in range(7)]
     start = datetime.combine(monday, time(), LOCAL_TZ)
-    rooms = page.rpc("facilities", "list_meeting_rooms", {"limit": 100, "offset": 0})["items"]
-    bookings = page.rpc("facilities", "list_bookings", {
-        "status": "booked", "from": start.isoformat(), "to": (start + timedelta(days=7)).isoformat(),
-        "limit": 500, "offset": 0})["items"]
+    # free/busy of every room: another unit's meeting shows to a unit user as taken, never whose
+    rooms = page.rpc("facilities", "meeting_room_availability", {
+        "from": start.isoformat(), "to": (start + timedelta(days=7)).isoformat()})["items"]
     cells = {}
-    for booking in bookings:
-        begins = datetime.fromisoformat(booking["start_at"]).astimezone(LOCAL_TZ)
-        cells.setdefault((booking["meeting_room_id"], begins.date()), []).append(booking)
+    for room in rooms:
+        for booking in room["busy"]:
+            begins = datetime.fromisoformat(booking["start_at"]).astimezone(LOCAL_TZ)
+            cells.setdefault((room["id"], begins.date()), []).append(booking)
     return page.render("meeting_calendar.html", rooms=rooms, days=days, cells=cells, monday=monday,
                        previous=monday - timedelta(days=7), following=monday + timedelta(days=7))
