@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from services.kit.context import ROLES
 from services.kit.errors import Conflict, Invalid, NotFound, RuleViolation  # noqa: F401  (raised by this service)
-from services.kit.schemas import InputSchema, PageQuery, SyncQuery  # noqa: F401
+from services.kit.schemas import InputSchema, Instant, PageQuery, SyncQuery  # noqa: F401
 from services.kit.units import (  # noqa: F401  (the events are the register's; their one consumer is in the kit)
     EVENTS, SERVICE, STATUSES, UNIT_CHANGED, UNIT_MERGED, UNIT_REGISTERED, UnitChanged, UnitMerged, UnitRegistered,
 )
@@ -83,8 +83,8 @@ class Unit(Schema):
     initials = fields.String(metadata={"description": "pinyin initials of the full and short names"})
     successor_code = fields.String(allow_none=True)
     merged_on = fields.Date(allow_none=True)
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = Instant()
+    updated_at = Instant()
 
 
 class UnitFilter(InputSchema):
@@ -119,7 +119,7 @@ class UnitMerge(Schema):
     effective_date = fields.Date()
     note = fields.String(allow_none=True)
     created_by = fields.String()
-    created_at = fields.AwareDateTime()
+    created_at = Instant()
 
 
 class UnitHistory(Schema):
