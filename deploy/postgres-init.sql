@@ -4,4 +4,5 @@ CREATE DATABASE facilities;
 CREATE DATABASE reception;
 CREATE DATABASE energy;
 CREATE DATABASE integrations;
+CREATE DATABASE notifications;
 CREATE DATABASE gateway;

@@ -231,9 +231,10 @@ def list_client_calls(call):
     return page_of(ApiKeyCall(many=True).dump(items), total)
 
 
-# the services whose changes are decisions; integrations keeps its delivery and call logs instead;
-# the gateway keeps its own (users)
-AUDITED_SERVICES = tuple(service for service in SERVICES if service != "integrations") + ("gateway",)
+# the services whose changes are decisions; integrations keeps its delivery and call logs instead,
+# notifications its deliveries; the gateway keeps its own (users)
+AUDITED_SERVICES = tuple(service for service in SERVICES if service not in ("integrations", "notifications")) + (
+    "gateway",)
 
 
 class AuditEntryQuery(AuditQuery):

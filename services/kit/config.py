@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-SERVICES = ("vehicles", "facilities", "reception", "energy", "integrations")
+SERVICES = ("vehicles", "facilities", "reception", "energy", "integrations", "notifications")
 
 # Secrets every process of one installation must share (see ``secret``).
 SHARED_SECRETS = ("JWT_SECRET", "ID_NUMBER_HASH_KEY")
@@ -19,6 +19,7 @@ SHARED_SECRETS = ("JWT_SECRET", "ID_NUMBER_HASH_KEY")
 DEFAULT_PORTS = {
     "gateway": 8000, "vehicles": 8001, "facilities": 8002, "reception": 8003, "energy": 8004, "integrations": 8005,
     "gateway_ops": 8006,
+    "notifications": 8008,
 }
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"

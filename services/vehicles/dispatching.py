@@ -34,7 +34,15 @@ class DispatchRpc:
         dispatch = Dispatch(**data, status="requested", requested_by=caller.name)
         self.db.session.add(dispatch)
         self.db.session.flush()
+        self._emit_status(dispatch)
         return dispatch_out.dump(dispatch)
+
+    def _emit_status(self, dispatch: Dispatch) -> None:
+        self.db.emit(contract.DISPATCH_STATUS_CHANGED, contract.DispatchStatusChanged().dump({
+            "dispatch_id": dispatch.id, "unit_code": dispatch.unit_code, "status": dispatch.status,
+            "requested_by": dispatch.requested_by, "destination": dispatch.destination,
+            "start_at": dispatch.start_at, "reason": dispatch.reject_reason,
+        }))
 
     @rpc(reads_only=True)
     def list_dispatches(self, query=None):
@@ -69,6 +77,7 @@ class DispatchRpc:
         dispatch.status = domain.next_status(action, dispatch.status)
         dispatch.decided_by, dispatch.decided_at, dispatch.reject_reason = self.call.caller.name, utcnow(), reason
         self.db.session.flush()
+        self._emit_status(dispatch)
         return dispatch_out.dump(dispatch)
 
     @rpc
@@ -107,6 +116,7 @@ class DispatchRpc:
                                {field: [f"double booking with dispatch {clash[0].id}"]})
         dispatch.vehicle_id, dispatch.driver_id, dispatch.assigned_at = vehicle.id, driver.id, utcnow()
         session.flush()
+        self._emit_status(dispatch)
         return dispatch_out.dump(dispatch)
 
     @rpc

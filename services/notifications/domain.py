@@ -1,0 +1,128 @@
+"""Who hears what: plain functions from an event to the notices it makes (kind, audience,
+urgency, Chinese text, a link to the record), the audiences a user belongs to, quiet hours
+and the retry pauses of the mail channel. No nameko, no I/O.
+
+An audience names a group, not a person: ``unit:<unit_code>`` (the unit's clerks, the
+``unit_user`` accounts of that unit), ``role:<role>`` or ``user:<username>``. The users live in
+the gateway's database; the inbox resolves a caller's audiences from the caller the gateway
+vouches for at read time, so no copy of the users is kept here and a changed role or unit
+takes effect at once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+CONSOLE = "/console"
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str
+    audience: str
+    title: str
+    body: str
+    link: str | None = None
+    unit_code: str | None = None
+    urgent: bool = False
+
+
+def unit(unit_code: str | None) -> str | None:
+    return f"unit:{unit_code}" if unit_code else None
+
+
+def role(name: str) -> str:
+    return f"role:{name}"
+
+
+def user(name: str) -> str:
+    return f"user:{name}"
+
+
+def audiences_of(name: str, roles, unit_code: str | None) -> list[str]:
+    """The audiences a user hears: their own name, each of their roles, and their unit's
+    when they act for a unit."""
+    heard = [user(name), *(role(r) for r in roles)]
+    if unit_code and "unit_user" in roles:
+        heard.append(unit(unit_code))
+    return heard
+
+
+def local(instant: datetime) -> str:
+    return instant.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+# -- events of vehicles --------------------------------------------------------------------
+DISPATCH_TITLES = {
+    "approved": "用车申请已批准",
+    "rejected": "用车申请未获批准",
+    "assigned": "用车申请已派车",
+}
+
+
+def dispatch_status_changed(event: dict) -> list[Notice]:
+    status, number = event["status"], event["dispatch_id"]
+    link = f"{CONSOLE}/dispatches/{number}"
+    trip = f"{local(event['start_at'])} 前往{event['destination']}"
+    if status == "requested":
+        return [Notice("dispatch_requested", role("dispatcher"), "新的用车申请",
+                       f"{event['unit_code']} 申请用车（第 {number} 号）：{trip}，请审批。", link, event["unit_code"])]
+    if status not in DISPATCH_TITLES:
+        return []
+    body = f"第 {number} 号用车申请（{trip}）{DISPATCH_TITLES[status].removeprefix('用车申请')}。"
+    if status == "rejected" and event.get("reason"):
+        body += f"理由：{event['reason']}"
+    return [Notice(f"dispatch_{status}", unit(event["unit_code"]), DISPATCH_TITLES[status], body, link,
+                   event["unit_code"])]
+
+
+def dispatch_completed(event: dict) -> list[Notice]:
+    number = event["dispatch_id"]
+    return [Notice("dispatch_returned", unit(event["unit_code"]), "车辆已归队",
+                   f"第 {number} 号用车已于 {local(event['end_at'])} 归队，行驶 {event['distance_km']:g} 公里。",
+                   f"{CONSOLE}/dispatches/{number}", event["unit_code"])]
+
+
+# -- events of facilities ------------------------------------------------------------------
+def repair_assigned(event: dict) -> list[Notice]:
+    number, due = event["repair_id"], local(event["due_at"])
+    link = f"{CONSOLE}/repairs"
+    notices = [Notice("repair_assigned", user(event["technician"]), "新的维修任务",
+                      f"第 {number} 号维修工单（{event['location']}）派给您，请于 {due} 前修好。",
+                      f"{CONSOLE}/repairs/queue", event["unit_code"])]
+    if event["unit_code"]:
+        notices.append(Notice("repair_assigned", unit(event["unit_code"]), "报修已派工",
+                              f"第 {number} 号报修（{event['location']}）已派维修人员，预计 {due} 前修好。",
+                              link, event["unit_code"]))
+    return notices
+
+
+def repair_completed(event: dict) -> list[Notice]:
+    if not event["unit_code"]:
+        return []
+    number = event["repair_id"]
+    return [Notice("repair_completed", unit(event["unit_code"]), "报修已修好",
+                   f"第 {number} 号报修已于 {local(event['completed_at'])} 修好，请确认或评价。",
+                   f"{CONSOLE}/repairs", event["unit_code"])]
+
+
+# -- quiet hours and retries -----------------------------------------------------------------
+def after_quiet_hours(now: datetime, start: time, end: time) -> datetime:
+    """When a message that is not urgent may go out: now, or the end of the quiet hours
+    (local time, ``start`` to ``end``, possibly across midnight) that ``now`` falls in."""
+    if start == end:
+        return now
+    here = now.astimezone(SHANGHAI)
+    clock = here.time()
+    quiet = start <= clock < end if start < end else (clock >= start or clock < end)
+    if not quiet:
+        return now
+    day = here.date() if clock < end else here.date() + timedelta(days=1)
+    return datetime.combine(day, end, SHANGHAI)
+
+
+def retry_pause(attempts: int, base: float, most: float) -> timedelta:
+    """The pause after the ``attempts``-th failed attempt: doubling from ``base``, at most ``most``."""
+    return timedelta(seconds=min(most, base * 2 ** max(0, attempts - 1)))

@@ -1,0 +1,239 @@
+"""Notifications from the events the services publish, on the real broker and databases:
+who hears what, each user's own inbox, an event delivered again notifying once, and e-mail
+through a real SMTP server (aiosmtpd, started here) that may be down for a while."""
+import dataclasses
+import mailbox
+import subprocess
+import sys
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from nameko.amqp.publish import Publisher
+from nameko.standalone.events import get_event_exchange
+from sqlalchemy import func, select
+
+from services.facilities.service import FacilitiesService
+from services.kit.context import Caller
+from services.kit.errors import Forbidden, Invalid, NotFound
+from services.notifications import settings as notification_settings
+from services.notifications.models import Delivery, Notification
+from services.notifications.service import NotificationsService
+from services.vehicles import contract as vehicles
+from services.vehicles.service import VehiclesService
+from tests.integration.test_vehicles_service import Fleet
+from tests.support import call_as, database_of, eventually, free_port, port_open
+
+pytestmark = pytest.mark.integration
+
+DISPATCHER = Caller("disp-n", ("dispatcher",))
+MANAGER = Caller("fm-n", ("facility_manager",))
+SOON = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=2)
+
+
+def unit():
+    return f"U-{uuid.uuid4().hex[:6]}"
+
+
+def clerk_of(unit_code, name=None):
+    return Caller(name or f"clerk-{unit_code}", ("unit_user",), unit_code)
+
+
+def inbox(rpc, caller, **query):
+    return call_as(rpc, caller, "notifications", "list_notifications", query)["items"]
+
+
+def kinds(rpc, caller):
+    return sorted(item["kind"] for item in inbox(rpc, caller))
+
+
+def request_car(fleet, clerk):
+    return fleet("create_dispatch", {"purpose": "会议", "passengers": 2, "origin": "县政府", "destination": "城关镇",
+                                     "start_at": SOON.isoformat(), "end_at": (SOON + timedelta(hours=3)).isoformat()},
+                 caller=clerk)
+
+
+@pytest.fixture
+def suite(start_service, rpc):
+    notifications = start_service(NotificationsService)  # first: its queues exist before events flow
+    fleet = Fleet(rpc)
+    fleet.container = start_service(VehiclesService)
+    start_service(FacilitiesService)
+    return notifications, fleet
+
+
+def test_a_units_car_request_is_heard_by_the_dispatcher_and_its_decisions_by_the_unit_alone(suite, rpc):
+    _, fleet = suite
+    own, other = unit(), unit()
+    clerk, stranger = clerk_of(own), clerk_of(other)
+    d = request_car(fleet, clerk)
+    [requested] = eventually(lambda: [n for n in inbox(rpc, DISPATCHER) if n["body"].find(f"第 {d['id']} 号") >= 0])
+    assert requested["kind"] == "dispatch_requested" and requested["link"] == f"/console/dispatches/{d['id']}"
+    fleet("approve_dispatch", d["id"])
+    v, driver = fleet.vehicle(own, odometer_km="100"), fleet.driver()
+    fleet("assign_dispatch", d["id"], {"vehicle_id": v["id"], "driver_id": driver["id"]})
+    assert eventually(lambda: kinds(rpc, clerk) == ["dispatch_approved", "dispatch_assigned"])
+    approved = next(n for n in inbox(rpc, clerk) if n["kind"] == "dispatch_approved")
+    assert approved["title"] == "用车申请已批准" and approved["read"] is False and approved["unit_code"] == own
+    refused = request_car(fleet, clerk)
+    fleet("reject_dispatch", refused["id"], {"reason": "当日车辆已满"})
+    rejected = eventually(lambda: [n for n in inbox(rpc, clerk) if n["kind"] == "dispatch_rejected"])
+    assert "当日车辆已满" in rejected[0]["body"]
+    # another unit's clerk, a technician and the dispatcher hear none of the unit's decisions
+    assert inbox(rpc, stranger) == []
+    assert inbox(rpc, Caller("tech-x", ("technician",))) == []
+    assert "dispatch_approved" not in kinds(rpc, DISPATCHER)
+
+
+def test_a_repair_is_heard_by_its_technician_and_the_reporting_unit(suite, rpc):
+    own = unit()
+    clerk = clerk_of(own)
+    tech, other_tech = Caller("tech-a", ("technician",)), Caller("tech-b", ("technician",))
+    repair = call_as(rpc, clerk, "facilities", "report_repair",
+                     {"location": "3楼卫生间", "category": "water", "severity": "minor"})
+    call_as(rpc, MANAGER, "facilities", "assign_repair", repair["id"], {"technician": "tech-a"})
+    [assigned] = eventually(lambda: inbox(rpc, tech))
+    assert assigned["kind"] == "repair_assigned" and "3楼卫生间" in assigned["body"]
+    call_as(rpc, tech, "facilities", "start_repair", repair["id"])
+    call_as(rpc, tech, "facilities", "complete_repair", repair["id"], {"note": "换阀门"})
+    assert eventually(lambda: kinds(rpc, clerk) == ["repair_assigned", "repair_completed"])
+    assert inbox(rpc, other_tech) == [] and inbox(rpc, MANAGER) == []
+    assert [n["kind"] for n in inbox(rpc, tech)] == ["repair_assigned"]
+
+
+def test_an_event_delivered_again_notifies_once(suite, rpc, test_backends):
+    notifications, _ = suite
+    own = unit()
+    event = {"event_id": str(uuid.uuid4()), "occurred_at": "2026-03-01T08:00:00+00:00", "dispatch_id": 77,
+             "unit_code": own, "status": "approved", "requested_by": "x", "destination": "城关镇",
+             "start_at": "2026-03-02T01:00:00+00:00", "reason": None}
+    exchange = get_event_exchange(vehicles.SERVICE, {})
+    publisher = Publisher(test_backends.amqp_uri, declare=[exchange])
+    for _ in range(3):
+        publisher.publish(event, exchange=exchange, routing_key=vehicles.DISPATCH_STATUS_CHANGED)
+    eventually(lambda: inbox(rpc, clerk_of(own)))
+    import eventlet
+
+    eventlet.sleep(0.5)  # let the duplicates arrive
+    assert len(inbox(rpc, clerk_of(own))) == 1
+    with database_of(notifications).sessionmaker() as session:
+        assert session.scalar(select(func.count()).select_from(Notification)
+                              .where(Notification.source_key == event["event_id"])) == 1
+
+
+def test_each_user_reads_and_marks_only_their_own_inbox(suite, rpc):
+    _, fleet = suite
+    own = unit()
+    first, second = clerk_of(own, "clerk-1"), clerk_of(own, "clerk-2")
+    d = request_car(fleet, first)
+    fleet("approve_dispatch", d["id"])
+    [notice] = eventually(lambda: inbox(rpc, first))
+    assert call_as(rpc, first, "notifications", "unread_count") == {"unread": 1}
+    assert call_as(rpc, first, "notifications", "mark_read", notice["id"]) == {"marked": 1}
+    assert call_as(rpc, first, "notifications", "mark_read", notice["id"]) == {"marked": 1}  # again: harmless
+    assert call_as(rpc, first, "notifications", "unread_count") == {"unread": 0}
+    assert inbox(rpc, first)[0]["read"] is True and inbox(rpc, first, unread=True) == []
+    # the unit's other clerk has it unread still; another unit's clerk cannot reach it
+    assert call_as(rpc, second, "notifications", "unread_count") == {"unread": 1}
+    with pytest.raises(NotFound):
+        call_as(rpc, clerk_of(unit()), "notifications", "mark_read", notice["id"])
+    with pytest.raises(Forbidden):  # a system's key has no inbox
+        call_as(rpc, Caller("gps", ("dispatcher",), kind="api_key"), "notifications", "list_notifications", {})
+    assert call_as(rpc, second, "notifications", "mark_all_read") == {"marked": 1}
+    # a muted kind is neither listed nor counted
+    call_as(rpc, first, "notifications", "update_preferences", {"muted_kinds": ["dispatch_approved"]})
+    assert inbox(rpc, first) == []
+    with pytest.raises(Invalid) as bad:
+        call_as(rpc, first, "notifications", "update_preferences", {"muted_kinds": ["nonsense"], "email": "x"})
+    assert set(bad.value.errors) >= {"email", "muted_kinds.0"}
+
+
+# -- e-mail -------------------------------------------------------------------------------------
+class MailServer:
+    """A real SMTP server (aiosmtpd) in a process of its own, keeping what it receives in a Maildir."""
+
+    def __init__(self, folder):
+        self.port, self.folder, self.process = free_port(), str(folder), None
+        mailbox.Maildir(self.folder, create=True)
+
+    def start(self):
+        self.process = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.port}",
+                                         "-c", "aiosmtpd.handlers.Mailbox", self.folder])
+        eventually(lambda: port_open("127.0.0.1", self.port))
+
+    def stop(self):
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+    def received(self):
+        from email.header import decode_header, make_header
+
+        return sorted((m["To"], str(make_header(decode_header(m["Subject"])))) for m in mailbox.Maildir(self.folder))
+
+
+@pytest.fixture
+def mail_server(tmp_path, monkeypatch):
+    server = MailServer(tmp_path / "maildir")
+    monkeypatch.setattr(notification_settings, "SETTINGS", dataclasses.replace(
+        notification_settings.SETTINGS, smtp_host="127.0.0.1", smtp_port=server.port, quiet_start="00:00",
+        quiet_end="00:00", retry_base_seconds=0.5, retry_max_seconds=2))
+    yield server
+    server.stop()
+
+
+def deliveries(container):
+    with database_of(container).sessionmaker() as session:
+        return session.scalars(select(Delivery).order_by(Delivery.id)).all()
+
+
+def test_a_notification_is_mailed_to_the_members_of_its_audience_who_gave_an_address(suite, rpc, mail_server):
+    notifications, fleet = suite
+    mail_server.start()
+    own = unit()
+    clerk, silent, stranger = clerk_of(own, "clerk-m"), clerk_of(own, "clerk-s"), clerk_of(unit(), "clerk-o")
+    call_as(rpc, clerk, "notifications", "update_preferences", {"email": "clerk@unit.example"})
+    call_as(rpc, silent, "notifications", "update_preferences", {"muted_kinds": ["dispatch_approved"]})
+    call_as(rpc, stranger, "notifications", "update_preferences", {"email": "other@unit.example"})
+    d = request_car(fleet, clerk)
+    fleet("approve_dispatch", d["id"])
+    assert eventually(mail_server.received) == [("clerk@unit.example", "[机关后勤服务中心] 用车申请已批准")]
+    [notice] = eventually(lambda: [n for n in inbox(rpc, clerk) if n["deliveries"]
+                                   and n["deliveries"][0]["status"] == "sent"])
+    assert notice["deliveries"][0]["channel"] == "email" and notice["deliveries"][0]["attempts"] == 1
+    assert [d.username for d in deliveries(notifications)] == ["clerk-m"]
+
+
+def test_mail_waits_while_the_server_is_down_and_arrives_once_when_it_is_back(suite, rpc, mail_server):
+    notifications, fleet = suite
+    own = unit()
+    clerk = clerk_of(own, "clerk-d")
+    call_as(rpc, clerk, "notifications", "update_preferences", {"email": "clerk-d@unit.example"})
+    for _ in range(2):
+        fleet("approve_dispatch", request_car(fleet, clerk)["id"])
+    # the server is down: the mails are tried, kept and shown pending with their attempts
+    eventually(lambda: len(deliveries(notifications)) == 2 and min(d.attempts for d in deliveries(notifications)) >= 2)
+    assert {d.status for d in deliveries(notifications)} == {"pending"}
+    pending = [n["deliveries"][0] for n in inbox(rpc, clerk)]
+    assert [p["status"] for p in pending] == ["pending", "pending"] and min(p["attempts"] for p in pending) >= 2
+    mail_server.start()
+    assert eventually(lambda: len(mail_server.received()) == 2)
+    import eventlet
+
+    eventlet.sleep(2)  # a round more: nothing is sent again
+    assert mail_server.received() == [("clerk-d@unit.example", "[机关后勤服务中心] 用车申请已批准")] * 2
+    assert {d.status for d in deliveries(notifications)} == {"sent"}
+
+
+def test_a_mail_given_up_is_shown_undelivered_in_the_inbox(suite, rpc, mail_server, monkeypatch):
+    monkeypatch.setattr(notification_settings, "SETTINGS",
+                        dataclasses.replace(notification_settings.SETTINGS, max_attempts=2))
+    _, fleet = suite
+    clerk = clerk_of(unit(), "clerk-f")
+    call_as(rpc, clerk, "notifications", "update_preferences", {"email": "clerk-f@unit.example"})
+    fleet("approve_dispatch", request_car(fleet, clerk)["id"])
+    [failed] = eventually(lambda: [n["deliveries"][0] for n in inbox(rpc, clerk)
+                                   if n["deliveries"] and n["deliveries"][0]["status"] == "failed"])
+    assert failed == {"channel": "email", "status": "failed", "attempts": 2, "sent_at": None}
+    assert inbox(rpc, clerk)[0]["read"] is False  # still in the inbox, where it is read
