@@ -18,6 +18,11 @@ KINDS = {
     "dispatch_returned": "unit",
     "repair_assigned": "unit, technician",
     "repair_completed": "unit",
+    "flag_explanation_due": "unit",
+    "rectification_due": "unit",
+    "reception_approved": "unit",
+    "reception_rejected": "unit",
+    "target_at_risk": "energy_officer",
 }
 CHANNELS = ("inbox", "email", "webhook")
 DELIVERY_STATES = ("pending", "sent", "failed")

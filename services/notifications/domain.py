@@ -108,6 +108,57 @@ def repair_completed(event: dict) -> list[Notice]:
                    f"{CONSOLE}/repairs", event["unit_code"])]
 
 
+FLAG_KINDS = {
+    "no_dispatch": "无任务出车", "sealed_moved": "封存车辆移动", "non_designated_vendor": "非定点消费",
+    "odometer": "里程异常", "fuel_consumption": "油耗异常",
+}
+
+
+def trip_flagged(event: dict, explain_within: timedelta) -> list[Notice]:
+    """A flag the unit must explain, with the deadline (occurred + ``explain_within``): urgent,
+    as it cannot wait for the morning."""
+    deadline = local(event["occurred_at"] + explain_within)
+    what = FLAG_KINDS.get(event["kind"], event["kind"])
+    return [Notice("flag_explanation_due", unit(event["unit_code"]), f"用车异常待说明：{what}",
+                   f"本单位车辆（第 {event['vehicle_id']} 号）被标记为“{what}”，请于 {deadline} 前说明情况。",
+                   f"{CONSOLE}/vehicle-flags", event["unit_code"], urgent=True)]
+
+
+def rectification_overdue(event: dict) -> list[Notice]:
+    if not event["unit_code"]:
+        return []
+    return [Notice("rectification_due", unit(event["unit_code"]), "整改事项已逾期",
+                   f"整改事项（{event['finding']}）期限为 {event['deadline_on']:%Y-%m-%d}，已逾期，请尽快整改并上报。",
+                   f"{CONSOLE}/rectifications", event["unit_code"])]
+
+
+# -- events of reception -------------------------------------------------------------------
+def reception_approved(event: dict) -> list[Notice]:
+    return [Notice("reception_approved", unit(event["unit_code"]), "接待申请已批准",
+                   f"接待“{event['title']}”（{event['starts_on']:%Y-%m-%d} 至 {event['ends_on']:%Y-%m-%d}，"
+                   f"{event['guests']} 人）已批准。", f"{CONSOLE}/receptions", event["unit_code"])]
+
+
+def reception_rejected(event: dict) -> list[Notice]:
+    return [Notice("reception_rejected", unit(event["unit_code"]), "接待申请未获批准",
+                   f"接待“{event['title']}”未获批准。理由：{event['reason']}", f"{CONSOLE}/receptions",
+                   event["unit_code"])]
+
+
+# -- events of energy ----------------------------------------------------------------------
+INDICATORS = {
+    "per_area_kgce_m2": "单位建筑面积能耗", "per_person_kgce": "人均综合能耗",
+    "water_per_person_m3": "人均用水量", "per_area_kgco2_m2": "单位建筑面积碳排放",
+}
+
+
+def target_at_risk(event: dict) -> list[Notice]:
+    indicator = INDICATORS.get(event["indicator"], event["indicator"])
+    return [Notice("target_at_risk", role("energy_officer"), "节能目标有完不成的风险",
+                   f"{event['unit_code']} {event['year']} 年 1-{event['through_month']} 月{indicator}按趋势测算为 "
+                   f"{event['projected']:g}，高于目标 {event['target']:g}。", f"{CONSOLE}/energy", event["unit_code"])]
+
+
 # -- quiet hours and retries -----------------------------------------------------------------
 def after_quiet_hours(now: datetime, start: time, end: time) -> datetime:
     """When a message that is not urgent may go out: now, or the end of the quiet hours

@@ -31,6 +31,8 @@ class Settings:
     # quiet hours (local time): mail that is not urgent waits for their end; the inbox never waits
     quiet_start: str = "22:00"
     quiet_end: str = "07:00"
+    # a flagged trip (无任务出车 ...) is to be explained within this many hours of the flag
+    flag_explanation_hours: int = 72
 
     @classmethod
     def from_env(cls) -> "Settings":

@@ -12,6 +12,7 @@ SERVICE = "reception"
 
 RECEPTION_APPROVED = "reception_approved"
 RECEPTION_COMPLETED = "reception_completed"
+RECEPTION_REJECTED = "reception_rejected"
 MEETING_SCHEDULED = "meeting_scheduled"
 VISITOR_CHECKED_IN = "visitor_checked_in"
 
@@ -388,6 +389,14 @@ class ReceptionApproved(EventSchema):
     approved_at = Instant(required=True)
 
 
+class ReceptionRejected(EventSchema):
+    reception_id = fields.Integer(required=True)
+    unit_code = fields.String(required=True)
+    title = fields.String(required=True)
+    reason = fields.String(required=True)
+    rejected_at = Instant(required=True)
+
+
 class ReceptionCompleted(EventSchema):
     reception_id = fields.Integer(required=True)
     unit_code = fields.String(required=True)
@@ -412,6 +421,7 @@ class MeetingScheduled(EventSchema):
 
 EVENTS = {
     RECEPTION_APPROVED: ReceptionApproved, RECEPTION_COMPLETED: ReceptionCompleted,
+    RECEPTION_REJECTED: ReceptionRejected,
     MEETING_SCHEDULED: MeetingScheduled, VISITOR_CHECKED_IN: VisitorCheckedIn,
 }
 

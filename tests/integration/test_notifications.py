@@ -13,14 +13,18 @@ from nameko.amqp.publish import Publisher
 from nameko.standalone.events import get_event_exchange
 from sqlalchemy import func, select
 
+from services.energy import contract as energy
+from services.facilities import contract as facilities
 from services.facilities.service import FacilitiesService
 from services.kit.context import Caller
 from services.kit.errors import Forbidden, Invalid, NotFound
 from services.notifications import settings as notification_settings
 from services.notifications.models import Delivery, Notification
 from services.notifications.service import NotificationsService
+from services.reception.service import ReceptionService
 from services.vehicles import contract as vehicles
 from services.vehicles.service import VehiclesService
+from tests.integration.test_reception_workflows import reception
 from tests.integration.test_vehicles_service import Fleet
 from tests.support import call_as, database_of, eventually, free_port, port_open
 
@@ -146,6 +150,59 @@ def test_each_user_reads_and_marks_only_their_own_inbox(suite, rpc):
     with pytest.raises(Invalid) as bad:
         call_as(rpc, first, "notifications", "update_preferences", {"muted_kinds": ["nonsense"], "email": "x"})
     assert set(bad.value.errors) >= {"email", "muted_kinds.0"}
+
+
+def test_a_flagged_trip_asks_its_unit_for_an_explanation_with_the_deadline(suite, rpc):
+    _, fleet = suite
+    own = unit()
+    v = fleet.vehicle(own)
+    start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=3)
+    fleet("record_gps_trips", {"trips": [{"trip_id": uuid.uuid4().hex, "vehicle_id": v["id"],
+                                          "start_at": start.isoformat(),
+                                          "end_at": (start + timedelta(hours=1)).isoformat(), "distance_km": "12"}]})
+    [flag] = eventually(lambda: inbox(rpc, clerk_of(own)))
+    assert (flag["kind"], flag["urgent"], flag["link"]) == ("flag_explanation_due", True, "/console/vehicle-flags")
+    assert "无任务出车" in flag["title"] and "前说明情况" in flag["body"]
+    assert inbox(rpc, clerk_of(unit())) == []
+
+
+def test_a_reception_approved_or_refused_is_heard_by_its_unit(start_service, rpc):
+    start_service(NotificationsService)
+    start_service(ReceptionService)
+    own = unit()
+    clerk, officer = clerk_of(own), Caller("officer-n", ("reception_officer",))
+    first = call_as(rpc, clerk, "reception", "submit_reception", reception())
+    second = call_as(rpc, clerk, "reception", "submit_reception", reception(title="省厅检查"))
+    call_as(rpc, officer, "reception", "approve_reception", first["id"], {"note": "同意"})
+    call_as(rpc, officer, "reception", "reject_reception", second["id"], {"reason": "超出标准"})
+    assert eventually(lambda: kinds(rpc, clerk) == ["reception_approved", "reception_rejected"])
+    refused = next(n for n in inbox(rpc, clerk) if n["kind"] == "reception_rejected")
+    assert "省厅检查" in refused["body"] and "超出标准" in refused["body"]
+    assert inbox(rpc, officer) == [] and inbox(rpc, clerk_of(unit())) == []
+
+
+def publish(test_backends, service, event_type, event):
+    exchange = get_event_exchange(service, {})
+    Publisher(test_backends.amqp_uri, declare=[exchange]).publish(event, exchange=exchange, routing_key=event_type)
+
+
+def test_an_overdue_rectification_reaches_the_unit_and_a_target_at_risk_the_energy_officers(
+        start_service, rpc, test_backends):
+    start_service(NotificationsService)
+    own = unit()
+    publish(test_backends, facilities.SERVICE, facilities.RECTIFICATION_OVERDUE, {
+        "event_id": str(uuid.uuid4()), "occurred_at": "2026-03-01T08:00:00+00:00", "rectification_id": 5,
+        "room_id": 9, "unit_code": own, "finding": "超标 6 平方米", "deadline_on": "2026-02-28"})
+    publish(test_backends, energy.SERVICE, energy.TARGET_AT_RISK, {
+        "event_id": str(uuid.uuid4()), "occurred_at": "2026-04-01T08:00:00+00:00", "institution_id": 3,
+        "unit_code": own, "year": 2026, "indicator": "per_person_kgce", "projected": 420.5, "target": 400.0,
+        "target_source": "plan", "through_month": 3})
+    [due] = eventually(lambda: inbox(rpc, clerk_of(own)))
+    assert due["kind"] == "rectification_due" and "2026-02-28" in due["body"]
+    officer = Caller("eo-n", ("energy_officer",))
+    [risk] = eventually(lambda: [n for n in inbox(rpc, officer) if n["unit_code"] == own])
+    assert risk["kind"] == "target_at_risk" and "人均综合能耗" in risk["body"] and "420.5" in risk["body"]
+    assert [n["kind"] for n in inbox(rpc, clerk_of(own))] == ["rectification_due"]
 
 
 # -- e-mail -------------------------------------------------------------------------------------
