@@ -2,6 +2,7 @@
 who hears what, each user's own inbox, an event delivered again notifying once, and e-mail
 through a real SMTP server (aiosmtpd, started here) that may be down for a while."""
 import dataclasses
+import json
 import mailbox
 import subprocess
 import sys
@@ -24,6 +25,8 @@ from services.notifications.service import NotificationsService
 from services.reception.service import ReceptionService
 from services.vehicles import contract as vehicles
 from services.vehicles.service import VehiclesService
+from services.integrations.service import IntegrationsService
+from tests.integration.test_integrations_webhooks import Receiver, quick  # noqa: F401  (a fixture)
 from tests.integration.test_reception_workflows import reception
 from tests.integration.test_vehicles_service import Fleet
 from tests.support import call_as, database_of, eventually, free_port, port_open
@@ -294,3 +297,34 @@ def test_a_mail_given_up_is_shown_undelivered_in_the_inbox(suite, rpc, mail_serv
                                    if n["deliveries"] and n["deliveries"][0]["status"] == "failed"])
     assert failed == {"channel": "email", "status": "failed", "attempts": 2, "sent_at": None}
     assert inbox(rpc, clerk)[0]["read"] is False  # still in the inbox, where it is read
+
+
+# -- SMS and WeChat through the message gateway's webhook -----------------------------------------
+def test_the_message_gateway_hears_each_notification_once_by_webhook(suite, start_service, rpc, quick):  # noqa: F811
+    _, fleet = suite
+    start_service(IntegrationsService)
+    receiver = Receiver()
+    try:
+        admin = Caller("admin-n", ("admin",))
+        client = call_as(rpc, admin, "integrations", "create_client", {
+            "name": f"短信平台-{uuid.uuid4().hex[:6]}", "department": "县大数据中心", "contact_name": "王"})
+        own = unit()
+        call_as(rpc, admin, "integrations", "create_subscription", {
+            "client_id": client["id"], "url": receiver.url, "event_types": ["notification_created"],
+            "unit_codes": [own]})
+        clerk = clerk_of(own)
+        fleet("approve_dispatch", request_car(fleet, clerk)["id"])
+        fleet("approve_dispatch", request_car(fleet, clerk_of(unit()))["id"])  # another unit's: not sent
+        eventually(lambda: len(receiver.received) >= 2)
+        import eventlet
+
+        eventlet.sleep(1)  # the other unit's, or a second copy, would have come by now
+        payloads = sorted((json.loads(got["body"]) for got in receiver.received), key=lambda b: b["payload"]["kind"])
+        assert [b["type"] for b in payloads] == ["notification_created"] * 2
+        approved, requested = (b["payload"] for b in payloads)
+        [notice] = inbox(rpc, clerk)
+        assert (approved["notification_id"], approved["audience"], approved["kind"], approved["title"]) == (
+            notice["id"], f"unit:{own}", "dispatch_approved", "用车申请已批准")
+        assert (requested["audience"], requested["unit_code"]) == ("role:dispatcher", own)
+    finally:
+        receiver.stop()
