@@ -23,6 +23,10 @@ KINDS = {
     "reception_approved": "unit",
     "reception_rejected": "unit",
     "target_at_risk": "energy_officer",
+    "car_overdue": "dispatcher",
+    "repair_pledge_at_risk": "facility_manager",
+    "energy_report_missing": "unit",
+    "weekly_digest": "leader",
 }
 CHANNELS = ("inbox", "email", "webhook")
 DELIVERY_STATES = ("pending", "sent", "failed")

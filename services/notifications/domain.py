@@ -11,7 +11,7 @@ takes effect at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -157,6 +157,87 @@ def target_at_risk(event: dict) -> list[Notice]:
     return [Notice("target_at_risk", role("energy_officer"), "节能目标有完不成的风险",
                    f"{event['unit_code']} {event['year']} 年 1-{event['through_month']} 月{indicator}按趋势测算为 "
                    f"{event['projected']:g}，高于目标 {event['target']:g}。", f"{CONSOLE}/energy", event["unit_code"])]
+
+
+# -- reminders of the timer (the owning services asked over RPC) ------------------------------
+# A reminder's source key names its due item, so each is said once however often the timer runs.
+OPEN_REPAIRS = ("reported", "assigned", "in_progress", "reopened")
+PLEDGES = {"minor": "小修不过夜", "major": "大修不隔天"}
+
+
+def instant(value) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def cars_overdue(dispatches, now: datetime, grace: timedelta) -> list[tuple[str, Notice]]:
+    """Cars out past the end of their dispatch (and ``grace``): for the dispatchers, urgent."""
+    found = []
+    for d in dispatches:
+        end = instant(d["end_at"])
+        if d["status"] == "departed" and end + grace < now:
+            found.append((f"car_overdue:{d['id']}:{end.isoformat()}", Notice(
+                "car_overdue", role("dispatcher"), "车辆逾期未归",
+                f"第 {d['id']} 号用车（{d['unit_code']}，前往{d['destination']}）应于 {local(end)} 归队，至今未归。",
+                f"{CONSOLE}/dispatches/{d['id']}", d["unit_code"], urgent=True)))
+    return found
+
+
+def repairs_about_to_break_the_pledge(repairs, now: datetime, warning: timedelta) -> list[tuple[str, Notice]]:
+    """Open repairs whose pledged time (小修不过夜/大修不隔天) falls within ``warning``: for the
+    facility managers, urgent."""
+    found = []
+    for r in repairs:
+        due = instant(r["due_at"])
+        if r["status"] in OPEN_REPAIRS and now < due <= now + warning:
+            pledge = PLEDGES.get(r["severity"], "承诺时限")
+            found.append((f"repair_due_soon:{r['id']}:{due.isoformat()}", Notice(
+                "repair_pledge_at_risk", role("facility_manager"), f"维修即将超过{pledge}的承诺",
+                f"第 {r['id']} 号维修（{r['location']}）须于 {local(due)} 前修好，尚未完成。",
+                f"{CONSOLE}/repairs", r["unit_code"], urgent=True)))
+    return found
+
+
+def report_month(now: datetime, remind_from_day: int) -> str | None:
+    """The month whose energy report is being waited for (the last one), from the
+    ``remind_from_day`` of this month on; None before."""
+    here = now.astimezone(SHANGHAI)
+    if here.day < remind_from_day:
+        return None
+    last = here.replace(day=1) - timedelta(days=1)
+    return f"{last:%Y-%m}"
+
+
+def energy_reports_missing(unit_codes, reported, month: str, due_day: int) -> list[tuple[str, Notice]]:
+    """Each unit with an institution and no reading for ``month``: due by the ``due_day`` of the next month."""
+    year, number = (int(part) for part in month.split("-"))
+    due = f"{year + number // 12}-{number % 12 + 1:02d}-{due_day:02d}"
+    return [(f"energy_report_missing:{code}:{month}", Notice(
+        "energy_report_missing", unit(code), "能耗月报尚未报送",
+        f"本单位 {month} 的能耗数据尚未报送，请于 {due} 前填报。", f"{CONSOLE}/energy/readings/new", code))
+        for code in sorted(set(unit_codes) - set(reported))]
+
+
+def digest_weeks(now: datetime, weekday: int, hour: int) -> tuple[date, date, date] | None:
+    """On the digest's day from its hour (local): the Monday of the week just ended and of the
+    week before, and that week's Sunday; None at other times."""
+    here = now.astimezone(SHANGHAI)
+    if here.weekday() != weekday or here.hour < hour:
+        return None
+    this_monday = here.date() - timedelta(days=here.weekday())
+    return this_monday - timedelta(days=7), this_monday - timedelta(days=14), this_monday - timedelta(days=1)
+
+
+def weekly_digest(week_start: date, figures: dict, before: dict) -> tuple[str, Notice]:
+    """The leaders' digest: each figure of the week beside the week before's."""
+    names = (("dispatches", "出车", "次"), ("distance_km", "行驶里程", "公里"), ("repairs", "报修", "件"),
+             ("repairs_completed", "修好", "件"), ("receptions", "接待", "批"), ("guests", "接待客人", "人"))
+    lines = [f"{label} {figures[key]:g} {unit_name}（上周 {before[key]:g} {unit_name}）"
+             for key, label, unit_name in names if key in figures]
+    week_end = week_start + timedelta(days=6)
+    year, week, _ = week_start.isocalendar()
+    return (f"weekly_digest:{year}-W{week:02d}", Notice(
+        "weekly_digest", role("leader"), f"每周简报（{week_start:%m月%d日}至{week_end:%m月%d日}）",
+        "；".join(lines) + "。", f"{CONSOLE}/dashboard"))
 
 
 # -- quiet hours and retries -----------------------------------------------------------------

@@ -3,6 +3,7 @@
 - ``inbox.py``: a person's inbox and preferences
 - ``handlers.py``: the events notifications come from
 - ``mail.py``: the e-mail channel
+- ``reminders.py``: the timer's reminders (cars overdue, pledges, energy reports, the weekly digest)
 """
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from services.notifications.handlers import EventsRpc
 from services.notifications.inbox import InboxRpc
 from services.notifications.mail import MailRpc
 from services.notifications.models import OutboxEvent, ProcessedEvent
+from services.notifications.reminders import RemindersRpc
 
 
-class NotificationsService(InboxRpc, EventsRpc, MailRpc, HealthMixin, OutboxRelayMixin):
+class NotificationsService(InboxRpc, EventsRpc, MailRpc, RemindersRpc, HealthMixin, OutboxRelayMixin):
     name = contract.SERVICE
 
     db = Database(OutboxEvent, ProcessedEvent)

@@ -33,6 +33,17 @@ class Settings:
     quiet_end: str = "07:00"
     # a flagged trip (无任务出车 ...) is to be explained within this many hours of the flag
     flag_explanation_hours: int = 72
+    # reminders: how often the timer asks the services; a car this long past its dispatch's end is
+    # overdue; a repair this close to its pledged time (小修不过夜/大修不隔天) warns the managers;
+    # a month's energy report is due by due_day of the next month, reminded from remind_from_day;
+    # the leaders' digest on digest_weekday (0 Monday) from digest_hour (local time)
+    reminder_interval_seconds: float = 300.0
+    car_overdue_grace_minutes: int = 30
+    pledge_warning_minutes: int = 120
+    energy_report_due_day: int = 10
+    energy_report_remind_from_day: int = 8
+    digest_weekday: int = 0
+    digest_hour: int = 8
 
     @classmethod
     def from_env(cls) -> "Settings":

@@ -328,3 +328,56 @@ def test_the_message_gateway_hears_each_notification_once_by_webhook(suite, star
         assert (requested["audience"], requested["unit_code"]) == ("role:dispatcher", own)
     finally:
         receiver.stop()
+
+
+# -- the timer's reminders, asked of the owning services --------------------------------------------
+def test_reminders_are_made_once_for_each_due_item_from_what_the_services_answer(start_service, rpc, monkeypatch):
+    from services.energy.service import EnergyService
+    from services.notifications import domain
+
+    now = datetime.now(timezone.utc)
+    here = now.astimezone(domain.SHANGHAI)
+    monkeypatch.setattr(notification_settings, "SETTINGS", dataclasses.replace(
+        notification_settings.SETTINGS, pledge_warning_minutes=48 * 60, energy_report_remind_from_day=1,
+        digest_weekday=here.weekday(), digest_hour=0))
+    start_service(NotificationsService)
+    fleet = Fleet(rpc)
+    fleet.container = start_service(VehiclesService)
+    start_service(FacilitiesService)
+    start_service(ReceptionService)
+    start_service(EnergyService)
+    admin = Caller("admin-r", ("admin",))
+    # a car entered as departing three hours ago on a two-hour trip, still out
+    own = unit()
+    start = now.replace(microsecond=0) - timedelta(hours=3)
+    out = fleet.dispatch(own, start=start, hours=2)
+    fleet("assign_dispatch", out["id"], {"vehicle_id": fleet.vehicle(own)["id"], "driver_id": fleet.driver()["id"]})
+    fleet("depart_dispatch", out["id"], {"departed_at": start.isoformat()})
+    # an open repair, its pledge within the (widened) warning
+    repair = call_as(rpc, clerk_of(own), "facilities", "report_repair",
+                     {"location": "2楼会议室", "category": "electricity", "severity": "minor"})
+    # two institutions, one of which reported last month
+    late, punctual = unit(), unit()
+    last_month = f"{here.replace(day=1) - timedelta(days=1):%Y-%m}"
+    for code in (late, punctual):
+        call_as(rpc, admin, "energy", "create_institution", {"unit_code": code, "name": code, "headcount": 10})
+    call_as(rpc, admin, "energy", "record_readings", {"unit_code": punctual, "period": last_month,
+                                                      "energy_type": "electricity", "quantity": 100, "unit": "kWh"})
+    made = call_as(rpc, admin, "notifications", "run_reminders")
+    assert made["car_overdue"] >= 1 and made["repair_pledge_at_risk"] >= 1 and made["weekly_digest"] == 1
+    again = call_as(rpc, admin, "notifications", "run_reminders")
+    assert again == {"car_overdue": 0, "repair_pledge_at_risk": 0, "energy_report_missing": 0, "weekly_digest": 0}
+
+    overdue = [n for n in inbox(rpc, DISPATCHER) if n["kind"] == "car_overdue" and f"第 {out['id']} 号" in n["body"]]
+    assert len(overdue) == 1 and overdue[0]["urgent"] is True
+    pledge = [n for n in inbox(rpc, MANAGER) if n["kind"] == "repair_pledge_at_risk"
+              and f"第 {repair['id']} 号" in n["body"]]
+    assert len(pledge) == 1 and "小修不过夜" in pledge[0]["title"]
+    [missing] = inbox(rpc, clerk_of(late))
+    assert missing["kind"] == "energy_report_missing" and last_month in missing["body"]
+    assert inbox(rpc, clerk_of(punctual)) == []
+    [digest] = inbox(rpc, Caller("leader-r", ("leader",)))
+    assert digest["kind"] == "weekly_digest" and "上周" in digest["body"] and "出车" in digest["body"]
+    assert not [n for n in inbox(rpc, clerk_of(own)) if n["kind"] in ("car_overdue", "repair_pledge_at_risk")]
+    with pytest.raises(Forbidden):
+        call_as(rpc, DISPATCHER, "notifications", "run_reminders")

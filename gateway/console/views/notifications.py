@@ -10,6 +10,8 @@ KIND_NAMES = {
     "dispatch_assigned": "用车已派车", "dispatch_returned": "车辆已归队", "repair_assigned": "维修派工",
     "repair_completed": "报修已修好", "flag_explanation_due": "用车异常待说明", "rectification_due": "整改事项到期",
     "reception_approved": "接待申请已批准", "reception_rejected": "接待申请未获批准", "target_at_risk": "节能目标风险",
+    "car_overdue": "车辆逾期未归", "repair_pledge_at_risk": "维修即将超时", "energy_report_missing": "能耗月报未报送",
+    "weekly_digest": "每周简报",
 }
 DELIVERY_STATES = {"pending": "邮件待发送", "sent": "邮件已发送", "failed": "邮件未送达"}
 BACK = "/console/notifications"
