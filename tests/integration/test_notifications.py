@@ -381,3 +381,27 @@ def test_reminders_are_made_once_for_each_due_item_from_what_the_services_answer
     assert not [n for n in inbox(rpc, clerk_of(own)) if n["kind"] in ("car_overdue", "repair_pledge_at_risk")]
     with pytest.raises(Forbidden):
         call_as(rpc, DISPATCHER, "notifications", "run_reminders")
+
+
+def test_in_quiet_hours_only_urgent_mail_goes_out(suite, rpc, mail_server, monkeypatch):
+    from services.notifications import domain
+
+    here = datetime.now(timezone.utc).astimezone(domain.SHANGHAI)
+    monkeypatch.setattr(notification_settings, "SETTINGS", dataclasses.replace(
+        notification_settings.SETTINGS, quiet_start=f"{(here - timedelta(hours=1)):%H:%M}",
+        quiet_end=f"{(here + timedelta(hours=1)):%H:%M}"))
+    notifications, fleet = suite
+    mail_server.start()
+    own = unit()
+    clerk = clerk_of(own, "clerk-q")
+    call_as(rpc, clerk, "notifications", "update_preferences", {"email": "clerk-q@unit.example"})
+    fleet("approve_dispatch", request_car(fleet, clerk)["id"])  # not urgent: waits for the end of the quiet hours
+    start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=3)
+    fleet("record_gps_trips", {"trips": [{"trip_id": uuid.uuid4().hex, "vehicle_id": fleet.vehicle(own)["id"],
+                                          "start_at": start.isoformat(),
+                                          "end_at": (start + timedelta(hours=1)).isoformat(), "distance_km": "9"}]})
+    [(_, subject)] = eventually(mail_server.received)
+    assert subject.startswith("[机关后勤服务中心] 用车异常待说明")
+    waiting = [d for d in deliveries(notifications) if d.status == "pending"]
+    assert len(waiting) == 1 and waiting[0].attempts == 0
+    assert waiting[0].next_attempt_at > datetime.now(timezone.utc) + timedelta(minutes=50)
