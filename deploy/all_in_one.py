@@ -24,11 +24,12 @@ from services.integrations.service import IntegrationsService  # noqa: E402
 from services.kit.config import service_config  # noqa: E402
 from services.kit.context import setup_logging  # noqa: E402
 from services.kit.runner import run_containers  # noqa: E402
+from services.notifications.service import NotificationsService  # noqa: E402
 from services.reception.service import ReceptionService  # noqa: E402
 from services.vehicles.service import VehiclesService  # noqa: E402
 
 SERVICE_CLASSES = (VehiclesService, FacilitiesService, ReceptionService, EnergyService, IntegrationsService,
-                   DirectoryService)
+                   DirectoryService, NotificationsService)
 
 
 def main() -> None:

@@ -5,4 +5,5 @@ CREATE DATABASE reception;
 CREATE DATABASE energy;
 CREATE DATABASE integrations;
 CREATE DATABASE directory;
+CREATE DATABASE notifications;
 CREATE DATABASE gateway;

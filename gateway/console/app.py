@@ -94,6 +94,8 @@ class Console:
             except RequestEntityTooLarge:
                 return self.error(request, nonce, 413, "提交的内容太大。", caller)
         page = Page(self, request, request_id, caller, args, nonce)
+        if caller is not None and request.method == "GET":
+            page.count_unread()
         try:
             return route.handler(page)
         except ServiceError as exc:

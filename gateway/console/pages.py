@@ -116,6 +116,7 @@ class Page:
         self.args = args
         self.nonce = nonce
         self.call = Call(console.gateway, request, request_id, caller, args)
+        self.unread = None  # the header's unread count (``count_unread``)
 
     @property
     def form(self):
@@ -123,6 +124,14 @@ class Page:
 
     def rpc(self, service: str, method: str, *args):
         return self.call.rpc(service, method, *args)
+
+    def count_unread(self) -> None:
+        """The caller's unread notifications for the header; a page shows without it when
+        the notifications service does not answer."""
+        try:
+            self.unread = self.rpc("notifications", "unread_count").get("unread")
+        except ServiceError:
+            self.unread = None
 
     def attempt(self, service: str, method: str, *args):
         """``(answer, None)`` or ``(None, Problem)`` when the service refuses."""
@@ -162,7 +171,7 @@ class Page:
         html = self.console.templates.get_template(template).render(
             caller=self.caller, menu=pages.menu_for(self.caller), csrf_field=CSRF_FIELD,
             csrf_token=csrf_token(self.console.secret, self.nonce), flash=flash, request=self.request,
-            labels=labels, page_size=PAGE_SIZE, **context)
+            labels=labels, page_size=PAGE_SIZE, unread=self.unread, **context)
         response = Response(html, status=status, mimetype="text/html")
         if flash:
             response.delete_cookie(FLASH_COOKIE, path="/console")

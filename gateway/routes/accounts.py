@@ -231,8 +231,9 @@ def list_client_calls(call):
     return page_of(ApiKeyCall(many=True).dump(items), total)
 
 
-# every service keeps a trail (integrations: subscriptions paused and resumed); the gateway keeps its own (users)
-AUDITED_SERVICES = tuple(SERVICES) + ("gateway",)
+# every service keeps a trail (integrations: subscriptions paused and resumed) except notifications,
+# which keeps its deliveries; the gateway keeps its own (users)
+AUDITED_SERVICES = tuple(service for service in SERVICES if service != "notifications") + ("gateway",)
 
 
 class AuditEntryQuery(AuditQuery):

@@ -23,6 +23,7 @@ UNIT_CODE = fields.String(validate=validate.Length(min=1, max=40))
 BUILDING_AREA_CHANGED = "building_area_changed"
 ROOM_OVER_STANDARD = "room_over_standard"
 REPAIR_COMPLETED = "repair_completed"
+REPAIR_ASSIGNED = "repair_assigned"
 RECTIFICATION_OVERDUE = "rectification_overdue"
 MEETING_ROOM_BOOKED = "meeting_room_booked"
 
@@ -519,6 +520,16 @@ class RoomOverStandard(EventSchema):
     excess_m2 = fields.Float(required=True)
 
 
+class RepairAssigned(EventSchema):
+    repair_id = fields.Integer(required=True)
+    unit_code = fields.String(required=True, allow_none=True)
+    technician = fields.String(required=True)
+    location = fields.String(required=True)
+    category = fields.String(required=True)
+    severity = fields.String(required=True)
+    due_at = Instant(required=True)
+
+
 class RepairCompleted(EventSchema):
     repair_id = fields.Integer(required=True)
     unit_code = fields.String(required=True, allow_none=True)
@@ -554,6 +565,7 @@ EVENTS = {
     BUILDING_AREA_CHANGED: BuildingAreaChanged,
     ROOM_OVER_STANDARD: RoomOverStandard,
     REPAIR_COMPLETED: RepairCompleted,
+    REPAIR_ASSIGNED: RepairAssigned,
     RECTIFICATION_OVERDUE: RectificationOverdue,
     MEETING_ROOM_BOOKED: MeetingRoomBooked,
 }

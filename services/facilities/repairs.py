@@ -76,6 +76,11 @@ class RepairRpc:
         data = load(contract.RepairAssign(), payload)
         repair = self._repair(repair_id, "assign")
         self.db.audit("assign", repair)
+        self.db.emit(contract.REPAIR_ASSIGNED, contract.RepairAssigned().dump({
+            "repair_id": repair.id, "unit_code": repair.unit_code, "technician": data["technician"],
+            "location": repair.location, "category": repair.category, "severity": repair.severity,
+            "due_at": repair.due_at,
+        }))
         return self._moved(repair, "assigned", technician=data["technician"], assigned_at=self._now())
 
     @rpc

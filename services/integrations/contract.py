@@ -8,13 +8,14 @@ from services.directory import contract as directory
 from services.energy import contract as energy
 from services.facilities import contract as facilities
 from services.kit.schemas import EventSchema, ID, InputSchema, Instant, PageQuery, SyncQuery
+from services.notifications import contract as notifications
 from services.reception import contract as reception
 from services.vehicles import contract as vehicles
 
 SERVICE = "integrations"
 
 # Every service whose events can be subscribed to, with its contract.
-SOURCES = {c.SERVICE: c for c in (vehicles, facilities, reception, energy, directory)}
+SOURCES = {c.SERVICE: c for c in (vehicles, facilities, reception, energy, directory, notifications)}
 EVENT_TYPES = tuple(sorted(event_type for c in SOURCES.values() for event_type in c.EVENTS))
 
 SUBSCRIPTION_STATUSES = ("active", "paused", "disabled")

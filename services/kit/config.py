@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-SERVICES = ("vehicles", "facilities", "reception", "energy", "integrations", "directory")
+SERVICES = ("vehicles", "facilities", "reception", "energy", "integrations", "directory", "notifications")
 
 # Secrets every process of one installation must share (see ``secret``).
 SHARED_SECRETS = ("JWT_SECRET", "ID_NUMBER_HASH_KEY")
@@ -18,7 +18,7 @@ SHARED_SECRETS = ("JWT_SECRET", "ID_NUMBER_HASH_KEY")
 # Health/metrics port of each process (API.md); the gateway's metrics are on its ops port.
 DEFAULT_PORTS = {
     "gateway": 8000, "vehicles": 8001, "facilities": 8002, "reception": 8003, "energy": 8004, "integrations": 8005,
-    "gateway_ops": 8006, "directory": 8007,
+    "gateway_ops": 8006, "directory": 8007, "notifications": 8008,
 }
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"

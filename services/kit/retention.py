@@ -36,19 +36,21 @@ class RetentionSettings:
     api_key_call_days: int = 90
 
 
-# (rule, table, statement): ``:cutoff`` is now minus the rule's age. Attempts go before their
-# deliveries (foreign key), so the delivery rule deletes the attempts in the same transaction.
+# (rule, table, statements, owners): ``:cutoff`` is now minus the rule's age; ``owners`` the
+# databases whose table of that name the rule is written for (None: every owner's). Attempts go
+# before their deliveries (foreign key), so the delivery rule deletes the attempts in the same
+# transaction. Notifications' own ``delivery`` (its e-mails) is another table and kept.
 RULES = (
     ("outbox", "outbox_event",
-     ["DELETE FROM outbox_event WHERE published_at IS NOT NULL AND published_at < :cutoff"]),
+     ["DELETE FROM outbox_event WHERE published_at IS NOT NULL AND published_at < :cutoff"], None),
     ("processed_event", "processed_event",
-     ["DELETE FROM processed_event WHERE processed_at < :cutoff"]),
+     ["DELETE FROM processed_event WHERE processed_at < :cutoff"], None),
     ("delivery", "delivery",
      ["DELETE FROM delivery_attempt WHERE delivery_id IN (SELECT id FROM delivery "
       "WHERE status IN ('delivered', 'parked') AND updated_at < :cutoff)",
-      "DELETE FROM delivery WHERE status IN ('delivered', 'parked') AND updated_at < :cutoff"]),
+      "DELETE FROM delivery WHERE status IN ('delivered', 'parked') AND updated_at < :cutoff"], ("integrations",)),
     ("api_key_call", "api_key_call",
-     ["DELETE FROM api_key_call WHERE called_at < :cutoff"]),
+     ["DELETE FROM api_key_call WHERE called_at < :cutoff"], ("gateway",)),
 )
 
 
@@ -62,8 +64,8 @@ def purge(owner: str, settings: RetentionSettings | None = None, url: str | None
     try:
         tables = set(inspect(engine).get_table_names())
         now = utcnow()
-        for rule, table, statements in RULES:
-            if table not in tables:
+        for rule, table, statements, owners in RULES:
+            if table not in tables or (owners is not None and owner not in owners):
                 continue
             cutoff = now - timedelta(days=getattr(settings, f"{rule}_days"))
             with engine.begin() as connection:

@@ -12,6 +12,7 @@ SERVICE = "reception"
 
 RECEPTION_APPROVED = "reception_approved"
 RECEPTION_COMPLETED = "reception_completed"
+RECEPTION_REJECTED = "reception_rejected"
 MEETING_SCHEDULED = "meeting_scheduled"
 MEETING_ABANDONED = "meeting_abandoned"
 VISITOR_CHECKED_IN = "visitor_checked_in"
@@ -400,6 +401,14 @@ class ReceptionApproved(EventSchema):
     approved_at = Instant(required=True)
 
 
+class ReceptionRejected(EventSchema):
+    reception_id = fields.Integer(required=True)
+    unit_code = fields.String(required=True)
+    title = fields.String(required=True)
+    reason = fields.String(required=True)
+    rejected_at = Instant(required=True)
+
+
 class ReceptionCompleted(EventSchema):
     reception_id = fields.Integer(required=True)
     unit_code = fields.String(required=True)
@@ -435,6 +444,7 @@ class MeetingAbandoned(EventSchema):
 
 EVENTS = {
     RECEPTION_APPROVED: ReceptionApproved, RECEPTION_COMPLETED: ReceptionCompleted,
+    RECEPTION_REJECTED: ReceptionRejected,
     MEETING_SCHEDULED: MeetingScheduled, MEETING_ABANDONED: MeetingAbandoned, VISITOR_CHECKED_IN: VisitorCheckedIn,
 }
 

@@ -135,6 +135,10 @@ class ReceptionEntrypoints:
         reception.decided_by, reception.decided_at = self.call.caller.name, utcnow()
         repository.release_reservations(self.db.session, reception_id=reception.id)
         self.db.session.flush()
+        if status == "rejected":
+            self.db.emit(contract.RECEPTION_REJECTED, contract.ReceptionRejected().dump({
+                "reception_id": reception.id, "unit_code": reception.unit_code, "title": reception.title,
+                "reason": reason, "rejected_at": reception.decided_at}))
         return reception_out.dump(reception)
 
     @rpc

@@ -603,6 +603,7 @@ class ReportFile(Schema):
 
 # Events (published through the outbox; consumers load with unknown=EXCLUDE) -----------
 DISPATCH_COMPLETED = "dispatch_completed"
+DISPATCH_STATUS_CHANGED = "dispatch_status_changed"
 FUEL_RECORDED = "fuel_recorded"
 TRIP_FLAGGED = "trip_flagged"
 VEHICLE_DISPOSED = "vehicle_disposed"
@@ -617,6 +618,18 @@ class DispatchCompleted(EventSchema):
     distance_km = fields.Float(required=True)
     fuel_liters = fields.Float(allow_none=True)
     cost_yuan = Money(allow_none=True)
+
+
+class DispatchStatusChanged(EventSchema):
+    """A car request was made (requested), approved, rejected or given its car (assigned)."""
+
+    dispatch_id = fields.Integer(required=True)
+    unit_code = fields.String(required=True)
+    status = fields.String(required=True)  # requested | approved | rejected | assigned
+    requested_by = fields.String(required=True)
+    destination = fields.String(required=True)
+    start_at = Instant(required=True)
+    reason = fields.String(allow_none=True)  # a rejection's
 
 
 class FuelRecorded(EventSchema):
@@ -649,6 +662,7 @@ class VehicleDisposed(EventSchema):
 
 EVENTS = {
     DISPATCH_COMPLETED: DispatchCompleted,
+    DISPATCH_STATUS_CHANGED: DispatchStatusChanged,
     FUEL_RECORDED: FuelRecorded,
     TRIP_FLAGGED: TripFlagged,
     VEHICLE_DISPOSED: VehicleDisposed,

@@ -39,7 +39,15 @@ class DispatchRpc:
         self.db.session.flush()  # then checked: on SQLite the write lock is held from here
         if data["reference"] is not None and self.db.session.get(ReleasedReference, data["reference"]) is not None:
             raise Conflict(f"the meeting of reference {data['reference']} was abandoned", {"reference": ["abandoned"]})
+        self._emit_status(dispatch)
         return dispatch_out.dump(dispatch)
+
+    def _emit_status(self, dispatch: Dispatch) -> None:
+        self.db.emit(contract.DISPATCH_STATUS_CHANGED, contract.DispatchStatusChanged().dump({
+            "dispatch_id": dispatch.id, "unit_code": dispatch.unit_code, "status": dispatch.status,
+            "requested_by": dispatch.requested_by, "destination": dispatch.destination,
+            "start_at": dispatch.start_at, "reason": dispatch.reject_reason,
+        }))
 
     @event_handler(reception.SERVICE, reception.MEETING_ABANDONED)
     def on_meeting_abandoned(self, payload):
@@ -92,6 +100,7 @@ class DispatchRpc:
         dispatch.status = domain.next_status(action, dispatch.status)
         dispatch.decided_by, dispatch.decided_at, dispatch.reject_reason = self.call.caller.name, utcnow(), reason
         self.db.session.flush()
+        self._emit_status(dispatch)
         return dispatch_out.dump(dispatch)
 
     @rpc
@@ -130,6 +139,7 @@ class DispatchRpc:
                                {field: [f"double booking with dispatch {clash[0].id}"]})
         dispatch.vehicle_id, dispatch.driver_id, dispatch.assigned_at = vehicle.id, driver.id, utcnow()
         session.flush()
+        self._emit_status(dispatch)
         return dispatch_out.dump(dispatch)
 
     @rpc

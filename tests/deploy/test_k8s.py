@@ -138,6 +138,8 @@ def test_network_policies_let_each_part_reach_its_database_and_the_broker_only()
         others = [(to, ports) for to, ports in reached if to not in (database, broker) and ports != [53, 53]]
         if part == "integrations":  # webhook receivers
             assert others == [({"ipBlock": {"cidr": "0.0.0.0/0"}}, [443, 80])]
+        elif part == "notifications":  # the county's mail server
+            assert others == [({"ipBlock": {"cidr": "0.0.0.0/0"}}, [25, 465, 587])]
         else:
             assert others == [], part
         allowed_in = {p["port"] for rule in spec["ingress"] for p in rule["ports"]}

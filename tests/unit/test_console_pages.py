@@ -574,3 +574,35 @@ def test_a_clerk_finds_a_free_meeting_room_slot_on_the_home_page_and_books_it_wi
         "csrf_token": csrf_of(after)})
     shown = client.get(refused.headers["Location"]).text
     assert "会议室未能预订：该时段已被占用（与 2030-05-07 已有的预订冲突）" in shown
+
+
+def test_the_header_counts_my_unread_notifications_and_the_inbox_lists_and_marks_them(console):
+    client, services = console
+    services.answers["unread_count"] = {"unread": 3}
+    services.answers["get_preferences"] = {"email": "clerk@unit.example", "muted_kinds": ["dispatch_requested"]}
+    services.answers["list_notifications"] = {"items": [{
+        "id": 5, "kind": "flag_explanation_due", "title": "用车异常待说明：无任务出车", "body": "请于 2026-03-05 09:00 前说明情况。",
+        "link": "/console/vehicle-flags", "urgent": True, "read": False, "created_at": "2026-03-02T01:00:00+00:00",
+        "deliveries": [{"channel": "email", "status": "failed", "attempts": 20, "sent_at": None}]}], "total": 1}
+    login(client, "clerk")
+    home = client.get("/console/").text
+    assert 'href="/console/notifications">消息<span class="badge" title="未读消息">3</span>' in home
+    page = client.get("/console/notifications").text
+    assert "【紧急】</span>用车异常待说明：无任务出车" in page and "2026-03-02 09:00" in page
+    assert "邮件未送达（已尝试 20 次）" in page and 'href="/console/vehicle-flags"' in page
+    assert 'value="clerk@unit.example"' in page and 'value="dispatch_requested" checked' in page
+    client.post("/console/notifications/5/read", data={"csrf_token": csrf_of(page)})
+    assert services.calls[-1][1:3] == ("mark_read", (5,))
+    client.post("/console/notifications/preferences", data={"csrf_token": csrf_of(page), "email": "",
+                                                            "muted": ["repair_completed", "bogus"]})
+    assert services.calls[-1][1:3] == ("update_preferences", ({"email": None, "muted_kinds": ["repair_completed"]},))
+
+
+def test_a_page_shows_without_its_unread_count_when_notifications_do_not_answer(console):
+    from services.kit.errors import ServiceUnavailable
+
+    client, services = console
+    services.answers["unread_count"] = ServiceUnavailable("notifications is down")
+    login(client, "dispatch")
+    home = client.get("/console/")
+    assert home.status_code == 200 and 'class="badge"' not in home.text and "消息" in home.text
