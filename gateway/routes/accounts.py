@@ -92,7 +92,7 @@ ANYONE = ROLES
 
 
 @routes.post("/api/v1/auth/token", None, summary="Log in: exchange a username and password for a token",
-             tag="auth", body=TokenRequest, response=TokenResponse)
+             tag="auth", body=TokenRequest, response=TokenResponse, extra={"statuses": (401, 429)})
 def issue_token(call):
     wait = call.app.login_limit.allow(call.request.remote_addr or "?")
     if wait:

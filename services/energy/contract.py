@@ -1,8 +1,10 @@
 """The energy service's public face: RPC payloads, answers, events."""
+import re
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.energy.coefficients import READING_TYPES, UNITS
-from services.kit.schemas import EventSchema, InputSchema, PageQuery, SyncQuery
+from services.kit.schemas import EventSchema, InputSchema, PageQuery, SyncQuery, states
 
 SERVICE = "energy"
 
@@ -23,17 +25,29 @@ def amount(**kwargs):
     return fields.Decimal(places=3, validate=validate.Range(min=0, max=1_000_000_000_000), **kwargs)
 
 
+def _months_pattern() -> str:
+    month = [str(number) for number in range(1, 13)]
+    spans = [f"{first}-(?:{'|'.join(month[index:])})" for index, first in enumerate(month)]
+    item = f"(?:{'|'.join(spans + month)})"
+    return f"^{item}(?:,{item})*$"
+
+
 class Months(fields.Field):
     """Months of a year: "1-6", "1,2,3" or a list; answered as a sorted list."""
+
+    PATTERN = _months_pattern()
+    json_schema = {"type": "string", "pattern": PATTERN}  # as the API document states it
 
     def _deserialize(self, value, attr, data, **kwargs):
         try:
             if isinstance(value, list):
                 months = {int(item) for item in value}
+            elif not re.match(self.PATTERN, str(value)):
+                raise ValueError(value)
             else:
                 months = set()
                 for part in str(value).split(","):
-                    first, _, last = part.strip().partition("-")
+                    first, _, last = part.partition("-")
                     months.update(range(int(first), int(last or first) + 1))
         except (TypeError, ValueError):
             raise ValidationError('months as "1-6" or "1,2,3"') from None
@@ -93,6 +107,9 @@ class ReadingCreate(InputSchema):
     unit = fields.String(required=True, validate=validate.Length(min=1, max=8))
 
     @validates_schema(skip_on_field_errors=False)
+    @states({"anyOf": [{"properties": {"energy_type": {"enum": [kind]}, "unit": {"enum": list(units)}}}
+                       for kind, units in UNITS.items()]
+             + [{"properties": {"energy_type": {"not": {"enum": list(UNITS)}}}}]})
     def unit_fits_type(self, data, **kwargs):
         accepted = UNITS.get(data.get("energy_type"))
         if accepted and data.get("unit") not in accepted:
@@ -240,6 +257,7 @@ class TargetCreate(InputSchema):
     per_area_kgco2_m2 = amount(load_default=None, allow_none=True)
 
     @validates_schema
+    @states({"anyOf": [{"required": [key], "properties": {key: {"type": "number"}}} for key in TARGET_INDICATORS]})
     def at_least_one(self, data, **kwargs):
         if all(data.get(key) is None for key in TARGET_INDICATORS):
             raise ValidationError(f"set at least one of {', '.join(TARGET_INDICATORS)}", "_schema")

@@ -10,7 +10,7 @@ from services.facilities.settings import SETTINGS
 from services.facilities.space import MANAGERS, READERS
 from services.kit.db import get_or_404, paginate
 from services.kit.entrypoints import rpc
-from services.kit.errors import Conflict, Invalid, NotFound
+from services.kit.errors import Conflict, NotFound
 from services.kit.schemas import load, page_of
 
 BOOKERS = ("facility_manager", "reception_officer", "unit_user")
@@ -103,9 +103,7 @@ class MeetingRpc:
     def _book(self, data: dict, wanted: list, series_id: str | None) -> list[Booking]:
         caller = self.call.caller
         wanted = [(domain.utc(start), domain.utc(end)) for start, end in wanted]
-        unit_code = caller.unit_for_write(data["unit_code"])
-        if not unit_code:
-            raise Invalid("a booking is made for a unit", {"unit_code": ["Missing data for required field."]})
+        unit_code = caller.unit_for_write(data["unit_code"], required=True)
         session = self.db.session
         room = repository.lock_meeting_room(session, data["meeting_room_id"])  # held until commit
         if room is None:

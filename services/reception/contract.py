@@ -5,7 +5,7 @@ input schema describes, with dates and datetimes as ISO strings and money as num
 """
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.kit.schemas import EventSchema, InputSchema, PageQuery, SyncQuery
+from services.kit.schemas import EventSchema, InputSchema, PageQuery, SyncQuery, states
 from services.reception.settings import GUEST_ORIGINS, MEALS
 
 SERVICE = "reception"
@@ -38,6 +38,7 @@ class _Period(InputSchema):
     to_on = fields.Date(data_key="to")
 
     @validates_schema
+    @states({"x-ordered": [["from", "to", "<="]]})
     def _ordered(self, data, **kwargs):
         if data.get("from_on") and data.get("to_on") and data["to_on"] < data["from_on"]:
             raise ValidationError("must not be before from", "to")
@@ -236,6 +237,8 @@ class CanteenReservationCreate(InputSchema):
     meeting_id = fields.Integer(load_default=None, allow_none=True)
 
     @validates_schema
+    @states({"oneOf": [{"required": [name], "properties": {name: {"type": "integer"}}}
+                       for name in ("reception_id", "meeting_id")]})
     def _one_owner(self, data, **kwargs):
         if (data.get("reception_id") is None) == (data.get("meeting_id") is None):
             raise ValidationError("give exactly one of reception_id and meeting_id", "reception_id")

@@ -45,7 +45,7 @@ class ReceptionEntrypoints:
         caller = self.call.caller
         caller.require(*SUBMITTERS)
         data = load(reception_in, payload)
-        unit_code = domain.require_unit(caller.unit_for_write(data.pop("unit_code")))
+        unit_code = caller.unit_for_write(data.pop("unit_code"), required=True)
         domain.check_reception_dates(data)
         domain.check_reception(data, today())
         stored = reception_in.dump(data)

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from services.kit.db import get_or_404, utcnow
 from services.kit.entrypoints import rpc
-from services.kit.errors import Conflict, Invalid
+from services.kit.errors import Conflict
 from services.kit.schemas import load
 from services.vehicles import contract, domain, repository
 from services.vehicles.models import Dispatch, Driver, Vehicle
@@ -25,9 +25,7 @@ class DispatchRpc:
         caller = self.call.caller
         caller.require(*REQUESTERS)
         data = load(contract.DispatchCreate(), payload)
-        data["unit_code"] = caller.unit_for_write(data["unit_code"])
-        if not data["unit_code"]:
-            raise Invalid("the requesting unit is missing", {"unit_code": ["required"]})
+        data["unit_code"] = caller.unit_for_write(data["unit_code"], required=True)
         domain.check_interval(data["start_at"], data["end_at"])
         dispatch = Dispatch(**data, status="requested", requested_by=caller.name)
         self.db.session.add(dispatch)
