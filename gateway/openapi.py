@@ -83,6 +83,10 @@ def _limits(converter, field, ret, **kwargs) -> dict:
         extra.update(_rounded_bounds(field))
     if isinstance(field, fields.Raw) and type(field) is fields.Raw and not field.allow_none:
         extra.update(NOT_NULL)
+    if isinstance(field, fields.Nested) and field.allow_none and "anyOf" in ret:
+        # apispec allows any object beside the nested one; it is the nested schema or null
+        extra["anyOf"] = [{**branch, "enum": [None]} if branch.get("type") == "object" else branch
+                          for branch in ret["anyOf"]]
     if isinstance(field, (fields.Date, fields.DateTime)):
         first, last = DATE_YEARS
         for rule in field.validators:

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from services.energy import contract as energy
 from services.facilities import contract as facilities
-from services.kit.schemas import ID, EventSchema, InputSchema, PageQuery, SyncQuery
+from services.kit.schemas import ID, EventSchema, InputSchema, PageQuery, SyncQuery, states
 from services.reception import contract as reception
 from services.vehicles import contract as vehicles
 
@@ -109,6 +109,7 @@ class DeliveryQuery(SyncQuery):
     event_type = fields.String(validate=validate.OneOf(EVENT_TYPES))
 
 
+@states({"x-ordered": [["since", "until", "<"]]})  # checked by replay_subscription
 class ReplayRange(InputSchema):
     since = fields.AwareDateTime(required=True)
     until = fields.AwareDateTime(required=True)

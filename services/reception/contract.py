@@ -91,6 +91,8 @@ class MealPlan(InputSchema):
     canteen_slot_id = fields.Integer(load_default=None, allow_none=True)
 
 
+@states({"x-ordered": [["starts_on", "ends_on", "<="], ["starts_on", "meals.*.served_on", "<="],
+                       ["meals.*.served_on", "ends_on", "<="]]})  # domain.check_reception_dates
 class ReceptionCreate(InputSchema):
     """A request from the inviting unit (``unit_code``; a unit user's own by default)."""
 
@@ -280,7 +282,8 @@ class CarRequest(InputSchema):
     purpose = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=500))
 
 
-class MeetingCreate(InputSchema):
+@states({"x-ordered": [["start_at", "end_at", "<"], ["cars.*.start_at", "cars.*.end_at", "<"]]})
+class MeetingCreate(InputSchema):  # the order: domain.check_meeting_times
     title = _text(200, required=True)
     unit_code = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
     meeting_room_id = fields.Integer(required=True)
@@ -337,7 +340,8 @@ class MeetingCancel(ReceptionCancel):
 
 class VisitorCreate(InputSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    id_number = fields.String(required=True, load_only=True, validate=validate.Length(equal=18))
+    id_number = fields.String(required=True, load_only=True, validate=validate.Length(equal=18), metadata={
+        "format": "cn-resident-id", "description": "18 characters (GB 11643) whose last is the check character"})
     company = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     host_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     host_unit_code = fields.String(required=True, validate=validate.Length(min=1, max=40))

@@ -1,7 +1,7 @@
 """The vehicles service's public face: RPC payloads, events, error classes."""
 from marshmallow import Schema, fields, validate
 
-from services.kit.schemas import EventSchema, InputSchema, PageQuery, SyncQuery
+from services.kit.schemas import EventSchema, InputSchema, PageQuery, SyncQuery, states
 
 SERVICE = "vehicles"
 
@@ -30,8 +30,10 @@ def _decimal(places=2, **kwargs):
 
 
 class VehicleCreate(InputSchema):
-    plate = fields.String(required=True, validate=validate.Length(min=6, max=16))
-    vin = fields.String(required=True, validate=validate.Length(equal=17))
+    plate = fields.String(required=True, validate=validate.Length(min=6, max=16), metadata={
+        "format": "cn-plate", "description": "a plate number (GA 36), e.g. 浙A12345; spaces, dots and dashes are dropped"})
+    vin = fields.String(required=True, validate=validate.Length(equal=17), metadata={
+        "format": "vin", "description": "17 characters (ISO 3779) whose 9th is the check digit"})
     make = fields.String(required=True, validate=validate.Length(min=1, max=60))
     model = fields.String(required=True, validate=validate.Length(min=1, max=60))
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
@@ -123,6 +125,7 @@ class VehicleHistory(Schema):
     odometer_corrections = fields.List(fields.Nested(OdometerCorrection))
 
 
+@states({"x-ordered": [["start", "end", "<"]]})  # domain.check_interval
 class AvailableQuery(InputSchema):
     start = fields.AwareDateTime(required=True)
     end = fields.AwareDateTime(required=True)
@@ -230,6 +233,7 @@ class AssessmentPage(Schema):
 
 
 # Dispatch (调度) ---------------------------------------------------------------------
+@states({"x-ordered": [["start_at", "end_at", "<"]]})  # domain.check_interval
 class DispatchCreate(InputSchema):
     """A unit's request; a unit user's own unit is taken when ``unit_code`` is left out."""
 
@@ -513,6 +517,9 @@ class Disposal(Schema):
 
 
 # Statistics and the annual report ----------------------------------------------------
+@states({"oneOf": [{"required": ["year"], "not": {"anyOf": [{"required": ["from"]}, {"required": ["to"]}]}},
+                   {"required": ["from", "to"], "not": {"required": ["year"]}}],
+         "x-ordered": [["from", "to", "<="]]})  # reporting.period_of
 class StatsQuery(InputSchema):
     year = fields.Integer(validate=validate.Range(min=2000, max=2100))
     from_ = fields.Date(data_key="from")

@@ -13,21 +13,31 @@ import jsonschema
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import Failure, FailureGroup
 
 from gateway.http import dumps
 from gateway.openapi import build_spec
 from gateway.service import routes
+from services.reception.domain import id_check_character
+from services.vehicles.domain import _VIN_VALUES, PLATE, vin_check_digit
 
 pytestmark = pytest.mark.e2e
 
-MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 100))
+MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 25))  # `make fuzz`: 100
 
 CONFIG = SchemathesisConfig.from_dict({
     "checks": {"positive_data_acceptance": {
         "expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]}},
 })
+
+# The formats the document names beyond JSON Schema's own, drawn as the services check them.
+schemathesis.openapi.format("cn-plate", st.from_regex(PLATE, fullmatch=True))
+schemathesis.openapi.format("vin", st.text(sorted(_VIN_VALUES), min_size=17, max_size=17).map(
+    lambda vin: vin[:8] + vin_check_digit(vin) + vin[9:]))
+schemathesis.openapi.format("cn-resident-id", st.from_regex(r"[0-9]{17}", fullmatch=True).map(
+    lambda first17: first17 + id_check_character(first17)))
 
 # The same document the gateway serves (built from the same routes and schemas; another
 # test checks the served one), loaded when the tests are collected.
