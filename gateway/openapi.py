@@ -68,9 +68,9 @@ def _rounded_bounds(field) -> dict:
 def _limits(converter, field, ret, **kwargs) -> dict:
     """The limits the input schemas enforce that apispec does not read from the validators:
     the years ``load`` takes (1900 to 2200, or a field's narrower ``Years``), the text a
-    database can store (no NUL), exclusive bounds, http(s) URLs, and fields of the suite's own
-    that carry their ``json_schema``."""
-    extra = dict(getattr(field, "json_schema", {}))
+    database can store (no NUL), exclusive bounds, http(s) URLs, and what a field of the suite's
+    own, or a field's metadata, gives as its ``json_schema``."""
+    extra = {**getattr(field, "json_schema", {}), **field.metadata.get("json_schema", {})}
     if not isinstance(getattr(field, "root", None), InputSchema):
         return extra
     for rule in field.validators:
@@ -200,7 +200,14 @@ def build_spec(routes, version: str = "1.0.0") -> dict:
         paths.setdefault(path, {})[route.method.lower()] = operation
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
-    return _numbers_as_numbers(spec.to_dict())
+    document = spec.to_dict()
+    scopes = sorted(operation["x-scope"] for operations in paths.values() for operation in operations.values()
+                    if "x-scope" in operation)
+    for schema in document["components"]["schemas"].values():  # a list of them, e.g. an API key's scopes
+        for prop in schema.get("properties", {}).values():
+            if prop.pop("x-operation-names", False):
+                prop["items"]["enum"] = scopes
+    return _numbers_as_numbers(document)
 
 
 NUMERIC_KEYWORDS = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "default"}

@@ -9,7 +9,12 @@ from services.kit.audit import AuditEntry, AuditQuery
 from services.kit.config import SERVICES
 from services.kit.context import ROLES
 from services.kit.errors import Invalid
-from services.kit.schemas import ID, InputSchema, PageQuery, load, page_of
+from services.kit.schemas import ID, InputSchema, PageQuery, load, page_of, states
+
+
+# gateway/auth.py refuses a unit user without its unit
+UNIT_USER_HAS_A_UNIT = {"anyOf": [{"properties": {"roles": {"items": {"not": {"enum": ["unit_user"]}}}}},
+                                  {"required": ["unit_code"], "properties": {"unit_code": {"type": "string"}}}]}
 
 
 class TokenRequest(InputSchema):
@@ -23,6 +28,7 @@ class TokenResponse(Schema):
     expires_in = fields.Integer()
 
 
+@states(UNIT_USER_HAS_A_UNIT)
 class UserCreate(InputSchema):
     username = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.@-]{2,80}$"))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=200))
@@ -39,6 +45,7 @@ class User(Schema):
     created_at = fields.AwareDateTime()
 
 
+@states(UNIT_USER_HAS_A_UNIT)
 class ApiKeyCreate(InputSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True, validate=validate.Length(min=1))
@@ -46,7 +53,7 @@ class ApiKeyCreate(InputSchema):
     client_id = fields.Integer(load_default=None, allow_none=True, validate=ID,
                                metadata={"description": "the integration client whose system holds the key"})
     scopes = fields.List(fields.String(validate=validate.Length(min=1, max=80)), load_default=None, allow_none=True,
-                         validate=validate.Length(max=200), metadata={
+                         validate=validate.Length(max=200), metadata={"x-operation-names": True,
                              "description": "operations (x-scope in this document) the key may call, within its "
                                             "roles; none: every operation its roles allow"})
 

@@ -4,6 +4,7 @@ import re
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.energy.coefficients import READING_TYPES, UNITS
+from services.energy.settings import SETTINGS
 from services.kit.schemas import EventSchema, InputSchema, PageQuery, SyncQuery, states
 
 SERVICE = "energy"
@@ -344,7 +345,8 @@ class AuditCreate(InputSchema):
     auditor = fields.String(required=True, validate=validate.Length(min=1, max=200))
     scope = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
     findings = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20000))
-    potential_saving_kgce = amount(load_default=None, allow_none=True)
+    potential_saving_kgce = fields.Decimal(  # what its Numeric(14, 2) column holds
+        places=2, load_default=None, allow_none=True, validate=validate.Range(min=0, max=10**12, max_inclusive=False))
 
 
 class Audit(Schema):
@@ -417,8 +419,12 @@ class AssessmentCreate(InputSchema):
     unit_code = fields.String(required=True, **UNIT_CODE)
     year = fields.Integer(required=True, **YEAR)
     kind = fields.String(required=True, validate=validate.OneOf(ASSESSMENT_KINDS))
-    scores = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True,
-                         metadata={"description": "item code -> points, every item of the score sheet"})
+    scores = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True, metadata={
+        "description": "item code -> points, every item of the score sheet",
+        "json_schema": {  # as domain.score_assessment checks it
+            "required": [item["code"] for item in SETTINGS.score_sheet], "additionalProperties": False,
+            "properties": {item["code"]: {"type": "integer", "minimum": 0, "maximum": item["points"]}
+                           for item in SETTINGS.score_sheet}}})
     assessed_on = fields.Date(required=True)
 
 

@@ -154,8 +154,10 @@ RECTIFICATION_ACTIONS = {"complete": ("open",), "verify": ("done",)}
 
 
 def check_deadline(deadline_on: date, inspected_on: date) -> None:
+    """``inspected_on`` is today when not given: a rule of the day, not malformed input."""
     if deadline_on < inspected_on:
-        raise Invalid("a deadline cannot precede the inspection", {"findings": ["deadline_on is before inspected_on"]})
+        raise RuleViolation("a deadline cannot precede the inspection", "facilities.deadline_before_inspection",
+                            {"findings": ["deadline_on is before inspected_on"]})
 
 
 RECTIFICATION_OVERDUE_STATUSES = ("open",)
@@ -202,15 +204,17 @@ def repair_due_at(reported_at: datetime, severity: str, settings: Settings) -> d
     return end_of_day(local_date(reported_at, settings) + timedelta(days=days), settings)
 
 
+# Well-formed instants refused for the clock or for the record's own times: rules (422).
 def check_instant_not_future(name: str, instant: datetime, now: datetime) -> None:
     if instant > now:
-        raise Invalid(f"{name} lies in the future", {name: ["must not lie in the future"]})
+        raise RuleViolation(f"{name} lies in the future", "facilities.future_instant",
+                            {name: ["must not lie in the future"]})
 
 
 def check_completed_after(reported_at: datetime, completed_at: datetime) -> None:
     if completed_at < reported_at:
-        raise Invalid("a repair cannot be done before it was reported",
-                      {"completed_at": ["must not precede reported_at"]})
+        raise RuleViolation("a repair cannot be done before it was reported", "facilities.completed_before_reported",
+                            {"completed_at": ["must not precede reported_at"]})
 
 
 def repair_overdue(status: str, due_at: datetime, now: datetime) -> bool:

@@ -1,4 +1,6 @@
 """The vehicles service's public face: RPC payloads, events, error classes."""
+from decimal import Decimal
+
 from marshmallow import Schema, fields, validate
 
 from services.kit.schemas import EventSchema, InputSchema, PageQuery, SyncQuery, states
@@ -423,8 +425,9 @@ class FuelTransactionCreate(InputSchema):
     vendor_id = fields.Integer(required=True)
     card_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=40))
     filled_at = fields.AwareDateTime(required=True)
-    liters = _decimal(load_default=None, allow_none=True, validate=validate.Range(min=0.01, max=1000))
-    kwh = _decimal(load_default=None, allow_none=True, validate=validate.Range(min=0.01, max=1000))
+    # a Decimal bound: 0.01 as a float is a hair above Decimal("0.01"), which it refused
+    liters = _decimal(load_default=None, allow_none=True, validate=validate.Range(min=Decimal("0.01"), max=1000))
+    kwh = _decimal(load_default=None, allow_none=True, validate=validate.Range(min=Decimal("0.01"), max=1000))
     amount_yuan = _decimal(required=True, validate=_yuan)
     odometer_km = fields.Decimal(required=True, places=1, validate=_km)
 

@@ -96,8 +96,9 @@ def test_room_type_follows_allocation():
 # inspections and rectifications ----------------------------------------------------
 def test_a_deadline_cannot_precede_the_inspection():
     domain.check_deadline(date(2025, 5, 1), date(2025, 5, 1))
-    with pytest.raises(Invalid):
+    with pytest.raises(RuleViolation) as refused:  # well formed; inspected_on may be today's date
         domain.check_deadline(date(2025, 4, 30), date(2025, 5, 1))
+    assert refused.value.rule == "facilities.deadline_before_inspection"
 
 
 def test_a_rectification_is_overdue_when_open_past_its_deadline_day():
@@ -162,11 +163,12 @@ def test_a_repair_is_overdue_while_unfinished_past_its_due_time():
 def test_times_given_for_paper_records_are_checked():
     now = local(2025, 5, 6, 12)
     domain.check_instant_not_future("reported_at", now, now)
-    with pytest.raises(Invalid) as future:
+    with pytest.raises(RuleViolation) as future:  # well formed, refused for the clock: a rule (422)
         domain.check_instant_not_future("reported_at", now + timedelta(minutes=1), now)
-    assert "reported_at" in future.value.errors
-    with pytest.raises(Invalid):
+    assert "reported_at" in future.value.errors and future.value.rule == "facilities.future_instant"
+    with pytest.raises(RuleViolation) as before:
         domain.check_completed_after(now, now - timedelta(minutes=1))
+    assert before.value.rule == "facilities.completed_before_reported"
 
 
 def facts(status, reported, due, completed=None, complaints=0, rating=None, category="water", building_id=1):
