@@ -2,9 +2,9 @@
 every check: no 5xx, every answer fits its documented status, schema and content type, data
 that breaks the schema is refused with a 4xx, and data the document says is valid is never
 refused as invalid (400). A 422 is a business rule refusing a well-formed request (say, a
-booking in the past or a webhook host that does not resolve): the document names it for
-each operation that has rules. The figures (cases, operations, failures by check) are
-printed at the end of the run."""
+reading for a month that has not begun, or a webhook host that does not resolve): the
+document names it for each operation that has rules. The figures (cases, operations,
+failures by check) are printed at the end of the run."""
 import json
 import os
 from datetime import date, datetime
@@ -55,6 +55,7 @@ def keeps_formats(body, body_schema) -> bool:
             except Invalid:
                 return False
     return True
+
 
 # The same document the gateway serves (built from the same routes and schemas; another
 # test checks the served one), loaded when the tests are collected.
