@@ -169,7 +169,8 @@ def build_spec(routes, version: str = "1.0.0") -> dict:
             if rules:  # parameters cannot say them: the query string as one object must fit this
                 operation["x-query-schema"] = rules
         if route.body is not None:
-            operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": route.body}}}
+            operation["requestBody"] = {"required": not route.extra.get("body_optional"),
+                                        "content": {"application/json": {"schema": route.body}}}
         elif route.extra.get("request_body"):  # a body that is not JSON, e.g. a multipart upload
             operation["requestBody"] = route.extra["request_body"]
         if route.response is not None:

@@ -136,9 +136,10 @@ class InputSchema(Schema):
     def on_bind_field(self, field_name, field_obj):
         # a whole number without bounds of its own is held to what the databases' integer
         # columns store (beyond it PostgreSQL refuses the statement), and the API document says so
-        if isinstance(field_obj, fields.Integer) and not any(
-                isinstance(rule, validate.Range) and rule.max is not None for rule in field_obj.validators):
-            field_obj.validators = [*field_obj.validators, INT32]
+        number = field_obj.inner if isinstance(field_obj, fields.List) else field_obj
+        if isinstance(number, fields.Integer) and not any(
+                isinstance(rule, validate.Range) and rule.max is not None for rule in number.validators):
+            number.validators = [*number.validators, INT32]
 
     @pre_load
     def _storable_text(self, data, **kwargs):

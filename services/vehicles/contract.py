@@ -420,6 +420,8 @@ class VendorQuery(SyncQuery):
     designated = fields.Boolean()
 
 
+@states({"anyOf": [{"required": [name], "properties": {name: {"type": "number"}}}
+                   for name in ("liters", "kwh")]})  # domain.check_fuel_quantity
 class FuelTransactionCreate(InputSchema):
     vehicle_id = fields.Integer(required=True)
     vendor_id = fields.Integer(required=True)

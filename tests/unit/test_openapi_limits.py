@@ -86,3 +86,10 @@ def test_every_operation_states_the_answers_it_can_give():
             for code, answer in op["responses"].items():
                 if code >= "400":
                     assert answer["content"]["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}
+
+
+def test_whole_numbers_in_a_list_and_optional_bodies_are_stated():
+    ids = SCHEMAS["vehicles.SafetyMeetingCreate"]["properties"]["attendee_ids"]["items"]
+    assert (ids["minimum"], ids["maximum"]) == (-2147483648, 2147483647)
+    assert operation("post", "/api/v1/dispatches/{dispatch_id}/cancel")["requestBody"]["required"] is False
+    assert operation("post", "/api/v1/dispatches")["requestBody"]["required"] is True
