@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1
 export PYTHONPATH := $(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup browser tools run test chaos bench migrate backup restore lock clean
+.PHONY: setup browser tools run test fuzz chaos bench migrate backup restore lock clean
 
 $(STAMP): requirements.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (none found on PATH)"; exit 1; }
@@ -42,6 +42,10 @@ run: setup
 
 test: setup browser tools
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+# The API fuzzer at full depth: 100 examples per operation, every check (make test's tier runs fewer).
+fuzz: setup
+	@FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} $(PY) -m pytest tests/e2e/test_fuzz_api.py -p no:cacheprovider $(PYTEST_ARGS)
 
 # Faults under load (kills a service, restarts RabbitMQ, stops a database): run apart from `make test`.
 chaos: setup

@@ -2,7 +2,9 @@
 
 With a RabbitMQ reachable at AMQP_URI every service runs as its own process (the
 Procfile beside this file); with none it says so and runs everything in one process
-on kombu's in-memory transport (all_in_one.py).
+on kombu's in-memory transport (all_in_one.py). A part that exits while the suite runs
+is started again after a pause that doubles from 1 s to 30 s (back to 1 s once it ran a
+minute), and the output says so.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,29 +56,90 @@ def relay(name: str, colour: str, stream, width: int) -> None:
         sys.stdout.flush()
 
 
-def start(entries, environ) -> list[tuple[str, subprocess.Popen]]:
-    width = max(len(name) for name, _ in entries)
-    children = []
-    for index, (name, argv) in enumerate(entries):
-        child = subprocess.Popen(
-            argv, cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+@dataclass(frozen=True)
+class Backoff:
+    """How long a child that exited waits before it is started again: ``first`` seconds,
+    doubled at each exit up to ``longest``; a child that ran ``steady`` seconds before it
+    exited starts again after ``first`` (as compose's and Kubernetes' restart policies do)."""
+
+    first: float = 1.0
+    longest: float = 30.0
+    steady: float = 60.0
+
+
+class Child:
+    def __init__(self, name: str, argv: list[str], colour: str):
+        self.name, self.argv, self.colour = name, argv, colour
+        self.process: subprocess.Popen | None = None
+        self.started_at = 0.0
+        self.delay = 0.0  # the last wait before a restart; 0 until the child first exits
+        self.restart_at: float | None = None
+        self.restarts = 0
+
+
+class Supervisor:
+    """Starts the children, relays their output, and starts again a child that exits while
+    the suite is running (a child that exits is a service down until someone notices)."""
+
+    def __init__(self, entries, environ, backoff: Backoff = Backoff(), out=None, clock=time.monotonic):
+        self.environ, self.backoff, self.clock = environ, backoff, clock
+        self.out = out or sys.stdout
+        self.width = max(len(name) for name, _ in entries)
+        self.children = [Child(name, argv, COLOURS[index % len(COLOURS)]) for index, (name, argv) in enumerate(entries)]
+        self.stopping = False
+
+    def say(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def launch(self, child: Child) -> None:
+        child.process = subprocess.Popen(
+            child.argv, cwd=ROOT, env=self.environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            bufsize=1,
         )
-        threading.Thread(target=relay, args=(name, COLOURS[index % len(COLOURS)], child.stdout, width), daemon=True).start()
-        children.append((name, child))
-    return children
+        child.started_at, child.restart_at = self.clock(), None
+        threading.Thread(target=relay, args=(child.name, child.colour, child.process.stdout, self.width),
+                         daemon=True).start()
 
+    def start(self) -> None:
+        for child in self.children:
+            self.launch(child)
 
-def stop(children, grace: float) -> None:
-    for _, child in children:
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    for name, child in children:
-        try:
-            child.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            print(f"{name} did not stop within {grace:.0f} s: killing it")
-            child.kill()
+    def check(self) -> None:
+        """One look at every child: an exit is reported and its restart scheduled; a child
+        whose wait is over is started again."""
+        if self.stopping:
+            return
+        now = self.clock()
+        for child in self.children:
+            if child.restart_at is not None:
+                if now >= child.restart_at:
+                    child.restarts += 1
+                    self.say(f"{child.name}: starting it again (restart {child.restarts})")
+                    self.launch(child)
+                continue
+            code = child.process.poll()
+            if code is None:
+                continue
+            uptime = now - child.started_at
+            steady = uptime >= self.backoff.steady or not child.delay
+            child.delay = self.backoff.first if steady else min(child.delay * 2, self.backoff.longest)
+            child.restart_at = now + child.delay
+            self.say(f"{child.name} exited with code {code} after {uptime:.1f} s: restarting it in {child.delay:g} s")
+
+    def stop(self, grace: float) -> None:
+        self.stopping = True
+        running = [child.process for child in self.children if child.process.poll() is None]
+        for process in running:
+            process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for child in self.children:
+            try:
+                child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self.say(f"{child.name} did not stop within {grace:.0f} s: killing it")
+                child.process.kill()
+                child.process.wait()
 
 
 def interrupt(_signum, _frame):
@@ -126,25 +190,17 @@ def main() -> int:
         entries = procfile()
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in the background
     signal.signal(signal.SIGTERM, interrupt)
-    children = start(entries, environ)
+    supervisor = Supervisor(entries, environ)
+    supervisor.start()
     banner(single)
     grace = env_float("SHUTDOWN_GRACE_SECONDS", 20.0) + 5
-    stopping = False
     try:
         while True:
-            alive = [child for _, child in children if child.poll() is None]
-            if not alive:
-                break
-            for name, child in children:
-                if child.poll() is not None and not getattr(child, "reported", False):
-                    child.reported = True
-                    print(f"{name} exited with code {child.returncode}", flush=True)
+            supervisor.check()
             time.sleep(0.5)
     except KeyboardInterrupt:
-        stopping = True
-    stop(children, grace)
-    if not stopping:
-        return 1
+        pass
+    supervisor.stop(grace)
     print("stopped", flush=True)
     return 0
 

@@ -2,16 +2,17 @@
 that validate requests, and the docs page (Swagger UI served from this process)."""
 from __future__ import annotations
 
+import inspect
 import re
 from decimal import Decimal
 from pathlib import Path
 
 from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
-from marshmallow import Schema, fields
+from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
+from marshmallow import Schema, fields, validate
 from werkzeug.wrappers import Response
 
-from services.kit.schemas import MAX_ID
+from services.kit.schemas import DATE_YEARS, MAX_ID, InputSchema, Years, year_pattern
 
 PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 
@@ -21,7 +22,9 @@ ERRORS = {
     403: "Not allowed for this role",
     404: "Not found (also another unit's record)",
     409: "Conflict: duplicate, double booking, or wrong state",
+    413: "The body is larger than the gateway takes",
     422: "A business rule refused it: `rule` names it",
+    429: "Too many requests: wait the seconds of `Retry-After`",
     503: "A service is down",
     504: "A service did not answer in time",
 }
@@ -36,6 +39,96 @@ class Problem(Schema):
     rule = fields.String()
 
 
+# What http(s) URL and e-mail fields take (within what marshmallow's validators accept).
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+URL_PATTERN = rf"^https?://(?:{_LABEL}\.)*[A-Za-z0-9][A-Za-z0-9-]{{0,61}}[A-Za-z0-9](?::[0-9]{{1,5}})?(?:[/?#]\S*)?$"
+EMAIL_PATTERN = rf"^[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@(?:{_LABEL}\.)+[A-Za-z]{{2,6}}$"
+# Any JSON value but null (``fields.Raw`` without ``allow_none``).
+NOT_NULL = {"anyOf": [{"type": kind} for kind in ("object", "array", "string", "number", "boolean")]}
+
+
+def _rounded_bounds(field) -> dict:
+    """A decimal is rounded to its places (half to even) before its range is checked, so
+    0.001 is refused where the range starts above 0, and -0.004 taken where it starts at 0:
+    the bounds stated are those of the value as sent."""
+    step = field.places
+    half, stated = step / 2, {}
+    for rule in field.validators:
+        if not isinstance(rule, validate.Range):
+            continue
+        if rule.min is not None:
+            low = Decimal(str(rule.min)) + (0 if rule.min_inclusive else step)
+            stated.update(minimum=low - half, exclusiveMinimum=int(low / step) % 2 == 1)
+        if rule.max is not None:
+            high = Decimal(str(rule.max)) - (0 if rule.max_inclusive else step)
+            stated.update(maximum=high + half, exclusiveMaximum=int(high / step) % 2 == 1)
+    return stated
+
+
+def _limits(converter, field, ret, **kwargs) -> dict:
+    """The limits the input schemas enforce that apispec does not read from the validators:
+    the years ``load`` takes (1900 to 2200, or a field's narrower ``Years``), the text a
+    database can store (no NUL), exclusive bounds, http(s) URLs, and what a field of the suite's
+    own, or a field's metadata, gives as its ``json_schema``."""
+    extra = {**getattr(field, "json_schema", {}), **field.metadata.get("json_schema", {})}
+    if not isinstance(getattr(field, "root", None), InputSchema):
+        return extra
+    for rule in field.validators:
+        if isinstance(rule, validate.Range):
+            if rule.min is not None and not rule.min_inclusive:
+                extra["exclusiveMinimum"] = True
+            if rule.max is not None and not rule.max_inclusive:
+                extra["exclusiveMaximum"] = True
+    if isinstance(field, fields.Decimal) and field.places is not None:
+        extra.update(_rounded_bounds(field))
+    if isinstance(field, fields.Raw) and type(field) is fields.Raw and not field.allow_none:
+        extra.update(NOT_NULL)
+    if isinstance(field, fields.Nested) and field.allow_none and "anyOf" in ret:
+        # apispec allows any object beside the nested one; it is the nested schema or null
+        extra["anyOf"] = [{**branch, "enum": [None]} if branch.get("type") == "object" else branch
+                          for branch in ret["anyOf"]]
+    if isinstance(field, (fields.Date, fields.DateTime)):
+        first, last = DATE_YEARS
+        for rule in field.validators:
+            if isinstance(rule, Years):
+                first, last = max(first, rule.first), min(last, rule.last)
+        extra["pattern"] = year_pattern(first, last)
+    elif isinstance(field, fields.Url):
+        extra.update(format="uri", pattern=URL_PATTERN)
+    elif isinstance(field, fields.Email):
+        extra.update(pattern=EMAIL_PATTERN)
+    elif isinstance(field, fields.String) and "pattern" not in ret and "enum" not in ret:
+        extra["pattern"] = rf"^[^\u0000]{{{ret.get('minLength', 0)},{ret.get('maxLength', '')}}}$"
+    return extra
+
+
+def schema_rules(schema) -> dict:
+    """The JSON Schema of a schema's own cross-field rules (``states`` in services/kit/schemas.py)."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    merged: dict = {}
+    stated = [method.json_schema for _, method in inspect.getmembers(cls, inspect.isfunction)
+              if hasattr(method, "json_schema")]
+    stated += [klass.__dict__["json_schema"] for klass in cls.__mro__ if "json_schema" in klass.__dict__]
+    for rules in stated:
+        for key, value in rules.items():
+            if key == "x-ordered":
+                merged.setdefault(key, []).extend(value)
+            elif key in merged:
+                merged.setdefault("allOf", []).append({key: value})
+            else:
+                merged[key] = value
+    return merged
+
+
+class Converter(OpenAPIConverter):
+    def schema2jsonschema(self, schema):
+        return {**super().schema2jsonschema(schema), **schema_rules(schema)}
+
+
+class Plugin(MarshmallowPlugin):
+    Converter = Converter
+
+
 def _schema_name(schema) -> str:
     cls = schema if isinstance(schema, type) else type(schema)
     module = cls.__module__.split(".")
@@ -44,11 +137,13 @@ def _schema_name(schema) -> str:
 
 
 def build_spec(routes, version: str = "1.0.0") -> dict:
+    plugin = Plugin(schema_name_resolver=_schema_name)
     spec = APISpec(
         title="County logistics service center API", version=version, openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
+        plugins=[plugin],
         info={"description": "Vehicles, facilities, reception and energy of the county's logistics service center."},
     )
+    plugin.converter.add_attribute_function(_limits)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     spec.components.security_scheme("apiKey", {"type": "apiKey", "in": "header", "name": "X-API-Key"})
     spec.components.schema("Problem", schema=Problem)
@@ -70,8 +165,12 @@ def build_spec(routes, version: str = "1.0.0") -> dict:
             operation["x-scope"] = route.handler.__name__
         if route.query is not None:
             operation["parameters"].append({"in": "query", "schema": route.query})
+            rules = schema_rules(route.query)
+            if rules:  # parameters cannot say them: the query string as one object must fit this
+                operation["x-query-schema"] = rules
         if route.body is not None:
-            operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": route.body}}}
+            operation["requestBody"] = {"required": not route.extra.get("body_optional"),
+                                        "content": {"application/json": {"schema": route.body}}}
         elif route.extra.get("request_body"):  # a body that is not JSON, e.g. a multipart upload
             operation["requestBody"] = route.extra["request_body"]
         if route.response is not None:
@@ -87,14 +186,16 @@ def build_spec(routes, version: str = "1.0.0") -> dict:
         if route.extra.get("response_headers"):  # e.g. the Location of an accepted job
             ok["headers"] = route.extra["response_headers"]
         operation["responses"][str(route.status)] = ok
-        codes = [400, 503, 504]
+        codes = [400, 503, 504, *route.extra.get("statuses", ())]
         if route.roles is not None:
             operation["security"] = [{"bearer": []}, {"apiKey": []}]
             codes += [401, 403]
-        if "<" in route.path:
-            codes.append(404)
+        if "<" in route.path or (route.roles is not None and (route.query or "requestBody" in operation)):
+            codes.append(404)  # the record in the path, or one the request names
         if route.method in ("POST", "PATCH", "DELETE"):
             codes += [409, 422]
+        if "requestBody" in operation:
+            codes.append(413)
         for code in sorted(set(codes)):
             operation["responses"][str(code)] = {
                 "description": ERRORS[code], "content": {"application/problem+json": {"schema": problem_ref}},
@@ -102,7 +203,14 @@ def build_spec(routes, version: str = "1.0.0") -> dict:
         paths.setdefault(path, {})[route.method.lower()] = operation
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
-    return _numbers_as_numbers(spec.to_dict())
+    document = spec.to_dict()
+    scopes = sorted(operation["x-scope"] for operations in paths.values() for operation in operations.values()
+                    if "x-scope" in operation)
+    for schema in document["components"]["schemas"].values():  # a list of them, e.g. an API key's scopes
+        for prop in schema.get("properties", {}).values():
+            if prop.pop("x-operation-names", False):
+                prop["items"]["enum"] = scopes
+    return _numbers_as_numbers(document)
 
 
 NUMERIC_KEYWORDS = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "default"}

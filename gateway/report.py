@@ -26,7 +26,7 @@ import eventlet
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.kit.errors import Forbidden, ServiceError, ServiceTimeout, ServiceUnavailable
-from services.kit.schemas import InputSchema, Instant
+from services.kit.schemas import InputSchema, Instant, Years, states
 
 
 @dataclass(frozen=True)
@@ -64,24 +64,25 @@ def sections_for(caller) -> tuple[str, ...]:
 # -- schemas ------------------------------------------------------------------------------------
 FORMATS = ("json", "md", "html", "xlsx")
 YEARS = validate.Range(min=2000, max=2100)
+PERIOD_YEARS = Years(2000, 2100)
 
 
 class ReportQuery(InputSchema):
     year = fields.Integer(validate=YEARS, metadata={"description": "a calendar year; default: this year"})
-    from_on = fields.Date(data_key="from", metadata={"description": "first day of a period (with to)"})
-    to_on = fields.Date(data_key="to", metadata={"description": "last day of a period, included"})
+    from_on = fields.Date(data_key="from", validate=PERIOD_YEARS, metadata={"description": "first day of a period (with to)"})
+    to_on = fields.Date(data_key="to", validate=PERIOD_YEARS, metadata={"description": "last day of a period, included"})
     format = fields.String(load_default="json", validate=validate.OneOf(FORMATS))
 
     @validates_schema
+    @states({"anyOf": [{"required": ["from", "to"], "not": {"required": ["year"]}},
+                       {"not": {"anyOf": [{"required": ["from"]}, {"required": ["to"]}]}}],
+             "x-ordered": [["from", "to", "<=", 366]]})
     def _period(self, data, **kwargs):
         given = [key for key in ("from_on", "to_on") if key in data]
         if len(given) == 1:
             raise ValidationError("give from and to together", "to" if given == ["from_on"] else "from")
         if given and "year" in data:
             raise ValidationError("give either year or from and to", "year")
-        for key, name in (("from_on", "from"), ("to_on", "to")):
-            if key in data and not 2000 <= data[key].year <= 2100:
-                raise ValidationError("must lie in the years 2000 to 2100", name)
         if len(given) == 2 and data["to_on"] < data["from_on"]:
             raise ValidationError("must not be before from", "to")
         if len(given) == 2 and (data["to_on"] - data["from_on"]).days > 366:

@@ -9,8 +9,13 @@ from gateway.routes import routes
 from services.kit.audit import AuditEntry, AuditQuery
 from services.kit.config import SERVICES
 from services.kit.context import ROLES
-from services.kit.errors import Forbidden, Invalid, NotFound
-from services.kit.schemas import ID, InputSchema, Instant, PageQuery, load, page_of
+from services.kit.errors import Forbidden, Invalid
+from services.kit.schemas import ID, InputSchema, Instant, PageQuery, load, page_of, states
+
+
+# gateway/auth.py refuses a unit user without its unit
+UNIT_USER_HAS_A_UNIT = {"anyOf": [{"properties": {"roles": {"items": {"not": {"enum": ["unit_user"]}}}}},
+                                  {"required": ["unit_code"], "properties": {"unit_code": {"type": "string"}}}]}
 
 
 class TokenRequest(InputSchema):
@@ -24,6 +29,7 @@ class TokenResponse(Schema):
     expires_in = fields.Integer()
 
 
+@states(UNIT_USER_HAS_A_UNIT)
 class UserCreate(InputSchema):
     username = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.@-]{2,80}$"))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200), metadata={
@@ -53,6 +59,7 @@ class User(Schema):
     created_at = Instant()
 
 
+@states(UNIT_USER_HAS_A_UNIT)
 class ApiKeyCreate(InputSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True, validate=validate.Length(min=1))
@@ -60,7 +67,7 @@ class ApiKeyCreate(InputSchema):
     client_id = fields.Integer(load_default=None, allow_none=True, validate=ID,
                                metadata={"description": "the integration client whose system holds the key"})
     scopes = fields.List(fields.String(validate=validate.Length(min=1, max=80)), load_default=None, allow_none=True,
-                         validate=validate.Length(max=200), metadata={
+                         validate=validate.Length(max=200), metadata={"x-operation-names": True,
                              "description": "operations (x-scope in this document) the key may call, within its "
                                             "roles; none: every operation its roles allow"})
 
@@ -106,7 +113,7 @@ ANYONE = ROLES
 
 
 @routes.post("/api/v1/auth/token", None, summary="Log in: exchange a username and password for a token",
-             tag="auth", body=TokenRequest, response=TokenResponse)
+             tag="auth", body=TokenRequest, response=TokenResponse, extra={"statuses": (401, 429)})
 def issue_token(call):
     data = load(TokenRequest(), call.json())
     user = call.app.accounts.login(data["username"], data["password"], call.request.remote_addr or "?")
@@ -193,11 +200,8 @@ def create_api_key(call):
                for n, scope in enumerate(data["scopes"] or ()) if scope not in operations}
     if unknown:
         raise Invalid("unknown operations", unknown)
-    if data["client_id"] is not None:
-        try:
-            call.rpc("integrations", "get_client", data["client_id"])
-        except NotFound:
-            raise Invalid("no such client", {"client_id": ["no such client"]}) from None
+    if data["client_id"] is not None:  # 404 for an unknown client, as for any record a request names
+        call.rpc("integrations", "get_client", data["client_id"])
     key, secret = call.app.accounts.create_api_key(created_by=call.caller.name, **data)
     return {**ApiKey().dump(key), "key": secret}
 

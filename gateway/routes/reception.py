@@ -25,7 +25,8 @@ def reception_stats(call):
 
 
 @routes.post("/api/v1/receptions/<int:reception_id>/approve", RECEIVE, summary="Approve a reception (rules checked again)",
-             tag="reception", body=reception.ReceptionApprove, response=reception.Reception)
+             tag="reception", body=reception.ReceptionApprove, response=reception.Reception,
+             extra={"body_optional": True})
 def approve_reception(call):
     return call.rpc("reception", "approve_reception", call.args["reception_id"], optional_json(call))
 
@@ -37,7 +38,8 @@ def reject_reception(call):
 
 
 @routes.post("/api/v1/receptions/<int:reception_id>/cancel", SUBMIT, summary="Cancel a reception",
-             tag="reception", body=reception.ReceptionCancel, response=reception.Reception)
+             tag="reception", body=reception.ReceptionCancel, response=reception.Reception,
+             extra={"body_optional": True})
 def cancel_reception(call):
     return call.rpc("reception", "cancel_reception", call.args["reception_id"], optional_json(call))
 
@@ -82,7 +84,8 @@ def check_in_meeting(call):
 
 
 @routes.post("/api/v1/meetings/<int:meeting_id>/cancel", SUBMIT, summary="Cancel a meeting (room and cars released)",
-             tag="reception", body=reception.MeetingCancel, response=reception.Meeting)
+             tag="reception", body=reception.MeetingCancel, response=reception.Meeting,
+             extra={"body_optional": True})
 def cancel_meeting(call):
     return call.rpc("reception", "cancel_meeting", call.args["meeting_id"], optional_json(call))
 

@@ -158,7 +158,7 @@ def _action(action: str, roles, summary: str, body=None, optional=False):
 
     handler.__name__ = f"{action}_dispatch"
     routes.post(f"/api/v1/dispatches/<int:dispatch_id>/{action}", roles, summary=summary, tag=TAG, body=body,
-                response=vehicles.Dispatch)(handler)
+                response=vehicles.Dispatch, extra={"body_optional": optional})(handler)
 
 
 _action("approve", DISPATCH, "Approve a requested dispatch")

@@ -1,8 +1,11 @@
 """The energy service's public face: RPC payloads, answers, events."""
+import re
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.energy.coefficients import READING_TYPES, UNITS
-from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQuery, SyncQuery
+from services.energy.settings import SETTINGS
+from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQuery, SyncQuery, states
 
 SERVICE = "energy"
 
@@ -23,17 +26,29 @@ def amount(**kwargs):
     return fields.Decimal(places=3, validate=validate.Range(min=0, max=1_000_000_000_000), **kwargs)
 
 
+def _months_pattern() -> str:
+    month = [str(number) for number in range(1, 13)]
+    spans = [f"{first}-(?:{'|'.join(month[index:])})" for index, first in enumerate(month)]
+    item = f"(?:{'|'.join(spans + month)})"
+    return f"^{item}(?:,{item})*$"
+
+
 class Months(fields.Field):
     """Months of a year: "1-6", "1,2,3" or a list; answered as a sorted list."""
+
+    PATTERN = _months_pattern()
+    json_schema = {"type": "string", "pattern": PATTERN}  # as the API document states it
 
     def _deserialize(self, value, attr, data, **kwargs):
         try:
             if isinstance(value, list):
                 months = {int(item) for item in value}
+            elif not re.match(self.PATTERN, str(value)):
+                raise ValueError(value)
             else:
                 months = set()
                 for part in str(value).split(","):
-                    first, _, last = part.strip().partition("-")
+                    first, _, last = part.partition("-")
                     months.update(range(int(first), int(last or first) + 1))
         except (TypeError, ValueError):
             raise ValidationError('months as "1-6" or "1,2,3"') from None
@@ -93,6 +108,9 @@ class ReadingCreate(InputSchema):
     unit = fields.String(required=True, validate=validate.Length(min=1, max=8))
 
     @validates_schema(skip_on_field_errors=False)
+    @states({"anyOf": [{"properties": {"energy_type": {"enum": [kind]}, "unit": {"enum": list(units)}}}
+                       for kind, units in UNITS.items()]
+             + [{"properties": {"energy_type": {"not": {"enum": list(UNITS)}}}}]})
     def unit_fits_type(self, data, **kwargs):
         accepted = UNITS.get(data.get("energy_type"))
         if accepted and data.get("unit") not in accepted:
@@ -289,6 +307,7 @@ class TargetCreate(InputSchema):
     per_area_kgco2_m2 = amount(load_default=None, allow_none=True)
 
     @validates_schema
+    @states({"anyOf": [{"required": [key], "properties": {key: {"type": "number"}}} for key in TARGET_INDICATORS]})
     def at_least_one(self, data, **kwargs):
         if all(data.get(key) is None for key in TARGET_INDICATORS):
             raise ValidationError(f"set at least one of {', '.join(TARGET_INDICATORS)}", "_schema")
@@ -418,7 +437,8 @@ class AuditCreate(InputSchema):
     auditor = fields.String(required=True, validate=validate.Length(min=1, max=200))
     scope = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
     findings = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20000))
-    potential_saving_kgce = amount(load_default=None, allow_none=True)
+    potential_saving_kgce = fields.Decimal(  # what its Numeric(14, 2) column holds
+        places=2, load_default=None, allow_none=True, validate=validate.Range(min=0, max=10**12, max_inclusive=False))
 
 
 class Audit(Schema):
@@ -491,8 +511,12 @@ class AssessmentCreate(InputSchema):
     unit_code = fields.String(required=True, **UNIT_CODE)
     year = fields.Integer(required=True, **YEAR)
     kind = fields.String(required=True, validate=validate.OneOf(ASSESSMENT_KINDS))
-    scores = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True,
-                         metadata={"description": "item code -> points, every item of the score sheet"})
+    scores = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True, metadata={
+        "description": "item code -> points, every item of the score sheet",
+        "json_schema": {  # as domain.score_assessment checks it
+            "required": [item["code"] for item in SETTINGS.score_sheet], "additionalProperties": False,
+            "properties": {item["code"]: {"type": "integer", "minimum": 0, "maximum": item["points"]}
+                           for item in SETTINGS.score_sheet}}})
     assessed_on = fields.Date(required=True)
 
 

@@ -21,7 +21,7 @@ from services.kit.audit import AuditTrail
 from services.kit.context import CallContext
 from services.kit.db import Database, get_or_404, utcnow
 from services.kit.entrypoints import batch_event_handler, event_handler, rpc
-from services.kit.errors import Conflict, Invalid
+from services.kit.errors import Conflict, Invalid, RuleViolation
 from services.kit.health import HealthMixin
 from services.kit.outbox import OutboxRelayMixin
 from services.kit.schemas import load
@@ -147,8 +147,8 @@ class EnergyService(UnitCodesRpc, ImportsMixin, ProgrammesMixin, HealthMixin, Ou
         now = utcnow()
         future = {f"[{i}].period" if many else "period": ["a month that has not begun cannot be reported"]
                   for i, item in enumerate(items) if domain.is_future_period(item["period"], now)}
-        if future:
-            raise Invalid("readings for future months", future)
+        if future:  # well formed, refused for today's date: a rule
+            raise RuleViolation("readings for future months", "energy.future_period", future)
         session = self.db.session
         for item in items:
             item["unit_code"] = caller.unit_for_write(item["unit_code"])

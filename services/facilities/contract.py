@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from services.facilities.settings import RANKS
 from services.kit.errors import Conflict, Invalid, NotFound, RuleViolation  # noqa: F401  (raised by this service)
-from services.kit.schemas import EventSchema, InputSchema, Instant, PageQuery, SyncQuery
+from services.kit.schemas import EventSchema, InputSchema, Instant, PageQuery, SyncQuery, states
 
 SERVICE = "facilities"
 
@@ -348,6 +348,7 @@ class PeriodQuery(InputSchema):
     to_on = fields.Date(required=True, data_key="to")
 
     @validates_schema
+    @states({"x-ordered": [["from", "to", "<="]]})
     def _ordered(self, data, **kwargs):
         if "from_on" in data and "to_on" in data and data["to_on"] < data["from_on"]:
             raise ValidationError("must not be before from", "to")
@@ -427,6 +428,7 @@ class BookingCreate(InputSchema):
     reference = _optional_text(100)
 
     @validates_schema
+    @states({"x-ordered": [["start_at", "end_at", "<"]]})
     def _ordered(self, data, **kwargs):
         if "start_at" in data and "end_at" in data and data["end_at"] <= data["start_at"]:
             raise ValidationError("must be after start_at", "end_at")
@@ -438,6 +440,7 @@ class Recurrence(InputSchema):
     until = fields.Date()  # local day of the last occurrence, included
 
     @validates_schema
+    @states({"oneOf": [{"required": ["count"]}, {"required": ["until"]}]})
     def _one_end(self, data, **kwargs):
         if ("count" in data) == ("until" in data):
             raise ValidationError("give exactly one of count and until", "count")

@@ -167,8 +167,10 @@ RECTIFICATION_ACTIONS = {"complete": ("open",), "verify": ("done",)}
 
 
 def check_deadline(deadline_on: date, inspected_on: date) -> None:
+    """``inspected_on`` is today when not given: a rule of the day, not malformed input."""
     if deadline_on < inspected_on:
-        raise Invalid("a deadline cannot precede the inspection", {"findings": ["deadline_on is before inspected_on"]})
+        raise RuleViolation("a deadline cannot precede the inspection", "facilities.deadline_before_inspection",
+                            {"findings": ["deadline_on is before inspected_on"]})
 
 
 RECTIFICATION_OVERDUE_STATUSES = ("open",)
@@ -217,17 +219,17 @@ def repair_due_at(reported_at: datetime, severity: str, settings: Settings) -> d
 
 def check_started_after(reported_at: datetime, started_at: datetime) -> None:
     if started_at < reported_at:
-        raise Invalid("a repair cannot be started before it was reported",
-                      {"started_at": ["must not precede reported_at"]})
+        raise RuleViolation("a repair cannot be started before it was reported", "facilities.started_before_reported",
+                            {"started_at": ["must not precede reported_at"]})
 
 
 def check_completed_after(reported_at: datetime, started_at: datetime | None, completed_at: datetime) -> None:
     if completed_at < reported_at:
-        raise Invalid("a repair cannot be done before it was reported",
-                      {"completed_at": ["must not precede reported_at"]})
+        raise RuleViolation("a repair cannot be done before it was reported", "facilities.completed_before_reported",
+                            {"completed_at": ["must not precede reported_at"]})
     if started_at is not None and completed_at < started_at:
-        raise Invalid("a repair cannot be done before it was started",
-                      {"completed_at": ["must not precede started_at"]})
+        raise RuleViolation("a repair cannot be done before it was started", "facilities.completed_before_started",
+                            {"completed_at": ["must not precede started_at"]})
 
 
 def repair_overdue(status: str, due_at: datetime, now: datetime) -> bool:

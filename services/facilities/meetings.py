@@ -14,7 +14,7 @@ from services.facilities.settings import SETTINGS
 from services.facilities.space import MANAGERS, READERS
 from services.kit.db import get_or_404, paginate
 from services.kit.entrypoints import event_handler, rpc
-from services.kit.errors import Conflict, Invalid, NotFound
+from services.kit.errors import Conflict, NotFound
 from services.kit.schemas import load, page_of
 from services.reception import contract as reception
 
@@ -163,9 +163,7 @@ class MeetingRpc:
         now = self._now()
         for start, end in wanted:
             domain.check_booking_window(start, end, now, SETTINGS)
-        unit_code = caller.unit_for_write(data["unit_code"])
-        if not unit_code:
-            raise Invalid("a booking is made for a unit", {"unit_code": ["Missing data for required field."]})
+        unit_code = caller.unit_for_write(data["unit_code"], required=True)
         session = self.db.session
         room = repository.lock_meeting_room(session, data["meeting_room_id"])  # held until commit
         if room is None:

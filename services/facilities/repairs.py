@@ -10,7 +10,7 @@ from services.facilities.settings import SETTINGS
 from services.facilities.space import FIGURE_READERS, MANAGERS, READERS, columns
 from services.kit.db import get_or_404, paginate
 from services.kit.entrypoints import rpc
-from services.kit.errors import Forbidden, Invalid, NotFound
+from services.kit.errors import Forbidden, NotFound, RuleViolation
 from services.kit.schemas import check_not_future, load, page_of
 
 REPORTERS = ("facility_manager", "unit_user")
@@ -177,7 +177,8 @@ class RepairRpc:
         if data["room_id"] is not None:
             room = get_or_404(session, Room, data["room_id"], "room")
             if data["building_id"] not in (None, room.building_id):
-                raise Invalid("the room is in another building", {"room_id": ["not in building_id"]})
+                raise RuleViolation("the room is in another building", "facilities.room_not_in_building",
+                                    {"room_id": ["not in building_id"]})
             data["building_id"] = room.building_id
         elif data["building_id"] is not None:
             get_or_404(session, Building, data["building_id"], "building")

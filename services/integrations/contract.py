@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from services.directory import contract as directory
 from services.energy import contract as energy
 from services.facilities import contract as facilities
-from services.kit.schemas import EventSchema, ID, InputSchema, Instant, PageQuery, SyncQuery
+from services.kit.schemas import ID, EventSchema, InputSchema, Instant, PageQuery, SyncQuery, states
 from services.notifications import contract as notifications
 from services.reception import contract as reception
 from services.vehicles import contract as vehicles
@@ -111,6 +111,7 @@ class DeliveryQuery(SyncQuery):
     event_type = fields.String(validate=validate.OneOf(EVENT_TYPES))
 
 
+@states({"x-ordered": [["since", "until", "<"]]})  # checked by replay_subscription
 class ReplayRange(InputSchema):
     since = Instant(required=True)
     until = Instant(required=True)

@@ -95,7 +95,7 @@ class IntegrationsService(HealthMixin, OutboxRelayMixin, AuditTrail):
         data = load(contract.SubscriptionCreate(), payload)
         session = self.db.session
         if session.get(Client, data["client_id"]) is None:
-            raise Invalid("no such client", {"client_id": ["no such client"]})
+            raise NotFound("no such client", {"client_id": ["no such client"]})
         domain.refuse_url(data["url"], allowed_hosts(session))
         subscription = Subscription(**data, secret=domain.new_secret(), status="active", consecutive_failures=0,
                                     created_by=caller.name)

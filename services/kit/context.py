@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from nameko.extensions import DependencyProvider
 
-from services.kit.errors import Forbidden, NotFound
+from services.kit.errors import Forbidden, NotFound, RuleViolation
 
 # Roles of API.md. Staff roles act for the whole center; unit_user acts for one unit.
 ROLES = (
@@ -85,12 +85,17 @@ class Caller:
         if self.unit_scoped and unit_code != self.unit_code:
             raise NotFound(f"{what} not found")
 
-    def unit_for_write(self, requested: str | None) -> str | None:
-        """A unit user acts for its own unit only."""
+    def unit_for_write(self, requested: str | None, required: bool = False) -> str | None:
+        """A unit user acts for its own unit only. A record that is ``required`` to belong to
+        a unit needs one named by staff: the request is well formed either way, and who sends
+        it decides, so a missing one is a rule's refusal (422), not bad input."""
         if self.unit_scoped:
             if requested not in (None, self.unit_code):
                 raise Forbidden("a unit user acts only for its own unit")
             return self.unit_code
+        if required and not requested:
+            raise RuleViolation("the record is kept for a unit: name it in unit_code", "unit_required",
+                                {"unit_code": ["required"]})
         return requested
 
 

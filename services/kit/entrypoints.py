@@ -22,7 +22,7 @@ from nameko.constants import AMQP_URI_CONFIG_KEY, DEFAULT_SERIALIZER, SERIALIZER
 from nameko.events import EventHandler as _EventHandler
 from nameko.exceptions import ContainerBeingKilled, UnserializableValueError, serialize
 from nameko.extensions import SharedExtension
-from nameko.messaging import QueueConsumer
+from nameko.messaging import QueueConsumer as _QueueConsumer
 from nameko.rpc import Rpc as _Rpc
 from nameko.rpc import RpcConsumer as _RpcConsumer
 from nameko.rpc import get_rpc_exchange
@@ -92,7 +92,29 @@ class Replies(SharedExtension):
         return result, exc_info
 
 
+class QueueConsumer(_QueueConsumer):
+    """nameko's, except that an ack or a requeue the broker can no longer take (its
+    connection went down while the worker ran) is logged instead of raised: raised, it
+    ended the worker's managed thread and with it the whole container. The broker
+    delivers an unacknowledged message again, and every consumer is idempotent."""
+
+    def ack_message(self, message):
+        self._settle(super().ack_message, message, "acknowledged")
+
+    def requeue_message(self, message):
+        self._settle(super().requeue_message, message, "requeued")
+
+    @staticmethod
+    def _settle(settle, message, done):
+        try:
+            settle(message)
+        except BROKER_GONE as error:
+            log.warning("a message could not be %s (%s): the broker delivers it again",
+                        done, type(error).__name__, extra={"outcome": "unsettled"})
+
+
 class RpcConsumer(_RpcConsumer):
+    queue_consumer = QueueConsumer()
     replies = Replies()
 
     def handle_result(self, message, result, exc_info):
@@ -149,6 +171,8 @@ class EventHandler(_EventHandler):
     again to the handler's own queue with a retry count, after a growing pause, and
     after ``MAX_EVENT_RETRIES`` it is parked in the service's dead-letter queue
     (``deadletter.py``), from where ops can list and replay it."""
+
+    queue_consumer = QueueConsumer()
 
     def handle_result(self, message, worker_ctx, result=None, exc_info=None):
         result, exc_info = finish_before_reply(worker_ctx, result, exc_info)

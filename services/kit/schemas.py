@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 
-from services.kit.errors import Invalid
+from services.kit.errors import Invalid, RuleViolation
 
 MAX_PAGE = 500
 
@@ -32,6 +32,45 @@ def load(schema: Schema, data, *, partial=False):
 DATE_YEARS = (1900, 2200)
 
 
+def states(json_schema: dict):
+    """Marks a ``validates_schema`` method with the JSON Schema that says the same rule in
+    the API document (gateway/openapi.py), beside the code that enforces it; on a schema
+    class, it states a rule its service's ``domain.py`` enforces on the loaded data. A rule JSON
+    Schema cannot say, one field's value before another's, goes in ``x-ordered`` as
+    ``[first, then, "<" or "<=", at most this many days apart (optional)]``, with the
+    fields' names as sent."""
+
+    def mark(method):
+        method.json_schema = json_schema
+        return method
+
+    return mark
+
+
+def year_pattern(first: int = DATE_YEARS[0], last: int = DATE_YEARS[1]) -> str:
+    """A regular expression for a date or an instant (ISO 8601) in the years ``first`` to
+    ``last``: what the API document says of the dates ``load`` accepts."""
+    parts, year = [], first
+    while year <= last:
+        step = next(step for step in (1000, 100, 10, 1) if year % step == 0 and year + step - 1 <= last)
+        wild = len(str(step)) - 1
+        parts.append(str(year)[:4 - wild] + r"\d" * wild)
+        year += step
+    return rf"^(?:{'|'.join(parts)})-"
+
+
+class Years(validate.Validator):
+    """A date or an instant in the years ``first`` to ``last`` (narrower than ``DATE_YEARS``)."""
+
+    def __init__(self, first: int, last: int):
+        self.first, self.last = first, last
+
+    def __call__(self, value):
+        if not self.first <= value.year <= self.last:
+            raise ValidationError(f"must lie in the years {self.first} to {self.last}")
+        return value
+
+
 def _check_ranges(value, path: str, errors: dict) -> None:
     """Dates within ``DATE_YEARS``; whole numbers within the databases' 32-bit columns (a larger
     offset or id reached the database and failed there)."""
@@ -52,12 +91,13 @@ def _check_ranges(value, path: str, errors: dict) -> None:
 def check_not_future(now: datetime, timezone, **values: date | datetime | None) -> None:
     """Dates and instants that say something happened cannot lie ahead: an instant after
     ``now``, a day after today in ``timezone`` (a "day" of the rules). Every such field is
-    named (400); ``None`` is not checked."""
+    named; ``None`` is not checked. Well formed but refused for the clock: a rule (422
+    ``dates.in_future``), never a 400, which would say the request itself was malformed."""
     today = now.astimezone(timezone).date()
     ahead = {name: ["must not lie in the future"] for name, value in values.items()
              if value is not None and (value > now if isinstance(value, datetime) else value > today)}
     if ahead:
-        raise Invalid(f"{', '.join(ahead)} cannot lie in the future", ahead)
+        raise RuleViolation(f"{', '.join(ahead)} cannot lie in the future", "dates.in_future", ahead)
 
 
 def flatten_errors(errors: dict, prefix: str = "") -> dict[str, list[str]]:
@@ -78,6 +118,7 @@ def flatten_errors(errors: dict, prefix: str = "") -> dict[str, list[str]]:
 # Identifiers and counts fit the databases' 32-bit integer columns.
 MAX_ID = 2_147_483_647
 ID = validate.Range(min=1, max=MAX_ID)
+INT32 = validate.Range(min=-MAX_ID - 1, max=MAX_ID)
 
 
 def _unstorable(value) -> str | None:
@@ -110,6 +151,14 @@ class InputSchema(Schema):
 
     class Meta:
         unknown = RAISE
+
+    def on_bind_field(self, field_name, field_obj):
+        # a whole number without bounds of its own is held to what the databases' integer
+        # columns store (beyond it PostgreSQL refuses the statement), and the API document says so
+        number = field_obj.inner if isinstance(field_obj, fields.List) else field_obj
+        if isinstance(number, fields.Integer) and not any(
+                isinstance(rule, validate.Range) and rule.max is not None for rule in number.validators):
+            number.validators = [*number.validators, INT32]
 
     @pre_load
     def _storable_text(self, data, **kwargs):
@@ -185,7 +234,7 @@ class PageQuery(InputSchema):
     """``limit`` and ``offset`` of every collection (API.md)."""
 
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID))
 
 
 class SyncQuery(PageQuery):

@@ -5,7 +5,7 @@ input schema describes, with dates and datetimes as ISO strings and money as num
 """
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQuery, SyncQuery
+from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQuery, SyncQuery, states
 from services.reception.settings import GUEST_ORIGINS, MEALS
 
 SERVICE = "reception"
@@ -43,6 +43,7 @@ class _Period(InputSchema):
     to_on = fields.Date(data_key="to")
 
     @validates_schema
+    @states({"x-ordered": [["from", "to", "<="]]})
     def _ordered(self, data, **kwargs):
         if data.get("from_on") and data.get("to_on") and data["to_on"] < data["from_on"]:
             raise ValidationError("must not be before from", "to")
@@ -95,6 +96,8 @@ class MealPlan(InputSchema):
     canteen_slot_id = fields.Integer(load_default=None, allow_none=True)
 
 
+@states({"x-ordered": [["starts_on", "ends_on", "<="], ["starts_on", "meals.*.served_on", "<="],
+                       ["meals.*.served_on", "ends_on", "<="]]})  # domain.check_reception_dates
 class ReceptionCreate(InputSchema):
     """A request from the inviting unit (``unit_code``; a unit user's own by default)."""
 
@@ -241,6 +244,8 @@ class CanteenReservationCreate(InputSchema):
     meeting_id = fields.Integer(load_default=None, allow_none=True)
 
     @validates_schema
+    @states({"oneOf": [{"required": [name], "properties": {name: {"type": "integer"}}}
+                       for name in ("reception_id", "meeting_id")]})
     def _one_owner(self, data, **kwargs):
         if (data.get("reception_id") is None) == (data.get("meeting_id") is None):
             raise ValidationError("give exactly one of reception_id and meeting_id", "reception_id")
@@ -282,7 +287,8 @@ class CarRequest(InputSchema):
     purpose = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=500))
 
 
-class MeetingCreate(InputSchema):
+@states({"x-ordered": [["start_at", "end_at", "<"], ["cars.*.start_at", "cars.*.end_at", "<"]]})
+class MeetingCreate(InputSchema):  # the order: domain.check_meeting_times
     title = _text(200, required=True)
     unit_code = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
     meeting_room_id = fields.Integer(required=True)
@@ -347,7 +353,8 @@ class MeetingCancel(ReceptionCancel):
 
 class VisitorCreate(InputSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    id_number = fields.String(required=True, load_only=True, validate=validate.Length(equal=18))
+    id_number = fields.String(required=True, load_only=True, validate=validate.Length(equal=18), metadata={
+        "format": "cn-resident-id", "description": "18 characters (GB 11643) whose last is the check character"})
     company = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     host_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     host_unit_code = fields.String(required=True, validate=validate.Length(min=1, max=40))

@@ -48,13 +48,6 @@ def check_can_check_out(checked_out_at) -> None:
         raise Conflict("the visitor has already checked out")
 
 
-def require_unit(unit_code: str | None) -> str:
-    """The unit a record is written for: a unit user's own, else the one given."""
-    if not unit_code:
-        raise Invalid("the unit is missing", {"unit_code": ["required"]})
-    return unit_code
-
-
 # --- days ------------------------------------------------------------------------------
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 

@@ -59,7 +59,7 @@ class MeetingEntrypoints:
         caller = self.call.caller
         caller.require(*SUBMITTERS)
         data = load(meeting_in, payload)
-        unit_code = domain.require_unit(caller.unit_for_write(data.pop("unit_code")))
+        unit_code = caller.unit_for_write(data.pop("unit_code"), required=True)
         domain.check_meeting_times(data["start_at"], data["end_at"], data["cars"])
         stored = meeting_in.dump(data)
         meeting = Meeting(

@@ -45,7 +45,7 @@ class ReceptionEntrypoints:
         caller = self.call.caller
         caller.require(*SUBMITTERS)
         data = load(reception_in, payload)
-        unit_code = domain.require_unit(caller.unit_for_write(data.pop("unit_code")))
+        unit_code = caller.unit_for_write(data.pop("unit_code"), required=True)
         check_not_future(utcnow(), domain.LOCAL_TZ,
                          **{"official_letter.dated_on": (data["official_letter"] or {}).get("dated_on")})
         domain.check_reception_dates(data)

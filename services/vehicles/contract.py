@@ -1,7 +1,9 @@
 """The vehicles service's public face: RPC payloads, events, error classes."""
+from decimal import Decimal
+
 from marshmallow import Schema, fields, validate
 
-from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQuery, SyncQuery
+from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQuery, SyncQuery, states
 
 SERVICE = "vehicles"
 
@@ -30,8 +32,10 @@ def _decimal(places=2, **kwargs):
 
 
 class VehicleCreate(InputSchema):
-    plate = fields.String(required=True, validate=validate.Length(min=6, max=16))
-    vin = fields.String(required=True, validate=validate.Length(equal=17))
+    plate = fields.String(required=True, validate=validate.Length(min=6, max=16), metadata={
+        "format": "cn-plate", "description": "a plate number (GA 36), e.g. 浙A12345; spaces, dots and dashes are dropped"})
+    vin = fields.String(required=True, validate=validate.Length(equal=17), metadata={
+        "format": "vin", "description": "17 characters (ISO 3779) whose 9th is the check digit"})
     make = fields.String(required=True, validate=validate.Length(min=1, max=60))
     model = fields.String(required=True, validate=validate.Length(min=1, max=60))
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
@@ -131,6 +135,7 @@ class VehicleHistory(Schema):
     odometer_corrections = fields.List(fields.Nested(OdometerCorrection))
 
 
+@states({"x-ordered": [["start", "end", "<"]]})  # domain.check_interval
 class AvailableQuery(PageQuery):
     start = Instant(required=True)
     end = Instant(required=True)
@@ -238,6 +243,7 @@ class AssessmentPage(Schema):
 
 
 # Dispatch (调度) ---------------------------------------------------------------------
+@states({"x-ordered": [["start_at", "end_at", "<"]]})  # domain.check_interval
 class DispatchCreate(InputSchema):
     """A unit's request; a unit user's own unit is taken when ``unit_code`` is left out."""
 
@@ -425,13 +431,16 @@ class VendorQuery(SyncQuery):
     designated = fields.Boolean()
 
 
+@states({"anyOf": [{"required": [name], "properties": {name: {"type": "number"}}}
+                   for name in ("liters", "kwh")]})  # domain.check_fuel_quantity
 class FuelTransactionCreate(InputSchema):
     vehicle_id = fields.Integer(required=True)
     vendor_id = fields.Integer(required=True)
     card_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=40))
     filled_at = Instant(required=True)
-    liters = _decimal(load_default=None, allow_none=True, validate=validate.Range(min=0.01, max=1000))
-    kwh = _decimal(load_default=None, allow_none=True, validate=validate.Range(min=0.01, max=1000))
+    # a Decimal bound: 0.01 as a float is a hair above Decimal("0.01"), which it refused
+    liters = _decimal(load_default=None, allow_none=True, validate=validate.Range(min=Decimal("0.01"), max=1000))
+    kwh = _decimal(load_default=None, allow_none=True, validate=validate.Range(min=Decimal("0.01"), max=1000))
     amount_yuan = Money(required=True, validate=_yuan)
     odometer_km = fields.Decimal(required=True, places=1, validate=_km)
 
@@ -524,6 +533,9 @@ class Disposal(Schema):
 
 
 # Statistics and the annual report ----------------------------------------------------
+@states({"oneOf": [{"required": ["year"], "not": {"anyOf": [{"required": ["from"]}, {"required": ["to"]}]}},
+                   {"required": ["from", "to"], "not": {"required": ["year"]}}],
+         "x-ordered": [["from", "to", "<="]]})  # reporting.period_of
 class StatsQuery(InputSchema):
     year = fields.Integer(validate=validate.Range(min=2000, max=2100))
     from_ = fields.Date(data_key="from")

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from services.kit.db import get_or_404, utcnow
 from services.kit.entrypoints import event_handler, rpc
-from services.kit.errors import Conflict, Invalid
+from services.kit.errors import Conflict
 from services.kit.schemas import check_not_future, load
 from services.vehicles import contract, domain, repository
 from services.reception import contract as reception
@@ -26,9 +26,7 @@ class DispatchRpc:
         caller = self.call.caller
         caller.require(*REQUESTERS)
         data = load(contract.DispatchCreate(), payload)
-        data["unit_code"] = caller.unit_for_write(data["unit_code"])
-        if not data["unit_code"]:
-            raise Invalid("the requesting unit is missing", {"unit_code": ["required"]})
+        data["unit_code"] = caller.unit_for_write(data["unit_code"], required=True)
         domain.check_interval(data["start_at"], data["end_at"])
         if not caller.has_any(DISPATCHERS):  # a request; the dispatcher also enters past trips (补录)
             domain.check_request_start(data["start_at"], self._now())

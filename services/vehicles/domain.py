@@ -279,10 +279,13 @@ class FuelCheck:
 
 
 def check_fuel_quantity(fuel_type: str, liters, kwh) -> None:
+    """The quantity the vehicle's fuel is measured in: the vehicle's, so a rule (422)."""
     if fuel_type in ("gasoline", "diesel") and liters is None:
-        raise Invalid("litres are required for this vehicle", {"liters": ["required for a gasoline or diesel vehicle"]})
+        raise RuleViolation("litres are required for this vehicle", "vehicles.fuel_quantity",
+                            {"liters": ["required for a gasoline or diesel vehicle"]})
     if fuel_type == "electric" and kwh is None:
-        raise Invalid("kWh are required for an electric vehicle", {"kwh": ["required for an electric vehicle"]})
+        raise RuleViolation("kWh are required for an electric vehicle", "vehicles.fuel_quantity",
+                            {"kwh": ["required for an electric vehicle"]})
     if liters is None and kwh is None:
         raise Invalid("litres or kWh are required", {"liters": ["litres or kwh required"]})
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from services.kit.db import get_or_404
 from services.kit.entrypoints import rpc
-from services.kit.errors import Conflict, Invalid
+from services.kit.errors import Conflict, NotFound
 from services.kit.schemas import check_not_future, load, page_of
 from services.vehicles import contract, domain, repository
 from services.vehicles.models import (
@@ -225,7 +225,7 @@ class FleetRpc:
         known = set(session.scalars(select(Driver.id).where(Driver.id.in_(attendee_ids)))) if attendee_ids else set()
         unknown = [i for i in attendee_ids if i not in known]
         if unknown:
-            raise Invalid("unknown drivers among the attendees", {"attendee_ids": [f"no driver {i}" for i in unknown]})
+            raise NotFound("unknown drivers among the attendees", {"attendee_ids": [f"no driver {i}" for i in unknown]})
         meeting = SafetyMeeting(**data)
         session.add(meeting)
         session.flush()

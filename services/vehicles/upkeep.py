@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from services.kit.db import get_or_404, paginate
 from services.kit.entrypoints import rpc
-from services.kit.errors import Conflict, Invalid
+from services.kit.errors import Conflict, NotFound
 from services.kit.schemas import check_not_future, load, page_of
 from services.vehicles import contract, domain, repository
 from services.vehicles.models import Dispatch, Disposal, FuelTransaction, ServiceRecord, Vehicle, VehicleFlag, Vendor
@@ -64,7 +64,7 @@ class UpkeepRpc:
     def _known(self, model, ident, field: str):
         record = self.db.session.get(model, ident)
         if record is None:
-            raise Invalid(f"unknown {field.removesuffix('_id')}", {field: [f"no {field.removesuffix('_id')} {ident}"]})
+            raise NotFound(f"unknown {field.removesuffix('_id')}", {field: [f"no {field.removesuffix('_id')} {ident}"]})
         return record
 
     # fuel ----------------------------------------------------------------------------

@@ -119,7 +119,7 @@ def test_bad_readings_are_refused_whole_with_field_errors(start_service, rpc):
         officer(rpc, "record_readings", [reading(code, "2025-01", "electricity", 5, "kWh"),
                                          reading(code, "2025-13", "electricity", -1, "L")])
     assert {"[1].period", "[1].quantity", "[1].unit"} <= set(refused.value.errors)
-    with pytest.raises(Invalid) as future:
+    with pytest.raises(RuleViolation) as future:
         officer(rpc, "record_readings", reading(code, "2099-01", "water", 5, "m3"))
     assert "period" in future.value.errors
     with pytest.raises(NotFound):
@@ -631,11 +631,11 @@ def test_what_happened_is_not_dated_in_the_future(start_service, rpc):
                                "assessed_on": tomorrow}, "assessed_on"),
         ("create_waste_record", {"unit_code": code, "period": next_month, "category": "other", "weight_kg": 1}, "period"),
     ):
-        with pytest.raises(Invalid) as ahead:
+        with pytest.raises(RuleViolation) as ahead:
             officer(rpc, method, payload)
         assert field in ahead.value.errors, method
     created = officer(rpc, "create_project", project)
-    with pytest.raises(Invalid):
+    with pytest.raises(RuleViolation):
         officer(rpc, "update_project", created["id"], {"completed_on": tomorrow})
     assert officer(rpc, "list_audits", {"unit_code": code})["total"] == 0
 

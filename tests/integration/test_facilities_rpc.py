@@ -247,7 +247,7 @@ def test_repair_figures_and_overdue_orders(facilities, rpc):
         fac(rpc, "start_repair", repair["id"], {"started_at": "2025-04-07T11:00:00+08:00"})
         fac(rpc, "complete_repair", repair["id"], {"completed_at": completed_at})
     assert {r["id"] for r in fac(rpc, "list_repairs", {"overdue": True})["items"]} == {stuck["id"]}
-    with pytest.raises(Invalid):
+    with pytest.raises(RuleViolation):
         fac(rpc, "complete_repair", stuck["id"], {"completed_at": "2099-01-01T00:00:00+08:00"})
     stats = fac(rpc, "repair_stats", {"from": "2025-04-07", "to": "2025-04-07"})
     # 2 reported on the 7th, both done, 1 on time; 6 h and 74 h
@@ -388,17 +388,17 @@ def test_a_paper_repair_is_not_completed_before_it_was_started_nor_started_befor
     repair = fac(rpc, "report_repair", {"location": "锅炉房", "category": "hvac", "severity": "major",
                                         "reported_at": "2025-04-07T09:00:00+08:00"})
     fac(rpc, "assign_repair", repair["id"], {"technician": "tech-1"})
-    with pytest.raises(Invalid) as before_report:
+    with pytest.raises(RuleViolation) as before_report:
         fac(rpc, "start_repair", repair["id"], {"started_at": "2025-04-07T08:00:00+08:00"})
     assert "started_at" in before_report.value.errors
-    with pytest.raises(Invalid) as ahead:
+    with pytest.raises(RuleViolation) as ahead:
         fac(rpc, "start_repair", repair["id"], {"started_at": "2099-04-07T08:00:00+08:00"})
     assert "started_at" in ahead.value.errors
     with pytest.raises(Forbidden):  # only staff date a start
         fac(rpc, "start_repair", repair["id"], {"started_at": "2025-04-07T10:00:00+08:00"},
             caller=Caller("tech-1", ("technician",)))
     fac(rpc, "start_repair", repair["id"], {"started_at": "2025-04-07T10:00:00+08:00"})
-    with pytest.raises(Invalid) as early:
+    with pytest.raises(RuleViolation) as early:
         fac(rpc, "complete_repair", repair["id"], {"completed_at": "2025-04-07T09:30:00+08:00"})
     assert early.value.errors == {"completed_at": ["must not precede started_at"]}
     assert fac(rpc, "get_repair", repair["id"])["status"] == "in_progress"
@@ -425,7 +425,7 @@ def test_a_room_lies_on_one_of_its_buildings_floors(facilities, rpc):
 def test_an_inspection_in_the_future_is_refused_and_an_older_one_keeps_the_newer_area(facilities, rpc):
     room = a_room(rpc, a_building(rpc), "405", "24", unit())
     tomorrow = (datetime.now(SHANGHAI) + timedelta(days=1)).date().isoformat()
-    with pytest.raises(Invalid) as ahead:
+    with pytest.raises(RuleViolation) as ahead:
         fac(rpc, "create_inspection", {"room_id": room["id"], "inspected_on": tomorrow, "measured_area_m2": "40"})
     assert "inspected_on" in ahead.value.errors
     assert fac(rpc, "get_room", room["id"])["usable_area_m2"] == 24.0
@@ -473,7 +473,7 @@ def test_a_booking_is_for_a_meeting_to_come_and_lasts_at_most_a_day(facilities, 
 def test_an_allocation_is_not_dated_in_the_future(facilities, rpc):
     room = a_room(rpc, a_building(rpc), "601", "18", type="vacant")
     tomorrow = (datetime.now(SHANGHAI) + timedelta(days=1)).date().isoformat()
-    with pytest.raises(Invalid) as ahead:
+    with pytest.raises(RuleViolation) as ahead:
         fac(rpc, "allocate_room", {"room_id": room["id"], "unit_code": unit(), "allocated_on": tomorrow})
     assert "allocated_on" in ahead.value.errors
     assert fac(rpc, "get_room", room["id"])["unit_code"] is None

@@ -195,6 +195,31 @@ def test_a_consumer_applies_each_event_once(tally, rpc, test_backends):
     assert applied == 5
 
 
+def test_an_ack_the_broker_cannot_take_leaves_the_service_running(tally, rpc, test_backends, monkeypatch):
+    """The broker went down while a handler ran: its ack fails on the dead connection. The
+    container lives on (the broker delivers the event again; the consumer drops the copy)."""
+    from kombu.message import Message
+
+    ack = Message.ack
+    failed = []
+
+    def ack_on_a_dead_connection(message, *args, **kwargs):
+        if message.delivery_info.get("routing_key") == "ticked" and not failed:
+            failed.append(message)
+            raise ConnectionResetError(104, "Connection reset by peer")
+        return ack(message, *args, **kwargs)
+
+    monkeypatch.setattr(Message, "ack", ack_on_a_dead_connection)
+    exchange = get_event_exchange("tally_source", {})
+    publisher = Publisher(test_backends.amqp_uri, declare=[exchange])
+    for _ in range(2):
+        publisher.publish({"event_id": str(uuid.uuid4()), "occurred_at": "2026-01-01T00:00:00Z", "name": "acked"},
+                          exchange=exchange, routing_key="ticked")
+    assert eventually(lambda: failed) and eventually(lambda: rpc.call("tally", "count", "acked") == 2)
+    assert not tally._died.ready()  # nothing killed the container
+    assert rpc.call("tally", "bump", "after") == 1
+
+
 def test_a_reader_runs_without_a_transaction_and_cannot_write(tally, rpc):
     assert rpc.call("tally", "transaction_open", "r") is True
     assert rpc.call("tally", "transaction_open_reading", "r") is False  # no BEGIN, no COMMIT

@@ -112,7 +112,7 @@ def test_bad_input_is_refused_with_field_errors(start_service, rpc):
         call_as(rpc, CLERK, "reception", "submit_reception", {**reception(), "guests": [], "colour": "red",
                                                               "ends_on": "tomorrow"})
     assert {"guests", "colour", "ends_on"} <= set(caught.value.errors)
-    with pytest.raises(Invalid) as caught:
+    with pytest.raises(RuleViolation) as caught:
         call_as(rpc, OFFICER, "reception", "submit_reception", reception())  # an officer names the unit
     assert "unit_code" in caught.value.errors
 

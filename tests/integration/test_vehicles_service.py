@@ -446,7 +446,7 @@ def test_a_disposal_dated_in_the_future_is_refused_and_keeps_the_slot(fleet):
     eight_years_ago = today.replace(year=today.year - 8)
     # eligible for renewal only 10 days from now: a disposal dated then would have passed the 8-year rule
     young = fleet.vehicle(u, purchased_on=(eight_years_ago + timedelta(days=10)).isoformat())
-    with pytest.raises(Invalid) as ahead:
+    with pytest.raises(RuleViolation) as ahead:
         fleet("dispose_vehicle", young["id"], {"method": "auction",
                                                "disposed_on": (today + timedelta(days=30)).isoformat()})
     assert "disposed_on" in ahead.value.errors
@@ -506,7 +506,7 @@ def test_dates_that_say_something_happened_may_not_lie_in_the_future(fleet):
                                              "fuel_type": "gasoline", "unit_code": u, "purchased_on": tomorrow},)),
     ]
     for field, method, args in refused:
-        with pytest.raises(Invalid) as ahead:
+        with pytest.raises(RuleViolation) as ahead:
             fleet(method, *args)
         assert field in ahead.value.errors, method
     d = fleet.dispatch(u, SOON)

@@ -7,7 +7,7 @@ import pytest
 
 from services.facilities import domain
 from services.facilities.settings import SETTINGS, Settings
-from services.kit.errors import Conflict, Invalid, RuleViolation
+from services.kit.errors import Conflict, RuleViolation
 from services.kit.schemas import check_not_future
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -97,8 +97,9 @@ def test_room_type_follows_allocation():
 # inspections and rectifications ----------------------------------------------------
 def test_a_deadline_cannot_precede_the_inspection():
     domain.check_deadline(date(2025, 5, 1), date(2025, 5, 1))
-    with pytest.raises(Invalid):
+    with pytest.raises(RuleViolation) as refused:  # well formed; inspected_on may be today's date
         domain.check_deadline(date(2025, 4, 30), date(2025, 5, 1))
+    assert refused.value.rule == "facilities.deadline_before_inspection"
 
 
 def test_a_rectification_is_overdue_when_open_past_its_deadline_day():
@@ -163,10 +164,10 @@ def test_a_repair_is_overdue_while_unfinished_past_its_due_time():
 def test_times_given_for_paper_records_are_checked():
     now = local(2025, 5, 6, 12)
     check_not_future(now, SHANGHAI, reported_at=now)
-    with pytest.raises(Invalid) as future:
+    with pytest.raises(RuleViolation) as future:
         check_not_future(now, SHANGHAI, reported_at=now + timedelta(minutes=1))
     assert "reported_at" in future.value.errors
-    with pytest.raises(Invalid):
+    with pytest.raises(RuleViolation):
         domain.check_completed_after(now, None, now - timedelta(minutes=1))
 
 
@@ -174,7 +175,7 @@ def test_a_repair_is_not_completed_before_it_was_started():
     reported = local(2025, 5, 6, 9)
     started = local(2025, 5, 6, 11)
     domain.check_completed_after(reported, started, started)
-    with pytest.raises(Invalid) as early:
+    with pytest.raises(RuleViolation) as early:
         domain.check_completed_after(reported, started, started - timedelta(minutes=1))
     assert early.value.errors == {"completed_at": ["must not precede started_at"]}
 
@@ -182,7 +183,7 @@ def test_a_repair_is_not_completed_before_it_was_started():
 def test_an_inspection_day_is_judged_in_local_days():
     now = local(2025, 5, 6, 0, 30)  # 2025-05-05 16:30 UTC: already the 6th in the county
     check_not_future(now, SHANGHAI, inspected_on=date(2025, 5, 6))
-    with pytest.raises(Invalid) as ahead:
+    with pytest.raises(RuleViolation) as ahead:
         check_not_future(now, SHANGHAI, inspected_on=date(2025, 5, 7))
     assert list(ahead.value.errors) == ["inspected_on"]
 

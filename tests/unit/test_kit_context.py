@@ -3,7 +3,7 @@ import logging
 import pytest
 
 from services.kit.context import Caller, ContextFilter, current_request_id
-from services.kit.errors import Forbidden, NotFound
+from services.kit.errors import Forbidden, NotFound, RuleViolation
 
 UNIT = Caller("clerk", ("unit_user",), "U1")
 DISPATCHER = Caller("d", ("dispatcher",))
@@ -37,6 +37,15 @@ def test_a_unit_user_writes_only_for_its_unit():
     assert UNIT.unit_for_write(None) == "U1"
     with pytest.raises(Forbidden):
         UNIT.unit_for_write("U2")
+
+
+def test_staff_name_the_unit_of_a_record_kept_for_one_and_a_rule_says_so_when_they_do_not():
+    assert UNIT.unit_for_write(None, required=True) == "U1"
+    assert DISPATCHER.unit_for_write("U2", required=True) == "U2"
+    assert DISPATCHER.unit_for_write(None) is None  # records kept for the center as a whole
+    with pytest.raises(RuleViolation) as refused:  # a well-formed request: 422, not 400
+        DISPATCHER.unit_for_write(None, required=True)
+    assert refused.value.rule == "unit_required" and refused.value.errors == {"unit_code": ["required"]}
 
 
 def test_roles_are_required_and_admin_passes_every_check():

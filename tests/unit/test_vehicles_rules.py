@@ -186,10 +186,13 @@ def test_the_own_norm_is_the_fixed_one_or_the_median_of_enough_history():
 
 
 def test_fuel_quantity_fits_the_fuel_type():
-    with pytest.raises(Invalid):
+    with pytest.raises(RuleViolation) as diesel:  # the vehicle's fuel decides: a rule, not bad input
         domain.check_fuel_quantity("diesel", None, Decimal(10))
-    with pytest.raises(Invalid):
+    assert diesel.value.rule == "vehicles.fuel_quantity"
+    with pytest.raises(RuleViolation):
         domain.check_fuel_quantity("electric", Decimal(10), None)
+    with pytest.raises(Invalid):
+        domain.check_fuel_quantity("hybrid", None, None)
     domain.check_fuel_quantity("hybrid", None, Decimal(10))
 
 
