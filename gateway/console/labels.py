@@ -72,7 +72,8 @@ FIELD_NAMES = {
     "end_at": "返回时间", "vehicle_id": "车辆", "driver_id": "驾驶员", "reason": "理由", "title": "接待事由",
     "guests": "接待对象", "starts_on": "开始日期", "ends_on": "结束日期", "official_letter": "公函",
     "location": "报修地点", "category": "类别", "severity": "紧急程度", "description": "情况说明", "file": "报表文件",
-    "technician": "维修人", "rating": "满意度", "complaint": "问题说明", "note": "情况说明", "explanation": "情况说明",
+    "technician": "维修人", "odometer_km": "回场里程表读数", "fuel_liters": "加油量",
+    "tolls_yuan": "过路过桥费", "cost_yuan": "停车等其他费用", "returned_at": "回场时间", "departed_at": "出车时间", "rating": "满意度", "complaint": "问题说明", "note": "情况说明", "explanation": "情况说明",
     "resolution": "处理意见", "outcome": "处理结果", "unit_code": "单位代码", "period": "统计期", "energy_type": "能源品种",
     "quantity": "数量", "unit": "计量单位", "meeting_room_id": "会议室", "attendees": "参会人数", "services": "会务服务",
     "cars": "用车", "username": "用户名", "password": "密码", "current_password": "当前密码", "roles": "角色",
@@ -101,6 +102,7 @@ MESSAGES = {
 MESSAGE_PATTERNS = (
     (re.compile(r"^repeats row (\d+) \(same unit and month\)$"), "与第 {} 行重复（同一单位同一月份）"),
     (re.compile(r"^unknown columns: (.*)$"), "无法识别的列：{}"),
+    (re.compile(r"^double booking with dispatch (\d+)$"), "这段时间已派给用车申请 {}，不能重复派车"),
     (re.compile(r"^missing columns: (.*)$"), "缺少的列：{}"),
     (re.compile(r"^at most (\d+) data rows$"), "最多 {} 行数据"),
     (re.compile(r"^at most (\d+) columns$"), "最多 {} 列"),

@@ -15,6 +15,7 @@ import secrets
 SESSION_COOKIE = "console_session"
 NONCE_COOKIE = "console_nonce"
 FLASH_COOKIE = "console_flash"
+ALERT_COOKIE = "console_alert"
 CSRF_FIELD = "csrf_token"
 PATH = "/console"
 
