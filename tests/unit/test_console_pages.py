@@ -685,3 +685,36 @@ def test_a_dispatch_names_its_car_and_driver(console):
     login(client, "dispatch")
     page = client.get("/console/dispatches/13").text
     assert "川A00001（红旗H5，5座） / 周师傅" in page and "车辆 1" not in page
+
+
+def test_repairs_are_assigned_and_reassigned_from_the_technicians_only(console):
+    client, services = console
+    found = [repair("reported", id=9), repair("assigned", id=8, technician="technician")]
+    services.answers["list_repairs"] = lambda query: {"items": [] if query.get("overdue") else found, "total": 2}
+    login(client, "facility_manager")
+    page = client.get("/console/repairs").text
+    assert 'name="technician" placeholder' not in page  # no free text to mistype a name in
+    options = re.findall(r'<select name="technician"[^>]*>(.*?)</select>', page)
+    assert len(options) == 2 and all(re.findall(r'<option value="([^"]+)"', one) == ["technician"] for one in options)
+    assert "/console/repairs/8/assign" in page and "改派" in page
+    calls = len(services.calls)
+    client.post("/console/repairs/9/assign", data={"csrf_token": csrf_of(page), "technician": "zhangsan",
+                                                   "back": "/console/repairs"})
+    assert [call[1] for call in services.calls[calls:]] == []  # refused before any service is asked
+    refused = client.get("/console/repairs").text
+    row = refused[refused.index('data-repair="9"'):refused.index('data-repair="8"')]
+    assert "请从维修技工名单中选择维修人" in row and 'class="flash"' not in refused
+    client.post("/console/repairs/8/assign", data={"csrf_token": csrf_of(page), "technician": "technician",
+                                                   "back": "/console/repairs"})
+    assert services.calls[-1][1:3] == ("assign_repair", (8, {"technician": "technician"}))
+
+
+def test_a_technician_finishes_with_what_was_done_and_the_parts(console):
+    client, services = console
+    services.answers["list_repairs"] = {"items": [repair("in_progress", technician="technician")], "total": 1}
+    login(client, "technician")
+    page = client.get("/console/repairs/queue").text
+    assert 'name="parts"' in page and "/console/repairs/5/complete" in page
+    client.post("/console/repairs/5/complete", data={"csrf_token": csrf_of(page), "note": "换了水龙头阀芯",
+                                                     "parts": "阀芯 1 个", "back": "/console/repairs/queue"})
+    assert services.calls[-1][1:3] == ("complete_repair", (5, {"note": "换了水龙头阀芯；更换配件：阀芯 1 个"}))
