@@ -154,6 +154,15 @@ class Page:
             overdue = self.rpc(service, method, {**query, "overdue": True, "offset": 0})["items"]
         return overdue, self.rpc(service, method, {**query, "overdue": False})
 
+    def units(self) -> list[dict]:
+        """The units a staff member may file for, for a form's unit picker: the public institutions energy
+        registers (code and name; empty when the caller may not read them). A unit user files for its own."""
+        if self.caller is None or self.caller.unit_scoped:
+            return []
+        found, _ = self.attempt("energy", "list_institutions", {"limit": 500, "offset": 0})
+        return sorted(({"code": unit["unit_code"], "name": unit["name"]} for unit in (found or {"items": []})["items"]),
+                      key=lambda unit: unit["code"])
+
     def query(self, *names: str) -> dict:
         """The list filters in the query string that are filled in, and the paging."""
         wanted = {name: self.request.args.get(name, "").strip() for name in names}

@@ -718,3 +718,38 @@ def test_a_technician_finishes_with_what_was_done_and_the_parts(console):
     client.post("/console/repairs/5/complete", data={"csrf_token": csrf_of(page), "note": "换了水龙头阀芯",
                                                      "parts": "阀芯 1 个", "back": "/console/repairs/queue"})
     assert services.calls[-1][1:3] == ("complete_repair", (5, {"note": "换了水龙头阀芯；更换配件：阀芯 1 个"}))
+
+
+def test_staff_file_for_a_unit_picked_from_the_institutions_and_a_clerks_unit_is_fixed(console):
+    client, services = console
+    services.answers["list_institutions"] = {"items": [{"unit_code": "GA", "name": "县公安局"},
+                                                       {"unit_code": "CZ", "name": "县财政局"}], "total": 2}
+    services.answers["list_meeting_rooms"] = {"items": [{"id": 1, "name": "第一会议室", "capacity": 30}], "total": 1}
+    for method, answer in (("create_dispatch", {"id": 7}), ("submit_reception", {"id": 8}),
+                           ("request_meeting", {"id": 9, "status": "scheduled"})):
+        services.answers[method] = answer
+    forms = {
+        "/console/dispatches/new": ("create_dispatch", {"purpose": "调研", "passengers": "3", "origin": "县委",
+                                                        "destination": "乡镇", "start_at": "2030-05-01T09:00",
+                                                        "end_at": "2030-05-01T17:00"}),
+        "/console/receptions/new": ("submit_reception", {"title": "考察", "guest_origin": "out_of_county",
+                                                         "guests": "市局，张三，科长", "starts_on": "2030-05-01"}),
+        "/console/meetings/new": ("request_meeting", {"title": "调度会", "meeting_room_id": "1", "attendees": "12",
+                                                      "start_at": "2030-05-06T09:00", "end_at": "2030-05-06T11:00"}),
+    }
+    for user, paths in (("dispatch", ["/console/dispatches/new"]), ("reception_officer", list(forms))):
+        staff = Client(client.application)
+        login(staff, user)
+        for path in paths:
+            page = staff.get(path).text
+            assert re.search(r'<input name="unit_code" list="unit-codes"[^>]*required', page), (user, path)
+            assert '<option value="CZ">县财政局</option>' in page and '<option value="GA">县公安局</option>' in page
+            method, data = forms[path]
+            staff.post(path, data={"csrf_token": csrf_of(page), "unit_code": "GA", **data})
+            assert services.calls[-1][1] == method and services.calls[-1][2][0]["unit_code"] == "GA", (user, path)
+    login(client, "clerk")
+    for path, (method, data) in forms.items():
+        page = client.get(path).text
+        assert 'name="unit_code"' not in page and "U1（本单位）" in page
+        client.post(path, data={"csrf_token": csrf_of(page), "unit_code": "GA", **data})
+        assert services.calls[-1][1] == method and "unit_code" not in services.calls[-1][2][0], path

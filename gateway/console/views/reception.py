@@ -8,7 +8,7 @@ from gateway.routes.reception import RECEIVE, SUBMIT
 from gateway.routes import RECEPTION_READERS
 from services.reception.contract import MEETING_STATUSES, RECEPTION_STATUSES
 
-FIELDS = ("title", "letter_number", "letter_issuer", "letter_dated_on", "guest_origin", "guests", "accompanying",
+FIELDS = ("unit_code", "title", "letter_number", "letter_issuer", "letter_dated_on", "guest_origin", "guests", "accompanying",
           "starts_on", "ends_on", "meal", "served_on", "price_per_person_yuan", "accompanying_diners")
 CHECKS = ("home_style", "alcohol", "cigarettes")
 
@@ -38,6 +38,8 @@ def reception_payload(values: dict, checks: dict) -> dict:
     payload = {"title": values["title"], "guest_origin": values["guest_origin"],
                "guests": people(values["guests"], True), "accompanying": people(values["accompanying"], False),
                "starts_on": values["starts_on"], "ends_on": values["ends_on"] or values["starts_on"]}
+    if values.get("unit_code"):
+        payload["unit_code"] = values["unit_code"]
     if values["letter_number"] or values["letter_issuer"]:
         payload["official_letter"] = {"number": values["letter_number"], "issuer": values["letter_issuer"],
                                       "dated_on": values["letter_dated_on"]}
@@ -52,11 +54,13 @@ def reception_payload(values: dict, checks: dict) -> dict:
 
 @pages.page("/receptions/new", SUBMIT, methods=("GET", "POST"), menu="接待申请")
 def request_reception(page):
-    options = {"origins": GUEST_ORIGINS, "meals": MEALS}
+    options = {"origins": GUEST_ORIGINS, "meals": MEALS, "units": page.units()}
     if page.request.method == "GET":
         return page.render("reception_new.html", values={"guest_origin": "out_of_county"},
                            checks={"home_style": True}, problem=None, **options)
     values = {name: page.form.get(name, "").strip() for name in FIELDS}
+    if page.caller.unit_scoped:
+        values["unit_code"] = ""  # the service takes the caller's own unit
     checks = {name: page.form.get(name) == "on" for name in CHECKS}
     created, problem = page.attempt("reception", "submit_reception", reception_payload(values, checks))
     if problem:
@@ -106,15 +110,16 @@ def meeting_payload(values: dict) -> dict:
 def request_meeting(page):
     """A meeting: the room is booked through facilities and any car asked of vehicles."""
     rooms = page.rpc("facilities", "list_meeting_rooms", {"limit": 100, "offset": 0})["items"]
+    units = page.units()
     if page.request.method == "GET":
-        return page.render("meeting_new.html", values={}, rooms=rooms, problem=None)
+        return page.render("meeting_new.html", values={}, rooms=rooms, problem=None, units=units)
     values = {name: page.form.get(name, "").strip() for name in MEETING_FIELDS}
     if page.caller.unit_scoped:
         values["unit_code"] = ""  # the service takes the caller's own unit
     created, problem = page.attempt("reception", "request_meeting", meeting_payload(values))
     if problem:
         return page.render("meeting_new.html", status=422 if problem.rules else 400, values=values, rooms=rooms,
-                           problem=problem)
+                           problem=problem, units=units)
     return page.redirect("/console/meetings", flash=f"会议申请已提交（编号 {created['id']}）："
                                                     f"{status_name(created.get('status'))}。")
 

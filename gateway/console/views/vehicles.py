@@ -13,16 +13,20 @@ SUGGESTIONS = 5
 @pages.page("/dispatches/new", REQUESTERS, methods=("GET", "POST"), menu="申请用车")
 def request_car(page):
     if page.request.method == "GET":
-        return page.render("dispatch_new.html", values={}, problem=None)
+        return page.render("dispatch_new.html", values={}, problem=None, units=page.units())
     values = {name: page.form.get(name, "").strip()
-              for name in ("purpose", "passengers", "origin", "destination", "start_at", "end_at")}
-    payload = {"purpose": values["purpose"], "passengers": form_int(values["passengers"]), "origin": values["origin"],
+              for name in ("unit_code", "purpose", "passengers", "origin", "destination", "start_at", "end_at")}
+    if page.caller.unit_scoped:
+        values["unit_code"] = ""  # the service takes the caller's own unit
+    payload = {"unit_code": values["unit_code"], "purpose": values["purpose"],
+               "passengers": form_int(values["passengers"]), "origin": values["origin"],
                "destination": values["destination"], "start_at": form_instant(values["start_at"]),
                "end_at": form_instant(values["end_at"])}
     payload = {key: value for key, value in payload.items() if value not in (None, "")}
     created, problem = page.attempt("vehicles", "create_dispatch", payload)
     if problem:
-        return page.render("dispatch_new.html", status=422 if problem.rules else 400, values=values, problem=problem)
+        return page.render("dispatch_new.html", status=422 if problem.rules else 400, values=values, problem=problem,
+                           units=page.units())
     return page.redirect(f"/console/dispatches/{created['id']}", flash=f"用车申请已提交（编号 {created['id']}），等待调度审批。")
 
 
