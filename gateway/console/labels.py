@@ -103,6 +103,7 @@ MESSAGE_PATTERNS = (
     (re.compile(r"^repeats row (\d+) \(same unit and month\)$"), "与第 {} 行重复（同一单位同一月份）"),
     (re.compile(r"^unknown columns: (.*)$"), "无法识别的列：{}"),
     (re.compile(r"^double booking with dispatch (\d+)$"), "这段时间已派给用车申请 {}，不能重复派车"),
+    (re.compile(r"^clashes with an existing booking on (\S+)$"), "与 {} 已有的会议室预订时间冲突"),
     (re.compile(r"^missing columns: (.*)$"), "缺少的列：{}"),
     (re.compile(r"^at most (\d+) data rows$"), "最多 {} 行数据"),
     (re.compile(r"^at most (\d+) columns$"), "最多 {} 列"),

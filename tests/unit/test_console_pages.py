@@ -753,3 +753,29 @@ def test_staff_file_for_a_unit_picked_from_the_institutions_and_a_clerks_unit_is
         assert 'name="unit_code"' not in page and "U1（本单位）" in page
         client.post(path, data={"csrf_token": csrf_of(page), "unit_code": "GA", **data})
         assert services.calls[-1][1] == method and "unit_code" not in services.calls[-1][2][0], path
+
+
+def test_a_meeting_asks_for_a_car_with_every_field_and_a_room_clash_is_told_in_chinese(console):
+    client, services = console
+    services.answers["list_meeting_rooms"] = {"items": [{"id": 1, "name": "第一会议室", "capacity": 30}], "total": 1}
+    services.answers["request_meeting"] = {"id": 3, "status": "scheduled"}
+    login(client, "clerk")
+    page = client.get("/console/meetings/new").text
+    for name in ("car_passengers", "car_origin", "car_destination", "car_start_at", "car_end_at", "car_purpose"):
+        assert f'name="{name}"' in page, name
+    meeting = {"csrf_token": csrf_of(page), "title": "调度会", "meeting_room_id": "1", "attendees": "12",
+               "start_at": "2030-05-06T09:00", "end_at": "2030-05-06T11:00"}
+    client.post("/console/meetings/new", data={**meeting, "car_passengers": "4", "car_origin": "县政府",
+                                               "car_destination": "市会议中心", "car_start_at": "2030-05-06T08:00",
+                                               "car_end_at": "", "car_purpose": ""})
+    assert services.calls[-1][2][0]["cars"] == [{"passengers": 4, "origin": "县政府", "destination": "市会议中心",
+                                                 "start_at": "2030-05-06T08:00:00+08:00"}]
+    client.post("/console/meetings/new", data=meeting)
+    assert "cars" not in services.calls[-1][2][0]
+    services.answers["request_meeting"] = Conflict("the room is already booked: clashes on 2030-05-06 (党委会)",
+                                                   {"start_at": ["clashes with an existing booking on 2030-05-06"]})
+    refused = client.post("/console/meetings/new", data=meeting).text
+    box = re.search(r'<div class="problem".*?</div>', refused, re.S).group(0)
+    assert "开始时间：与 2030-05-06 已有的会议室预订时间冲突" in box and "出发时间" not in box
+    assert "clash" not in refused and "booked" not in refused
+    assert 'value="调度会"' in refused  # the typed values stay

@@ -93,7 +93,26 @@ def _decide(page, action, body):
                     "reception", f"{action}_reception", reception_id, body)
 
 
-MEETING_FIELDS = ("title", "unit_code", "meeting_room_id", "attendees", "start_at", "end_at", "services", "car_passengers")
+CAR_FIELDS = ("passengers", "origin", "destination", "start_at", "end_at", "purpose")
+MEETING_FIELDS = ("title", "unit_code", "meeting_room_id", "attendees", "start_at", "end_at", "services") + tuple(
+    f"car_{name}" for name in CAR_FIELDS)
+# the meeting form's words for the fields a refusal names (a meeting starts and ends; its car sets out)
+MEETING_FIELD_NAMES = {"start_at": "开始时间", "end_at": "结束时间", "cars.0.passengers": "用车人数",
+                       "cars.0.origin": "用车出发地", "cars.0.destination": "用车目的地",
+                       "cars.0.start_at": "用车出发时间", "cars.0.end_at": "用车返回时间", "cars.0.purpose": "用车事由"}
+
+
+def meeting_car(values: dict) -> list[dict]:
+    """The car the form asks for (none when no car field is filled in); times default to the meeting's."""
+    car = {name: values[f"car_{name}"] for name in CAR_FIELDS if values[f"car_{name}"]}
+    if not car:
+        return []
+    for name in ("start_at", "end_at"):
+        if name in car:
+            car[name] = form_instant(car[name])
+    if "passengers" in car:
+        car["passengers"] = form_int(car["passengers"])
+    return [car]
 
 
 def meeting_payload(values: dict) -> dict:
@@ -101,9 +120,8 @@ def meeting_payload(values: dict) -> dict:
                "meeting_room_id": form_int(values["meeting_room_id"]), "attendees": form_int(values["attendees"]),
                "start_at": form_instant(values["start_at"]), "end_at": form_instant(values["end_at"]),
                "services": [item.strip() for item in re.split(r"[,，、\n]", values["services"]) if item.strip()]}
-    if values["car_passengers"]:
-        payload["cars"] = [{"passengers": form_int(values["car_passengers"])}]
-    return {key: value for key, value in payload.items() if value not in (None, "")}
+    payload["cars"] = meeting_car(values)
+    return {key: value for key, value in payload.items() if value not in (None, "", [])}
 
 
 @pages.page("/meetings/new", SUBMIT, methods=("GET", "POST"), menu="会议申请")
@@ -112,14 +130,15 @@ def request_meeting(page):
     rooms = page.rpc("facilities", "list_meeting_rooms", {"limit": 100, "offset": 0})["items"]
     units = page.units()
     if page.request.method == "GET":
-        return page.render("meeting_new.html", values={}, rooms=rooms, problem=None, units=units)
+        return page.render("meeting_new.html", values={}, rooms=rooms, problem=None, units=units,
+                           names=MEETING_FIELD_NAMES)
     values = {name: page.form.get(name, "").strip() for name in MEETING_FIELDS}
     if page.caller.unit_scoped:
         values["unit_code"] = ""  # the service takes the caller's own unit
     created, problem = page.attempt("reception", "request_meeting", meeting_payload(values))
     if problem:
         return page.render("meeting_new.html", status=422 if problem.rules else 400, values=values, rooms=rooms,
-                           problem=problem, units=units)
+                           problem=problem, units=units, names=MEETING_FIELD_NAMES)
     return page.redirect("/console/meetings", flash=f"会议申请已提交（编号 {created['id']}）："
                                                     f"{status_name(created.get('status'))}。")
 
