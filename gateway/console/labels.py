@@ -95,6 +95,7 @@ MESSAGES = {
     "choose an .xlsx or .csv file": "请选择 .xlsx 或 .csv 文件",
     "already exists": "已存在，不能重复",
     "must not lie in the future": "不能晚于当前时间", "must not lie in the past": "不能早于当前时间",
+    "a meal's cost is entered with the meal, not again under costs": "用餐的金额已在「用餐」中填写，不能在费用中重复登记",
     "must be after start_at": "须晚于开始时间", "must fall within the reception's dates": "须在接待日期之内",
 }
 

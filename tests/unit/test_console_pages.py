@@ -779,3 +779,19 @@ def test_a_meeting_asks_for_a_car_with_every_field_and_a_room_clash_is_told_in_c
     assert "开始时间：与 2030-05-06 已有的会议室预订时间冲突" in box and "出发时间" not in box
     assert "clash" not in refused and "booked" not in refused
     assert 'value="调度会"' in refused  # the typed values stay
+
+
+def test_the_reception_list_asks_for_the_meal_cost_once(console):
+    client, services = console
+    services.answers["get_reception"] = APPROVED
+    login(client, "reception_officer")
+    page = client.get("/console/receptions/4/list").text
+    costs = re.search(r'<label>([^<]*)<br><textarea name="costs"[^>]*placeholder="([^"]*)"', page)
+    assert "用餐的金额已填在上面" in costs.group(1) and "餐" not in costs.group(2)
+    services.answers["complete_reception"] = Invalid("the meals' cost is listed twice", {
+        "costs.0.item": ["a meal's cost is entered with the meal, not again under costs"]})
+    refused = client.post("/console/receptions/4/list", data={
+        "csrf_token": csrf_of(page), "guests": "市局，张三，科长", "meals": "午餐，2030-05-06，机关食堂，1，1，200",
+        "costs": "餐费，200"}).text
+    box = re.search(r'<div class="problem".*?</div>', refused, re.S).group(0)
+    assert "其他费用第 1 行：用餐的金额已在「用餐」中填写，不能在费用中重复登记" in box

@@ -181,6 +181,12 @@ def _as_lines(records: list[dict], names: tuple[str, ...]) -> str:
     return "\n".join("，".join(str(record.get(name) or "") for name in names).rstrip("，") for record in records)
 
 
+# the list's lines a refusal names, in the form's words
+LIST_LINE_NAMES = {f"{field}.{index}.{part}": f"{words}第 {index + 1} 行" for field, words, parts in (
+    ("costs", "其他费用", ("item", "amount_yuan")), ("meals", "用餐", ("served_on", "cost_yuan", "place", "guests")))
+    for index in range(50) for part in parts}
+
+
 @pages.page("/receptions/<int:reception_id>/list", RECEPTION_READERS, methods=("GET", "POST"))
 def reception_list(page):
     """The reception list (接待清单) after the event: entered by the reception officer from the approved
@@ -189,19 +195,20 @@ def reception_list(page):
     reception = page.rpc("reception", "get_reception", reception_id)
     if reception["status"] == "completed":
         listed = page.rpc("reception", "get_reception_list", reception_id)
-        return page.render("reception_list.html", reception=reception, listed=listed, values={}, problem=None)
+        return page.render("reception_list.html", reception=reception, listed=listed, values={}, problem=None,
+                           names=LIST_LINE_NAMES)
     may_complete = page.caller.has_any(RECEIVE) and reception["status"] == "approved"
     if page.request.method == "GET" or not may_complete:
         values = {"guests": _as_lines(reception["guests"], ("unit", "name", "title")),
                   "accompanying": _as_lines(reception["accompanying"], ("name", "title"))}
         refused = None if page.request.method == "GET" else Problem("这项接待当前不能登记接待清单。")
         return page.render("reception_list.html", status=409 if refused else 200, reception=reception, listed=None,
-                           values=values, problem=refused, may_complete=may_complete)
+                           values=values, problem=refused, may_complete=may_complete, names=LIST_LINE_NAMES)
     values = {name: page.form.get(name, "").strip() for name in LIST_FIELDS}
     listed, problem = page.attempt("reception", "complete_reception", reception_id, reception_list_payload(values))
     if problem:
         return page.render("reception_list.html", status=422 if problem.rules else 400, reception=reception,
-                           listed=None, values=values, problem=problem, may_complete=True)
+                           listed=None, values=values, problem=problem, may_complete=True, names=LIST_LINE_NAMES)
     return page.redirect(f"/console/receptions/{reception_id}/list", flash=f"接待 {reception_id} 的接待清单已登记并锁定。")
 
 
