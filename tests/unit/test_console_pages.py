@@ -355,7 +355,7 @@ def test_the_meeting_room_calendar_puts_bookings_on_their_local_day(console):
     assert query["from"] == "2030-05-06T00:00:00+08:00" and query["to"] == "2030-05-13T00:00:00+08:00"
 
 
-def test_canteen_slots_show_their_batches(console):
+def test_canteen_slots_show_their_batches_booked_and_cancelled(console):
     client, services = console
     services.answers["list_canteen_slots"] = {"items": [{"id": 2, "meal": "lunch", "capacity": 80, "reserved": 12,
                                                          "available": 68}], "total": 1}
@@ -364,6 +364,17 @@ def test_canteen_slots_show_their_batches(console):
     login(client, "reception_officer")
     page = client.get("/console/canteen?day=2030-05-06").text
     assert "午餐：容量 80 人，已订 12 人，余 68 人" in page and "市局考察" in page and "接待 3" in page
+    # the reception officer books a batch for a meeting and cancels one
+    assert 'action="/console/canteen/reservations"' in page and "/console/canteen/reservations/6/cancel" in page
+    services.answers["create_canteen_reservation"] = {"id": 9}
+    response = client.post("/console/canteen/reservations", data={
+        "csrf_token": csrf_of(page), "slot_id": "2", "day": "2030-05-06", "owner": "meeting", "owner_id": "3",
+        "head_count": "5", "batch": ""})
+    assert services.calls[-1][1:3] == ("create_canteen_reservation", ({"slot_id": 2, "head_count": 5, "batch": None,
+                                                                        "meeting_id": 3},))
+    assert response.headers["Location"] == "/console/canteen?day=2030-05-06"
+    client.post("/console/canteen/reservations/6/cancel", data={"csrf_token": csrf_of(page), "day": "2030-05-06"})
+    assert services.calls[-1][1:3] == ("cancel_canteen_reservation", (6,))
 
 
 def test_a_unit_explains_a_flag(console):
@@ -795,3 +806,38 @@ def test_the_reception_list_asks_for_the_meal_cost_once(console):
         "costs": "餐费，200"}).text
     box = re.search(r'<div class="problem".*?</div>', refused, re.S).group(0)
     assert "其他费用第 1 行：用餐的金额已在「用餐」中填写，不能在费用中重复登记" in box
+
+
+ID_NUMBER = "11010519491231002X"
+
+
+def test_the_gate_registers_a_visitor_and_signs_them_out_without_showing_the_id_number_again(console):
+    client, services = console
+    masked = "110105********002X"
+    services.answers["list_visitors"] = {"items": [{"id": 6, "name": "李四", "id_number": masked, "host_name": "王科长",
+                                                    "host_unit_code": "GA", "purpose": "办事", "party_size": 1,
+                                                    "checked_in_at": "2030-05-06T01:00:00+00:00",
+                                                    "checked_out_at": None}], "total": 1}
+    services.answers["register_visitor"] = {"id": 6, "name": "李四", "id_number": masked}
+    login(client, "reception_officer")
+    page = client.get("/console/visitors").text
+    assert 'name="id_number"' in page and "/console/visitors/6/check-out" in page and masked in page
+    visitor = {"csrf_token": csrf_of(page), "name": "李四", "id_number": ID_NUMBER, "host_name": "王科长",
+               "host_unit_code": "GA", "purpose": "办事", "kind": "visitor", "party_size": "1"}
+    response = client.post("/console/visitors", data=visitor)
+    assert response.status_code == 303 and services.calls[-1][1] == "register_visitor"
+    assert services.calls[-1][2][0]["id_number"] == ID_NUMBER and services.calls[-1][2][0]["party_size"] == 1
+    after = client.get("/console/visitors").text
+    assert f"已登记来访：李四（证件号 {masked}）" in after and ID_NUMBER not in after
+    services.answers["register_visitor"] = Invalid("bad", {"id_number": ["check character does not match"]})
+    refused = client.post("/console/visitors", data=visitor)
+    assert refused.status_code == 400 and ID_NUMBER not in refused.text and 'value="王科长"' in refused.text
+    client.post("/console/visitors/6/check-out", data={"csrf_token": csrf_of(page)})
+    assert services.calls[-1][1:3] == ("check_out_visitor", (6,))
+    assert "来访登记 6 已离开" in client.get("/console/visitors").text
+    leader = Client(client.application)
+    login(leader, "boss")
+    read = leader.get("/console/visitors").text
+    assert 'name="id_number"' not in read and "check-out" not in read
+    assert leader.post("/console/visitors", data={**visitor, "csrf_token": csrf_of(read)}).status_code == 403
+

@@ -150,13 +150,55 @@ def list_meetings(page):
     return page.render("meetings.html", result=result, query=query, statuses=MEETING_STATUSES)
 
 
-@pages.page("/visitors", RECEPTION_READERS, menu="来访登记")
+VISITOR_FIELDS = ("name", "id_number", "company", "host_name", "host_unit_code", "purpose", "kind", "party_size")
+VISITOR_KINDS = {"visitor": "来访人员", "petitioner": "来访群众"}
+
+
+@pages.page("/visitors", RECEPTION_READERS, methods=("GET", "POST"), menu="来访登记")
 def list_visitors(page):
+    """The gate's log, and for the reception officer the registration form and each visitor's sign-out. The ID
+    number typed in is sent once and never shown again: the log shows it masked, a refused form comes back
+    without it."""
+    values, problem, status = {"kind": "visitor", "party_size": "1"}, None, 200
+    if page.request.method == "POST":
+        if not page.caller.has_any(RECEIVE):
+            return page.console.error(page.request, page.nonce, 403, "没有访问这个页面的权限。", page.caller)
+        values = {name: page.form.get(name, "").strip() for name in VISITOR_FIELDS}
+        payload = {**{key: value for key, value in values.items() if value}, "party_size": form_int(values["party_size"])}
+        created, problem = page.attempt("reception", "register_visitor", {k: v for k, v in payload.items() if v})
+        if not problem:
+            return page.redirect("/console/visitors", flash=f"已登记来访：{created['name']}（证件号 {created['id_number']}）。")
+        values["id_number"], status = "", 400
     query = page.query("host_unit_code", "kind")
     if page.request.args.get("on_site") == "1":
         query["on_site"] = True
     result = page.rpc("reception", "list_visitors", query)
-    return page.render("visitors.html", result=result, query=query)
+    return page.render("visitors.html", status=status, result=result, query=query, values=values, problem=problem,
+                       may_receive=page.caller.has_any(RECEIVE), kinds=VISITOR_KINDS, units=page.units())
+
+
+@pages.page("/visitors/<int:visitor_id>/check-out", RECEIVE, methods=("POST",))
+def check_out_visitor(page):
+    visitor_id = page.args["visitor_id"]
+    return page.act("/console/visitors", f"来访登记 {visitor_id}", "已离开", "reception", "check_out_visitor", visitor_id)
+
+
+@pages.page("/canteen/reservations", RECEIVE, methods=("POST",))
+def reserve_canteen(page):
+    """A batch reserved in a slot for a reception or a meeting (its number)."""
+    owner = page.form.get("owner", "reception")
+    body = {"slot_id": form_int(page.form.get("slot_id")), "head_count": form_int(page.form.get("head_count")),
+            "batch": page.form.get("batch", "").strip() or None,
+            ("meeting_id" if owner == "meeting" else "reception_id"): form_int(page.form.get("owner_id"))}
+    back = f"/console/canteen?day={page.form.get('day', '')}"
+    return page.act(back, "食堂预订", "已预订", "reception", "create_canteen_reservation", body)
+
+
+@pages.page("/canteen/reservations/<int:reservation_id>/cancel", RECEIVE, methods=("POST",))
+def cancel_canteen(page):
+    reservation_id = page.args["reservation_id"]
+    return page.act(f"/console/canteen?day={page.form.get('day', '')}", f"食堂预订 {reservation_id}", "已取消",
+                    "reception", "cancel_canteen_reservation", reservation_id)
 
 
 LIST_FIELDS = ("guests", "accompanying", "support_staff", "activities", "meals", "costs", "note")
@@ -219,4 +261,5 @@ def canteen(page):
     slots = page.rpc("reception", "list_canteen_slots", {"from": str(day), "to": str(day), "limit": 10, "offset": 0})
     batches = {slot["id"]: page.rpc("reception", "list_canteen_reservations", {
         "slot_id": slot["id"], "status": "active", "limit": 100, "offset": 0})["items"] for slot in slots["items"]}
-    return page.render("canteen.html", day=day, slots=slots["items"], batches=batches, meals=MEALS)
+    return page.render("canteen.html", day=day, slots=slots["items"], batches=batches, meals=MEALS,
+                       may_receive=page.caller.has_any(RECEIVE))
