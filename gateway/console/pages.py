@@ -154,6 +154,11 @@ class Page:
             overdue = self.rpc(service, method, {**query, "overdue": True, "offset": 0})["items"]
         return overdue, self.rpc(service, method, {**query, "overdue": False})
 
+    def restored(self, **defaults) -> dict:
+        """A form's values typed before the session ended, back after the login (``?restore=``), over
+        ``defaults``."""
+        return {**defaults, **self.console.stash.take(self.request.args.get("restore"), self.request.path)}
+
     def units(self) -> list[dict]:
         """The units a staff member may file for, for a form's unit picker: the public institutions energy
         registers (code and name; empty when the caller may not read them). A unit user files for its own."""

@@ -841,3 +841,31 @@ def test_the_gate_registers_a_visitor_and_signs_them_out_without_showing_the_id_
     assert 'name="id_number"' not in read and "check-out" not in read
     assert leader.post("/console/visitors", data={**visitor, "csrf_token": csrf_of(read)}).status_code == 403
 
+
+
+def test_a_form_posted_after_the_session_ended_comes_back_filled_in_after_the_login(console):
+    client, services = console
+    login(client, "dispatch")
+    token = csrf_of(client.get("/console/dispatches/new").text)
+    client.delete_cookie("console_session", path="/console")  # the session ended while the form was filled in
+    typed = {"csrf_token": token, "unit_code": "GA", "purpose": "赴乡镇调研", "passengers": "3", "origin": "县政府",
+             "destination": "城关镇", "start_at": "2030-05-01T09:00", "end_at": "2030-05-01T17:00"}
+    sent_off = client.post("/console/dispatches/new", data=typed)
+    assert sent_off.status_code == 303 and not [call for call in services.calls if call[1] == "create_dispatch"]
+    login_page = client.get(sent_off.headers["Location"]).text
+    assert 'id="restore-hint"' in login_page
+    next_page = re.search(r'name="next" value="([^"]+)"', login_page).group(1).replace("&amp;", "&")
+    assert next_page.startswith("/console/dispatches/new?restore=")
+    back = client.post("/console/login", data={"username": "dispatch", "password": PASSWORD, "next": next_page,
+                                               "csrf_token": csrf_of(login_page)})
+    assert back.headers["Location"] == next_page
+    refilled = client.get(next_page).text
+    for name in ("purpose", "passengers", "origin", "destination", "start_at", "end_at", "unit_code"):
+        assert f'value="{typed[name]}"' in refilled, name
+    assert 'value="赴乡镇调研"' not in client.get(next_page).text  # brought back once
+    # never a password or an ID number, and only to the page it was typed on
+    stash = client.application.console.stash
+    key = stash.keep("/console/visitors", {"name": "李四", "id_number": ID_NUMBER, "password": "x", "csrf_token": "t"})
+    assert stash.take(key, "/console/users") == {} and stash.take(key, "/console/visitors") == {}
+    key = stash.keep("/console/visitors", {"name": "李四", "id_number": ID_NUMBER, "password": "x", "csrf_token": "t"})
+    assert stash.take(key, "/console/visitors") == {"name": "李四"}

@@ -79,7 +79,7 @@ for _action, (_roles, _done, _body) in REPAIR_ACTIONS.items():
 def report_repair(page):
     options = {"categories": REPAIR_CATEGORIES, "severities": SEVERITIES}
     if page.request.method == "GET":
-        return page.render("repair_new.html", values={}, problem=None, **options)
+        return page.render("repair_new.html", values=page.restored(), problem=None, **options)
     values = {name: _text(page, name) for name in ("location", "category", "severity", "description")}
     payload = {key: value for key, value in values.items() if value}
     created, problem = page.attempt("facilities", "report_repair", payload)

@@ -56,8 +56,9 @@ def reception_payload(values: dict, checks: dict) -> dict:
 def request_reception(page):
     options = {"origins": GUEST_ORIGINS, "meals": MEALS, "units": page.units()}
     if page.request.method == "GET":
-        return page.render("reception_new.html", values={"guest_origin": "out_of_county"},
-                           checks={"home_style": True}, problem=None, **options)
+        values = page.restored(guest_origin="out_of_county")
+        checks = {name: values.get(name) == "on" for name in CHECKS} if len(values) > 1 else {"home_style": True}
+        return page.render("reception_new.html", values=values, checks=checks, problem=None, **options)
     values = {name: page.form.get(name, "").strip() for name in FIELDS}
     if page.caller.unit_scoped:
         values["unit_code"] = ""  # the service takes the caller's own unit
@@ -130,7 +131,7 @@ def request_meeting(page):
     rooms = page.rpc("facilities", "list_meeting_rooms", {"limit": 100, "offset": 0})["items"]
     units = page.units()
     if page.request.method == "GET":
-        return page.render("meeting_new.html", values={}, rooms=rooms, problem=None, units=units,
+        return page.render("meeting_new.html", values=page.restored(), rooms=rooms, problem=None, units=units,
                            names=MEETING_FIELD_NAMES)
     values = {name: page.form.get(name, "").strip() for name in MEETING_FIELDS}
     if page.caller.unit_scoped:
@@ -159,7 +160,7 @@ def list_visitors(page):
     """The gate's log, and for the reception officer the registration form and each visitor's sign-out. The ID
     number typed in is sent once and never shown again: the log shows it masked, a refused form comes back
     without it."""
-    values, problem, status = {"kind": "visitor", "party_size": "1"}, None, 200
+    values, problem, status = page.restored(kind="visitor", party_size="1"), None, 200
     if page.request.method == "POST":
         if not page.caller.has_any(RECEIVE):
             return page.console.error(page.request, page.nonce, 403, "没有访问这个页面的权限。", page.caller)
@@ -241,8 +242,8 @@ def reception_list(page):
                            names=LIST_LINE_NAMES)
     may_complete = page.caller.has_any(RECEIVE) and reception["status"] == "approved"
     if page.request.method == "GET" or not may_complete:
-        values = {"guests": _as_lines(reception["guests"], ("unit", "name", "title")),
-                  "accompanying": _as_lines(reception["accompanying"], ("name", "title"))}
+        values = page.restored(guests=_as_lines(reception["guests"], ("unit", "name", "title")),
+                               accompanying=_as_lines(reception["accompanying"], ("name", "title")))
         refused = None if page.request.method == "GET" else Problem("这项接待当前不能登记接待清单。")
         return page.render("reception_list.html", status=409 if refused else 200, reception=reception, listed=None,
                            values=values, problem=refused, may_complete=may_complete, names=LIST_LINE_NAMES)

@@ -13,7 +13,7 @@ SUGGESTIONS = 5
 @pages.page("/dispatches/new", REQUESTERS, methods=("GET", "POST"), menu="申请用车")
 def request_car(page):
     if page.request.method == "GET":
-        return page.render("dispatch_new.html", values={}, problem=None, units=page.units())
+        return page.render("dispatch_new.html", values=page.restored(), problem=None, units=page.units())
     values = {name: page.form.get(name, "").strip()
               for name in ("unit_code", "purpose", "passengers", "origin", "destination", "start_at", "end_at")}
     if page.caller.unit_scoped:
