@@ -247,9 +247,11 @@ def test_the_leaders_dashboard_draws_svg_charts(console):
                                         "by_category": [{"category": "water", "count": 2, "completed": 1, "on_time": 1}]}
     services.answers["vehicle_stats"] = {"totals": {"dispatches": 3}, "by_unit": [{"unit_code": "U1", "dispatches": 3}],
                                          "flags": {"open": 0}}
+    services.answers["list_institutions"] = {"items": [{"unit_code": "U1", "name": "县公安局"}], "total": 1}
     login(client, "boss")
     page = client.get("/console/dashboard?year=2030")
     assert page.status_code == 200 and page.text.count("<svg") == 3 and "给排水" in page.text
+    assert "县公安局" in page.text  # units by name in the charts, not by code
     assert "/console/reports/annual?year=2030" in page.text
 
 
@@ -869,3 +871,14 @@ def test_a_form_posted_after_the_session_ended_comes_back_filled_in_after_the_lo
     assert stash.take(key, "/console/users") == {} and stash.take(key, "/console/visitors") == {}
     key = stash.keep("/console/visitors", {"name": "李四", "id_number": ID_NUMBER, "password": "x", "csrf_token": "t"})
     assert stash.take(key, "/console/visitors") == {"name": "李四"}
+
+
+def test_over_standard_rooms_name_their_building(console):
+    client, services = console
+    services.answers["list_over_standard_rooms"] = {"items": [{"building_id": 1, "number": "301", "unit_code": "U1",
+                                                               "usable_area_m2": 36, "occupant_count": 1,
+                                                               "allowance_m2": 24, "excess_m2": 12}], "total": 1}
+    services.answers["list_buildings"] = {"items": [{"id": 1, "name": "综合楼"}], "total": 1}
+    login(client, "facility_manager")
+    page = client.get("/console/rooms/over-standard").text
+    assert "综合楼 301" in page and "1号楼" not in page

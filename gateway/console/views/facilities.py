@@ -92,7 +92,9 @@ def report_repair(page):
 def over_standard(page):
     query = page.query("unit_code")
     rooms = page.rpc("facilities", "list_over_standard_rooms", query)
-    return page.render("over_standard.html", result=rooms, query=query)
+    buildings, _ = page.attempt("facilities", "list_buildings", {"limit": 500, "offset": 0})
+    names = {building["id"]: building["name"] for building in (buildings or {"items": []})["items"]}
+    return page.render("over_standard.html", result=rooms, query=query, buildings=names)
 
 
 @pages.page("/rectifications", FACILITY_READERS, menu="整改事项")
