@@ -384,6 +384,12 @@ class Accounts:
         with self.sessionmaker() as session:
             return paginate(session, select(User).order_by(User.id), limit, offset)
 
+    def usernames_with_role(self, role: str) -> list[str]:
+        """The active users holding ``role``, by name (the technicians a repair can be assigned to)."""
+        with self.sessionmaker() as session:
+            users = session.scalars(select(User).where(User.active.is_(True)).order_by(User.username)).all()
+            return [user.username for user in users if role in (user.roles or [])]
+
     def user_count(self) -> int:
         from sqlalchemy import func
 

@@ -80,7 +80,8 @@ FIELD_NAMES = {
     "end_at": "返回时间", "vehicle_id": "车辆", "driver_id": "驾驶员", "reason": "理由", "title": "接待事由",
     "guests": "接待对象", "starts_on": "开始日期", "ends_on": "结束日期", "official_letter": "公函",
     "location": "报修地点", "category": "类别", "severity": "紧急程度", "description": "情况说明", "file": "报表文件",
-    "technician": "维修人", "rating": "满意度", "complaint": "问题说明", "note": "情况说明", "explanation": "情况说明",
+    "technician": "维修人", "odometer_km": "回场里程表读数", "fuel_liters": "加油量",
+    "tolls_yuan": "过路过桥费", "cost_yuan": "停车等其他费用", "returned_at": "回场时间", "departed_at": "出车时间", "rating": "满意度", "complaint": "问题说明", "note": "情况说明", "explanation": "情况说明",
     "resolution": "处理意见", "outcome": "处理结果", "unit_code": "单位代码", "period": "统计期", "energy_type": "能源品种",
     "quantity": "数量", "unit": "计量单位", "meeting_room_id": "会议室", "attendees": "参会人数", "services": "会务服务",
     "cars": "用车", "username": "用户名", "password": "密码", "current_password": "当前密码", "roles": "角色",
@@ -348,7 +349,7 @@ PHRASES = {
     "is {status}": "状态为{status}",
     "must be at least {km}": "不能小于{km}",
     "required before {years} years of service": "使用未满{years}年时必填",
-    "double booking with dispatch {dispatch_id}": "与派车单{dispatch_id}时间冲突",
+    "double booking with dispatch {dispatch_id}": "这段时间已派给用车申请 {dispatch_id}，不能重复派车",
     "must be empty for a vacant room": "空置用房不能填写使用单位",
     "the room has no occupying unit": "该用房没有使用单位",
     "has occupants": "仍有使用人员",
@@ -459,7 +460,8 @@ PHRASES = {
     "compressed at most {limit} to 1": "压缩比最多 {limit}:1",
     "must be after from": "须晚于开始时间",
     "at most {days} days after from": "最多查询 {days} 天",
-    "clashes with an existing booking on {day}": "与 {day} 已有的预订冲突",
+    "clashes with an existing booking on {day}": "与 {day} 已有的会议室预订时间冲突",
+    "a meal's cost is entered with the meal, not again under costs": "用餐的金额已在「用餐」中填写，不能在费用中重复登记",
 }
 
 # the Chinese detail of an error that has none of its own, by status

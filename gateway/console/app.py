@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
@@ -19,7 +20,7 @@ from gateway.auth import Unauthorized
 from gateway.console import labels
 from gateway.console.pages import Page, Problem, local_time, pages
 from gateway.console.session import (
-    CSRF_FIELD, NONCE_COOKIE, SESSION_COOKIE, CsrfFailure, check_csrf, new_nonce, set_cookie,
+    CSRF_FIELD, NONCE_COOKIE, SESSION_COOKIE, CsrfFailure, FormStash, check_csrf, new_nonce, set_cookie,
 )
 from gateway.http import RecordId, status_of
 from services.kit.context import current_caller_name
@@ -42,6 +43,7 @@ class Console:
         _load_views()
         self.gateway = gateway
         self.secret = gateway.tokens.secret
+        self.stash = FormStash()
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"),
                                      autoescape=select_autoescape(("html",)), trim_blocks=True, lstrip_blocks=True)
         self.templates.filters.update(local=local_time, status=labels.status_name)
@@ -80,7 +82,8 @@ class Console:
         caller = self.caller(request)
         if route.roles is not None:
             if caller is None:
-                return redirect(f"{PREFIX}/login?next={request.path}", code=303, Response=Response)
+                return redirect(f"{PREFIX}/login?{urlencode({'next': self._after_login(request)})}", code=303,
+                                Response=Response)
             current_caller_name.set(caller.name)
             if not caller.has_any(route.roles):
                 return self.error(request, nonce, 403, "没有访问这个页面的权限。", caller)
@@ -105,6 +108,18 @@ class Console:
         except Exception:
             log.exception("a console page failed")
             return self.error(request, nonce, 500, f"页面出错了，已记录（编号 {request_id}）。", caller)
+
+    def _after_login(self, request: Request) -> str:
+        """Where a login brings one back: the page, and a form posted after the session ended is kept (this
+        console's own, by its token) so that page shows the typed values again."""
+        if request.method != "POST":
+            return request.path
+        request.max_content_length = self.gateway.max_body_bytes + FORM_FRAMING_BYTES
+        try:
+            check_csrf(self.secret, request.cookies.get(NONCE_COOKIE), request.form.get(CSRF_FIELD))
+        except (CsrfFailure, RequestEntityTooLarge):
+            return request.path
+        return f"{request.path}?{urlencode({'restore': self.stash.keep(request.path, request.form)})}"
 
     def caller(self, request: Request):
         token = request.cookies.get(SESSION_COOKIE)

@@ -1,9 +1,14 @@
-"""Charts rendered on the server as inline SVG with pygal (no JavaScript needed to see them)."""
+"""Charts rendered on the server as inline SVG with pygal (no JavaScript needed to see them).
+
+pygal writes its configuration into an inline ``<script>`` even with ``js=[]``; the console's CSP
+forbids every script, so it is taken out of the tree before rendering (the browser would refuse it
+and log an error on every page load)."""
 from __future__ import annotations
 
 import sys
 
 import pygal
+from pygal.etree import etree
 from markupsafe import Markup
 from pygal.style import Style
 
@@ -31,4 +36,8 @@ def chart(kind: str, title: str, labels: list[str], series: dict[str, list], wid
     figure.x_labels = labels
     for name, values in series.items():
         figure.add(name, [None if value is None else round(float(value), 2) for value in values])
-    return Markup(figure.render(is_unicode=True))
+    tree = figure.render_tree()
+    for parent in list(tree.iter()):
+        for script in parent.findall("{http://www.w3.org/2000/svg}script") + parent.findall("script"):
+            parent.remove(script)
+    return Markup(etree.tostring(tree, encoding="unicode"))

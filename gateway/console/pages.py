@@ -1,6 +1,7 @@
 """The console's page registry and what a page handler gets."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Callable
@@ -11,7 +12,7 @@ from werkzeug.utils import redirect as werkzeug_redirect
 from werkzeug.wrappers import Request, Response
 
 from gateway.console import labels
-from gateway.console.session import CSRF_FIELD, FLASH_COOKIE, csrf_token, set_cookie
+from gateway.console.session import ALERT_COOKIE, CSRF_FIELD, FLASH_COOKIE, csrf_token, set_cookie
 from gateway.http import Call
 from services.kit.context import Caller
 from services.kit.errors import Invalid, RuleViolation, ServiceError
@@ -97,7 +98,8 @@ def _status_summary(exc: ServiceError) -> str:
     from services.kit.errors import Conflict, Forbidden, NotFound, ServiceTimeout, ServiceUnavailable
 
     for error_class, words in ((NotFound, "记录不存在或无权查看。"), (Forbidden, "没有办理这项业务的权限。"),
-                               (Conflict, "当前状态下不能办理：{detail}"),
+                               (Conflict, "当前状态下不能办理：{detail}" if not getattr(exc, "errors", None)
+                                else "与已有记录冲突，不能办理。"),
                                (ServiceUnavailable, "服务暂时不可用，请稍后再试。"),
                                (ServiceTimeout, "服务响应超时，请稍后再试。")):
         if isinstance(exc, error_class):
@@ -144,11 +146,15 @@ class Page:
         """Which of the named actions the caller may take (a template's macros cannot see the caller)."""
         return {name: self.caller is not None and self.caller.has_any(allowed) for name, allowed in roles.items()}
 
-    def act(self, back: str, what: str, done: str, service: str, method: str, *args) -> Response:
-        """Runs one action from a list page's button and goes back there saying how it went."""
+    def act(self, back: str, what: str, done: str, service: str, method: str, *args, where: str | None = None
+            ) -> Response:
+        """Runs one action from a list page's button and goes back there saying how it went: done in the
+        page's notice, a refusal in an error box (beside the record ``where`` names when the page shows it,
+        each field's words beside that field)."""
         _, problem = self.attempt(service, method, *args)
         if problem:
-            return self.redirect(back, flash=f"{what} 未能办理：{problem.one_line()}")
+            return self.redirect(back, alert={"text": f"{what} 未能办理：{problem.one_line()}", "where": where,
+                                              "fields": problem.fields})
         return self.redirect(back, flash=f"{what} {done}。")
 
     def overdue_first(self, service: str, method: str, query: dict) -> tuple[list, dict]:
@@ -158,6 +164,20 @@ class Page:
             overdue = self.rpc(service, method, {**query, "overdue": True, "offset": 0})["items"]
         return overdue, self.rpc(service, method, {**query, "overdue": False})
 
+    def restored(self, **defaults) -> dict:
+        """A form's values typed before the session ended, back after the login (``?restore=``), over
+        ``defaults``."""
+        return {**defaults, **self.console.stash.take(self.request.args.get("restore"), self.request.path)}
+
+    def units(self) -> list[dict]:
+        """The units a staff member may file for, for a form's unit picker: the public institutions energy
+        registers (code and name; empty when the caller may not read them). A unit user files for its own."""
+        if self.caller is None or self.caller.unit_scoped:
+            return []
+        found, _ = self.attempt("energy", "list_institutions", {"limit": 500, "offset": 0})
+        return sorted(({"code": unit["unit_code"], "name": unit["name"]} for unit in (found or {"items": []})["items"]),
+                      key=lambda unit: unit["code"])
+
     def query(self, *names: str) -> dict:
         """The list filters in the query string that are filled in, and the paging."""
         wanted = {name: self.request.args.get(name, "").strip() for name in names}
@@ -166,23 +186,38 @@ class Page:
         found["offset"] = max(0, _int(self.request.args.get("offset"), 0))
         return found
 
-    def render(self, template: str, status: int = 200, **context) -> Response:
+    def render(self, template: str, status: int = 200, placed=(), **context) -> Response:
+        """``placed``: the records (``where``) the page shows a refusal beside; any other goes on top."""
         flash = unquote(self.request.cookies.get(FLASH_COOKIE, "")) or None
+        alert = _alert(self.request.cookies.get(ALERT_COOKIE))
         html = self.console.templates.get_template(template).render(
             caller=self.caller, menu=pages.menu_for(self.caller), csrf_field=CSRF_FIELD,
             csrf_token=csrf_token(self.console.secret, self.nonce), flash=flash, request=self.request,
-            labels=labels, page_size=PAGE_SIZE, unread=self.unread, **context)
+            labels=labels, page_size=PAGE_SIZE, unread=self.unread, alert=alert,
+            alert_on_top=alert and alert.get("where") not in placed, **context)
         response = Response(html, status=status, mimetype="text/html")
-        if flash:
-            response.delete_cookie(FLASH_COOKIE, path="/console")
+        for name, shown in ((FLASH_COOKIE, flash), (ALERT_COOKIE, alert)):
+            if shown:
+                response.delete_cookie(name, path="/console")
         return response
 
-    def redirect(self, path: str, flash: str | None = None, **params) -> Response:
+    def redirect(self, path: str, flash: str | None = None, alert: dict | None = None, **params) -> Response:
         target = path + ("?" + urlencode(params) if params else "")
         response = werkzeug_redirect(target, code=303, Response=Response)
         if flash:
             set_cookie(response, FLASH_COOKIE, quote(flash), max_age=60)
+        if alert:
+            set_cookie(response, ALERT_COOKIE, quote(json.dumps(alert, ensure_ascii=False)), max_age=60)
         return response
+
+
+def _alert(cookie: str | None) -> dict | None:
+    """A refusal carried to the next page: its words, the record it concerns and each field's words."""
+    try:
+        alert = json.loads(unquote(cookie or ""))
+    except ValueError:
+        return None
+    return alert if isinstance(alert, dict) and isinstance(alert.get("text"), str) else None
 
 
 def _int(value, default: int) -> int:

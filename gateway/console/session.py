@@ -11,10 +11,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 
 SESSION_COOKIE = "console_session"
 NONCE_COOKIE = "console_nonce"
 FLASH_COOKIE = "console_flash"
+ALERT_COOKIE = "console_alert"
 CSRF_FIELD = "csrf_token"
 PATH = "/console"
 
@@ -42,3 +45,36 @@ def set_cookie(response, name: str, value: str, max_age: int | None = None, secu
 
 def clear_cookie(response, name: str) -> None:
     response.delete_cookie(name, path=PATH, httponly=True, samesite="Strict")
+
+
+class FormStash:
+    """Forms POSTed after the session ended, kept in the gateway's memory until the login that follows
+    brings the typed values back to the same page: each one once, for ``seconds`` at most, ``most`` at a
+    time. Never a password, a form token or an ID number (nor a file)."""
+
+    KEPT_NOT = ("password", "csrf", "id_number")
+
+    def __init__(self, seconds: int = 1800, most: int = 1000):
+        self.seconds, self.most = seconds, most
+        self._forms: dict[str, tuple[float, str, dict]] = {}
+        self._lock = threading.Lock()
+
+    def keep(self, path: str, form) -> str:
+        values = {name: form.get(name) for name in form if not any(word in name for word in self.KEPT_NOT)}
+        key = secrets.token_urlsafe(16)
+        with self._lock:
+            now = time.monotonic()
+            for old in [old for old, (at, _, _) in self._forms.items() if now - at > self.seconds]:
+                del self._forms[old]
+            while len(self._forms) >= self.most:
+                del self._forms[next(iter(self._forms))]
+            self._forms[key] = (now, path, values)
+        return key
+
+    def take(self, key: str | None, path: str) -> dict:
+        """The values kept under ``key`` for ``path`` (then forgotten), or none."""
+        with self._lock:
+            kept = self._forms.pop(key or "", None)
+        if kept is None or kept[1] != path or time.monotonic() - kept[0] > self.seconds:
+            return {}
+        return kept[2]

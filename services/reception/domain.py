@@ -196,6 +196,22 @@ def check_list_dates(actual: dict, now: datetime) -> None:
         raise Invalid("the reception list does not fit together", errors)
 
 
+# a cost line that is a meal's cost: the meals carry their cost themselves, so it would be counted twice
+MEAL_COST_ITEMS = ("餐费", "用餐", "工作餐", "早餐", "午餐", "晚餐", "伙食费", "用餐费", "工作餐费")
+
+
+def check_list_costs(actual: dict) -> None:
+    """The list's total is the meals' cost plus the other costs: a meal's cost listed again among the costs,
+    while the meals carry theirs, is refused (400) rather than counted twice."""
+    if not any(Decimal(str(meal["cost_yuan"])) for meal in actual.get("meals") or []):
+        return
+    errors = {f"costs.{index}.item": ["a meal's cost is entered with the meal, not again under costs"]
+              for index, cost in enumerate(actual.get("costs") or [])
+              if cost["item"].strip().removesuffix("费") in {item.removesuffix("费") for item in MEAL_COST_ITEMS}}
+    if errors:
+        raise Invalid("the meals' cost is listed twice", errors)
+
+
 RECEPTION_ACTIONS = {
     "approve": ("submitted",), "reject": ("submitted",), "cancel": ("submitted", "approved"),
     "complete": ("approved",),

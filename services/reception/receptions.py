@@ -148,6 +148,7 @@ class ReceptionEntrypoints:
         caller.require(*OFFICERS)
         actual = load(list_in, payload)
         domain.check_list_dates(actual, utcnow())
+        domain.check_list_costs(actual)
         reception = self._reception(reception_id, lock=True)
         domain.check_reception_action(reception.status, "complete")
         domain.check_list_after_event(reception.ends_on, today())

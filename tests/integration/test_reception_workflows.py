@@ -186,6 +186,14 @@ def test_the_reception_list_is_compared_locked_and_announced(start_service, rpc)
     early = refused(rpc, OFFICER, "complete_reception", submitted["id"], {"guests": guests(3)})
     assert early.rule == "reception.list_before_event"  # it has not taken place yet
     held(container, submitted["id"], 5)  # 5 and 4 days ago
+    meal = {"meal": "lunch", "served_on": day(-5), "place": "机关食堂", "guests": 3, "accompanying_diners": 2,
+            "cost_yuan": "400"}
+    with pytest.raises(Invalid) as doubled:  # the meal's cost again among the costs: refused, not counted twice
+        call_as(rpc, OFFICER, "reception", "complete_reception", submitted["id"], {
+            "guests": guests(3), "meals": [meal], "costs": [{"item": "住宿", "amount_yuan": "360"},
+                                                            {"item": "餐费", "amount_yuan": "400"}]})
+    assert list(doubled.value.errors) == ["costs.1.item"]
+    assert call_as(rpc, OFFICER, "reception", "get_reception", submitted["id"])["status"] == "approved"
     listed = call_as(rpc, OFFICER, "reception", "complete_reception", submitted["id"], {
         "guests": guests(2) + [{"unit": "杭州市财政局", "name": "临时加入", "title": "科员"}],
         "accompanying": [{"name": "陪同甲", "title": "科长"}],

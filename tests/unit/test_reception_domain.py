@@ -33,3 +33,21 @@ def test_a_visitor_checks_out_once():
     domain.check_can_check_out(None)
     with pytest.raises(Conflict):
         domain.check_can_check_out("2026-01-01T00:00:00Z")
+
+
+def test_a_meals_cost_listed_again_among_the_costs_is_refused_not_counted_twice():
+    meal = {"meal": "lunch", "cost_yuan": 200}
+    doubled = {"meals": [meal], "costs": [{"item": "住宿费", "amount_yuan": 300}, {"item": "餐费", "amount_yuan": 200}]}
+    with pytest.raises(Invalid) as refused:
+        domain.check_list_costs(doubled)
+    assert list(refused.value.errors) == ["costs.1.item"]
+    for item in ("午餐", "工作餐费", " 用餐 "):
+        with pytest.raises(Invalid):
+            domain.check_list_costs({"meals": [meal], "costs": [{"item": item, "amount_yuan": 200}]})
+    # counted once: the meals' cost plus the other costs
+    once = {"meals": [meal], "costs": [{"item": "住宿费", "amount_yuan": 300}]}
+    domain.check_list_costs(once)
+    assert domain.reception_list_cost(once) == 500
+    # a meal cost entered only among the costs (no meal carries one) is counted once as it is
+    domain.check_list_costs({"meals": [{"meal": "lunch", "cost_yuan": 0}], "costs": [{"item": "餐费", "amount_yuan": 200}]})
+    domain.check_list_costs({"costs": [{"item": "餐费", "amount_yuan": 200}]})

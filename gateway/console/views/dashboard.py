@@ -31,7 +31,9 @@ def dashboard(page):
                           "按时办结": [row["on_time"] for row in by_category]})
     vehicles, _ = page.attempt("vehicles", "vehicle_stats", {"year": year, "by_vehicle": False})
     by_unit = ((vehicles or {}).get("by_unit") or [])[:12]
-    vehicle_chart = chart("hbar", f"{year}年各单位用车次数", [row["unit_code"] for row in by_unit],
+    names = {unit["code"]: unit["name"] for unit in page.units()}  # units by name where energy registers them
+    vehicle_chart = chart("hbar", f"{year}年各单位用车次数",
+                          [names.get(row["unit_code"], row["unit_code"]) for row in by_unit],
                           {"出车次数": [row["dispatches"] for row in by_unit]})
     return page.render("dashboard.html", year=year, energy=energy, repair_chart=repair_chart,
                        vehicle_chart=vehicle_chart, repairs=repairs, vehicles=vehicles, today=date.today())

@@ -78,7 +78,7 @@ def report_reading(page):
                "unit_names": sorted({name for kind in READING_TYPES for name in UNITS[kind]})}
     own_unit = page.caller.unit_code if page.caller.unit_scoped else None
     if page.request.method == "GET":
-        return page.render("energy_reading.html", values={"unit_code": own_unit or ""}, problem=None, **options)
+        return page.render("energy_reading.html", values=page.restored(unit_code=own_unit or ""), problem=None, **options)
     values = {name: page.form.get(name, "").strip() for name in READING_FIELDS}
     if own_unit:
         values["unit_code"] = own_unit

@@ -13,8 +13,15 @@ REPAIR_OPTIONS = {"statuses": REPAIR_STATUSES, "categories": REPAIR_CATEGORIES, 
 
 def _repairs(page, title: str, query: dict):
     overdue, result = page.overdue_first("facilities", "list_repairs", query)
-    return page.render("repairs.html", overdue=overdue, result=result, query=query, title=title,
-                       may=page.may(manage=MANAGE, work=WORKERS, report=REPORTERS), **REPAIR_OPTIONS)
+    may = page.may(manage=MANAGE, work=WORKERS, report=REPORTERS)
+    return page.render("repairs.html", overdue=overdue, result=result, query=query, title=title, may=may,
+                       technicians=technicians(page) if may["manage"] else [],
+                       placed={f"repair-{r['id']}" for r in overdue + result["items"]}, **REPAIR_OPTIONS)
+
+
+def technicians(page) -> list[str]:
+    """The users with the technician role: the only names a repair is assigned to."""
+    return page.console.gateway.accounts.usernames_with_role("technician")
 
 
 @pages.page("/repairs", FACILITY_READERS, menu="维修工单")
@@ -31,11 +38,18 @@ def _text(page, name: str) -> str:
     return page.form.get(name, "").strip()
 
 
+def _completion(page) -> dict:
+    """What was done and the parts used, in the completion's note (the contract has one note)."""
+    note = "；".join(part for part in (_text(page, "note"), _text(page, "parts") and f"更换配件：{_text(page, 'parts')}")
+                    if part)
+    return {"note": note} if note else {}
+
+
 # action: who may, what the flash says, the body from the form (None: the action takes none)
 REPAIR_ACTIONS = {
     "assign": (MANAGE, "已派工", lambda page: {"technician": _text(page, "technician")}),
     "start": (WORKERS, "已开始维修", None),
-    "complete": (WORKERS, "已完工，等待报修人确认", lambda page: {"note": _text(page, "note")} if _text(page, "note") else {}),
+    "complete": (WORKERS, "已完工，等待报修人确认", _completion),
     "confirm": (REPORTERS, "已确认", lambda page: {"rating": form_int(page.form.get("rating"))}),
     "reopen": (REPORTERS, "已返修", lambda page: {"complaint": _text(page, "complaint")}),
 }
@@ -46,8 +60,12 @@ def _repair_action(action: str, done: str, body):
         repair_id = page.args["repair_id"]
         back = page.form.get("back") if page.form.get("back") in ("/console/repairs", "/console/repairs/queue") \
             else "/console/repairs"
+        what = f"维修工单 {repair_id}"
+        if action == "assign" and _text(page, "technician") not in technicians(page):
+            return page.redirect(back, alert={"text": f"{what} 未能办理：请从维修技工名单中选择维修人。",
+                                              "where": f"repair-{repair_id}", "fields": {}})
         args = (repair_id,) if body is None else (repair_id, body(page))
-        return page.act(back, f"维修工单 {repair_id}", done, "facilities", f"{action}_repair", *args)
+        return page.act(back, what, done, "facilities", f"{action}_repair", *args, where=f"repair-{repair_id}")
 
     handler.__name__ = f"{action}_repair"
     return handler
@@ -61,7 +79,7 @@ for _action, (_roles, _done, _body) in REPAIR_ACTIONS.items():
 def report_repair(page):
     options = {"categories": REPAIR_CATEGORIES, "severities": SEVERITIES}
     if page.request.method == "GET":
-        return page.render("repair_new.html", values={}, problem=None, **options)
+        return page.render("repair_new.html", values=page.restored(), problem=None, **options)
     values = {name: _text(page, name) for name in ("location", "category", "severity", "description")}
     payload = {key: value for key, value in values.items() if value}
     created, problem = page.attempt("facilities", "report_repair", payload)
@@ -74,7 +92,9 @@ def report_repair(page):
 def over_standard(page):
     query = page.query("unit_code")
     rooms = page.rpc("facilities", "list_over_standard_rooms", query)
-    return page.render("over_standard.html", result=rooms, query=query)
+    buildings, _ = page.attempt("facilities", "list_buildings", {"limit": 500, "offset": 0})
+    names = {building["id"]: building["name"] for building in (buildings or {"items": []})["items"]}
+    return page.render("over_standard.html", result=rooms, query=query, buildings=names)
 
 
 @pages.page("/rectifications", FACILITY_READERS, menu="整改事项")

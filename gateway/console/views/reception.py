@@ -8,7 +8,7 @@ from gateway.routes.reception import RECEIVE, SUBMIT
 from gateway.routes import RECEPTION_READERS
 from services.reception.contract import MEETING_STATUSES, RECEPTION_STATUSES
 
-FIELDS = ("title", "letter_number", "letter_issuer", "letter_dated_on", "guest_origin", "guests", "accompanying",
+FIELDS = ("unit_code", "title", "letter_number", "letter_issuer", "letter_dated_on", "guest_origin", "guests", "accompanying",
           "starts_on", "ends_on", "meal", "served_on", "price_per_person_yuan", "accompanying_diners")
 CHECKS = ("home_style", "alcohol", "cigarettes")
 
@@ -38,6 +38,8 @@ def reception_payload(values: dict, checks: dict) -> dict:
     payload = {"title": values["title"], "guest_origin": values["guest_origin"],
                "guests": people(values["guests"], True), "accompanying": people(values["accompanying"], False),
                "starts_on": values["starts_on"], "ends_on": values["ends_on"] or values["starts_on"]}
+    if values.get("unit_code"):
+        payload["unit_code"] = values["unit_code"]
     if values["letter_number"] or values["letter_issuer"]:
         payload["official_letter"] = {"number": values["letter_number"], "issuer": values["letter_issuer"],
                                       "dated_on": values["letter_dated_on"]}
@@ -52,11 +54,14 @@ def reception_payload(values: dict, checks: dict) -> dict:
 
 @pages.page("/receptions/new", SUBMIT, methods=("GET", "POST"), menu="接待申请")
 def request_reception(page):
-    options = {"origins": GUEST_ORIGINS, "meals": MEALS}
+    options = {"origins": GUEST_ORIGINS, "meals": MEALS, "units": page.units()}
     if page.request.method == "GET":
-        return page.render("reception_new.html", values={"guest_origin": "out_of_county"},
-                           checks={"home_style": True}, problem=None, **options)
+        values = page.restored(guest_origin="out_of_county")
+        checks = {name: values.get(name) == "on" for name in CHECKS} if len(values) > 1 else {"home_style": True}
+        return page.render("reception_new.html", values=values, checks=checks, problem=None, **options)
     values = {name: page.form.get(name, "").strip() for name in FIELDS}
+    if page.caller.unit_scoped:
+        values["unit_code"] = ""  # the service takes the caller's own unit
     checks = {name: page.form.get(name) == "on" for name in CHECKS}
     created, problem = page.attempt("reception", "submit_reception", reception_payload(values, checks))
     if problem:
@@ -89,7 +94,26 @@ def _decide(page, action, body):
                     "reception", f"{action}_reception", reception_id, body)
 
 
-MEETING_FIELDS = ("title", "unit_code", "meeting_room_id", "attendees", "start_at", "end_at", "services", "car_passengers")
+CAR_FIELDS = ("passengers", "origin", "destination", "start_at", "end_at", "purpose")
+MEETING_FIELDS = ("title", "unit_code", "meeting_room_id", "attendees", "start_at", "end_at", "services") + tuple(
+    f"car_{name}" for name in CAR_FIELDS)
+# the meeting form's words for the fields a refusal names (a meeting starts and ends; its car sets out)
+MEETING_FIELD_NAMES = {"start_at": "开始时间", "end_at": "结束时间", "cars.0.passengers": "用车人数",
+                       "cars.0.origin": "用车出发地", "cars.0.destination": "用车目的地",
+                       "cars.0.start_at": "用车出发时间", "cars.0.end_at": "用车返回时间", "cars.0.purpose": "用车事由"}
+
+
+def meeting_car(values: dict) -> list[dict]:
+    """The car the form asks for (none when no car field is filled in); times default to the meeting's."""
+    car = {name: values[f"car_{name}"] for name in CAR_FIELDS if values[f"car_{name}"]}
+    if not car:
+        return []
+    for name in ("start_at", "end_at"):
+        if name in car:
+            car[name] = form_instant(car[name])
+    if "passengers" in car:
+        car["passengers"] = form_int(car["passengers"])
+    return [car]
 
 
 def meeting_payload(values: dict) -> dict:
@@ -97,24 +121,25 @@ def meeting_payload(values: dict) -> dict:
                "meeting_room_id": form_int(values["meeting_room_id"]), "attendees": form_int(values["attendees"]),
                "start_at": form_instant(values["start_at"]), "end_at": form_instant(values["end_at"]),
                "services": [item.strip() for item in re.split(r"[,，、\n]", values["services"]) if item.strip()]}
-    if values["car_passengers"]:
-        payload["cars"] = [{"passengers": form_int(values["car_passengers"])}]
-    return {key: value for key, value in payload.items() if value not in (None, "")}
+    payload["cars"] = meeting_car(values)
+    return {key: value for key, value in payload.items() if value not in (None, "", [])}
 
 
 @pages.page("/meetings/new", SUBMIT, methods=("GET", "POST"), menu="会议申请")
 def request_meeting(page):
     """A meeting: the room is booked through facilities and any car asked of vehicles."""
     rooms = page.rpc("facilities", "list_meeting_rooms", {"limit": 100, "offset": 0})["items"]
+    units = page.units()
     if page.request.method == "GET":
-        return page.render("meeting_new.html", values={}, rooms=rooms, problem=None)
+        return page.render("meeting_new.html", values=page.restored(), rooms=rooms, problem=None, units=units,
+                           names=MEETING_FIELD_NAMES)
     values = {name: page.form.get(name, "").strip() for name in MEETING_FIELDS}
     if page.caller.unit_scoped:
         values["unit_code"] = ""  # the service takes the caller's own unit
     created, problem = page.attempt("reception", "request_meeting", meeting_payload(values))
     if problem:
         return page.render("meeting_new.html", status=422 if problem.rules else 400, values=values, rooms=rooms,
-                           problem=problem)
+                           problem=problem, units=units, names=MEETING_FIELD_NAMES)
     return page.redirect("/console/meetings", flash=f"会议申请已提交（编号 {created['id']}）："
                                                     f"{status_name(created.get('status'))}。")
 
@@ -126,13 +151,55 @@ def list_meetings(page):
     return page.render("meetings.html", result=result, query=query, statuses=MEETING_STATUSES)
 
 
-@pages.page("/visitors", RECEPTION_READERS, menu="来访登记")
+VISITOR_FIELDS = ("name", "id_number", "company", "host_name", "host_unit_code", "purpose", "kind", "party_size")
+VISITOR_KINDS = {"visitor": "来访人员", "petitioner": "来访群众"}
+
+
+@pages.page("/visitors", RECEPTION_READERS, methods=("GET", "POST"), menu="来访登记")
 def list_visitors(page):
+    """The gate's log, and for the reception officer the registration form and each visitor's sign-out. The ID
+    number typed in is sent once and never shown again: the log shows it masked, a refused form comes back
+    without it."""
+    values, problem, status = page.restored(kind="visitor", party_size="1"), None, 200
+    if page.request.method == "POST":
+        if not page.caller.has_any(RECEIVE):
+            return page.console.error(page.request, page.nonce, 403, "没有访问这个页面的权限。", page.caller)
+        values = {name: page.form.get(name, "").strip() for name in VISITOR_FIELDS}
+        payload = {**{key: value for key, value in values.items() if value}, "party_size": form_int(values["party_size"])}
+        created, problem = page.attempt("reception", "register_visitor", {k: v for k, v in payload.items() if v})
+        if not problem:
+            return page.redirect("/console/visitors", flash=f"已登记来访：{created['name']}（证件号 {created['id_number']}）。")
+        values["id_number"], status = "", 400
     query = page.query("host_unit_code", "kind")
     if page.request.args.get("on_site") == "1":
         query["on_site"] = True
     result = page.rpc("reception", "list_visitors", query)
-    return page.render("visitors.html", result=result, query=query)
+    return page.render("visitors.html", status=status, result=result, query=query, values=values, problem=problem,
+                       may_receive=page.caller.has_any(RECEIVE), kinds=VISITOR_KINDS, units=page.units())
+
+
+@pages.page("/visitors/<int:visitor_id>/check-out", RECEIVE, methods=("POST",))
+def check_out_visitor(page):
+    visitor_id = page.args["visitor_id"]
+    return page.act("/console/visitors", f"来访登记 {visitor_id}", "已离开", "reception", "check_out_visitor", visitor_id)
+
+
+@pages.page("/canteen/reservations", RECEIVE, methods=("POST",))
+def reserve_canteen(page):
+    """A batch reserved in a slot for a reception or a meeting (its number)."""
+    owner = page.form.get("owner", "reception")
+    body = {"slot_id": form_int(page.form.get("slot_id")), "head_count": form_int(page.form.get("head_count")),
+            "batch": page.form.get("batch", "").strip() or None,
+            ("meeting_id" if owner == "meeting" else "reception_id"): form_int(page.form.get("owner_id"))}
+    back = f"/console/canteen?day={page.form.get('day', '')}"
+    return page.act(back, "食堂预订", "已预订", "reception", "create_canteen_reservation", body)
+
+
+@pages.page("/canteen/reservations/<int:reservation_id>/cancel", RECEIVE, methods=("POST",))
+def cancel_canteen(page):
+    reservation_id = page.args["reservation_id"]
+    return page.act(f"/console/canteen?day={page.form.get('day', '')}", f"食堂预订 {reservation_id}", "已取消",
+                    "reception", "cancel_canteen_reservation", reservation_id)
 
 
 LIST_FIELDS = ("guests", "accompanying", "support_staff", "activities", "meals", "costs", "note")
@@ -157,6 +224,12 @@ def _as_lines(records: list[dict], names: tuple[str, ...]) -> str:
     return "\n".join("，".join(str(record.get(name) or "") for name in names).rstrip("，") for record in records)
 
 
+# the list's lines a refusal names, in the form's words
+LIST_LINE_NAMES = {f"{field}.{index}.{part}": f"{words}第 {index + 1} 行" for field, words, parts in (
+    ("costs", "其他费用", ("item", "amount_yuan")), ("meals", "用餐", ("served_on", "cost_yuan", "place", "guests")))
+    for index in range(50) for part in parts}
+
+
 @pages.page("/receptions/<int:reception_id>/list", RECEPTION_READERS, methods=("GET", "POST"))
 def reception_list(page):
     """The reception list (接待清单) after the event: entered by the reception officer from the approved
@@ -165,19 +238,20 @@ def reception_list(page):
     reception = page.rpc("reception", "get_reception", reception_id)
     if reception["status"] == "completed":
         listed = page.rpc("reception", "get_reception_list", reception_id)
-        return page.render("reception_list.html", reception=reception, listed=listed, values={}, problem=None)
+        return page.render("reception_list.html", reception=reception, listed=listed, values={}, problem=None,
+                           names=LIST_LINE_NAMES)
     may_complete = page.caller.has_any(RECEIVE) and reception["status"] == "approved"
     if page.request.method == "GET" or not may_complete:
-        values = {"guests": _as_lines(reception["guests"], ("unit", "name", "title")),
-                  "accompanying": _as_lines(reception["accompanying"], ("name", "title"))}
+        values = page.restored(guests=_as_lines(reception["guests"], ("unit", "name", "title")),
+                               accompanying=_as_lines(reception["accompanying"], ("name", "title")))
         refused = None if page.request.method == "GET" else Problem("这项接待当前不能登记接待清单。")
         return page.render("reception_list.html", status=409 if refused else 200, reception=reception, listed=None,
-                           values=values, problem=refused, may_complete=may_complete)
+                           values=values, problem=refused, may_complete=may_complete, names=LIST_LINE_NAMES)
     values = {name: page.form.get(name, "").strip() for name in LIST_FIELDS}
     listed, problem = page.attempt("reception", "complete_reception", reception_id, reception_list_payload(values))
     if problem:
         return page.render("reception_list.html", status=422 if problem.rules else 400, reception=reception,
-                           listed=None, values=values, problem=problem, may_complete=True)
+                           listed=None, values=values, problem=problem, may_complete=True, names=LIST_LINE_NAMES)
     return page.redirect(f"/console/receptions/{reception_id}/list", flash=f"接待 {reception_id} 的接待清单已登记并锁定。")
 
 
@@ -188,4 +262,5 @@ def canteen(page):
     slots = page.rpc("reception", "list_canteen_slots", {"from": str(day), "to": str(day), "limit": 10, "offset": 0})
     batches = {slot["id"]: page.rpc("reception", "list_canteen_reservations", {
         "slot_id": slot["id"], "status": "active", "limit": 100, "offset": 0})["items"] for slot in slots["items"]}
-    return page.render("canteen.html", day=day, slots=slots["items"], batches=batches, meals=MEALS)
+    return page.render("canteen.html", day=day, slots=slots["items"], batches=batches, meals=MEALS,
+                       may_receive=page.caller.has_any(RECEIVE))

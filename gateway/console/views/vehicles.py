@@ -2,7 +2,7 @@
 from datetime import datetime, timezone
 
 from gateway.console.labels import FLAG_KINDS
-from gateway.console.pages import form_instant, form_int, pages
+from gateway.console.pages import LOCAL_TZ, form_instant, form_int, pages
 from gateway.routes import FLEET_READERS
 from gateway.routes.vehicles import DISPATCH, DISPATCH_READERS, REQUESTERS
 from services.vehicles.contract import DISPATCH_STATUSES, FLAG_STATUSES
@@ -13,16 +13,20 @@ SUGGESTIONS = 5
 @pages.page("/dispatches/new", REQUESTERS, methods=("GET", "POST"), menu="申请用车")
 def request_car(page):
     if page.request.method == "GET":
-        return page.render("dispatch_new.html", values={}, problem=None)
+        return page.render("dispatch_new.html", values=page.restored(), problem=None, units=page.units())
     values = {name: page.form.get(name, "").strip()
-              for name in ("purpose", "passengers", "origin", "destination", "start_at", "end_at")}
-    payload = {"purpose": values["purpose"], "passengers": form_int(values["passengers"]), "origin": values["origin"],
+              for name in ("unit_code", "purpose", "passengers", "origin", "destination", "start_at", "end_at")}
+    if page.caller.unit_scoped:
+        values["unit_code"] = ""  # the service takes the caller's own unit
+    payload = {"unit_code": values["unit_code"], "purpose": values["purpose"],
+               "passengers": form_int(values["passengers"]), "origin": values["origin"],
                "destination": values["destination"], "start_at": form_instant(values["start_at"]),
                "end_at": form_instant(values["end_at"])}
     payload = {key: value for key, value in payload.items() if value not in (None, "")}
     created, problem = page.attempt("vehicles", "create_dispatch", payload)
     if problem:
-        return page.render("dispatch_new.html", status=422 if problem.rules else 400, values=values, problem=problem)
+        return page.render("dispatch_new.html", status=422 if problem.rules else 400, values=values, problem=problem,
+                           units=page.units())
     return page.redirect(f"/console/dispatches/{created['id']}", flash=f"用车申请已提交（编号 {created['id']}），等待调度审批。")
 
 
@@ -36,42 +40,86 @@ def list_dispatches(page):
 @pages.page("/dispatches/<int:dispatch_id>", DISPATCH_READERS)
 def show_dispatch(page):
     dispatch = page.rpc("vehicles", "get_dispatch", page.args["dispatch_id"])
-    return page.render("dispatch.html", dispatch=dispatch)
+    names = _names(page, [dispatch], {})  # a unit's own user reads the car but not the drivers' register
+    return page.render("dispatch.html", dispatch=dispatch, names=names)
 
 
 def _items(page, method, query):
     return page.rpc("vehicles", method, {**query, "limit": 100})["items"]
 
 
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(timezone.utc)
+
+
+def _held(holding: list, start: datetime, end: datetime, key: str, now: datetime) -> set:
+    """The vehicles or drivers (``key``) of assigned and departed dispatches over an interval overlapping
+    ``start``–``end``; a car still out past its return time holds its car and driver until it is back."""
+    held = set()
+    for other in holding:
+        overdue = other["status"] == "departed" and _instant(other["end_at"]) <= now
+        overlaps = _instant(other["start_at"]) < end and _instant(other["end_at"]) > start
+        if other.get(key) is not None and (overdue or overlaps):
+            held.add(other[key])
+    return held
+
+
+def vehicle_name(vehicle: dict | None) -> str:
+    if not vehicle:
+        return ""
+    return f"{vehicle['plate']}（{vehicle.get('make') or ''}{vehicle.get('model') or ''}，{vehicle['seats']}座）"
+
+
+def _names(page, dispatches: list, drivers: dict) -> dict:
+    """Each car and driver on the board by name: plate, model and seats; the driver's name."""
+    vehicles = {}
+    for vehicle_id in {d["vehicle_id"] for d in dispatches if d.get("vehicle_id")}:
+        found, _ = page.attempt("vehicles", "get_vehicle", vehicle_id)
+        vehicles[vehicle_id] = found
+    for driver_id in {d["driver_id"] for d in dispatches if d.get("driver_id")} - set(drivers):
+        drivers[driver_id], _ = page.attempt("vehicles", "get_driver", driver_id)
+    return {"vehicles": {key: vehicle_name(value) or f"车辆 {key}" for key, value in vehicles.items()},
+            "odometers": {key: value["odometer_km"] for key, value in vehicles.items() if value},
+            "drivers": {key: (value or {}).get("name") or "" for key, value in drivers.items()}}
+
+
 @pages.page("/dispatch-board", DISPATCH, menu="今日调度")
 def dispatch_board(page):
-    now = datetime.now(timezone.utc).isoformat()
-    requested = _items(page, "list_dispatches", {"status": "requested"})
-    approved = _items(page, "list_dispatches", {"status": "approved"})
-    departed = _items(page, "list_dispatches", {"status": "departed"})
-    assigned = _items(page, "list_dispatches", {"status": "assigned"})
-    drivers = [driver for driver in _items(page, "list_drivers", {"status": "active"}) if driver.get("assignable", True)]
-    suggestions = {}
-    for dispatch in approved:
+    """The dispatcher's day: requests to approve, cars and drivers actually free to assign, departures,
+    returns (odometer, fuel, tolls, parking), dispatches to close, and the cars out, due back and overdue."""
+    now = datetime.now(timezone.utc)
+    lists = {status: _items(page, "list_dispatches", {"status": status})
+             for status in ("requested", "approved", "assigned", "departed", "returned")}
+    holding = lists["assigned"] + lists["departed"]
+    all_drivers = {driver["id"]: driver for driver in _items(page, "list_drivers", {"status": "active"})}
+    offers = {}
+    for dispatch in lists["approved"]:
+        start, end = _instant(dispatch["start_at"]), _instant(dispatch["end_at"])
         found, _ = page.attempt("vehicles", "available_vehicles", {
             "start": dispatch["start_at"], "end": dispatch["end_at"], "seats": dispatch["passengers"]})
-        suggestions[dispatch["id"]] = (found or {"items": []})["items"][:SUGGESTIONS]
-    returns_due = [dispatch for dispatch in departed if dispatch["end_at"] and _utc(dispatch["end_at"]) <= now]
+        cars_held, drivers_held = _held(holding, start, end, "vehicle_id", now), _held(holding, start, end, "driver_id", now)
+        offers[dispatch["id"]] = {
+            "vehicles": [v for v in (found or {"items": []})["items"] if v["id"] not in cars_held][:SUGGESTIONS],
+            "drivers": [d for d in all_drivers.values() if d.get("assignable", True) and d["id"] not in drivers_held]}
+    local_today = now.astimezone(LOCAL_TZ).date()
+    overdue = {d["id"] for d in lists["departed"] if _instant(d["end_at"]) <= now}
+    due_today = {d["id"] for d in lists["departed"]
+                 if d["id"] not in overdue and _instant(d["end_at"]).astimezone(LOCAL_TZ).date() == local_today}
     flags = _items(page, "list_vehicle_flags", {"status": "open"})
-    return page.render("dispatch_board.html", requested=requested, approved=approved, assigned=assigned,
-                       departed=departed, returns_due=returns_due, suggestions=suggestions, drivers=drivers,
-                       flags=flags, flag_kinds=FLAG_KINDS)
-
-
-def _utc(instant: str) -> str:
-    return datetime.fromisoformat(instant).astimezone(timezone.utc).isoformat()
+    names = _names(page, lists["assigned"] + lists["departed"] + lists["returned"] + flags, dict(all_drivers))
+    placed = {f"dispatch-{d['id']}" for rows in lists.values() for d in rows}
+    return page.render("dispatch_board.html", **lists, offers=offers, overdue=overdue, due_today=due_today,
+                       flags=flags, flag_kinds=FLAG_KINDS, names=names, placed=placed)
 
 
 def _act(page, action: str, *body):
     dispatch_id = page.args["dispatch_id"]
-    words = {"approve": "已批准", "reject": "已驳回", "assign": "已派车"}[action]
-    return page.act("/console/dispatch-board", f"用车申请 {dispatch_id}", words, "vehicles", f"{action}_dispatch",
-                    dispatch_id, *body)
+    return page.act("/console/dispatch-board", f"用车申请 {dispatch_id}", DISPATCH_DONE[action], "vehicles",
+                    f"{action}_dispatch", dispatch_id, *body, where=f"dispatch-{dispatch_id}")
+
+
+DISPATCH_DONE = {"approve": "已批准", "reject": "已驳回", "assign": "已派车", "depart": "已出车", "return": "已回场",
+                 "close": "已结单", "cancel": "已取消"}
 
 
 @pages.page("/dispatches/<int:dispatch_id>/approve", DISPATCH, methods=("POST",))
@@ -88,6 +136,33 @@ def reject(page):
 def assign(page):
     return _act(page, "assign", {"vehicle_id": form_int(page.form.get("vehicle_id")),
                                  "driver_id": form_int(page.form.get("driver_id"))})
+
+
+@pages.page("/dispatches/<int:dispatch_id>/depart", DISPATCH, methods=("POST",))
+def depart(page):
+    departed_at = form_instant(page.form.get("departed_at"))
+    return _act(page, "depart", {"departed_at": departed_at} if departed_at else {})
+
+
+RETURN_FIELDS = ("odometer_km", "fuel_liters", "tolls_yuan", "cost_yuan", "returned_at")
+
+
+@pages.page("/dispatches/<int:dispatch_id>/return", DISPATCH, methods=("POST",))
+def return_car(page):
+    body = {name: page.form.get(name, "").strip() for name in RETURN_FIELDS}
+    body["returned_at"] = form_instant(body["returned_at"])
+    return _act(page, "return", {name: value for name, value in body.items() if value})
+
+
+@pages.page("/dispatches/<int:dispatch_id>/close", DISPATCH, methods=("POST",))
+def close(page):
+    return _act(page, "close")
+
+
+@pages.page("/dispatches/<int:dispatch_id>/cancel", DISPATCH, methods=("POST",))
+def cancel(page):
+    reason = page.form.get("reason", "").strip()
+    return _act(page, "cancel", {"reason": reason} if reason else {})
 
 
 EXPLAINERS = ("unit_user",) + DISPATCH
