@@ -1,8 +1,16 @@
 """The energy service's public face: RPC payloads, answers, events."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.energy.coefficients import READING_TYPES, UNITS
 from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQuery, SyncQuery
+
+ENERGY_TYPES = ("electricity", "natural_gas", "gasoline", "diesel", "coal", "heat")
+WATER = "water"
+READING_TYPES = ENERGY_TYPES + (WATER,)
+# the units each type is reported in (what one of each is worth: coefficients.py)
+UNITS = {
+    "electricity": ("kWh", "MWh"), "natural_gas": ("m3",), "gasoline": ("kg", "L"), "diesel": ("kg", "L"),
+    "coal": ("kg", "t"), "heat": ("MJ", "GJ"), "water": ("m3", "t"),
+}
 
 SERVICE = "energy"
 

@@ -4,9 +4,11 @@ Other services and the gateway import this module only.
 """
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.facilities.settings import RANKS
 from services.kit.errors import Conflict, Invalid, NotFound, RuleViolation  # noqa: F401  (raised by this service)
 from services.kit.schemas import EventSchema, InputSchema, Instant, PageQuery, SyncQuery
+
+# 党政机关办公用房建设标准 (2014): the ranks an office allowance is counted by (m² each: settings.py)
+RANKS = ("county_chief", "county_deputy", "section_chief", "section_deputy", "staff")
 
 SERVICE = "facilities"
 
@@ -17,8 +19,6 @@ REPAIR_STATUSES = ("reported", "assigned", "in_progress", "done", "confirmed", "
 RECTIFICATION_STATUSES = ("open", "done", "verified")
 BOOKING_STATUSES = ("booked", "cancelled")
 ALLOCATION_KINDS = ("allocation", "reallocation", "release")
-
-UNIT_CODE = fields.String(validate=validate.Length(min=1, max=40))
 
 BUILDING_AREA_CHANGED = "building_area_changed"
 ROOM_OVER_STANDARD = "room_over_standard"

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 from services.kit.config import env, env_int
 
 # 党政机关办公用房建设标准 (2014), county organs, usable m² per person, by rank.
-RANKS = ("county_chief", "county_deputy", "section_chief", "section_deputy", "staff")
 ALLOWANCE_2014_M2 = {"county_chief": "30", "county_deputy": "24", "section_chief": "18",
                      "section_deputy": "12", "staff": "9"}
 

@@ -6,7 +6,9 @@ input schema describes, with dates and datetimes as ISO strings and money as num
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQuery, SyncQuery
-from services.reception.settings import GUEST_ORIGINS, MEALS
+
+GUEST_ORIGINS = ("out_of_county", "in_county")
+MEALS = ("breakfast", "lunch", "dinner")
 
 SERVICE = "reception"
 

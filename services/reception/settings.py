@@ -13,9 +13,6 @@ from types import MappingProxyType
 
 from services.kit.config import env, env_float, env_int
 
-GUEST_ORIGINS = ("out_of_county", "in_county")
-MEALS = ("breakfast", "lunch", "dinner")
-
 # 元 per person and meal. Out of county: DOMAIN.md's example standard. In county: the
 # local practice chosen here (a guest from inside the county eats at home in the
 # evening and is usually served in the canteen): breakfast 30, lunch 60, dinner 60.

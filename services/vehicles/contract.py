@@ -17,7 +17,6 @@ FLAG_KINDS = ("no_dispatch", "sealed_moved", "non_designated_vendor", "odometer"
 FLAG_STATUSES = ("open", "explained", "resolved", "violation")
 VENDOR_KINDS = ("fuel", "repair", "insurance")
 DISPOSAL_METHODS = ("auction", "take_back", "scrap")
-MANUAL_STATUSES = ("available", "maintenance", "sealed")
 
 _name = validate.Length(min=1, max=120)
 _text = validate.Length(min=1, max=300)
