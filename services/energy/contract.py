@@ -1,7 +1,7 @@
 """The energy service's public face: RPC payloads, answers, events."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQuery, SyncQuery
+from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQuery, SyncQuery, UnitCode
 
 ENERGY_TYPES = ("electricity", "natural_gas", "gasoline", "diesel", "coal", "heat")
 WATER = "water"
@@ -22,7 +22,6 @@ ASSESSMENT_KINDS = ("self_assessment", "spot_check")
 WASTE_CATEGORIES = ("recyclable", "hazardous", "kitchen", "other")
 SITE_LEVELS = ("county", "city", "province", "national")
 
-UNIT_CODE = dict(validate=validate.Length(min=1, max=40))
 PERIOD = dict(validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="a month as YYYY-MM"))
 YEAR = dict(validate=validate.Range(min=2000, max=2100))
 
@@ -55,7 +54,7 @@ class Months(fields.Field):
 
 # -- institutions ---------------------------------------------------------------------------
 class InstitutionCreate(InputSchema):
-    unit_code = fields.String(required=True, **UNIT_CODE)
+    unit_code = UnitCode(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     group = fields.String(load_default="general", validate=validate.Length(min=1, max=40))
     headcount = fields.Integer(required=True, validate=validate.Range(min=0, max=1_000_000))
@@ -94,7 +93,7 @@ class InstitutionQuery(SyncQuery):
 
 # -- readings -------------------------------------------------------------------------------
 class ReadingCreate(InputSchema):
-    unit_code = fields.String(required=True, **UNIT_CODE)
+    unit_code = UnitCode(required=True)
     period = fields.String(required=True, **PERIOD)
     energy_type = fields.String(required=True, validate=validate.OneOf(READING_TYPES))
     quantity = amount(required=True)
@@ -230,7 +229,7 @@ def _month_index(period: str) -> int:
 
 
 class IndicatorQuery(MonthsQuery):
-    unit_code = fields.String(**UNIT_CODE)
+    unit_code = UnitCode()
     group = fields.String(validate=validate.Length(min=1, max=40))
 
 
@@ -289,7 +288,7 @@ class Indicators(Figures):
 
 
 class TargetCreate(InputSchema):
-    unit_code = fields.String(required=True, **UNIT_CODE)
+    unit_code = UnitCode(required=True)
     year = fields.Integer(required=True, **YEAR)
     per_area_kgce_m2 = amount(load_default=None, allow_none=True)
     per_person_kgce = amount(load_default=None, allow_none=True)
@@ -360,7 +359,7 @@ class Benchmark(Schema):
 # -- fleet ----------------------------------------------------------------------------------
 class FleetQuery(InputSchema):
     year = fields.Integer(required=True, **YEAR)
-    unit_code = fields.String(**UNIT_CODE)
+    unit_code = UnitCode()
     months = Months()
 
 
@@ -379,7 +378,7 @@ class Fleet(Schema):
 
 # -- audits and retrofit projects -----------------------------------------------------------
 class AuditCreate(InputSchema):
-    unit_code = fields.String(required=True, **UNIT_CODE)
+    unit_code = UnitCode(required=True)
     audited_on = fields.Date(required=True)
     auditor = fields.String(required=True, validate=validate.Length(min=1, max=200))
     scope = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
@@ -404,7 +403,7 @@ class AuditQuery(SyncQuery):
 
 
 class ProjectCreate(InputSchema):
-    unit_code = fields.String(required=True, **UNIT_CODE)
+    unit_code = UnitCode(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.String(required=True, validate=validate.OneOf(PROJECT_KINDS))
     scope = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
@@ -454,7 +453,7 @@ class ProjectQuery(SyncQuery):
 
 # -- 节约型机关 assessments -------------------------------------------------------------------
 class AssessmentCreate(InputSchema):
-    unit_code = fields.String(required=True, **UNIT_CODE)
+    unit_code = UnitCode(required=True)
     year = fields.Integer(required=True, **YEAR)
     kind = fields.String(required=True, validate=validate.OneOf(ASSESSMENT_KINDS))
     scores = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True,
@@ -511,7 +510,7 @@ class AssessmentSummary(Schema):
 
 # -- waste sorting --------------------------------------------------------------------------
 class WasteRecordCreate(InputSchema):
-    unit_code = fields.String(required=True, **UNIT_CODE)
+    unit_code = UnitCode(required=True)
     period = fields.String(required=True, **PERIOD)
     category = fields.String(required=True, validate=validate.OneOf(WASTE_CATEGORIES))
     weight_kg = fields.Decimal(required=True, places=2, validate=validate.Range(min=0, max=100_000_000))
@@ -535,11 +534,11 @@ class WasteQuery(SyncQuery):
 
 
 class WasteSummaryQuery(MonthsQuery):
-    unit_code = fields.String(**UNIT_CODE)
+    unit_code = UnitCode()
 
 
 class DemonstrationSiteCreate(InputSchema):
-    unit_code = fields.String(required=True, **UNIT_CODE)
+    unit_code = UnitCode(required=True)
     level = fields.String(required=True, validate=validate.OneOf(SITE_LEVELS))
     designated_on = fields.Date(required=True)
 

@@ -5,7 +5,7 @@ input schema describes, with dates and datetimes as ISO strings and money as num
 """
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQuery, SyncQuery
+from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQuery, SyncQuery, UnitCode
 
 GUEST_ORIGINS = ("out_of_county", "in_county")
 MEALS = ("breakfast", "lunch", "dinner")
@@ -99,7 +99,7 @@ class MealPlan(InputSchema):
 class ReceptionCreate(InputSchema):
     """A request from the inviting unit (``unit_code``; a unit user's own by default)."""
 
-    unit_code = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
+    unit_code = UnitCode(load_default=None)
     title = _text(200, required=True)
     official_letter = fields.Nested(OfficialLetter, load_default=None, allow_none=True)
     guest_origin = fields.String(required=True, validate=validate.OneOf(GUEST_ORIGINS))
@@ -285,7 +285,7 @@ class CarRequest(InputSchema):
 
 class MeetingCreate(InputSchema):
     title = _text(200, required=True)
-    unit_code = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
+    unit_code = UnitCode(load_default=None)
     meeting_room_id = fields.Integer(required=True)
     attendees = fields.Integer(required=True, validate=validate.Range(min=1, max=10_000))
     start_at = Instant(required=True)
@@ -351,7 +351,7 @@ class VisitorCreate(InputSchema):
     id_number = fields.String(required=True, load_only=True, validate=validate.Length(equal=18))
     company = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     host_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    host_unit_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    host_unit_code = UnitCode(required=True)
     purpose = fields.String(required=True, validate=validate.Length(min=1, max=500))
     kind = fields.String(load_default="visitor", validate=validate.OneOf(VISITOR_KINDS))
     party_size = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1000))

@@ -1,7 +1,7 @@
 """The vehicles service's public face: RPC payloads, events, error classes."""
 from marshmallow import Schema, fields, validate
 
-from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQuery, SyncQuery
+from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQuery, SyncQuery, UnitCode
 
 SERVICE = "vehicles"
 
@@ -36,7 +36,7 @@ class VehicleCreate(InputSchema):
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     seats = fields.Integer(required=True, validate=validate.Range(min=1, max=60))
     fuel_type = fields.String(required=True, validate=validate.OneOf(FUEL_TYPES))
-    unit_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    unit_code = UnitCode(required=True)
     purchased_on = fields.Date(load_default=None, allow_none=True)
     purchase_price_yuan = Money(
         load_default=None, allow_none=True, places=2, validate=validate.Range(min=0, max=100_000_000)
@@ -60,7 +60,7 @@ class VehicleUpdate(InputSchema):
     make = fields.String(validate=validate.Length(min=1, max=60))
     model = fields.String(validate=validate.Length(min=1, max=60))
     seats = fields.Integer(validate=validate.Range(min=1, max=60))
-    unit_code = fields.String(validate=validate.Length(min=1, max=40))
+    unit_code = UnitCode()
     status = fields.String(validate=validate.OneOf(STATUSES))
     odometer_km = fields.Decimal(places=1, validate=_km)
     reason = fields.String(validate=validate.Length(min=1, max=200))
@@ -147,7 +147,7 @@ class AvailableVehicles(Schema):
 
 # Quota (编制): total slots per unit ----------------------------------------------------
 class QuotaSet(InputSchema):
-    unit_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    unit_code = UnitCode(required=True)
     slots = fields.Integer(required=True, validate=validate.Range(min=0, max=10_000))
 
 
@@ -240,7 +240,7 @@ class AssessmentPage(Schema):
 class DispatchCreate(InputSchema):
     """A unit's request; a unit user's own unit is taken when ``unit_code`` is left out."""
 
-    unit_code = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
+    unit_code = UnitCode(load_default=None)
     purpose = fields.String(required=True, validate=validate.Length(min=1, max=200))
     passengers = fields.Integer(required=True, validate=validate.Range(min=1, max=60))
     origin = fields.String(required=True, validate=_name)

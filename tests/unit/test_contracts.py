@@ -51,3 +51,33 @@ def test_importing_the_integrations_contract_reads_no_services_settings():
     done = subprocess.run([sys.executable, "-c", "import services.integrations.contract"],
                           env=env, capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_unit_code_is_taken_by_the_one_kit_field_in_every_contract():
+    import importlib
+
+    from marshmallow import Schema, ValidationError, fields, validate
+
+    from services.kit.schemas import UnitCode
+
+    written_out, found = [], 0
+    for path in contract_files():
+        module = importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts))
+        for schema in (v for v in vars(module).values() if isinstance(v, type) and issubclass(v, Schema)):
+            for name, field in schema._declared_fields.items():
+                inner = field.inner if isinstance(field, fields.List) else field
+                if not name.endswith("unit_codes" if inner is not field else "unit_code"):
+                    continue
+                found += isinstance(inner, UnitCode)
+                if not isinstance(inner, UnitCode) and any(isinstance(v, validate.Length) and (v.min, v.max) == (1, 40)
+                                                           for v in inner.validators):
+                    written_out.append(f"{module.__name__}.{schema.__name__}.{name}")
+    assert found >= 20 and written_out == []
+    field = UnitCode(required=True)
+    assert field.deserialize("x" * 40) == "x" * 40
+    for bad in ("", "x" * 41):
+        try:
+            field.deserialize(bad)
+        except ValidationError:
+            continue
+        raise AssertionError(f"{bad!r} was taken")
