@@ -191,3 +191,27 @@ def test_every_xlsx_writer_appends_its_rows_through_the_kits_append_row():
                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append"
                    and isinstance(node.func.value, ast.Name) and node.func.value.id in sheets]
     assert len(writers) >= 3 and direct == []
+
+
+def test_every_services_settings_are_read_through_the_kit_and_clock_times_and_tables_too(monkeypatch):
+    from dataclasses import dataclass, field
+    from datetime import time
+    from pathlib import Path
+
+    from services.kit.config import settings_from_env
+
+    root = Path(__file__).resolve().parents[2]
+    modules = sorted((root / "services").glob("*/settings.py"))
+    assert len(modules) >= 6
+    assert [p.parent.name for p in modules if "settings_from_env(cls" not in p.read_text(encoding="utf-8")] == []
+
+    @dataclass(frozen=True)
+    class Shop:
+        closing: time = time(17, 30)
+        sheet: tuple = ("a",)
+        prices: dict = field(default_factory=dict)
+
+    monkeypatch.setenv("SHOP_CLOSING", "7:05")
+    monkeypatch.setenv("SHOP_SHEET", "[1, 2]")
+    monkeypatch.setenv("SHOP_PRICES", "{}")
+    assert settings_from_env(Shop, "SHOP", apart=("sheet",)) == Shop(closing=time(7, 5))
