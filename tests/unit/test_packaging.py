@@ -60,3 +60,10 @@ def test_the_image_installs_the_runtime_dependencies_only():
     assert "['project']['dependencies']" in text and "-c requirements.txt" in text
     final = stages[-1]
     assert "COPY --from=" in final and "pip install" not in final
+
+
+def test_the_benches_take_ports_and_databases_from_the_tests_helpers():
+    for path in (ROOT / "bench").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        defined = {node.name for node in ast.walk(ast.parse(text)) if isinstance(node, ast.FunctionDef)}
+        assert "free_port" not in defined and "CREATE DATABASE" not in text, path.name
