@@ -10,8 +10,6 @@ import base64
 import binascii
 import io
 
-from sqlalchemy import select
-
 from services.directory import contract, domain, repository
 from services.directory.base import DirectoryRpc
 from services.directory.models import Unit

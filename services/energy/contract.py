@@ -1,7 +1,7 @@
 """The energy service's public face: RPC payloads, answers, events."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQuery, SyncQuery, UnitCode
+from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQuery, SyncQuery, UnitCode  # noqa: F401  (PageQuery: the paging of its reads)
 
 ENERGY_TYPES = ("electricity", "natural_gas", "gasoline", "diesel", "coal", "heat")
 WATER = "water"

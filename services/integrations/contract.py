@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from services.directory import contract as directory
 from services.energy import contract as energy
 from services.facilities import contract as facilities
-from services.kit.schemas import EventSchema, ID, InputSchema, Instant, PageQuery, SyncQuery, UnitCode
+from services.kit.schemas import EventSchema, ID, InputSchema, Instant, PageQuery, SyncQuery, UnitCode  # noqa: F401  (PageQuery: the paging of its reads)
 from services.reception import contract as reception
 from services.vehicles import contract as vehicles
 

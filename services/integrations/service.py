@@ -13,7 +13,7 @@ from services.kit.audit import AuditTrail
 from services.kit.context import CallContext
 from services.kit.db import Database, get_or_404, paginate, utcnow
 from services.kit.entrypoints import event_handler, rpc
-from services.kit.errors import Conflict, Invalid, NotFound
+from services.kit.errors import Conflict, Invalid
 from services.kit.health import HealthMixin
 from services.kit.outbox import OutboxRelayMixin
 from services.kit.schemas import load, page_of

@@ -67,3 +67,11 @@ def test_the_benches_take_ports_and_databases_from_the_tests_helpers():
         text = path.read_text(encoding="utf-8")
         defined = {node.name for node in ast.walk(ast.parse(text)) if isinstance(node, ast.FunctionDef)}
         assert "free_port" not in defined and "CREATE DATABASE" not in text, path.name
+
+
+def test_ruff_check_passes_on_the_tree():
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "."], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
