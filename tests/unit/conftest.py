@@ -14,3 +14,21 @@ def cheap_password_hashing():
     auth._ABSENT_USER_HASH = auth._hasher.hash("no such user")
     yield
     auth._hasher, auth._ABSENT_USER_HASH = saved
+
+
+class FakeClock:
+    """A monotonic clock a test moves on itself, in place of sleeping."""
+
+    def __init__(self, now: float = 1000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
