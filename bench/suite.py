@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,17 +39,15 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
-from services.kit.config import amqp_uri, env, env_float, env_int, normalise_database_url  # noqa: E402
+from services.kit.config import amqp_uri, env, env_float, env_int  # noqa: E402
+from tests import support  # noqa: E402
+from tests.support import free_port  # noqa: E402,F401  (the benches take their ports as the tests do)
 
 VEHICLES = 500
 OWNERS = ("vehicles", "energy", "gateway")
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Vhost:
@@ -85,43 +82,35 @@ class Vhost:
 
 
 class Databases:
-    """One database per owner: on PostgreSQL when it answers, else SQLite files."""
+    """One database per owner: on PostgreSQL when it answers, else SQLite files. Made and dropped
+    by the tests' own ``tests.support.Databases``."""
 
     def __init__(self, var: Path, owners=OWNERS):
         self.var, self.owners = var, owners
         self.base = env("BENCH_DATABASE", DEFAULT_POSTGRES)
-        self.created: list[str] = []
         self.urls: dict[str, str] = {}
         self.backend = "SQLite"
+        self._made = None
 
     def __enter__(self):
+        postgres = None
         if self.base.startswith("postgres"):
             try:
                 import psycopg
 
                 with psycopg.connect(self.base, autocommit=True, connect_timeout=3) as conn:
-                    for owner in self.owners:
-                        name = f"bench_{owner}_{uuid.uuid4().hex[:6]}"
-                        conn.execute(f'CREATE DATABASE "{name}"')
-                        self.created.append(name)
-                        self.urls[owner] = normalise_database_url(self.base.rsplit("/", 1)[0] + "/" + name)
                     self.backend = "PostgreSQL " + conn.info.parameter_status("server_version").split()[0]
-                return self
+                postgres = self.base
             except Exception as exc:
                 print(f"PostgreSQL at {self.base.split('@')[-1]} not usable ({type(exc).__name__}): SQLite instead")
-                self.__exit__()
-        self.urls = {owner: f"sqlite:///{self.var}/{owner}.db" for owner in self.owners}
+                self.backend = "SQLite"
+        self._made = support.Databases(support.Backends("memory://", postgres), self.var)
+        self.urls = {owner: self._made.new_url(owner) for owner in self.owners}
         return self
 
     def __exit__(self, *exc):
-        if not self.created:
-            return
-        import psycopg
-
-        with psycopg.connect(self.base, autocommit=True) as conn:
-            for name in self.created:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        self.created = []
+        if self._made is not None:
+            self._made.drop_all()
 
 
 def seed(urls: dict) -> tuple[list[int], int]:

@@ -36,7 +36,7 @@ from gateway import messages
 from gateway.models import ApiKey, ApiKeyCall, AuditEntry, User
 from gateway.ratelimit import Backoff
 from services.kit.audit import trail_query
-from services.kit.config import env_float, env_int
+from services.kit.config import env_float, env_int, settings_from_env
 from services.kit.context import ROLES, Caller, current_request_id
 from services.kit.db import paginate, utcnow
 from services.kit.errors import Conflict, Invalid, NotFound, RuleViolation
@@ -45,7 +45,26 @@ JWT_ALGORITHM = "HS256"
 JWT_AUDIENCE = "county-logistics-api"
 JWT_ISSUER = "county-logistics-gateway"
 
-_hasher = PasswordHasher()
+@dataclass(frozen=True)
+class HashCost:
+    """Argon2id's cost: argon2-cffi's defaults (RFC 9106's low-memory profile), each settable by
+    ``PASSWORD_HASH_<FIELD>``. Only a place that keeps no real password lowers them (the unit tests)."""
+
+    time_cost: int = 3
+    memory_kib: int = 65536
+    parallelism: int = 4
+
+    @classmethod
+    def from_env(cls) -> "HashCost":
+        return settings_from_env(cls, "PASSWORD_HASH")
+
+
+def password_hasher(cost: HashCost | None = None) -> PasswordHasher:
+    cost = cost or HashCost.from_env()
+    return PasswordHasher(time_cost=cost.time_cost, memory_cost=cost.memory_kib, parallelism=cost.parallelism)
+
+
+_hasher = password_hasher()
 # at most this many hashes at once, each in a real thread: the CPU is shared with the requests
 # (and each Argon2 hash takes 64 MiB), logins beyond it wait their turn without holding the loop
 _hashing = Semaphore(env_int("PASSWORD_HASH_THREADS", 4))

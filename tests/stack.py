@@ -52,6 +52,17 @@ class Stack:
             process.kill()
             process.wait()
 
+    @contextmanager
+    def stopped(self, name: str, sig=signal.SIGTERM):
+        """The part stopped for the block; started again, and the suite healthy, however the block ends:
+        a test that stops a part leaves the stack as it found it, whatever runs after it."""
+        self.stop(name, sig)
+        try:
+            yield
+        finally:
+            self.start(name)
+            self.wait_healthy()
+
     def logs(self) -> str:
         return "".join(path.read_text(errors="replace") for path in self.log_dir.glob("*.log"))
 

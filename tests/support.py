@@ -197,7 +197,7 @@ def database_of(container):
 
 
 # Where each figure of the annual report must come from: statistics RPC (and route) → figure →
-# field of its answer. Written out apart from ``gateway/report.py``, so that a figure read from
+# field of its answer. Written out apart from ``gateway/report/``, so that a figure read from
 # the wrong field, or one missing, fails the tests that compare the report with the services.
 REPORT_FIGURE_SOURCES = {
     "vehicles.vehicle_stats": {

@@ -1,7 +1,7 @@
 """The annual work report (年度工作总结) and the leaders' dashboard, composed from every service.
 
 ``admin`` and ``leader`` read every section; an officer reads its own service's section
-(``gateway/report.py`` says which); other roles are refused at the gate.
+(``gateway/report/annual.py`` says which); other roles are refused at the gate.
 """
 from werkzeug.wrappers import Response
 

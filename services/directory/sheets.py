@@ -10,8 +10,6 @@ import base64
 import binascii
 import io
 
-from sqlalchemy import select
-
 from services.directory import contract, domain, repository
 from services.directory.base import DirectoryRpc
 from services.directory.models import Unit
@@ -20,6 +18,7 @@ from services.directory.units import REGISTER_LOCK, unit_event
 from services.kit.entrypoints import rpc
 from services.kit.errors import Conflict, Invalid, RuleViolation, ServiceError
 from services.kit.schemas import load
+from services.kit.sheets import append_row
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # column header → field; the export writes the first header of each field
@@ -94,7 +93,7 @@ def workbook_bytes(units) -> bytes:
     sheet = book.active
     sheet.title = "单位名录"
     columns = COLUMNS + EXPORT_ONLY
-    sheet.append([label for _, label in columns])
+    append_row(sheet, [label for _, label in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for unit in units:
@@ -106,11 +105,7 @@ def workbook_bytes(units) -> bytes:
             elif field == "status":
                 value = contract.STATUS_LABELS.get(value, value)
             row.append(value)
-        sheet.append(row)
-    for column in sheet.columns:  # codes and names are text, never formulas
-        for cell in column[1:]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
+        append_row(sheet, row)  # codes and names are text, never formulas
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

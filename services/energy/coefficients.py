@@ -14,13 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from services.energy import contract
 from services.kit.config import env
 
 VERSION = "GB/T 2589-2008"
 
-ENERGY_TYPES = ("electricity", "natural_gas", "gasoline", "diesel", "coal", "heat")
-WATER = "water"
-READING_TYPES = ENERGY_TYPES + (WATER,)
+ENERGY_TYPES, WATER, READING_TYPES = contract.ENERGY_TYPES, contract.WATER, contract.READING_TYPES
 
 # kgce per base unit of each energy type
 KGCE_PER_BASE_UNIT = {
@@ -89,6 +88,9 @@ UNITS = {
     "heat": {"MJ": UnitFactor(Decimal(1)), "GJ": UnitFactor(Decimal(1000))},
     "water": {"m3": UnitFactor(Decimal(1)), "t": UnitFactor(Decimal(1))},
 }
+
+
+assert {kind: tuple(units) for kind, units in UNITS.items()} == contract.UNITS, "coefficients and contract disagree"
 
 
 def to_base(energy_type: str, quantity: Decimal, unit: str) -> Decimal:

@@ -3,9 +3,28 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.energy.coefficients import READING_TYPES, UNITS
-from services.energy.settings import SETTINGS
-from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQuery, SyncQuery, states
+from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQuery, SyncQuery, UnitCode, states  # noqa: F401  (PageQuery: the paging of its reads)
+
+ENERGY_TYPES = ("electricity", "natural_gas", "gasoline", "diesel", "coal", "heat")
+WATER = "water"
+READING_TYPES = ENERGY_TYPES + (WATER,)
+# the units each type is reported in (what one of each is worth: coefficients.py)
+UNITS = {
+    "electricity": ("kWh", "MWh"), "natural_gas": ("m3",), "gasoline": ("kg", "L"), "diesel": ("kg", "L"),
+    "coal": ("kg", "t"), "heat": ("MJ", "GJ"), "water": ("m3", "t"),
+}
+
+# 节约型机关 score sheet (the default; ENERGY_SCORE_SHEET replaces it) (GB/T 29118-2023 style): item code, name, points, must-pass.
+# The must-pass item (否决项) is met only when it gets its full points.
+SCORE_SHEET = (
+    {"code": "organisation", "name": "组织管理", "points": 15, "must_pass": False},
+    {"code": "target_completion", "name": "节能目标完成", "points": 20, "must_pass": True},
+    {"code": "metering", "name": "能源资源计量与统计", "points": 15, "must_pass": False},
+    {"code": "buildings_equipment", "name": "建筑与设备节能", "points": 15, "must_pass": False},
+    {"code": "water_saving", "name": "节约用水", "points": 10, "must_pass": False},
+    {"code": "waste_sorting", "name": "生活垃圾分类", "points": 10, "must_pass": False},
+    {"code": "green_office", "name": "绿色办公与宣传", "points": 15, "must_pass": False},
+)
 
 SERVICE = "energy"
 
@@ -17,7 +36,6 @@ ASSESSMENT_KINDS = ("self_assessment", "spot_check")
 WASTE_CATEGORIES = ("recyclable", "hazardous", "kitchen", "other")
 SITE_LEVELS = ("county", "city", "province", "national")
 
-UNIT_CODE = dict(validate=validate.Length(min=1, max=40))
 PERIOD = dict(validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="a month as YYYY-MM"))
 YEAR = dict(validate=validate.Range(min=2000, max=2100))
 
@@ -62,7 +80,7 @@ class Months(fields.Field):
 
 # -- institutions ---------------------------------------------------------------------------
 class InstitutionCreate(InputSchema):
-    unit_code = fields.String(required=True, **UNIT_CODE)
+    unit_code = UnitCode(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     group = fields.String(load_default="general", validate=validate.Length(min=1, max=40))
     headcount = fields.Integer(required=True, validate=validate.Range(min=0, max=1_000_000))
@@ -101,7 +119,7 @@ class InstitutionQuery(SyncQuery):
 
 # -- readings -------------------------------------------------------------------------------
 class ReadingCreate(InputSchema):
-    unit_code = fields.String(required=True, **UNIT_CODE)
+    unit_code = UnitCode(required=True)
     period = fields.String(required=True, **PERIOD)
     energy_type = fields.String(required=True, validate=validate.OneOf(READING_TYPES))
     quantity = amount(required=True)
@@ -240,7 +258,7 @@ def _month_index(period: str) -> int:
 
 
 class IndicatorQuery(MonthsQuery):
-    unit_code = fields.String(**UNIT_CODE)
+    unit_code = UnitCode()
     group = fields.String(validate=validate.Length(min=1, max=40))
 
 
@@ -299,7 +317,7 @@ class Indicators(Figures):
 
 
 class TargetCreate(InputSchema):
-    unit_code = fields.String(required=True, **UNIT_CODE)
+    unit_code = UnitCode(required=True)
     year = fields.Integer(required=True, **YEAR)
     per_area_kgce_m2 = amount(load_default=None, allow_none=True)
     per_person_kgce = amount(load_default=None, allow_none=True)
@@ -369,7 +387,7 @@ class Benchmark(Schema):
 
 
 class UnitOverviewQuery(InputSchema):
-    unit_code = fields.String(**UNIT_CODE, metadata={"description": "a unit user's own unit by default"})
+    unit_code = UnitCode(metadata={"description": "a unit user's own unit by default"})
     year = fields.Integer(required=True, **YEAR)
     metric = fields.String(load_default="per_area_kgce_m2", validate=validate.OneOf(INTENSITY_METRICS))
 
@@ -413,7 +431,7 @@ class UnitOverview(Schema):
 # -- fleet ----------------------------------------------------------------------------------
 class FleetQuery(InputSchema):
     year = fields.Integer(required=True, **YEAR)
-    unit_code = fields.String(**UNIT_CODE)
+    unit_code = UnitCode()
     months = Months()
 
 
@@ -432,7 +450,7 @@ class Fleet(Schema):
 
 # -- audits and retrofit projects -----------------------------------------------------------
 class AuditCreate(InputSchema):
-    unit_code = fields.String(required=True, **UNIT_CODE)
+    unit_code = UnitCode(required=True)
     audited_on = fields.Date(required=True)
     auditor = fields.String(required=True, validate=validate.Length(min=1, max=200))
     scope = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
@@ -458,7 +476,7 @@ class AuditQuery(SyncQuery):
 
 
 class ProjectCreate(InputSchema):
-    unit_code = fields.String(required=True, **UNIT_CODE)
+    unit_code = UnitCode(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.String(required=True, validate=validate.OneOf(PROJECT_KINDS))
     scope = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
@@ -508,15 +526,15 @@ class ProjectQuery(SyncQuery):
 
 # -- 节约型机关 assessments -------------------------------------------------------------------
 class AssessmentCreate(InputSchema):
-    unit_code = fields.String(required=True, **UNIT_CODE)
+    unit_code = UnitCode(required=True)
     year = fields.Integer(required=True, **YEAR)
     kind = fields.String(required=True, validate=validate.OneOf(ASSESSMENT_KINDS))
     scores = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True, metadata={
         "description": "item code -> points, every item of the score sheet",
         "json_schema": {  # as domain.score_assessment checks it
-            "required": [item["code"] for item in SETTINGS.score_sheet], "additionalProperties": False,
+            "required": [item["code"] for item in SCORE_SHEET], "additionalProperties": False,
             "properties": {item["code"]: {"type": "integer", "minimum": 0, "maximum": item["points"]}
-                           for item in SETTINGS.score_sheet}}})
+                           for item in SCORE_SHEET}}})
     assessed_on = fields.Date(required=True)
 
 
@@ -569,7 +587,7 @@ class AssessmentSummary(Schema):
 
 # -- waste sorting --------------------------------------------------------------------------
 class WasteRecordCreate(InputSchema):
-    unit_code = fields.String(required=True, **UNIT_CODE)
+    unit_code = UnitCode(required=True)
     period = fields.String(required=True, **PERIOD)
     category = fields.String(required=True, validate=validate.OneOf(WASTE_CATEGORIES))
     weight_kg = fields.Decimal(required=True, places=2, validate=validate.Range(min=0, max=100_000_000))
@@ -593,11 +611,11 @@ class WasteQuery(SyncQuery):
 
 
 class WasteSummaryQuery(MonthsQuery):
-    unit_code = fields.String(**UNIT_CODE)
+    unit_code = UnitCode()
 
 
 class DemonstrationSiteCreate(InputSchema):
-    unit_code = fields.String(required=True, **UNIT_CODE)
+    unit_code = UnitCode(required=True)
     level = fields.String(required=True, validate=validate.OneOf(SITE_LEVELS))
     designated_on = fields.Date(required=True)
 

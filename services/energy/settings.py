@@ -7,26 +7,12 @@ emission factors beside it (one table, each set by ``ENERGY_KGCO2_<TYPE>``).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from services.kit.config import env, env_float, env_int
+from services.energy.contract import SCORE_SHEET as DEFAULT_SCORE_SHEET
+from services.kit.config import env, settings_from_env
 
-# 节约型机关 score sheet (GB/T 29118-2023 style): item code, name, points, must-pass.
-# The must-pass item (否决项) is met only when it gets its full points.
-DEFAULT_SCORE_SHEET = (
-    {"code": "organisation", "name": "组织管理", "points": 15, "must_pass": False},
-    {"code": "target_completion", "name": "节能目标完成", "points": 20, "must_pass": True},
-    {"code": "metering", "name": "能源资源计量与统计", "points": 15, "must_pass": False},
-    {"code": "buildings_equipment", "name": "建筑与设备节能", "points": 15, "must_pass": False},
-    {"code": "water_saving", "name": "节约用水", "points": 10, "must_pass": False},
-    {"code": "waste_sorting", "name": "生活垃圾分类", "points": 10, "must_pass": False},
-    {"code": "green_office", "name": "绿色办公与宣传", "points": 15, "must_pass": False},
-)
-
-
-def _decimal(name: str, default: str) -> Decimal:
-    return Decimal(env(name, default))
 
 
 @dataclass(frozen=True)
@@ -59,28 +45,9 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> "Settings":
-        sheet = env("ENERGY_SCORE_SHEET", "")
-        return cls(
-            plan_base_year=env_int("ENERGY_PLAN_BASE_YEAR", 2020),
-            plan_target_year=env_int("ENERGY_PLAN_TARGET_YEAR", 2025),
-            plan_per_area_reduction=_decimal("ENERGY_PLAN_PER_AREA_REDUCTION", "0.05"),
-            plan_per_person_reduction=_decimal("ENERGY_PLAN_PER_PERSON_REDUCTION", "0.06"),
-            plan_water_per_person_reduction=_decimal("ENERGY_PLAN_WATER_PER_PERSON_REDUCTION", "0.06"),
-            plan_per_area_co2_reduction=_decimal("ENERGY_PLAN_PER_AREA_CO2_REDUCTION", "0.07"),
-            risk_min_months=env_int("ENERGY_RISK_MIN_MONTHS", 3),
-            retrofit_comparison_months=env_int("ENERGY_RETROFIT_COMPARISON_MONTHS", 12),
-            assessment_pass_score=env_int("ENERGY_ASSESSMENT_PASS_SCORE", 80),
-            score_sheet=tuple(json.loads(sheet)) if sheet else DEFAULT_SCORE_SHEET,
-            import_max_rows=env_int("ENERGY_IMPORT_MAX_ROWS", 20_000),
-            import_max_columns=env_int("ENERGY_IMPORT_MAX_COLUMNS", 40),
-            import_max_uncompressed_bytes=env_int("ENERGY_IMPORT_MAX_UNCOMPRESSED_BYTES", 32 * 1024 * 1024),
-            import_max_compression_ratio=env_int("ENERGY_IMPORT_MAX_COMPRESSION_RATIO", 100),
-            import_poll_seconds=env_float("ENERGY_IMPORT_POLL_SECONDS", 1.0),
-            import_lease_seconds=env_int("ENERGY_IMPORT_LEASE_SECONDS", 300),
-            import_max_attempts=env_int("ENERGY_IMPORT_MAX_ATTEMPTS", 3),
-            readings_batch_max=env_int("ENERGY_READINGS_BATCH_MAX", 500),
-            report_due_day=env_int("ENERGY_REPORT_DUE_DAY", 10),
-        )
+        sheet = env("ENERGY_SCORE_SHEET", "")  # JSON, read here
+        settings = settings_from_env(cls, "ENERGY", apart=("score_sheet",))
+        return replace(settings, score_sheet=tuple(json.loads(sheet))) if sheet else settings
 
     @property
     def plan_reductions(self) -> dict:

@@ -4,9 +4,11 @@ Other services and the gateway import this module only.
 """
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.facilities.settings import RANKS
 from services.kit.errors import Conflict, Invalid, NotFound, RuleViolation  # noqa: F401  (raised by this service)
-from services.kit.schemas import EventSchema, InputSchema, Instant, PageQuery, SyncQuery, states
+from services.kit.schemas import EventSchema, InputSchema, Instant, PageQuery, SyncQuery, UnitCode, states
+
+# 党政机关办公用房建设标准 (2014): the ranks an office allowance is counted by (m² each: settings.py)
+RANKS = ("county_chief", "county_deputy", "section_chief", "section_deputy", "staff")
 
 SERVICE = "facilities"
 
@@ -18,18 +20,12 @@ RECTIFICATION_STATUSES = ("open", "done", "verified")
 BOOKING_STATUSES = ("booked", "cancelled")
 ALLOCATION_KINDS = ("allocation", "reallocation", "release")
 
-UNIT_CODE = fields.String(validate=validate.Length(min=1, max=40))
-
 BUILDING_AREA_CHANGED = "building_area_changed"
 ROOM_OVER_STANDARD = "room_over_standard"
 REPAIR_COMPLETED = "repair_completed"
 REPAIR_ASSIGNED = "repair_assigned"
 RECTIFICATION_OVERDUE = "rectification_overdue"
 MEETING_ROOM_BOOKED = "meeting_room_booked"
-
-
-def _unit_code(**kwargs):
-    return fields.String(validate=validate.Length(min=1, max=40), **kwargs)
 
 
 def _text(max_length: int, **kwargs):
@@ -50,7 +46,7 @@ class BuildingCreate(InputSchema):
                             metadata={"description": "floors above ground: rooms lie on 1..floors"})
     basement_floors = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10),
                                      metadata={"description": "floors below ground: rooms lie on -1..-basement_floors"})
-    unit_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=40))
+    unit_code = UnitCode(load_default=None, allow_none=True)
 
 
 class Building(Schema):
@@ -71,13 +67,13 @@ class RoomCreate(InputSchema):
                            metadata={"description": "one of the building's floors; negative below ground, no floor 0"})
     usable_area_m2 = fields.Decimal(required=True, places=2, validate=validate.Range(min=0, min_inclusive=False, max=100000))
     type = fields.String(required=True, validate=validate.OneOf(ROOM_TYPES))
-    unit_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=40))
+    unit_code = UnitCode(load_default=None, allow_none=True)
 
 
 class RoomUpdate(InputSchema):
     usable_area_m2 = fields.Decimal(places=2, validate=validate.Range(min=0, min_inclusive=False, max=100000))
     type = fields.String(validate=validate.OneOf(ROOM_TYPES))
-    unit_code = fields.String(allow_none=True, validate=validate.Length(min=1, max=40))
+    unit_code = UnitCode(allow_none=True)
 
 
 class Room(Schema):
@@ -160,7 +156,7 @@ class UnitExcess(Schema):
 # allocation and vacancies ---------------------------------------------------------
 class AllocationCreate(InputSchema):
     room_id = fields.Integer(required=True, validate=validate.Range(min=1))
-    unit_code = _unit_code(required=True, allow_none=True)  # null releases the room
+    unit_code = UnitCode(required=True, allow_none=True)  # null releases the room
     type = fields.String(load_default=None, validate=validate.OneOf(ROOM_TYPES))
     allocated_on = fields.Date(load_default=None)
     reason = _optional_text(500)
@@ -274,7 +270,7 @@ class RepairCreate(InputSchema):
     category = fields.String(required=True, validate=validate.OneOf(REPAIR_CATEGORIES))
     severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
     description = _optional_text(2000)
-    unit_code = _unit_code(load_default=None, allow_none=True)
+    unit_code = UnitCode(load_default=None, allow_none=True)
     building_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
     room_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
     # staff entering a report taken on paper or by phone give when it was made
@@ -421,7 +417,7 @@ class BookingCreate(InputSchema):
 
     meeting_room_id = fields.Integer(required=True, validate=validate.Range(min=1))
     title = _text(200, required=True)
-    unit_code = _unit_code(load_default=None)
+    unit_code = UnitCode(load_default=None)
     start_at = Instant(required=True)
     end_at = Instant(required=True)
     attendees = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=100000))

@@ -4,16 +4,15 @@ Every one can be changed through an environment variable ``FACILITIES_<NAME>``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Mapping
 from zoneinfo import ZoneInfo
 
-from services.kit.config import env, env_int
+from services.kit.config import env, settings_from_env
 
 # 党政机关办公用房建设标准 (2014), county organs, usable m² per person, by rank.
-RANKS = ("county_chief", "county_deputy", "section_chief", "section_deputy", "staff")
 ALLOWANCE_2014_M2 = {"county_chief": "30", "county_deputy": "24", "section_chief": "18",
                      "section_deputy": "12", "staff": "9"}
 
@@ -46,19 +45,7 @@ class Settings:
     def from_env(cls) -> "Settings":
         allowance = {rank: Decimal(env(f"FACILITIES_ALLOWANCE_{rank.upper()}_M2", default))
                      for rank, default in ALLOWANCE_2014_M2.items()}
-        return cls(
-            allowance_m2=MappingProxyType(allowance),
-            minor_repair_due_days=env_int("FACILITIES_MINOR_REPAIR_DUE_DAYS", 0),
-            major_repair_due_days=env_int("FACILITIES_MAJOR_REPAIR_DUE_DAYS", 1),
-            timezone=ZoneInfo(env("FACILITIES_TIMEZONE", "Asia/Shanghai")),
-            max_occurrences=env_int("FACILITIES_MAX_OCCURRENCES", 100),
-            overdue_check_interval=env_int("FACILITIES_OVERDUE_CHECK_INTERVAL", 600),
-            booking_past_grace_minutes=env_int("FACILITIES_BOOKING_PAST_GRACE_MINUTES", 15),
-            booking_max_hours=env_int("FACILITIES_BOOKING_MAX_HOURS", 24),
-            meeting_booking_grace=env_int("FACILITIES_MEETING_BOOKING_GRACE", 300),
-            meeting_booking_check_interval=env_int("FACILITIES_MEETING_BOOKING_CHECK_INTERVAL", 60),
-            availability_max_days=env_int("FACILITIES_AVAILABILITY_MAX_DAYS", 31),
-        )
+        return replace(settings_from_env(cls, "FACILITIES"), allowance_m2=MappingProxyType(allowance))
 
 
 SETTINGS = Settings.from_env()

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from services.facilities import contract, domain, repository
 from services.facilities.models import Allocation, Building, Occupant, Room
-from services.facilities.settings import RANKS, SETTINGS
+from services.facilities.settings import SETTINGS
 from services.kit.db import get_or_404, paginate, utcnow
 from services.kit.entrypoints import rpc
 from services.kit.schemas import check_not_future, load, page_of
@@ -227,7 +227,7 @@ class SpaceRpc:
     def search_vacancies(self, query=None):
         self.call.caller.require(*READERS)
         q = load(contract.VacancyQuery(), query or {})
-        need = domain.need_m2({rank: q[rank] for rank in RANKS}, SETTINGS)
+        need = domain.need_m2({rank: q[rank] for rank in contract.RANKS}, SETTINGS)
         statement = repository.vacancies_query(q.get("building_id"), q.get("floor"), domain.vacancy_area_cap(need))
         items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
         return page_of([

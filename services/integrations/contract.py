@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from services.directory import contract as directory
 from services.energy import contract as energy
 from services.facilities import contract as facilities
-from services.kit.schemas import ID, EventSchema, InputSchema, Instant, PageQuery, SyncQuery, states
+from services.kit.schemas import EventSchema, ID, InputSchema, Instant, PageQuery, SyncQuery, UnitCode, states  # noqa: F401,E501  (PageQuery: the paging of its reads)
 from services.notifications import contract as notifications
 from services.reception import contract as reception
 from services.vehicles import contract as vehicles
@@ -20,7 +20,6 @@ EVENT_TYPES = tuple(sorted(event_type for c in SOURCES.values() for event_type i
 
 SUBSCRIPTION_STATUSES = ("active", "paused", "disabled")
 DELIVERY_STATUSES = ("pending", "delivered", "parked")
-UNIT_CODE = {"validate": validate.Length(min=1, max=40)}
 
 
 # -- clients ----------------------------------------------------------------------------------
@@ -50,14 +49,14 @@ class SubscriptionCreate(InputSchema):
                      validate=validate.Length(max=2000))
     event_types = fields.List(fields.String(validate=validate.OneOf(EVENT_TYPES)), required=True,
                               validate=validate.Length(min=1, max=len(EVENT_TYPES)))
-    unit_codes = fields.List(fields.String(**UNIT_CODE), allow_none=True, validate=validate.Length(max=200))
+    unit_codes = fields.List(UnitCode(), allow_none=True, validate=validate.Length(max=200))
 
 
 class SubscriptionUpdate(InputSchema):
     url = fields.Url(schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=2000))
     event_types = fields.List(fields.String(validate=validate.OneOf(EVENT_TYPES)),
                               validate=validate.Length(min=1, max=len(EVENT_TYPES)))
-    unit_codes = fields.List(fields.String(**UNIT_CODE), allow_none=True, validate=validate.Length(max=200))
+    unit_codes = fields.List(UnitCode(), allow_none=True, validate=validate.Length(max=200))
     status = fields.String(validate=validate.OneOf(SUBSCRIPTION_STATUSES))
 
 

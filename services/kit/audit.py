@@ -137,11 +137,6 @@ class AuditEntry(Schema):
     request_id = fields.String(allow_none=True)
 
 
-class AuditEntryPage(Schema):
-    items = fields.List(fields.Nested(AuditEntry))
-    total = fields.Integer()
-
-
 class AuditTrail:
     """Mix into a service whose ``db = Database(..., audit_model=AuditEntry)``."""
 

@@ -37,18 +37,26 @@ def env_float(name: str, default: float) -> float:
     return float(env(name, str(default)))
 
 
-def settings_from_env(cls, prefix: str):
+def settings_from_env(cls, prefix: str, apart: tuple[str, ...] = ()):
     """The settings dataclass ``cls`` with each field read from ``<PREFIX>_<FIELD>`` when set,
-    converted like its default (a tuple from comma-separated text): defaults live once, in ``cls``."""
+    converted like its default (a tuple from comma-separated text, a clock time from ``H:MM``):
+    defaults live once, in ``cls``. The fields named in ``apart``, and those made by a factory
+    (tables), are left at their defaults for the caller to read (``dataclasses.replace``)."""
     import dataclasses
+    from datetime import time
 
     values = {}
     for setting in dataclasses.fields(cls):
+        if setting.name in apart or setting.default is dataclasses.MISSING:
+            continue
         raw = env(f"{prefix}_{setting.name.upper()}", "")
         if not raw:
             continue
         kind = type(setting.default)
-        if kind is tuple:
+        if kind is time:
+            hours, minutes = raw.split(":")
+            values[setting.name] = time(int(hours), int(minutes))
+        elif kind is tuple:
             values[setting.name] = tuple(item.strip() for item in raw.split(",") if item.strip())
         elif kind is bool:
             values[setting.name] = raw.lower() in ("1", "true", "yes", "on")

@@ -220,6 +220,13 @@ class Instant(fields.AwareDateTime):
         return value.astimezone(ANSWER_TIMEZONE).isoformat()
 
 
+class UnitCode(fields.String):
+    """A unit's code (单位代码) as every contract takes it: 1 to 40 characters."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Length(min=1, max=40), **kwargs)
+
+
 class EventSchema(Schema):
     """Every event carries these; consumers exclude what they do not know."""
 

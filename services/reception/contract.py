@@ -5,8 +5,10 @@ input schema describes, with dates and datetimes as ISO strings and money as num
 """
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQuery, SyncQuery, states
-from services.reception.settings import GUEST_ORIGINS, MEALS
+from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQuery, SyncQuery, UnitCode, states
+
+GUEST_ORIGINS = ("out_of_county", "in_county")
+MEALS = ("breakfast", "lunch", "dinner")
 
 SERVICE = "reception"
 
@@ -101,7 +103,7 @@ class MealPlan(InputSchema):
 class ReceptionCreate(InputSchema):
     """A request from the inviting unit (``unit_code``; a unit user's own by default)."""
 
-    unit_code = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
+    unit_code = UnitCode(load_default=None)
     title = _text(200, required=True)
     official_letter = fields.Nested(OfficialLetter, load_default=None, allow_none=True)
     guest_origin = fields.String(required=True, validate=validate.OneOf(GUEST_ORIGINS))
@@ -290,7 +292,7 @@ class CarRequest(InputSchema):
 @states({"x-ordered": [["start_at", "end_at", "<"], ["cars.*.start_at", "cars.*.end_at", "<"]]})
 class MeetingCreate(InputSchema):  # the order: domain.check_meeting_times
     title = _text(200, required=True)
-    unit_code = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
+    unit_code = UnitCode(load_default=None)
     meeting_room_id = fields.Integer(required=True)
     attendees = fields.Integer(required=True, validate=validate.Range(min=1, max=10_000))
     start_at = Instant(required=True)
@@ -357,7 +359,7 @@ class VisitorCreate(InputSchema):
         "format": "cn-resident-id", "description": "18 characters (GB 11643) whose last is the check character"})
     company = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     host_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    host_unit_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    host_unit_code = UnitCode(required=True)
     purpose = fields.String(required=True, validate=validate.Length(min=1, max=500))
     kind = fields.String(load_default="visitor", validate=validate.OneOf(VISITOR_KINDS))
     party_size = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1000))

@@ -6,15 +6,12 @@ meal price table by ``RECEPTION_MEAL_PRICE_<ORIGIN>_<MEAL>`` (e.g.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import time
 from decimal import Decimal
 from types import MappingProxyType
 
-from services.kit.config import env, env_float, env_int
-
-GUEST_ORIGINS = ("out_of_county", "in_county")
-MEALS = ("breakfast", "lunch", "dinner")
+from services.kit.config import env, settings_from_env
 
 # 元 per person and meal. Out of county: DOMAIN.md's example standard. In county: the
 # local practice chosen here (a guest from inside the county eats at home in the
@@ -30,11 +27,6 @@ def _meal_prices() -> MappingProxyType:
         key: Decimal(env(f"RECEPTION_MEAL_PRICE_{key[0].upper()}_{key[1].upper()}", default))
         for key, default in DEFAULT_MEAL_PRICES.items()
     })
-
-
-def _clock_time(raw: str) -> time:
-    hours, minutes = raw.split(":")
-    return time(int(hours), int(minutes))
 
 
 @dataclass(frozen=True)
@@ -55,15 +47,7 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> "Settings":
-        return cls(
-            working_meal_limit=env_int("RECEPTION_WORKING_MEAL_LIMIT", 1),
-            accompany_small_group_guests=env_int("RECEPTION_ACCOMPANY_SMALL_GROUP_GUESTS", 10),
-            accompany_small_group_limit=env_int("RECEPTION_ACCOMPANY_SMALL_GROUP_LIMIT", 3),
-            accompany_guests_per_diner=env_int("RECEPTION_ACCOMPANY_GUESTS_PER_DINER", 3),
-            meal_prices=_meal_prices(),
-            visitor_closing_time=_clock_time(env("RECEPTION_VISITOR_CLOSING_TIME", "17:30")),
-            compensation_retry_seconds=env_float("RECEPTION_COMPENSATION_RETRY_SECONDS", 10.0),
-        )
+        return replace(settings_from_env(cls, "RECEPTION"), meal_prices=_meal_prices())
 
 
 SETTINGS = Settings.from_env()

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from marshmallow import Schema, fields, validate
 
-from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQuery, SyncQuery, states
+from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQuery, SyncQuery, UnitCode, states
 
 SERVICE = "vehicles"
 
@@ -19,7 +19,6 @@ FLAG_KINDS = ("no_dispatch", "sealed_moved", "non_designated_vendor", "odometer"
 FLAG_STATUSES = ("open", "explained", "resolved", "violation")
 VENDOR_KINDS = ("fuel", "repair", "insurance")
 DISPOSAL_METHODS = ("auction", "take_back", "scrap")
-MANUAL_STATUSES = ("available", "maintenance", "sealed")
 
 _name = validate.Length(min=1, max=120)
 _text = validate.Length(min=1, max=300)
@@ -41,7 +40,7 @@ class VehicleCreate(InputSchema):
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     seats = fields.Integer(required=True, validate=validate.Range(min=1, max=60))
     fuel_type = fields.String(required=True, validate=validate.OneOf(FUEL_TYPES))
-    unit_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    unit_code = UnitCode(required=True)
     purchased_on = fields.Date(load_default=None, allow_none=True)
     purchase_price_yuan = Money(
         load_default=None, allow_none=True, places=2, validate=validate.Range(min=0, max=100_000_000)
@@ -65,7 +64,7 @@ class VehicleUpdate(InputSchema):
     make = fields.String(validate=validate.Length(min=1, max=60))
     model = fields.String(validate=validate.Length(min=1, max=60))
     seats = fields.Integer(validate=validate.Range(min=1, max=60))
-    unit_code = fields.String(validate=validate.Length(min=1, max=40))
+    unit_code = UnitCode()
     status = fields.String(validate=validate.OneOf(STATUSES))
     odometer_km = fields.Decimal(places=1, validate=_km)
     reason = fields.String(validate=validate.Length(min=1, max=200))
@@ -153,7 +152,7 @@ class AvailableVehicles(Schema):
 
 # Quota (编制): total slots per unit ----------------------------------------------------
 class QuotaSet(InputSchema):
-    unit_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    unit_code = UnitCode(required=True)
     slots = fields.Integer(required=True, validate=validate.Range(min=0, max=10_000))
 
 
@@ -247,7 +246,7 @@ class AssessmentPage(Schema):
 class DispatchCreate(InputSchema):
     """A unit's request; a unit user's own unit is taken when ``unit_code`` is left out."""
 
-    unit_code = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
+    unit_code = UnitCode(load_default=None)
     purpose = fields.String(required=True, validate=validate.Length(min=1, max=200))
     passengers = fields.Integer(required=True, validate=validate.Range(min=1, max=60))
     origin = fields.String(required=True, validate=_name)

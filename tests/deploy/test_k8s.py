@@ -1,7 +1,5 @@
 """The Kubernetes manifests validate against the Kubernetes schemas and describe the
 suite as it runs: probes, resources, grace periods, autoscaling, migrations, secrets."""
-from pathlib import Path
-
 import kubernetes_validate
 import pytest
 import yaml

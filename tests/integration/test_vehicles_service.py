@@ -13,7 +13,7 @@ from services.vehicles import contract
 from services.vehicles.domain import local_day
 from services.vehicles.models import OutboxEvent
 from services.vehicles.service import VehiclesService
-from tests.support import call_as, database_of, eventually
+from tests.support import call_as, database_of
 
 pytestmark = pytest.mark.integration
 

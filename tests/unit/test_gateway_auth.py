@@ -438,3 +438,12 @@ def test_the_cli_refuses_weak_passwords_and_disables_enables_and_deletes_users(t
     assert cli.main(["delete-user", "dora"]) == 0 and store.standing("dora") is None
     entries, _ = store.list_audit_entries({"limit": 10, "offset": 0, "actor": "cli"})
     assert [e.action for e in entries] == ["delete", "enable", "disable", "create"]
+
+
+def test_the_password_hash_cost_is_argon2s_default_unless_the_environment_sets_it(monkeypatch):
+    assert auth.password_hasher(auth.HashCost()).hash("x").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    for name, value in (("TIME_COST", "2"), ("MEMORY_KIB", "16384"), ("PARALLELISM", "2")):
+        monkeypatch.setenv(f"PASSWORD_HASH_{name}", value)
+    stored = auth.password_hasher().hash("correct horse")
+    assert stored.startswith("$argon2id$v=19$m=16384,t=2,p=2$")
+    assert auth._hasher.verify(stored, "correct horse")  # a hash keeps its cost: either verifies the other's

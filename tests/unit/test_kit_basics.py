@@ -170,3 +170,48 @@ def test_what_happened_is_not_dated_in_the_future_and_every_such_field_is_named(
         check_not_future(now, shanghai, filled_at=now + timedelta(seconds=1), held_on=date(2026, 5, 7),
                          serviced_on=date(2026, 5, 6))
     assert set(ahead.value.errors) == {"filled_at", "held_on"} and ahead.value.rule == "dates.in_future"
+
+
+def test_every_xlsx_writer_appends_its_rows_through_the_kits_append_row():
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    writers, direct = [], []
+    for path in [*(root / "services").rglob("*.py"), *(root / "gateway").rglob("*.py")]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        sheets = {target.id for node in ast.walk(tree) if isinstance(node, ast.Assign)
+                  for target in node.targets if isinstance(target, ast.Name)
+                  and ((isinstance(node.value, ast.Attribute) and node.value.attr == "active")
+                       or (isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute)
+                           and node.value.func.attr == "create_sheet"))}
+        if sheets:
+            writers.append(path.name)
+        direct += [f"{path.relative_to(root)}:{node.lineno}" for node in ast.walk(tree)
+                   if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append"
+                   and isinstance(node.func.value, ast.Name) and node.func.value.id in sheets]
+    assert len(writers) >= 3 and direct == []
+
+
+def test_every_services_settings_are_read_through_the_kit_and_clock_times_and_tables_too(monkeypatch):
+    from dataclasses import dataclass, field
+    from datetime import time
+    from pathlib import Path
+
+    from services.kit.config import settings_from_env
+
+    root = Path(__file__).resolve().parents[2]
+    modules = sorted((root / "services").glob("*/settings.py"))
+    assert len(modules) >= 6
+    assert [p.parent.name for p in modules if "settings_from_env(cls" not in p.read_text(encoding="utf-8")] == []
+
+    @dataclass(frozen=True)
+    class Shop:
+        closing: time = time(17, 30)
+        sheet: tuple = ("a",)
+        prices: dict = field(default_factory=dict)
+
+    monkeypatch.setenv("SHOP_CLOSING", "7:05")
+    monkeypatch.setenv("SHOP_SHEET", "[1, 2]")
+    monkeypatch.setenv("SHOP_PRICES", "{}")
+    assert settings_from_env(Shop, "SHOP", apart=("sheet",)) == Shop(closing=time(7, 5))

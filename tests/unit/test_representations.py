@@ -14,7 +14,7 @@ from services.kit.schemas import Instant, Money, load
 
 MODULES = ["services.vehicles.contract", "services.facilities.contract", "services.reception.contract",
            "services.energy.contract", "services.integrations.contract", "services.kit.schemas", "services.kit.audit",
-           "gateway.report"] + [f"gateway.routes.{m.name}" for m in pkgutil.iter_modules(gateway.routes.__path__)]
+           "gateway.report.schemas"] + [f"gateway.routes.{m.name}" for m in pkgutil.iter_modules(gateway.routes.__path__)]
 
 
 def schemas():

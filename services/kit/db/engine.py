@@ -1,243 +1,28 @@
-"""SQLAlchemy 2 for nameko: one engine per service, one session per worker.
-
-The session of a worker is committed *before* the worker's reply or acknowledgement
-leaves (see ``entrypoints.py``): a caller that was told "done" finds the row. Events
-written with ``UnitOfWork.emit`` go into the outbox table in that same transaction
-and are published after the commit (``outbox.py``).
-"""
+"""The engine of a service, and the session of a worker: ``UnitOfWork`` and the ``Database`` dependency."""
 from __future__ import annotations
 
 import logging
-import re
 import sqlite3
 import sys
 import uuid
-from datetime import datetime, timezone
-from functools import lru_cache
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
 from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
-from sqlalchemy import JSON, DateTime, Integer, String, bindparam, create_engine, event, select, text
+from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, StatementError
-from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Session, sessionmaker
 
 from services.kit.config import env_int
 from services.kit.context import Caller
+from services.kit.db.columns import utcnow
+from services.kit.db.duplicates import answer_duplicates, conflict_of
+from services.kit.db.events import SAME_UPSERT, record_deliveries, record_delivery
 from services.kit.errors import Conflict, Invalid, ServiceError, ServiceUnavailable
 
-log = logging.getLogger(__name__)
-
-# PostgreSQL and SQLite spell "insert unless present" alike.
-SAME_UPSERT = ("postgresql", "sqlite")
-
-
-@lru_cache(maxsize=None)
-def record_delivery(table_name: str):
-    """``INSERT … ON CONFLICT DO NOTHING RETURNING`` as text: SQLAlchemy caches the compiled
-    form of text, not of the dialects' own insert construct (compiled again on every event)."""
-    return text(
-        f"INSERT INTO {table_name} (event_id, consumer, processed_at) VALUES (:event_id, :consumer, :processed_at) "
-        "ON CONFLICT DO NOTHING RETURNING event_id"
-    ).bindparams(bindparam("processed_at", type_=UtcDateTime))
-
-
-@lru_cache(maxsize=None)
-def record_deliveries(table_name: str):
-    """The first-delivery insert of a whole batch in one statement (PostgreSQL): one array
-    parameter, so that every batch size shares one compiled and prepared statement."""
-    return text(
-        f"INSERT INTO {table_name} (event_id, consumer, processed_at) "
-        "SELECT unnest(CAST(:event_ids AS VARCHAR[])), :consumer, :processed_at "
-        "ON CONFLICT DO NOTHING RETURNING event_id"
-    ).bindparams(bindparam("processed_at", type_=UtcDateTime))
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-class UtcDateTime(TypeDecorator):
-    """Timezone-aware UTC datetimes on every engine (SQLite keeps no offset)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(timezone.utc)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
-
-
-class TimestampMixin:
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
-
-
-def touch(connection, parent, keys, parent_key: str = "id") -> None:
-    """A new ``updated_at`` for the ``parent`` rows whose ``parent_key`` is one of ``keys``."""
-    from sqlalchemy import update
-
-    keys = {key for key in keys if key is not None}
-    if keys:
-        table = parent.__table__
-        connection.execute(update(table).where(table.c[parent_key].in_(sorted(keys))).values(updated_at=utcnow()))
-
-
-def changes_touch(child, child_key: str, parent, parent_key: str = "id", columns=()) -> None:
-    """Rows of ``child`` added, changed or deleted change what the answer of ``parent`` derives
-    from them (a room's occupant count, a slot's free seats): the parents whose ``parent_key``
-    is the child's ``child_key`` (before and after a change) get a new ``updated_at``, so that an
-    incremental read (``updated_since``) returns them. A change of a child touches them only
-    when the key or one of ``columns`` (what the parent derives) changed: other writes take no
-    lock on the parent. Bulk statements bypass this: they call ``touch`` themselves."""
-    from sqlalchemy import inspect
-
-    def _added_or_deleted(_mapper, connection, target):
-        touch(connection, parent, [getattr(target, child_key)], parent_key)
-
-    def _changed(_mapper, connection, target):
-        attrs = inspect(target).attrs
-        if any(attrs[name].history.has_changes() for name in (child_key, *columns)):
-            touch(connection, parent, [getattr(target, child_key), *attrs[child_key].history.deleted], parent_key)
-
-    event.listen(child, "after_insert", _added_or_deleted)
-    event.listen(child, "after_delete", _added_or_deleted)
-    event.listen(child, "after_update", _changed)
-
-
-class OutboxMixin:
-    """Events waiting to be published; a row is written with the state change."""
-
-    __tablename__ = "outbox_event"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    event_id: Mapped[str] = mapped_column(String(36), unique=True)
-    event_type: Mapped[str] = mapped_column(String(64))
-    payload: Mapped[dict] = mapped_column(JSON)
-    headers: Mapped[dict] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class ProcessedEventMixin:
-    """Event ids a consumer has applied, written in the same transaction as the effect."""
-
-    __tablename__ = "processed_event"
-
-    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    consumer: Mapped[str] = mapped_column(String(120), primary_key=True)
-    processed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-
-
-def create_event_tables() -> None:
-    """The tables of ``OutboxMixin`` and ``ProcessedEventMixin``: each service's migration
-    0001 runs this (the same tables in every service)."""
-    import sqlalchemy as sa
-    from alembic import op
-
-    op.create_table(
-        "outbox_event",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("event_id", sa.String(length=36), nullable=False),
-        sa.Column("event_type", sa.String(length=64), nullable=False),
-        sa.Column("payload", sa.JSON(), nullable=False),
-        sa.Column("headers", sa.JSON(), nullable=False),
-        sa.Column("created_at", UtcDateTime(timezone=True), nullable=False),
-        sa.Column("published_at", UtcDateTime(timezone=True), nullable=True),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("event_id"),
-    )
-    op.create_index("ix_outbox_event_published_at", "outbox_event", ["published_at"])
-    op.create_table(
-        "processed_event",
-        sa.Column("event_id", sa.String(length=36), nullable=False),
-        sa.Column("consumer", sa.String(length=120), nullable=False),
-        sa.Column("processed_at", UtcDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("event_id", "consumer"),
-    )
-
-
-def drop_event_tables() -> None:
-    from alembic import op
-
-    op.drop_table("processed_event")
-    op.drop_index("ix_outbox_event_published_at", table_name="outbox_event")
-    op.drop_table("outbox_event")
-
-
-# -- a unique key taken: an answer (409 naming the field), not a fault ---------------------------
-UNIQUE_VIOLATION = "23505"  # SQLSTATE
-_PG_KEY = re.compile(r"Key \((.+?)\)=")
-_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)$")
-
-
-def duplicate_key(exc: BaseException) -> tuple[str, list[str]] | None:
-    """The table and the columns of the unique key an insert or update ran into, or None when
-    ``exc`` is another failure. Never the value: it may be an ID number."""
-    orig = getattr(exc, "orig", exc)
-    diag = getattr(orig, "diag", None)
-    if diag is not None:  # psycopg
-        if getattr(orig, "sqlstate", None) != UNIQUE_VIOLATION:
-            return None
-        key = _PG_KEY.search(diag.message_detail or "")
-        return diag.table_name or "", [c.strip() for c in key.group(1).split(",")] if key else []
-    key = _SQLITE_UNIQUE.search(str(orig))
-    if key is None:
-        return None
-    names = [name.strip() for name in key.group(1).split(",")]
-    return names[0].partition(".")[0], [name.partition(".")[2] for name in names]
-
-
-def unique_field(metadata, table: str, columns: list[str]) -> str:
-    """The field a taken key is reported on: the one its constraint (or, for ``unique=True``, its
-    column) names in ``info={"field": ...}``, else its last column (``room (building_id, number)``
-    → ``number``)."""
-    found = metadata.tables.get(table) if metadata is not None else None
-    for constraint in (*found.constraints, *found.indexes) if found is not None else ():
-        if [column.name for column in constraint.columns] == columns:
-            named = constraint.info.get("field") or (len(columns) == 1 and found.c[columns[0]].info.get("field"))
-            if named:
-                return named
-    return columns[-1] if columns else "_schema"
-
-
-def conflict_of(exc: BaseException, metadata=None) -> Conflict | None:
-    taken = duplicate_key(exc)
-    if taken is None:
-        return None
-    table, columns = taken
-    field = unique_field(metadata, table, columns)
-    log.info("duplicate %s refused: %s (%s) is taken", table, field, ", ".join(columns),
-             extra={"outcome": "duplicate"})
-    return Conflict(f"a {table.replace('_', ' ')} with this {field} already exists", {field: ["already exists"]})
-
-
-def answer_duplicates(engine: Engine, metadata=None) -> None:
-    """A unique key taken (the race a service's own check cannot close, or a key no check
-    covers) raises ``Conflict`` naming the field where the statement runs: the caller gets
-    409 with ``errors``, and the log an INFO line instead of an SQL traceback at ERROR."""
-
-    @event.listens_for(engine, "handle_error")
-    def _duplicate_is_a_conflict(context):
-        conflict = conflict_of(context.original_exception, metadata)
-        if conflict is not None:
-            raise conflict
+log = logging.getLogger("services.kit.db")
 
 
 def make_engine(url: str, pool_size: int = 10, metadata=None) -> Engine:
@@ -557,39 +342,3 @@ class Database(DependencyProvider):
     def ping(self) -> None:
         with self.engine.connect() as conn:
             conn.execute(select(1))
-
-
-def get_or_404(session: Session, model, ident, what: str):
-    record = session.get(model, ident)
-    if record is None:
-        from services.kit.errors import NotFound
-
-        raise NotFound(f"{what} {ident} not found")
-    return record
-
-
-def changed_at(model):
-    """The column telling when a record last changed (records never changed: their creation)."""
-    for name in ("updated_at", "created_at", "received_at"):
-        if hasattr(model, name):
-            return getattr(model, name)
-    raise TypeError(f"{model.__name__} has no time of change")
-
-
-def paginate(session: Session, statement, limit: int, offset: int, updated_since=None):
-    """One page of ``statement`` and the total it would return unpaged.
-
-    With ``updated_since`` (a sync's cursor, API.md) only records changed at or after it,
-    in the order they changed (then by primary key): a client reads on from the last record's
-    ``updated_at`` and drops the ids it already has, so nothing changed meanwhile is missed.
-    """
-    from sqlalchemy import func
-
-    if updated_since is not None:
-        model = statement.column_descriptions[0]["entity"]
-        changed = changed_at(model)
-        statement = statement.where(changed >= updated_since).order_by(None).order_by(
-            changed, *model.__mapper__.primary_key)
-    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    items = session.scalars(statement.limit(limit).offset(offset)).all()
-    return items, total
