@@ -73,6 +73,9 @@ def json_depth(value) -> int:
     return depth
 
 
+PATH_VARIABLE = re.compile(r"<[^>]*>")
+
+
 class RecordId(IntegerConverter):
     """``<int:…>`` in a path: a record id, 1 to 2^31-1 (a larger number matches no route)."""
 
@@ -268,6 +271,8 @@ class GatewayApp:
     def dispatch(self, request: Request, request_id: str) -> Response:
         language = messages.negotiate(request.headers.get("Accept-Language"))
         adapter = self.url_map.bind_to_environ(request.environ)
+        if request.method == "OPTIONS":
+            return self.options(adapter, request, language)
         try:
             endpoint, args = adapter.match()
         except MethodNotAllowed as exc:
@@ -307,6 +312,23 @@ class GatewayApp:
             return Response(dumps(result), status=status, mimetype="application/json")
         except Exception as exc:
             return error_response(exc, request_id, language)
+
+    def options(self, adapter, request: Request, language: str) -> Response:
+        """204 with the methods of the one path the request names, as the OpenAPI document lists them.
+
+        /units/export and /units/<code> both match "/units/export": the path with fewer
+        variables is the one named, as werkzeug would pick it for GET."""
+        shapes = {}
+        for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+            try:
+                rule, _ = adapter.match(method=method, return_rule=True)
+            except HTTPException:
+                continue
+            shapes.setdefault(PATH_VARIABLE.sub("<>", rule.rule), []).append(method)
+        if not shapes:
+            return problem(404, "Not found", f"no route for {request.path}", language)
+        allowed = shapes[min(shapes, key=lambda shape: shape.count("<>"))]
+        return Response(status=204, headers={"Allow": ", ".join([*allowed, "OPTIONS"])})
 
     @staticmethod
     def _matches(adapter, method: str) -> bool:
