@@ -27,6 +27,7 @@ from werkzeug.wrappers import Request, Response
 from gateway import messages
 from gateway.auth import TooManyAttempts, Unauthorized
 from services.kit.context import Caller, current_caller_name, current_request_id
+from services.kit.db import as_service_error
 from services.kit.metrics import GATEWAY_RPC_CALLS, HTTP_REQUESTS, HTTP_SECONDS, status_class
 from services.kit.schemas import MAX_ID
 from services.kit.errors import (
@@ -210,6 +211,7 @@ def error_response(exc: BaseException, request_id: str, language: str = messages
         response = problem(429, "Too many requests", str(exc), language)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
+    exc = as_service_error(exc)  # the gateway's own database down: 503, as a service's is
     status = status_of(exc)
     if status == 401:
         response = problem(401, "Unauthorized", str(exc), language)

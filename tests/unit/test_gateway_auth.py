@@ -447,3 +447,19 @@ def test_the_password_hash_cost_is_argon2s_default_unless_the_environment_sets_i
     stored = auth.password_hasher().hash("correct horse")
     assert stored.startswith("$argon2id$v=19$m=16384,t=2,p=2$")
     assert auth._hasher.verify(stored, "correct horse")  # a hash keeps its cost: either verifies the other's
+
+
+def test_a_user_request_is_503_never_500_while_the_gateways_database_is_down(accounts):
+    from sqlalchemy import create_engine
+
+    from gateway.app import Gateway
+
+    user = accounts.create_user("dora", "dispatch-pass-1", ["dispatcher"])
+    token = Tokens(SECRET, 60).issue(user)["access_token"]
+    down = Accounts(sessionmaker(create_engine("postgresql+psycopg://gateway@127.0.0.1:1/gateway",
+                                               connect_args={"connect_timeout": 2})))
+    client = Client(Gateway(rpc=None, accounts=down, tokens=Tokens(SECRET, 60)))
+    response = client.get("/api/v1/vehicles", headers={"Authorization": f"Bearer {token}",
+                                                      "Accept-Language": "zh-CN"})
+    assert response.status_code == 503 and response.headers["Content-Type"] == "application/problem+json"
+    assert "postgresql" not in response.get_data(as_text=True) and "127.0.0.1" not in response.get_data(as_text=True)
