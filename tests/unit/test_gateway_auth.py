@@ -463,3 +463,22 @@ def test_a_user_request_is_503_never_500_while_the_gateways_database_is_down(acc
                                                       "Accept-Language": "zh-CN"})
     assert response.status_code == 503 and response.headers["Content-Type"] == "application/problem+json"
     assert "postgresql" not in response.get_data(as_text=True) and "127.0.0.1" not in response.get_data(as_text=True)
+
+
+def test_ensure_admin_with_a_weak_admin_password_says_so_in_one_line_and_fails(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    environ = {key: value for key, value in os.environ.items() if not key.endswith("DATABASE_URL")}
+    environ.update(VAR_DIR=str(tmp_path), ADMIN_PASSWORD="aaaaaaaaaa", PYTHONPATH=str(root), PYTHONWARNINGS="ignore")
+    upgrade("gateway", f"sqlite:///{tmp_path}/gateway.db")
+    done = subprocess.run([sys.executable, "-m", "gateway.cli", "ensure-admin"], env=environ, cwd=root,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert "ADMIN_PASSWORD does not meet the password policy" in done.stderr
+    assert "must not be one character repeated" in done.stderr
+    assert "aaaaaaaaaa" not in done.stderr + done.stdout
