@@ -482,3 +482,32 @@ def test_ensure_admin_with_a_weak_admin_password_says_so_in_one_line_and_fails(t
     assert "ADMIN_PASSWORD does not meet the password policy" in done.stderr
     assert "must not be one character repeated" in done.stderr
     assert "aaaaaaaaaa" not in done.stderr + done.stdout
+
+
+def test_a_repair_is_assigned_only_to_an_active_user_with_the_technician_role(accounts):
+    from gateway.app import Gateway
+
+    class Facilities:
+        calls = []
+
+        def call(self, service, method, *args, context=None, **kwargs):
+            self.calls.append((service, method, args))
+            return {"id": args[0], "technician": args[1]["technician"]}
+
+    manager = accounts.create_user("fiona", "manage-pass-1", ["facility_manager"])
+    accounts.create_user("tim", "repair-pass-1", ["technician"])
+    accounts.create_user("dora", "dispatch-pass-1", ["dispatcher"])
+    gone = accounts.create_user("old-tech", "repair-pass-2", ["technician"])
+    accounts.disable(gone.id, "root")
+    tokens = Tokens(SECRET, 60)
+    rpc = Facilities()
+    client = Client(Gateway(rpc=rpc, accounts=accounts, tokens=tokens))
+    headers = {"Authorization": f"Bearer {tokens.issue(manager)['access_token']}", "Accept-Language": "zh-CN"}
+    for name in ("nobody", "dora", "old-tech"):
+        response = client.post("/api/v1/repairs/7/assign", json={"technician": name}, headers=headers)
+        assert response.status_code == 422, name
+        body = response.get_json()
+        assert body["rule"] == "facilities.unknown_technician" and body["errors"]["technician"] == ["不是在用的维修技工账号"]
+    assert rpc.calls == []
+    response = client.post("/api/v1/repairs/7/assign", json={"technician": "tim"}, headers=headers)
+    assert response.status_code == 200 and rpc.calls == [("facilities", "assign_repair", (7, {"technician": "tim"}))]
