@@ -277,12 +277,13 @@ class GatewayApp:
             return self.options(adapter, request, language)
         try:
             endpoint, args = adapter.match()
-        except MethodNotAllowed as exc:
-            if not any(self._matches(adapter, method) for method in exc.valid_methods or ()):
+        except MethodNotAllowed:
+            allowed = self.allowed_methods(adapter)
+            if not allowed:
                 # e.g. PATCH /vehicles/0: only GET's rule has that shape, and its id is out of range
                 return problem(404, "Not found", f"no route for {request.path}", language)
             response = problem(405, "Method not allowed", language=language)
-            response.headers["Allow"] = ", ".join(exc.valid_methods or [])
+            response.headers["Allow"] = ", ".join([*allowed, "OPTIONS"])
             return response
         except RouteNotFound:
             return problem(404, "Not found", f"no route for {request.path}", language)
@@ -316,10 +317,18 @@ class GatewayApp:
             return error_response(exc, request_id, language)
 
     def options(self, adapter, request: Request, language: str) -> Response:
-        """204 with the methods of the one path the request names, as the OpenAPI document lists them.
+        allowed = self.allowed_methods(adapter)
+        if not allowed:
+            return problem(404, "Not found", f"no route for {request.path}", language)
+        return Response(status=204, headers={"Allow": ", ".join([*allowed, "OPTIONS"])})
+
+    @staticmethod
+    def allowed_methods(adapter) -> list[str]:
+        """The methods of the one path the request names, as the OpenAPI document lists them.
 
         /units/export and /units/<code> both match "/units/export": the path with fewer
-        variables is the one named, as werkzeug would pick it for GET."""
+        variables is the one named, as werkzeug would pick it for GET. None when no rule
+        matches the path, e.g. for an id out of range."""
         shapes = {}
         for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
             try:
@@ -327,15 +336,4 @@ class GatewayApp:
             except HTTPException:
                 continue
             shapes.setdefault(PATH_VARIABLE.sub("<>", rule.rule), []).append(method)
-        if not shapes:
-            return problem(404, "Not found", f"no route for {request.path}", language)
-        allowed = shapes[min(shapes, key=lambda shape: shape.count("<>"))]
-        return Response(status=204, headers={"Allow": ", ".join([*allowed, "OPTIONS"])})
-
-    @staticmethod
-    def _matches(adapter, method: str) -> bool:
-        try:
-            adapter.match(method=method)
-            return True
-        except HTTPException:
-            return False
+        return shapes[min(shapes, key=lambda shape: shape.count("<>"))] if shapes else []

@@ -345,7 +345,7 @@ def test_every_method_the_document_lists_answers_404_to_an_id_out_of_range():
     assert wrong == []
 
 
-def test_options_answers_204_with_exactly_the_methods_the_document_lists():
+def test_options_and_a_405_allow_exactly_the_methods_the_document_lists():
     import re
 
     from gateway.service import routes
@@ -358,5 +358,9 @@ def test_options_answers_204_with_exactly_the_methods_the_document_lists():
         allowed = {m.strip() for m in response.headers.get("Allow", "").split(",") if m.strip()}
         if response.status_code != 204 or allowed - {"HEAD", "OPTIONS"} != methods:
             wrong.append((concrete, response.status_code, sorted(allowed), sorted(methods)))
+        refused = Client(real).put(concrete)  # no path has PUT: 405, naming the same methods
+        allowed = {m.strip() for m in refused.headers.get("Allow", "").split(",") if m.strip()}
+        if refused.status_code != 405 or allowed - {"HEAD", "OPTIONS"} != methods:
+            wrong.append(("PUT", concrete, refused.status_code, sorted(allowed), sorted(methods)))
     assert wrong == []
     assert Client(real).options("/api/v1/vehicles/0").status_code == 404
