@@ -21,10 +21,10 @@ import sys
 
 from sqlalchemy.orm import sessionmaker
 
-from gateway.auth import Accounts
+from gateway.auth import WEAK_PASSWORD, Accounts, password_min_length
 from services.kit.config import database_url, env
 from services.kit.db import make_engine
-from services.kit.errors import ServiceError
+from services.kit.errors import RuleViolation, ServiceError
 
 
 def accounts() -> Accounts:
@@ -40,7 +40,15 @@ def ensure_admin(store: Accounts, out=print) -> None:
     password = env("ADMIN_PASSWORD", "")
     generated = not password
     password = password or secrets.token_urlsafe(12)
-    store.create_user(username, password, ["admin"])  # ADMIN_PASSWORD meets the policy too
+    try:
+        store.create_user(username, password, ["admin"])  # ADMIN_PASSWORD meets the policy too
+    except RuleViolation as exc:
+        if exc.rule != WEAK_PASSWORD:
+            raise
+        # `make run` calls this too: one line, no traceback, and a non-zero exit
+        raise SystemExit(f"ADMIN_PASSWORD does not meet the password policy (docs/security.md: at least "
+                         f"{password_min_length()} characters, not the username, not a common password, not one "
+                         f"character repeated): it {'; it '.join(exc.errors.get('password', []))}") from None
     if generated:
         out(f"created the first admin: username '{username}', password '{password}' (shown once; "
             "set ADMIN_PASSWORD to choose it)")

@@ -27,6 +27,7 @@ from werkzeug.wrappers import Request, Response
 from gateway import messages
 from gateway.auth import TooManyAttempts, Unauthorized
 from services.kit.context import Caller, current_caller_name, current_request_id
+from services.kit.db import as_service_error
 from services.kit.metrics import GATEWAY_RPC_CALLS, HTTP_REQUESTS, HTTP_SECONDS, status_class
 from services.kit.schemas import MAX_ID
 from services.kit.errors import (
@@ -71,6 +72,9 @@ def json_depth(value) -> int:
             depth = max(depth, at)
             level.extend((child, at + 1) for child in children if isinstance(child, (dict, list)))
     return depth
+
+
+PATH_VARIABLE = re.compile(r"<[^>]*>")
 
 
 class RecordId(IntegerConverter):
@@ -207,6 +211,7 @@ def error_response(exc: BaseException, request_id: str, language: str = messages
         response = problem(429, "Too many requests", str(exc), language)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
+    exc = as_service_error(exc)  # the gateway's own database down: 503, as a service's is
     status = status_of(exc)
     if status == 401:
         response = problem(401, "Unauthorized", str(exc), language)
@@ -268,14 +273,17 @@ class GatewayApp:
     def dispatch(self, request: Request, request_id: str) -> Response:
         language = messages.negotiate(request.headers.get("Accept-Language"))
         adapter = self.url_map.bind_to_environ(request.environ)
+        if request.method == "OPTIONS":
+            return self.options(adapter, request, language)
         try:
             endpoint, args = adapter.match()
-        except MethodNotAllowed as exc:
-            if not any(self._matches(adapter, method) for method in exc.valid_methods or ()):
+        except MethodNotAllowed:
+            allowed = self.allowed_methods(adapter)
+            if not allowed:
                 # e.g. PATCH /vehicles/0: only GET's rule has that shape, and its id is out of range
                 return problem(404, "Not found", f"no route for {request.path}", language)
             response = problem(405, "Method not allowed", language=language)
-            response.headers["Allow"] = ", ".join(exc.valid_methods or [])
+            response.headers["Allow"] = ", ".join([*allowed, "OPTIONS"])
             return response
         except RouteNotFound:
             return problem(404, "Not found", f"no route for {request.path}", language)
@@ -308,10 +316,24 @@ class GatewayApp:
         except Exception as exc:
             return error_response(exc, request_id, language)
 
+    def options(self, adapter, request: Request, language: str) -> Response:
+        allowed = self.allowed_methods(adapter)
+        if not allowed:
+            return problem(404, "Not found", f"no route for {request.path}", language)
+        return Response(status=204, headers={"Allow": ", ".join([*allowed, "OPTIONS"])})
+
     @staticmethod
-    def _matches(adapter, method: str) -> bool:
-        try:
-            adapter.match(method=method)
-            return True
-        except HTTPException:
-            return False
+    def allowed_methods(adapter) -> list[str]:
+        """The methods of the one path the request names, as the OpenAPI document lists them.
+
+        /units/export and /units/<code> both match "/units/export": the path with fewer
+        variables is the one named, as werkzeug would pick it for GET. None when no rule
+        matches the path, e.g. for an id out of range."""
+        shapes = {}
+        for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+            try:
+                rule, _ = adapter.match(method=method, return_rule=True)
+            except HTTPException:
+                continue
+            shapes.setdefault(PATH_VARIABLE.sub("<>", rule.rule), []).append(method)
+        return shapes[min(shapes, key=lambda shape: shape.count("<>"))] if shapes else []

@@ -184,6 +184,7 @@ RULES = {
     "vehicles.renewal_too_early": {
         "reason": "车辆未到更新年限，提前处置须说明理由。",
         "detail": "车辆满{renewal_years}年（{eligible_on}起）方可更新，提前处置须说明理由。"},
+    "facilities.unknown_technician": {"reason": "维修人须是在用的维修技工账号，请先在用户管理中添加。"},
     "facilities.vacant_room_occupied": {"reason": "空置用房不能有使用单位。"},
     "facilities.room_not_allocated": {"reason": "只有单位占用的用房才能登记使用人员。"},
     "facilities.room_has_occupants": {
@@ -421,7 +422,7 @@ PHRASES = {
     "the sheet's header is not the statistics form": "报表表头不是统计表格式", "the trip names no vehicle": "行程未填写车辆",
     "the unit does not fit the energy type": "计量单位与能源品种不符", "the unit is missing": "未填写单位",
     "unknown drivers among the attendees": "参会人中有未登记的驾驶员", "unknown operations": "不认识的操作",
-    "unknown vehicle": "没有这辆车", "unknown {what}": "没有该{what}", "{name} lies in the future": "{name}不能是将来的时间",
+    "not an active technician": "不是在用的维修技工账号", "unknown vehicle": "没有这辆车", "unknown {what}": "没有该{what}", "{name} lies in the future": "{name}不能是将来的时间",
     "no such asset": "没有这个文件", "repair not found": "没有找到该报修",
     "meeting room {id} not found": "没有找到会议室 {id}",
     "no institution is registered for unit {unit}": "单位 {unit} 尚未登记公共机构信息",

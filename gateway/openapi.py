@@ -149,15 +149,17 @@ def build_spec(routes, version: str = "1.0.0") -> dict:
     spec.components.schema("Problem", schema=Problem)
     problem_ref = {"$ref": "#/components/schemas/Problem"}
     paths: dict[str, dict] = {}
+    spelled: dict[str, str] = {}  # rules of one shape are one path: the first one's names name it
     for route in routes.routes:
-        path = PATH_PARAM.sub(r"{\2}", route.path)
+        route_path = spelled.setdefault(PATH_PARAM.sub(r"<\1>", route.path), route.path)
+        path = PATH_PARAM.sub(r"{\2}", route_path)
         operation: dict = {
             "summary": route.summary, "tags": [route.tag] if route.tag else [],
             "operationId": route.handler.__name__ + "_" + re.sub(r"\W+", "_", path).strip("_"),
             "parameters": [
                 {"in": "path", "name": name, "required": True,
                  "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID} if conv == "int" else {"type": "string"}}
-                for conv, name in PATH_PARAM.findall(route.path)
+                for conv, name in PATH_PARAM.findall(route_path)
             ],
             "responses": {},
         }

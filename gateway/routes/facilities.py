@@ -2,6 +2,7 @@
 from gateway.routes import FACILITY_READERS, routes
 from gateway.routes.resource import Resource
 from services.facilities import contract as facilities
+from services.kit.errors import RuleViolation
 
 MANAGE = ("facility_manager",)
 TAG = "facilities"
@@ -10,6 +11,7 @@ WORKERS = ("facility_manager", "technician")
 FIGURE_READERS = ("facility_manager", "leader")
 BOOKERS = ("facility_manager", "reception_officer", "unit_user")
 BOOKING_READERS = FACILITY_READERS + ("reception_officer",)
+UNKNOWN_TECHNICIAN = "facilities.unknown_technician"
 
 # literal paths beside /rooms/<int:item_id>: werkzeug tells them apart by the converter
 Resource("/api/v1/buildings", "facilities", "building", "buildings", TAG, FACILITY_READERS, MANAGE,
@@ -92,8 +94,20 @@ _route("post", "/api/v1/rectifications/<int:rectification_id>/verify", MANAGE, "
 _route("get", "/api/v1/repairs/stats", FIGURE_READERS, "repair_stats",
        "Repair figures for a period: count, completion and on-time rates, mean time to repair, complaints",
        query=facilities.PeriodQuery, response=facilities.RepairStats)
-_route("post", "/api/v1/repairs/<int:repair_id>/assign", MANAGE, "assign_repair", "Assign a technician",
-       "repair_id", body=facilities.RepairAssign, response=facilities.Repair)
+
+
+@routes.post("/api/v1/repairs/<int:repair_id>/assign", MANAGE, summary="Assign a technician", tag=TAG,
+             body=facilities.RepairAssign, response=facilities.Repair)
+def assign_repair(call):
+    """The technician is an active user of the gateway with the technician role (the console lists them)."""
+    body = call.json()
+    name = body.get("technician") if isinstance(body, dict) else None
+    if isinstance(name, str) and name not in call.app.accounts.usernames_with_role("technician"):
+        raise RuleViolation("the technician is not an active user with the technician role", UNKNOWN_TECHNICIAN,
+                            {"technician": ["not an active technician"]})
+    return call.rpc("facilities", "assign_repair", call.args["repair_id"], body)
+
+
 _route("post", "/api/v1/repairs/<int:repair_id>/start", WORKERS, "start_repair", "Start the work",
        "repair_id", body=facilities.RepairStart, body_optional=True, response=facilities.Repair)
 _route("post", "/api/v1/repairs/<int:repair_id>/complete", WORKERS, "complete_repair", "Report the work done",

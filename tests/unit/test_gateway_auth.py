@@ -447,3 +447,67 @@ def test_the_password_hash_cost_is_argon2s_default_unless_the_environment_sets_i
     stored = auth.password_hasher().hash("correct horse")
     assert stored.startswith("$argon2id$v=19$m=16384,t=2,p=2$")
     assert auth._hasher.verify(stored, "correct horse")  # a hash keeps its cost: either verifies the other's
+
+
+def test_a_user_request_is_503_never_500_while_the_gateways_database_is_down(accounts):
+    from sqlalchemy import create_engine
+
+    from gateway.app import Gateway
+
+    user = accounts.create_user("dora", "dispatch-pass-1", ["dispatcher"])
+    token = Tokens(SECRET, 60).issue(user)["access_token"]
+    down = Accounts(sessionmaker(create_engine("postgresql+psycopg://gateway@127.0.0.1:1/gateway",
+                                               connect_args={"connect_timeout": 2})))
+    client = Client(Gateway(rpc=None, accounts=down, tokens=Tokens(SECRET, 60)))
+    response = client.get("/api/v1/vehicles", headers={"Authorization": f"Bearer {token}",
+                                                      "Accept-Language": "zh-CN"})
+    assert response.status_code == 503 and response.headers["Content-Type"] == "application/problem+json"
+    assert "postgresql" not in response.get_data(as_text=True) and "127.0.0.1" not in response.get_data(as_text=True)
+
+
+def test_ensure_admin_with_a_weak_admin_password_says_so_in_one_line_and_fails(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    environ = {key: value for key, value in os.environ.items() if not key.endswith("DATABASE_URL")}
+    environ.update(VAR_DIR=str(tmp_path), ADMIN_PASSWORD="aaaaaaaaaa", PYTHONPATH=str(root), PYTHONWARNINGS="ignore")
+    upgrade("gateway", f"sqlite:///{tmp_path}/gateway.db")
+    done = subprocess.run([sys.executable, "-m", "gateway.cli", "ensure-admin"], env=environ, cwd=root,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert "ADMIN_PASSWORD does not meet the password policy" in done.stderr
+    assert "must not be one character repeated" in done.stderr
+    assert "aaaaaaaaaa" not in done.stderr + done.stdout
+
+
+def test_a_repair_is_assigned_only_to_an_active_user_with_the_technician_role(accounts):
+    from gateway.app import Gateway
+
+    class Facilities:
+        calls = []
+
+        def call(self, service, method, *args, context=None, **kwargs):
+            self.calls.append((service, method, args))
+            return {"id": args[0], "technician": args[1]["technician"]}
+
+    manager = accounts.create_user("fiona", "manage-pass-1", ["facility_manager"])
+    accounts.create_user("tim", "repair-pass-1", ["technician"])
+    accounts.create_user("dora", "dispatch-pass-1", ["dispatcher"])
+    gone = accounts.create_user("old-tech", "repair-pass-2", ["technician"])
+    accounts.disable(gone.id, "root")
+    tokens = Tokens(SECRET, 60)
+    rpc = Facilities()
+    client = Client(Gateway(rpc=rpc, accounts=accounts, tokens=tokens))
+    headers = {"Authorization": f"Bearer {tokens.issue(manager)['access_token']}", "Accept-Language": "zh-CN"}
+    for name in ("nobody", "dora", "old-tech"):
+        response = client.post("/api/v1/repairs/7/assign", json={"technician": name}, headers=headers)
+        assert response.status_code == 422, name
+        body = response.get_json()
+        assert body["rule"] == "facilities.unknown_technician" and body["errors"]["technician"] == ["不是在用的维修技工账号"]
+    assert rpc.calls == []
+    response = client.post("/api/v1/repairs/7/assign", json={"technician": "tim"}, headers=headers)
+    assert response.status_code == 200 and rpc.calls == [("facilities", "assign_repair", (7, {"technician": "tim"}))]

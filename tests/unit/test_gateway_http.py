@@ -310,3 +310,57 @@ def test_a_requested_path_cannot_forge_a_log_line(app, monkeypatch):
             assert len(lines) == 1 and "\\n2026-12-07 ERROR forged\\u2028x\\x1b[31m" in lines[0].replace("\\\\", "\\")
     finally:
         root.handlers[:], _ = saved[0], root.setLevel(saved[1])
+
+
+def _document_paths():
+    """Each path of the OpenAPI document as werkzeug spells it, with the methods the document lists."""
+    import re
+
+    from gateway.service import routes
+
+    spec = build_spec(routes)
+    for path, operations in spec["paths"].items():
+        methods = {method.upper() for method in operations}
+        params = {p["name"]: p["schema"].get("type") for op in operations.values() for p in op["parameters"]
+                  if p.get("in") == "path"}
+        yield re.sub(r"{(\w+)}", lambda m: f"<{'int:' if params[m[1]] == 'integer' else ''}{m[1]}>", path), methods
+
+
+def test_every_method_the_document_lists_answers_404_to_an_id_out_of_range():
+    import re
+
+    from gateway.service import routes
+
+    real = GatewayApp(routes, ServicesStandIn(), authenticate)
+    wrong = []
+    for path, methods in _document_paths():
+        if "<int:" not in path:
+            continue
+        for bad in ("0", "2147483648", "99999999999999999999"):
+            concrete = re.sub(r"<[^>]+>", "x", re.sub(r"<int:[^>]+>", bad, path))
+            for method in sorted(methods):
+                response = Client(real).open(concrete, method=method, headers={"Authorization": "Bearer dispatcher"})
+                if response.status_code != 404:
+                    wrong.append((method, concrete, response.status_code))
+    assert wrong == []
+
+
+def test_options_and_a_405_allow_exactly_the_methods_the_document_lists():
+    import re
+
+    from gateway.service import routes
+
+    real = GatewayApp(routes, ServicesStandIn(), authenticate)
+    wrong = []
+    for path, methods in _document_paths():
+        concrete = re.sub(r"<[^>]+>", "x", re.sub(r"<int:[^>]+>", "1", path))
+        response = Client(real).options(concrete)
+        allowed = {m.strip() for m in response.headers.get("Allow", "").split(",") if m.strip()}
+        if response.status_code != 204 or allowed - {"HEAD", "OPTIONS"} != methods:
+            wrong.append((concrete, response.status_code, sorted(allowed), sorted(methods)))
+        refused = Client(real).put(concrete)  # no path has PUT: 405, naming the same methods
+        allowed = {m.strip() for m in refused.headers.get("Allow", "").split(",") if m.strip()}
+        if refused.status_code != 405 or allowed - {"HEAD", "OPTIONS"} != methods:
+            wrong.append(("PUT", concrete, refused.status_code, sorted(allowed), sorted(methods)))
+    assert wrong == []
+    assert Client(real).options("/api/v1/vehicles/0").status_code == 404
