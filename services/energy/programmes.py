@@ -13,7 +13,7 @@ from services.energy.records import MANAGERS, READERS, REPORTERS, RecordsMixin
 from services.energy.settings import SETTINGS
 from services.kit.db import get_or_404, utcnow
 from services.kit.entrypoints import rpc
-from services.kit.errors import Conflict, Forbidden, Invalid
+from services.kit.errors import Conflict, Forbidden, RuleViolation
 from services.kit.schemas import check_not_future, load
 
 audit_out = contract.Audit()
@@ -141,8 +141,8 @@ class ProgrammesMixin(RecordsMixin):
     def create_waste_record(self, payload):
         data = load(contract.WasteRecordCreate(), payload)
         if domain.is_future_period(data["period"], utcnow()):
-            raise Invalid("waste of a month that has not begun",
-                          {"period": ["a month that has not begun cannot be reported"]})
+            raise RuleViolation("waste of a month that has not begun", "energy.future_period",
+                                {"period": ["a month that has not begun cannot be reported"]})
         institution = self._institution_for_write(data, REPORTERS)
         session = self.db.session
         if session.scalar(select(WasteRecord.id).where(

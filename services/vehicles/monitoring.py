@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from services.kit.db import get_or_404, utcnow
 from services.kit.entrypoints import rpc
-from services.kit.errors import Invalid
+from services.kit.errors import Invalid, RuleViolation
 from services.kit.schemas import check_not_future, load
 from services.vehicles import contract, domain, repository
 from services.vehicles.models import GpsTrip, Vehicle, VehicleFlag
@@ -46,7 +46,7 @@ class MonitoringRpc:
             trip_id = raw.get("trip_id") if isinstance(raw, dict) else None
             try:
                 row = self._load_trip(row_schema, raw)
-            except Invalid as exc:
+            except (Invalid, RuleViolation) as exc:  # a bad row (a future time: dates.in_future) is reported alone
                 result["rejected"] += 1
                 result["errors"].append({"index": index, "trip_id": str(trip_id) if trip_id else None,
                                          "errors": exc.errors})

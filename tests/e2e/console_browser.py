@@ -116,6 +116,11 @@ def main(spec_path: str) -> None:
         result["approve_flash"] = board.inner_text(".flash")
         result["suggested"] = board.inner_text(f"#approved [data-dispatch='{dispatch_id}'] select[name=vehicle_id]")
         shot(board, "2-dispatch-board")
+        # this test's own car (other tests' cars on the same suite may fit the trip better)
+        vehicles = f"#approved [data-dispatch='{dispatch_id}'] select[name=vehicle_id]"
+        own = board.eval_on_selector(vehicles, "(select, plate) => [...select.options].find("
+                                     "option => option.textContent.includes(plate)).value", spec["plate"])
+        board.select_option(vehicles, own)
         board.click(f"#approved [data-dispatch='{dispatch_id}'] button:has-text('派车')")
         board.wait_for_selector(".flash")
         result["assign_flash"] = board.inner_text(".flash")

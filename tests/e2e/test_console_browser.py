@@ -88,7 +88,7 @@ def seen(chromium, stack, people):
     later = tomorrow + timedelta(days=9)
     spec = {
         "chromium": str(chromium), "base": stack.base, "password": PASSWORD, "screenshots": str(shots), "result": str(shots / "result.json"),
-        "clerk": people["unit_user"], "dispatcher": people["dispatcher"],
+        "clerk": people["unit_user"], "dispatcher": people["dispatcher"], "plate": people["plate"],
         "energy_officer": people["energy_officer"], "leader": people["leader"],
         "start_at": f"{tomorrow}T09:00", "end_at": f"{tomorrow}T17:00",
         "letter_on": str(date.today()), "reception_on": str(later), "sheet": str(sheet),

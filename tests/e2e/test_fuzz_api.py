@@ -60,6 +60,10 @@ def keeps_formats(body, body_schema) -> bool:
 # The same document the gateway serves (built from the same routes and schemas; another
 # test checks the served one), loaded when the tests are collected.
 schema = schemathesis.openapi.from_dict(json.loads(dumps(build_spec(routes))), config=CONFIG)
+# Operations that end a session or an account are left out: the fuzzer's admin would end its own
+# token (logout, a new password) or disable the stack's users that the other e2e tests log in as,
+# and every later case would be refused 401. Their rules are tested in tests/unit/test_gateway_auth.py.
+schema = schema.exclude(path_regex=r"^/api/v1/(auth/(logout|password)|users/\{[^}]+\}(/(disable|password))?)$")
 
 
 def _instant(value):

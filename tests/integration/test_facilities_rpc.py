@@ -160,7 +160,7 @@ def test_an_inspection_replaces_the_area_and_its_findings_are_rectified(faciliti
     verified = fac(rpc, "verify_rectification", rectification["id"], {})
     assert verified["status"] == "verified" and verified["verified_by"] == "fm"
     assert fac(rpc, "list_inspections", {"room_id": room["id"]})["items"][0]["rectifications"][0]["status"] == "verified"
-    with pytest.raises(Invalid):
+    with pytest.raises(RuleViolation):
         fac(rpc, "create_inspection", {"room_id": room["id"], "inspected_on": "2025-03-03",
                                        "findings": [{"finding": "x", "deadline_on": "2025-03-01"}]})
 
@@ -354,7 +354,7 @@ def test_a_unit_user_books_for_its_own_unit_only(facilities, rpc):
     with pytest.raises(Forbidden):
         fac(rpc, "book_meeting_room", {"meeting_room_id": room["id"], "title": "x", "unit_code": "OTHER",
                                        "start_at": at(6, 9), "end_at": at(6, 10)}, caller=clerk)
-    with pytest.raises(Invalid):
+    with pytest.raises(RuleViolation):
         fac(rpc, "book_meeting_room", {"meeting_room_id": room["id"], "title": "x",
                                        "start_at": at(6, 9), "end_at": at(6, 10)})
     assert [b["id"] for b in fac(rpc, "list_bookings", {}, caller=clerk)["items"]] == [booked["id"]]
