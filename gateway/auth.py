@@ -359,7 +359,8 @@ class Accounts:
         return user
 
     def _change(self, who: int | str, actor: str, action: str, **values) -> User:
-        """Applies ``values`` to the user and raises its token version, with an audit entry."""
+        """Applies ``values`` to the user with an audit entry and, unless the action is ``enable``,
+        raises its token version: the user's tokens and console sessions end."""
         with self.sessionmaker.begin() as session:
             user = self._user(session, who, for_update=True)
             if action == "disable" and user.username == actor:
@@ -370,10 +371,12 @@ class Accounts:
                 changes = {**{k: v for k, v in changes.items() if k != "password_hash"}, "password": ["***", "***"]}
             for name, value in values.items():
                 setattr(user, name, value)
-            changes["token_version"] = [user.token_version, user.token_version + 1]
-            user.token_version += 1
+            ends_sessions = action != "enable"  # enabling revives nothing and ends nothing
+            if ends_sessions:
+                changes["token_version"] = [user.token_version, user.token_version + 1]
+                user.token_version += 1
             self._audit(session, actor, action, user, changes)
-        self._ended(user.username)
+        self._ended(user.username)  # the replicas' copies of the user's standing are dropped either way
         return user
 
     def _ended(self, username: str) -> None:

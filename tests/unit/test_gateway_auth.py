@@ -333,6 +333,17 @@ def test_neither_enabling_again_nor_a_new_user_of_the_same_name_revives_an_ended
         accounts.login("again", "second-go-pass")
 
 
+def test_enabling_an_active_user_ends_none_of_their_sessions(accounts):
+    """Enabling ends nothing (a disabled user's tokens were ended when it was disabled): an
+    admin pressing 启用 on an active account does not log its user out."""
+    tokens = Tokens(SECRET, 3600, standing=accounts.standing, recheck_seconds=0.001)
+    user = accounts.create_user("still", "county-leader-pass", ["leader"])
+    token = tokens.issue(user)["access_token"]
+    accounts.enable(user.id, "root")
+    time.sleep(0.01)
+    assert tokens.caller(token).name == "still"
+
+
 def test_an_admin_cannot_disable_or_delete_their_own_account(accounts):
     accounts.create_user("root", "chief-pass-123", ["admin"])
     for end in (accounts.disable, accounts.delete_user):
