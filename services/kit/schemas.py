@@ -78,8 +78,8 @@ def _check_ranges(value, path: str, errors: dict) -> None:
         if not DATE_YEARS[0] <= value.year <= DATE_YEARS[1]:
             errors.setdefault(path or "_schema", []).append(f"must be between the years {DATE_YEARS[0]} and {DATE_YEARS[1]}")
     elif isinstance(value, int) and not isinstance(value, bool):
-        if not -MAX_ID <= value <= MAX_ID:
-            errors.setdefault(path or "_schema", []).append(f"must be between {-MAX_ID} and {MAX_ID}")
+        if not -MAX_ID - 1 <= value <= MAX_ID:
+            errors.setdefault(path or "_schema", []).append(f"must be between {-MAX_ID - 1} and {MAX_ID}")
     elif isinstance(value, dict):
         for key, item in value.items():
             _check_ranges(item, f"{path}.{key}" if path else str(key), errors)
