@@ -90,7 +90,7 @@ def test_a_dispatchers_day(stack, admin):
     left = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=3)
     ahead = dispatcher.post(url(f"/api/v1/dispatches/{first['id']}/depart"),
                             json={"departed_at": (start + timedelta(hours=1)).isoformat()}, timeout=10)
-    assert ahead.status_code == 400 and "departed_at" in ahead.json()["errors"]
+    assert ahead.status_code == 422 and ahead.json()["rule"] == "dates.in_future" and "departed_at" in ahead.json()["errors"]
     departed = dispatcher.post(url(f"/api/v1/dispatches/{first['id']}/depart"),
                                json={"departed_at": left.isoformat()}, timeout=10)
     assert departed.status_code == 200, departed.text
