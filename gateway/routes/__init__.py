@@ -3,7 +3,10 @@
 Each route is a role check (the coarse gate of API.md) and one RPC; the services
 check the caller again and scope a unit user to its own unit.
 """
-from gateway.http import Routes
+import base64
+
+from gateway.http import BodyTooLarge, Routes
+from services.kit.errors import Invalid
 
 routes = Routes()
 
@@ -12,3 +15,18 @@ FLEET_READERS = ("dispatcher", "leader", "unit_user")
 FACILITY_READERS = ("facility_manager", "technician", "leader", "unit_user")
 RECEPTION_READERS = ("reception_officer", "leader", "unit_user")
 ENERGY_READERS = ("energy_officer", "leader", "unit_user")
+
+
+def sheet_upload(call) -> dict:
+    """The sheet sent as multipart/form-data in the field ``file``, bounded by the API's body
+    limit, as a service's import RPC takes it: ``{filename, content_base64}``."""
+    request = call.request
+    if request.content_length and request.content_length > call.app.max_body_bytes:
+        raise BodyTooLarge()
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise Invalid("send the sheet as multipart/form-data in the field 'file'", {"file": ["missing"]})
+    content = upload.stream.read(call.app.max_body_bytes + 1)
+    if len(content) > call.app.max_body_bytes:
+        raise BodyTooLarge()
+    return {"filename": upload.filename, "content_base64": base64.b64encode(content).decode("ascii")}

@@ -1,13 +1,11 @@
 """Public-institution energy and resource conservation."""
-import base64
 
 from werkzeug.wrappers import Response
 
-from gateway.http import BodyTooLarge, dumps
-from gateway.routes import ENERGY_READERS, routes
+from gateway.http import dumps
+from gateway.routes import ENERGY_READERS, routes, sheet_upload
 from gateway.routes.resource import Resource
 from services.energy import contract as energy
-from services.kit.errors import Invalid
 
 CONSERVE = ("energy_officer",)
 REPORTERS = ("energy_officer", "unit_user")  # a unit (or a system's key for it) reports its own figures
@@ -79,17 +77,7 @@ IMPORT_LOCATION = {"Location": {"description": "the import job, /api/v1/energy/i
              summary="Send a statistics-form sheet: accepted as an import job (202, Location: the job) once its "
                      "type, size and header are checked; a sheet past a limit is refused (422 energy.import_limit)")
 def import_readings(call):
-    request = call.request
-    if request.content_length and request.content_length > call.app.max_body_bytes:
-        raise BodyTooLarge()
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise Invalid("send the sheet as multipart/form-data in the field 'file'", {"file": ["missing"]})
-    content = upload.stream.read(call.app.max_body_bytes + 1)
-    if len(content) > call.app.max_body_bytes:
-        raise BodyTooLarge()
-    job = call.rpc("energy", "import_readings", {
-        "filename": upload.filename, "content_base64": base64.b64encode(content).decode("ascii")})
+    job = call.rpc("energy", "import_readings", sheet_upload(call))
     return Response(dumps(job), status=202, mimetype="application/json",
                     headers={"Location": f"/api/v1/energy/imports/{job['id']}"})
 

@@ -5,10 +5,8 @@ import base64
 from werkzeug.wrappers import Response
 
 from gateway import report_render
-from gateway.http import BodyTooLarge
-from gateway.routes import routes
+from gateway.routes import routes, sheet_upload
 from services.directory import contract as directory
-from services.kit.errors import Invalid
 
 TAG = "units"
 READERS, WRITERS = directory.READERS, directory.WRITERS
@@ -43,17 +41,7 @@ def export_units(call):
              summary="Import the register from an .xlsx sheet: all rows or none (422 units.import_rejected "
                      "naming rows.<row>.<field>)")
 def import_units(call):
-    request = call.request
-    if request.content_length and request.content_length > call.app.max_body_bytes:
-        raise BodyTooLarge()
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise Invalid("send the sheet as multipart/form-data in the field 'file'", {"file": ["missing"]})
-    content = upload.stream.read(call.app.max_body_bytes + 1)
-    if len(content) > call.app.max_body_bytes:
-        raise BodyTooLarge()
-    return call.rpc("directory", "import_units", {
-        "filename": upload.filename, "content_base64": base64.b64encode(content).decode("ascii")})
+    return call.rpc("directory", "import_units", sheet_upload(call))
 
 
 @routes.get("/api/v1/units/<code>", READERS, tag=TAG, response=directory.Unit, summary="Read one unit")
