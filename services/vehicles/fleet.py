@@ -8,6 +8,7 @@ from services.kit.entrypoints import rpc
 from services.kit.errors import Conflict, NotFound
 from services.kit.schemas import check_not_future, load, page_of
 from services.vehicles import contract, domain, repository
+from services.vehicles.base import VehiclesRpc
 from services.vehicles.models import (
     Assessment, Dispatch, Driver, MeetingAttendance, OdometerCorrection, Quota, SafetyMeeting, StatusChange, Vehicle,
 )
@@ -21,7 +22,7 @@ driver_out = contract.Driver()
 quota_out = contract.Quota()
 
 
-class FleetRpc:
+class FleetRpc(VehiclesRpc):
     # vehicles ----------------------------------------------------------------------
     @rpc
     def create_vehicle(self, payload):
@@ -49,15 +50,6 @@ class FleetRpc:
         session = self.db.session
         quota = repository.quota_locked(session, unit_code)
         domain.check_quota(unit_code, quota.slots if quota else None, repository.occupied_slots(session, unit_code))
-
-    def _record_status(self, vehicle: Vehicle, from_status, reason=None) -> None:
-        self.db.session.add(StatusChange(vehicle_id=vehicle.id, from_status=from_status, to_status=vehicle.status,
-                                         reason=reason, changed_by=self.call.caller.name))
-
-    def _set_status(self, vehicle: Vehicle, status: str, reason=None) -> None:
-        if vehicle.status != status:
-            before, vehicle.status = vehicle.status, status
-            self._record_status(vehicle, before, reason)
 
     @rpc(reads_only=True)
     def list_vehicles(self, query=None):

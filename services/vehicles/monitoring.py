@@ -9,6 +9,7 @@ from services.kit.entrypoints import rpc
 from services.kit.errors import Invalid, RuleViolation
 from services.kit.schemas import check_not_future, load
 from services.vehicles import contract, domain, repository
+from services.vehicles.base import VehiclesRpc
 from services.vehicles.models import GpsTrip, Vehicle, VehicleFlag
 
 DISPATCHERS = ("dispatcher",)
@@ -18,19 +19,7 @@ flag_out = contract.VehicleFlag()
 trip_out = contract.GpsTrip()
 
 
-class MonitoringRpc:
-    def _raise_flag(self, vehicle: Vehicle, kind: str, detail: str, **refs) -> VehicleFlag:
-        """A flag against the vehicle's unit; ``trip_flagged`` tells the unit's side."""
-        flag = VehicleFlag(vehicle_id=vehicle.id, unit_code=vehicle.unit_code, kind=kind, status="open",
-                           detail=detail[:300], **refs)
-        self.db.session.add(flag)
-        self.db.session.flush()
-        self.db.emit(contract.TRIP_FLAGGED, contract.TripFlagged().dump({
-            "flag_id": flag.id, "vehicle_id": vehicle.id, "unit_code": vehicle.unit_code, "kind": kind,
-            "trip_id": flag.trip_id,
-        }))
-        return flag
-
+class MonitoringRpc(VehiclesRpc):
     # GPS trips -----------------------------------------------------------------------
     @rpc
     def record_gps_trips(self, payload):

@@ -11,6 +11,7 @@ from services.kit.entrypoints import rpc
 from services.kit.errors import Conflict, NotFound
 from services.kit.schemas import check_not_future, load, page_of
 from services.vehicles import contract, domain, repository
+from services.vehicles.base import VehiclesRpc
 from services.vehicles.models import Dispatch, Disposal, FuelTransaction, ServiceRecord, Vehicle, VehicleFlag, Vendor
 
 MANAGERS = ("dispatcher",)
@@ -24,7 +25,7 @@ service_out = contract.ServiceRecord()
 fuel_recorded_out = contract.FuelRecorded()  # built once: a schema's construction cost as much as its dump
 
 
-class UpkeepRpc:
+class UpkeepRpc(VehiclesRpc):
     # vendors -------------------------------------------------------------------------
     @rpc
     def create_vendor(self, payload):
@@ -174,7 +175,7 @@ class UpkeepRpc:
         caller.require(*READERS, "unit_user")
         q = load(contract.ReminderQuery(), query or {})
         session = self.db.session
-        today = q.get("on") or domain.local_day(self._now())
+        today = q.get("on") or self._today()
         statement = select(Vehicle).where(Vehicle.status != "disposed").order_by(Vehicle.id)
         unit_code = caller.unit_filter(q.get("unit_code"))
         if unit_code:
