@@ -5,11 +5,10 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from services.directory.settings import SETTINGS
-from services.kit.db import paginate, utcnow
-from services.kit.schemas import page_of
+from services.kit.db import page, utcnow
 
 
-class DirectoryRpc:
+class DirectoryBase:
     """The base of each area class (``UnitsRpc``, ``SheetsRpc``)."""
 
     @staticmethod
@@ -19,7 +18,6 @@ class DirectoryRpc:
     def _today(self) -> date:
         return self._now().astimezone(ZoneInfo(SETTINGS.timezone)).date()
 
-    def _page(self, statement, q: dict, dump) -> dict:
+    def _page(self, statement, q: dict, dump, **equal_columns) -> dict:
         """One page of ``statement``, each row through ``dump``, with the unpaged total."""
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"], q.get("updated_since"))
-        return page_of([dump(item) for item in items], total)
+        return page(self.db.session, statement, q, dump, **equal_columns)

@@ -11,7 +11,7 @@ import binascii
 import io
 
 from services.directory import contract, domain, repository
-from services.directory.base import DirectoryRpc
+from services.directory.base import DirectoryBase
 from services.directory.models import Unit
 from services.directory.settings import SETTINGS
 from services.directory.units import REGISTER_LOCK, unit_event
@@ -111,7 +111,7 @@ def workbook_bytes(units) -> bytes:
     return out.getvalue()
 
 
-class SheetsRpc(DirectoryRpc):
+class SheetsRpc(DirectoryBase):
     @rpc(reads_only=True)
     def export_units(self, query=None):
         self.call.caller.require(*contract.READERS)

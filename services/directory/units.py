@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from services.directory import contract, domain, repository
-from services.directory.base import DirectoryRpc
+from services.directory.base import DirectoryBase
 from services.directory.models import Unit, UnitMerge
 from services.kit.errors import NotFound
 from services.kit.entrypoints import rpc
@@ -22,7 +22,7 @@ def unit_event(unit: Unit) -> dict:
     return {"unit_code": unit.code, **{key: getattr(unit, key) for key in EVENT_FIELDS}}
 
 
-class UnitsRpc(DirectoryRpc):
+class UnitsRpc(DirectoryBase):
     @rpc(reads_only=True)
     def list_units(self, query=None):
         self.call.caller.require(*contract.READERS)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.kit.db import paginate, utcnow
-from services.kit.schemas import page_of
+from services.kit.db import page, utcnow
 from services.vehicles import contract, domain
 from services.vehicles.models import StatusChange, Vehicle, VehicleFlag
 
 
-class VehiclesRpc:
+class VehiclesBase:
     """The base of each area class (``FleetRpc``, ``DispatchRpc``, ``MonitoringRpc``,
     ``UpkeepRpc``, ``ReportsRpc``)."""
 
@@ -21,10 +20,9 @@ class VehiclesRpc:
     def _today(self) -> date:
         return domain.local_day(self._now())
 
-    def _page(self, statement, q: dict, dump) -> dict:
+    def _page(self, statement, q: dict, dump, **equal_columns) -> dict:
         """One page of ``statement``, each row through ``dump``, with the unpaged total."""
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"], q.get("updated_since"))
-        return page_of([dump(item) for item in items], total)
+        return page(self.db.session, statement, q, dump, **equal_columns)
 
     def _own_vehicles(self, vehicle_id=None) -> str | None:
         """The unit a unit user's fleet reads are restricted to (None for staff); a vehicle it

@@ -8,7 +8,7 @@ from services.kit.entrypoints import event_handler, rpc
 from services.kit.errors import Conflict
 from services.kit.schemas import check_not_future, load
 from services.vehicles import contract, domain, repository
-from services.vehicles.base import VehiclesRpc
+from services.vehicles.base import VehiclesBase
 from services.reception import contract as reception
 from services.vehicles.models import Dispatch, Driver, ReleasedReference, Vehicle
 
@@ -20,7 +20,7 @@ READERS = ("dispatcher", "leader", "unit_user", "reception_officer")
 dispatch_out = contract.Dispatch()
 
 
-class DispatchRpc(VehiclesRpc):
+class DispatchRpc(VehiclesBase):
     @rpc
     def create_dispatch(self, payload):
         """A unit's request: ``requested`` until a dispatcher decides."""

@@ -8,7 +8,7 @@ from services.kit.entrypoints import rpc
 from services.kit.errors import Conflict, NotFound
 from services.kit.schemas import check_not_future, load, page_of
 from services.vehicles import contract, domain, repository
-from services.vehicles.base import VehiclesRpc
+from services.vehicles.base import VehiclesBase
 from services.vehicles.models import (
     Assessment, Dispatch, Driver, MeetingAttendance, OdometerCorrection, Quota, SafetyMeeting, StatusChange, Vehicle,
 )
@@ -22,7 +22,7 @@ driver_out = contract.Driver()
 quota_out = contract.Quota()
 
 
-class FleetRpc(VehiclesRpc):
+class FleetRpc(VehiclesBase):
     # vehicles ----------------------------------------------------------------------
     @rpc
     def create_vehicle(self, payload):

@@ -9,7 +9,7 @@ from services.kit.entrypoints import rpc
 from services.kit.errors import Invalid, RuleViolation
 from services.kit.schemas import check_not_future, load
 from services.vehicles import contract, domain, repository
-from services.vehicles.base import VehiclesRpc
+from services.vehicles.base import VehiclesBase
 from services.vehicles.models import GpsTrip, Vehicle, VehicleFlag
 
 DISPATCHERS = ("dispatcher",)
@@ -19,7 +19,7 @@ flag_out = contract.VehicleFlag()
 trip_out = contract.GpsTrip()
 
 
-class MonitoringRpc(VehiclesRpc):
+class MonitoringRpc(VehiclesBase):
     # GPS trips -----------------------------------------------------------------------
     @rpc
     def record_gps_trips(self, payload):

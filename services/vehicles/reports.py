@@ -15,7 +15,7 @@ from services.kit.errors import Invalid
 from services.kit.schemas import load
 from services.kit.sheets import append_row
 from services.vehicles import contract, repository
-from services.vehicles.base import VehiclesRpc
+from services.vehicles.base import VehiclesBase
 from services.vehicles.models import Disposal, Quota, StatusChange, Vehicle, VehicleFlag
 
 READERS = ("dispatcher", "leader")
@@ -48,7 +48,7 @@ def period_of(q: dict) -> tuple[date, date]:
     return q["from_"], q["to"]
 
 
-class ReportsRpc(VehiclesRpc):
+class ReportsRpc(VehiclesBase):
     @rpc(reads_only=True)
     def vehicle_stats(self, query):
         caller = self.call.caller

@@ -11,7 +11,7 @@ from services.kit.entrypoints import rpc
 from services.kit.errors import Conflict, NotFound
 from services.kit.schemas import check_not_future, load, page_of
 from services.vehicles import contract, domain, repository
-from services.vehicles.base import VehiclesRpc
+from services.vehicles.base import VehiclesBase
 from services.vehicles.models import Dispatch, Disposal, FuelTransaction, ServiceRecord, Vehicle, VehicleFlag, Vendor
 
 MANAGERS = ("dispatcher",)
@@ -25,7 +25,7 @@ service_out = contract.ServiceRecord()
 fuel_recorded_out = contract.FuelRecorded()  # built once: a schema's construction cost as much as its dump
 
 
-class UpkeepRpc(VehiclesRpc):
+class UpkeepRpc(VehiclesBase):
     # vendors -------------------------------------------------------------------------
     @rpc
     def create_vendor(self, payload):
