@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from services.kit.entrypoints import rpc
 from services.kit.schemas import load
 from services.reception import contract, domain, repository
+from services.reception.base import ReceptionBase
 from services.reception.models import CanteenReservation, CanteenSlot, Meeting, Reception, ReceptionListRecord, Visitor
 from services.reception.receptions import READERS
 
@@ -16,7 +17,7 @@ from services.reception.receptions import READERS
 HELD = ("approved", "completed")
 
 
-class StatsEntrypoints:
+class ReportsRpc(ReceptionBase):
     """Mixed into ``ReceptionService``; needs ``db`` and ``call``."""
 
     @rpc(reads_only=True)
