@@ -9,6 +9,7 @@ from datetime import timedelta
 from nameko.timer import timer
 
 from services.facilities import contract, domain, repository
+from services.facilities.base import FacilitiesBase
 from services.facilities.models import Booking, Building, MeetingRoom, ReleasedReference
 from services.facilities.settings import SETTINGS
 from services.facilities.space import MANAGERS, READERS
@@ -29,7 +30,7 @@ booking_out = contract.Booking()
 ORPHAN_CHECK_BATCH = 200
 
 
-class MeetingRpc:
+class MeetingRpc(FacilitiesBase):
     """Mixed into ``FacilitiesService``; needs ``db``, ``call`` and ``reception``."""
 
     @rpc
