@@ -6,14 +6,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from services.energy import repository
+from services.energy.contract import MANAGERS, READERS
 from services.energy.models import Institution
 from services.kit.db import get_or_404, paginate, utcnow
 from services.kit.schemas import load, page_of
 
-MANAGERS = ("energy_officer",)
-READERS = ("energy_officer", "leader", "unit_user")
-REPORTERS = ("energy_officer", "unit_user")  # unit users report their own institution's figures
-OVERVIEW = ("energy_officer", "leader")
 
 
 class EnergyBase:

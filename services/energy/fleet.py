@@ -4,7 +4,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from services.energy import contract, domain, reports
-from services.energy.base import READERS, EnergyBase
+from services.energy.base import EnergyBase
+from services.energy.contract import READERS
 from services.energy.models import FleetFuel
 from services.kit.entrypoints import batch_event_handler, rpc
 from services.kit.schemas import load

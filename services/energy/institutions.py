@@ -7,7 +7,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from services.energy import contract, domain, repository
-from services.energy.base import MANAGERS, EnergyBase
+from services.energy.base import EnergyBase
+from services.energy.contract import MANAGERS
 from services.energy.models import Institution, UnitFloorArea
 from services.facilities import contract as facilities
 from services.kit.db import get_or_404

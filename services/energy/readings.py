@@ -3,7 +3,8 @@ revisions."""
 from __future__ import annotations
 
 from services.energy import contract, domain, repository
-from services.energy.base import REPORTERS, EnergyBase
+from services.energy.base import EnergyBase
+from services.energy.contract import REPORTERS
 from services.energy.models import Reading
 from services.energy.settings import SETTINGS
 from services.kit.entrypoints import rpc

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.energy import coefficients, contract, domain, repository
-from services.energy.base import OVERVIEW, READERS, EnergyBase
+from services.energy.base import EnergyBase
+from services.energy.contract import OVERVIEW, READERS
 from services.energy.models import FleetFuel, Institution, Project, RiskFlag, Target
 from services.energy.settings import SETTINGS
 from services.kit.db import utcnow

@@ -4,7 +4,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from services.energy import contract, reports, repository
-from services.energy.base import MANAGERS, EnergyBase
+from services.energy.base import EnergyBase
+from services.energy.contract import MANAGERS
 from services.energy.models import Target
 from services.kit.errors import Conflict
 from services.kit.entrypoints import rpc

@@ -5,10 +5,10 @@ from nameko.timer import timer
 from sqlalchemy import select
 
 from services.facilities import contract, domain, repository
+from services.facilities.contract import MANAGERS, READERS, REPORTERS
 from services.facilities.settings import SETTINGS
 from services.facilities.models import Inspection, Rectification
 from services.facilities.base import FacilitiesBase, assess, columns
-from services.facilities.space import MANAGERS, READERS
 from services.kit.db import get_or_404, paginate
 from services.kit.entrypoints import rpc
 from services.kit.schemas import check_not_future, load, page_of
@@ -99,7 +99,7 @@ class InspectionRpc(FacilitiesBase):
     def complete_rectification(self, rectification_id, payload=None):
         """The unit (or the manager for it) reports the finding put right."""
         caller = self.call.caller
-        caller.require("facility_manager", "unit_user")
+        caller.require(*REPORTERS)
         data = load(contract.RectificationDone(), payload or {})
         rectification = self._rectification(rectification_id)
         domain.check_transition("rectification", rectification.status, "complete", domain.RECTIFICATION_ACTIONS)

@@ -5,17 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.facilities import contract, domain, repository
+from services.facilities.contract import MANAGERS, READERS, REPORTERS, WORKERS
 from services.facilities.models import Building, Repair, Room
 from services.facilities.settings import SETTINGS
 from services.facilities.base import FacilitiesBase, columns
-from services.facilities.space import MANAGERS, READERS
 from services.kit.db import get_or_404, paginate
 from services.kit.entrypoints import rpc
 from services.kit.errors import Forbidden, NotFound, RuleViolation
 from services.kit.schemas import check_not_future, load, page_of
 
-REPORTERS = ("facility_manager", "unit_user")
-WORKERS = ("facility_manager", "technician")
 
 repair_out = contract.Repair()
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from services.facilities import contract, domain, repository
+from services.facilities.contract import FIGURE_READERS
 from services.facilities.base import FacilitiesBase
 from services.facilities.models import Inspection
 from services.facilities.settings import SETTINGS
-from services.facilities.space import FIGURE_READERS
 from services.kit.entrypoints import rpc
 from services.kit.schemas import load
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from services.facilities import contract, domain, repository
+from services.facilities.contract import MANAGERS, READERS
 from services.facilities.base import FacilitiesBase, assess, columns
 from services.facilities.models import Allocation, Building, Occupant, Room
 from services.facilities.settings import SETTINGS
@@ -12,9 +13,6 @@ from services.kit.db import get_or_404, paginate
 from services.kit.entrypoints import rpc
 from services.kit.schemas import check_not_future, load, page_of
 
-MANAGERS = ("facility_manager",)
-READERS = ("facility_manager", "technician", "leader", "unit_user")
-FIGURE_READERS = ("facility_manager", "leader")
 
 building_out = contract.Building()
 room_out = contract.Room()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from services.integrations.models import Delivery, Subscription
+from services.integrations.contract import ADMINS
 from services.kit.db import get_or_404, page, utcnow
 
-ADMINS = ("admin",)
 
 
 class IntegrationsBase:

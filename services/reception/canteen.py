@@ -10,7 +10,7 @@ from services.kit.schemas import load, page_of
 from services.reception import contract, repository
 from services.reception.base import ReceptionBase
 from services.reception.models import CanteenReservation, CanteenSlot, Meeting, Reception
-from services.reception.receptions import OFFICERS, READERS
+from services.reception.contract import OFFICERS, READERS
 
 slot_out = contract.CanteenSlot()
 reservation_out = contract.CanteenReservation()

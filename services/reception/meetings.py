@@ -14,7 +14,7 @@ from services.kit.schemas import load
 from services.reception import contract, domain, repository
 from services.reception.base import ReceptionBase
 from services.reception.models import Meeting, MeetingAttendee
-from services.reception.receptions import OFFICERS, READERS, SUBMITTERS
+from services.reception.contract import OFFICERS, READERS, SUBMITTERS
 from services.reception.settings import SETTINGS
 
 meeting_in = contract.MeetingCreate()

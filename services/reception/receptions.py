@@ -8,12 +8,10 @@ from services.kit.entrypoints import rpc
 from services.kit.errors import Invalid, NotFound
 from services.kit.schemas import check_not_future, load
 from services.reception import contract, domain, repository
+from services.reception.contract import OFFICERS, READERS, SUBMITTERS
 from services.reception.base import ReceptionBase
 from services.reception.models import CanteenReservation, CanteenSlot, Reception, ReceptionListRecord
 
-OFFICERS = ("reception_officer",)
-SUBMITTERS = ("reception_officer", "unit_user")
-READERS = ("reception_officer", "leader", "unit_user")
 
 reception_in = contract.ReceptionCreate()
 reception_out = contract.Reception()

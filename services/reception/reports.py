@@ -11,7 +11,7 @@ from services.kit.schemas import load
 from services.reception import contract, domain, repository
 from services.reception.base import ReceptionBase
 from services.reception.models import CanteenReservation, CanteenSlot, Meeting, Reception, ReceptionListRecord, Visitor
-from services.reception.receptions import READERS
+from services.reception.contract import READERS
 
 # Receptions that took place (or will): approved, then completed with their list.
 HELD = ("approved", "completed")

@@ -10,7 +10,7 @@ from services.kit.schemas import load
 from services.reception import contract, domain, repository
 from services.reception.base import ReceptionBase
 from services.reception.models import Visitor
-from services.reception.receptions import OFFICERS, READERS
+from services.reception.contract import OFFICERS, READERS
 
 visitor_out = contract.Visitor()
 
