@@ -51,34 +51,26 @@ DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 class Vhost:
-    """A vhost of our own on the shared broker, made through the management API (or
-    rabbitmqctl), removed afterwards."""
+    """A vhost of our own on the shared broker, made and removed as the tests make theirs
+    (``tests.support.create_vhost``: the management API, else rabbitmqctl)."""
 
     def __init__(self, base_uri: str):
         parts = urlsplit(base_uri)
         self.name = f"bench-{uuid.uuid4().hex[:8]}"
-        self.auth = (parts.username or "guest", parts.password or "guest")
-        self.api = env("BENCH_RABBIT_API", f"http://{parts.hostname or '127.0.0.1'}:15672") + "/api"
+        self.user = parts.username or "guest"
+        self.auth = (self.user, parts.password or "guest")
+        self.api = env("BENCH_RABBIT_API", f"http://{parts.hostname or '127.0.0.1'}:15672")
         self.uri = urlunsplit(parts._replace(path="/" + quote(self.name, safe="")))
-        self.via_api = True
+        self.via = None
 
     def __enter__(self):
-        try:
-            requests.put(f"{self.api}/vhosts/{self.name}", auth=self.auth, timeout=10).raise_for_status()
-            requests.put(f"{self.api}/permissions/{self.name}/{self.auth[0]}", auth=self.auth, timeout=10,
-                         json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
-        except requests.RequestException:
-            self.via_api = False
-            subprocess.run(["rabbitmqctl", "add_vhost", self.name], check=True, capture_output=True)
-            subprocess.run(["rabbitmqctl", "set_permissions", "-p", self.name, self.auth[0], ".*", ".*", ".*"],
-                           check=True, capture_output=True)
+        self.via = support.create_vhost(self.name, self.api, self.auth, self.user)
+        if self.via is None:
+            raise RuntimeError("no way to make a vhost: neither the management API nor rabbitmqctl answers")
         return self
 
     def __exit__(self, *exc):
-        if self.via_api:
-            requests.delete(f"{self.api}/vhosts/{self.name}", auth=self.auth, timeout=30)
-        else:
-            subprocess.run(["rabbitmqctl", "delete_vhost", self.name], capture_output=True)
+        support.remove_vhost(self.name, self.via, self.api, self.auth)
 
 
 class Databases:

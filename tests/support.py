@@ -49,7 +49,7 @@ class Backends:
         if not self.real_broker or self.vhost_via is None:
             return self.amqp_uri
         name = f"{self.vhost}-{uuid.uuid4().hex[:6]}"
-        _create_vhost(name)
+        create_vhost(name)
         self.extra_vhosts = (self.extra_vhosts or []) + [name]
         parts = urlsplit(self.amqp_uri)
         return urlunsplit((parts.scheme, parts.netloc, "/" + name, "", ""))
@@ -80,30 +80,37 @@ def _postgres_reachable(url: str) -> bool:
         return False
 
 
-def _create_vhost(name: str) -> str | None:
-    """Makes an isolated vhost; returns how, or None when neither way is available."""
+def create_vhost(name: str, api: str = MANAGEMENT_API, auth=None, user: str = "guest") -> str | None:
+    """Makes an isolated vhost (through the management ``api``, else rabbitmqctl) and lets
+    ``user`` use it; returns how, or None when neither way is available. The benches make theirs
+    here too."""
     try:
-        response = requests.put(f"{MANAGEMENT_API}/api/vhosts/{name}", timeout=2)
+        response = requests.put(f"{api}/api/vhosts/{name}", auth=auth, timeout=2)
         if response.ok:
-            requests.put(f"{MANAGEMENT_API}/api/permissions/{name}/guest",
+            requests.put(f"{api}/api/permissions/{name}/{user}", auth=auth,
                          json={"configure": ".*", "write": ".*", "read": ".*"}, timeout=2).raise_for_status()
             return "management"
     except requests.RequestException:
         pass
     if shutil.which("rabbitmqctl"):
         subprocess.run(["rabbitmqctl", "-q", "add_vhost", name], check=True, capture_output=True, timeout=60)
-        subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", name, "guest", ".*", ".*", ".*"],
+        subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", name, user, ".*", ".*", ".*"],
                        check=True, capture_output=True, timeout=60)
         return "rabbitmqctl"
     return None
 
 
+def remove_vhost(name: str, via: str | None, api: str = MANAGEMENT_API, auth=None) -> None:
+    """Removes a vhost made by ``create_vhost`` the way it was made."""
+    if via == "management":
+        requests.delete(f"{api}/api/vhosts/{name}", auth=auth, timeout=30)
+    elif via == "rabbitmqctl":
+        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", name], capture_output=True, timeout=60)
+
+
 def delete_vhost(backends: Backends) -> None:
     for vhost in [backends.vhost, *(backends.extra_vhosts or [])]:
-        if backends.vhost_via == "management":
-            requests.delete(f"{MANAGEMENT_API}/api/vhosts/{vhost}", timeout=5)
-        elif backends.vhost_via == "rabbitmqctl":
-            subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True, timeout=60)
+        remove_vhost(vhost, backends.vhost_via)
 
 
 def detect_backends() -> Backends:
@@ -114,7 +121,7 @@ def detect_backends() -> Backends:
     if not port_open(parts.hostname, parts.port or 5672):
         return Backends("memory://", postgres if pg_ok else None)
     vhost = f"test-{uuid.uuid4().hex[:10]}"
-    via = _create_vhost(vhost)
+    via = create_vhost(vhost)
     if via is None:  # no way to isolate: share the default vhost
         vhost = "/"
         uri = amqp

@@ -10,11 +10,11 @@ from services.kit.errors import Invalid
 
 routes = Routes()
 
-# Role sets of the areas (API.md): leader reads everything and changes nothing.
-FLEET_READERS = ("dispatcher", "leader", "unit_user")
-FACILITY_READERS = ("facility_manager", "technician", "leader", "unit_user")
-RECEPTION_READERS = ("reception_officer", "leader", "unit_user")
-ENERGY_READERS = ("energy_officer", "leader", "unit_user")
+
+
+def optional_json(call) -> dict:
+    """The body of an action whose fields are all optional: none at all means ``{}``."""
+    return call.json() if call.request.get_data(cache=True) else {}
 
 
 def sheet_upload(call) -> dict:

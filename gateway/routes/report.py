@@ -5,15 +5,16 @@
 """
 from werkzeug.wrappers import Response
 
-from gateway import report, report_render
+from gateway import report
+from gateway.report import render
 from gateway.routes import routes
 from services.kit.schemas import load
 
 TAG = "reports"
 RENDERED = {
-    "md": (report_render.MD, report_render.markdown, "md"),
-    "html": (report_render.HTML, report_render.html_page, "html"),
-    "xlsx": (report_render.XLSX, report_render.workbook, "xlsx"),
+    "md": (render.MD, render.markdown, "md"),
+    "html": (render.HTML, render.html_page, "html"),
+    "xlsx": (render.XLSX, render.workbook, "xlsx"),
 }
 
 
@@ -21,16 +22,16 @@ RENDERED = {
             summary="The annual work report from every service's figures, last year beside it "
                     "(JSON; Chinese Markdown, HTML or .xlsx with format=md|html|xlsx)",
             extra={"other_content": {
-                report_render.MD: {"type": "string"}, report_render.HTML: {"type": "string"},
-                report_render.XLSX: {"type": "string", "format": "binary"}}})
+                render.MD: {"type": "string"}, render.HTML: {"type": "string"},
+                render.XLSX: {"type": "string", "format": "binary"}}})
 def annual_report(call):
     q = load(report.ReportQuery(), call.query())
     answer = report.annual_report(call, q)
     if q["format"] == "json":
         return report.Report().dump(answer)
-    media_type, render, extension = RENDERED[q["format"]]
-    return Response(render(answer), mimetype=media_type, headers={
-        "Content-Disposition": f'inline; filename="{report_render.filename_of(answer, extension)}"'})
+    media_type, write, extension = RENDERED[q["format"]]
+    return Response(write(answer), mimetype=media_type, headers={
+        "Content-Disposition": f'inline; filename="{render.filename_of(answer, extension)}"'})
 
 
 @routes.get("/api/v1/dashboard", report.READERS, tag=TAG, response=report.Dashboard,

@@ -4,7 +4,7 @@ import base64
 
 from werkzeug.wrappers import Response
 
-from gateway import report_render
+from gateway.report import render
 from gateway.routes import routes, sheet_upload
 from services.directory import contract as directory
 
@@ -28,7 +28,7 @@ def create_unit(call):
 
 
 @routes.get("/api/v1/units/export", READERS, tag=TAG, query=directory.UnitFilter,
-            extra={"other_content": {report_render.XLSX: {"type": "string", "format": "binary"}}},
+            extra={"other_content": {render.XLSX: {"type": "string", "format": "binary"}}},
             summary="The register as an .xlsx sheet (the same filters as the list)")
 def export_units(call):
     result = call.rpc("directory", "export_units", call.query())

@@ -11,10 +11,9 @@ import binascii
 import io
 
 from services.directory import contract, domain, repository
-from services.directory.base import DirectoryRpc
+from services.directory.base import REGISTER_LOCK, DirectoryBase, unit_event
 from services.directory.models import Unit
 from services.directory.settings import SETTINGS
-from services.directory.units import REGISTER_LOCK, unit_event
 from services.kit.entrypoints import rpc
 from services.kit.errors import Conflict, Invalid, RuleViolation, ServiceError
 from services.kit.schemas import load
@@ -111,7 +110,7 @@ def workbook_bytes(units) -> bytes:
     return out.getvalue()
 
 
-class SheetsRpc(DirectoryRpc):
+class SheetsRpc(DirectoryBase):
     @rpc(reads_only=True)
     def export_units(self, query=None):
         self.call.caller.require(*contract.READERS)

@@ -28,6 +28,12 @@ SCORE_SHEET = (
 
 SERVICE = "energy"
 
+# Role sets (API.md), declared once: the gateway's routes and the service check the same sets.
+MANAGERS = ("energy_officer",)
+READERS = ("energy_officer", "leader", "unit_user")
+REPORTERS = ("energy_officer", "unit_user")  # a unit (or a system's key for it) reports its own figures
+OVERVIEW = ("energy_officer", "leader")
+
 AREA_SOURCES = ("facilities", "manual")
 INTENSITY_METRICS = ("per_area_kgce_m2", "per_person_kgce", "per_area_kgco2_m2")  # benchmark rankings
 TARGET_INDICATORS = ("per_area_kgce_m2", "per_person_kgce", "water_per_person_m3", "per_area_kgco2_m2")

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from services.energy import coefficients
 from services.energy.contract import TARGET_INDICATORS
 from services.energy.settings import SETTINGS, Settings
-from services.kit.errors import Invalid
+from services.kit.errors import Invalid, RuleViolation
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 INTENSITIES = TARGET_INDICATORS  # the indicators with targets
@@ -88,6 +88,16 @@ def fleet_fuel_entry(event: dict) -> dict:
 
 def is_future_period(period: str, now: datetime) -> bool:
     return period > local_period(now)
+
+
+def check_periods_begun(periods: list[str], now: datetime, many: bool) -> None:
+    """Readings sent through the API are for months that have begun: well formed, a later month
+    is refused for today's date (a rule, ``energy.future_period``), each named by its place in a
+    list (``1.period``) or, for one reading, as ``period``."""
+    future = {f"{index}.period" if many else "period": ["a month that has not begun cannot be reported"]
+              for index, period in enumerate(periods) if is_future_period(period, now)}
+    if future:
+        raise RuleViolation("readings for future months", "energy.future_period", future)
 
 
 def check_import_rows(rows, registered, own_unit: str | None, seen: dict, now: datetime):

@@ -24,7 +24,8 @@ from sqlalchemy import func, or_, select, update
 
 from services.energy import contract, domain, repository, settings, sheets
 from services.energy.models import EnergyImport
-from services.energy.records import REPORTERS
+from services.energy.base import EnergyBase
+from services.energy.contract import REPORTERS
 from services.kit.db import Database, utcnow
 from services.kit.entrypoints import finish_before_reply, rpc
 from services.kit.errors import Conflict, Invalid, ServiceError, ServiceTimeout, ServiceUnavailable
@@ -187,8 +188,7 @@ class ImportRunner(Entrypoint):
 import_job = ImportRunner.decorator
 
 
-class ImportsMixin:
-    """Needs the service's ``db``, ``call``, ``_one``, ``_page`` and ``_after_write``."""
+class ImportsRpc(EnergyBase):
 
     @rpc
     def import_readings(self, payload):

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from services.energy import contract, domain, reports
 from services.energy.models import Assessment, Audit, DemonstrationSite, Institution, Project, WasteRecord
-from services.energy.records import MANAGERS, READERS, REPORTERS, RecordsMixin
+from services.energy.base import EnergyBase
+from services.energy.contract import MANAGERS, READERS, REPORTERS
 from services.energy.settings import SETTINGS
 from services.kit.db import get_or_404, utcnow
 from services.kit.entrypoints import rpc
@@ -23,7 +24,7 @@ waste_out = contract.WasteRecord()
 site_out = contract.DemonstrationSite()
 
 
-class ProgrammesMixin(RecordsMixin):
+class ProgrammesRpc(EnergyBase):
     # audits -------------------------------------------------------------------------------
     @rpc
     def create_audit(self, payload):

@@ -7,9 +7,15 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.energy import coefficients, domain, repository
+from services.energy import coefficients, contract, domain, repository
+from services.energy.base import EnergyBase
+from services.energy.contract import OVERVIEW, READERS
 from services.energy.models import FleetFuel, Institution, Project, RiskFlag, Target
 from services.energy.settings import SETTINGS
+from services.kit.db import utcnow
+from services.kit.entrypoints import rpc
+from services.kit.errors import Invalid
+from services.kit.schemas import load
 
 ALL_MONTHS = list(range(1, 13))
 ZERO = Decimal(0)
@@ -132,8 +138,6 @@ def target_risks(session: Session, institution: Institution, year: int):
 def evaluate_risk(db, institution: Institution, year: int) -> None:
     """Keeps the at-risk flags of an institution's year and emits ``target_at_risk`` when an
     indicator turns at risk (again)."""
-    from services.energy import contract
-
     session = db.session
     through, risks, _ = target_risks(session, institution, year)
     flags = {flag.indicator: flag for flag in session.scalars(
@@ -325,3 +329,37 @@ def project_view(project: Project, readings) -> dict:
         "payback_years": domain.round_to(measured.payback_years, 2) if measured else None,
         "coefficient_table": coefficients.VERSION,
     }
+
+
+class ReportsRpc(EnergyBase):
+    """The statistics: indicators, benchmarking, one unit's overview."""
+
+    @rpc(reads_only=True)
+    def indicators(self, query):
+        caller = self.call.caller
+        caller.require(*READERS)
+        q = load(contract.IndicatorQuery(), query or {})
+        unit_code = caller.unit_filter(q.get("unit_code"))
+        if unit_code:
+            repository.institution_by_unit(self.db.session, unit_code)
+        answer = indicators(self.db.session, q, unit_code, None if unit_code else q.get("group"))
+        return contract.Indicators().dump(answer)
+
+    @rpc(reads_only=True)
+    def benchmark(self, query):
+        self.call.caller.require(*OVERVIEW)
+        q = load(contract.BenchmarkQuery(), query or {})
+        return contract.Benchmark().dump(
+            benchmark(self.db.session, q["year"], q.get("months"), q["metric"], q.get("group")))
+
+    @rpc(reads_only=True)
+    def unit_overview(self, query):
+        caller = self.call.caller
+        caller.require(*READERS)
+        q = load(contract.UnitOverviewQuery(), query or {})
+        unit_code = caller.unit_filter(q.get("unit_code"))
+        if not unit_code:
+            raise Invalid("name the unit", {"unit_code": ["Missing data for required field."]})
+        institution = repository.institution_by_unit(self.db.session, unit_code)
+        return contract.UnitOverview().dump(
+            unit_overview(self.db.session, institution, q["year"], q["metric"], utcnow()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from services.facilities import contract, domain, repository
+from services.facilities.base import FacilitiesBase
 from services.facilities.meetings import BOOKING_READERS
 from services.facilities.models import Booking
 from services.facilities.settings import SETTINGS
@@ -14,7 +15,7 @@ from services.kit.schemas import load
 availability_out = contract.Availability()
 
 
-class AvailabilityRpc:
+class AvailabilityRpc(FacilitiesBase):
     @rpc(reads_only=True)
     def meeting_room_availability(self, query):
         caller = self.call.caller

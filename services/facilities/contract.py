@@ -12,6 +12,15 @@ RANKS = ("county_chief", "county_deputy", "section_chief", "section_deputy", "st
 
 SERVICE = "facilities"
 
+# Role sets (API.md), declared once: the gateway's routes and the service check the same sets.
+MANAGERS = ("facility_manager",)
+READERS = ("facility_manager", "technician", "leader", "unit_user")
+FIGURE_READERS = ("facility_manager", "leader")
+REPORTERS = ("facility_manager", "unit_user")
+WORKERS = ("facility_manager", "technician")
+BOOKERS = ("facility_manager", "reception_officer", "unit_user")
+BOOKING_READERS = READERS + ("reception_officer",)
+
 ROOM_TYPES = ("office", "meeting", "service", "equipment", "vacant")
 REPAIR_CATEGORIES = ("water", "electricity", "generator", "hvac", "civil", "other")
 SEVERITIES = ("minor", "major")

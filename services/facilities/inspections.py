@@ -1,19 +1,20 @@
-"""Inspections (实地测量) and rectifications (整改). A mixin of ``FacilitiesService``."""
+"""Inspections (实地测量) and rectifications (整改), and the watch that flags the overdue ones."""
 from __future__ import annotations
 
+from nameko.timer import timer
 from sqlalchemy import select
 
 from services.facilities import contract, domain, repository
+from services.facilities.contract import MANAGERS, READERS, REPORTERS
 from services.facilities.settings import SETTINGS
 from services.facilities.models import Inspection, Rectification
-from services.facilities.space import FIGURE_READERS, MANAGERS, READERS, assess, columns
+from services.facilities.base import FacilitiesBase, assess, columns
 from services.kit.db import get_or_404, paginate
 from services.kit.entrypoints import rpc
 from services.kit.schemas import check_not_future, load, page_of
 
 inspection_out = contract.Inspection()
 rectification_out = contract.Rectification()
-stats_out = contract.InspectionStats()
 
 
 def rectification_view(rectification: Rectification, today) -> dict:
@@ -28,7 +29,7 @@ def inspection_view(inspection: Inspection, today) -> dict:
     }
 
 
-class InspectionRpc:
+class InspectionRpc(FacilitiesBase):
     @rpc
     def create_inspection(self, payload):
         caller = self.call.caller
@@ -75,16 +76,6 @@ class InspectionRpc:
         return inspection_view(inspection, self._today())
 
     @rpc(reads_only=True)
-    def inspection_stats(self, query):
-        self.call.caller.require(*FIGURE_READERS)
-        q = load(contract.PeriodQuery(), query or {})
-        inspections = self.db.session.scalars(repository.inspections_query().where(
-            Inspection.inspected_on.between(q["from_on"], q["to_on"]))).all()
-        raised = [(r.status, r.deadline_on) for inspection in inspections for r in inspection.rectifications]
-        return stats_out.dump({"period_from": q["from_on"], "period_to": q["to_on"],
-                               **domain.inspection_figures(len(inspections), raised, self._today())})
-
-    @rpc(reads_only=True)
     def list_rectifications(self, query=None):
         caller = self.call.caller
         caller.require(*READERS)
@@ -108,7 +99,7 @@ class InspectionRpc:
     def complete_rectification(self, rectification_id, payload=None):
         """The unit (or the manager for it) reports the finding put right."""
         caller = self.call.caller
-        caller.require("facility_manager", "unit_user")
+        caller.require(*REPORTERS)
         data = load(contract.RectificationDone(), payload or {})
         rectification = self._rectification(rectification_id)
         domain.check_transition("rectification", rectification.status, "complete", domain.RECTIFICATION_ACTIONS)
@@ -142,6 +133,10 @@ class InspectionRpc:
         """Emits ``rectification_overdue`` once for each newly overdue rectification."""
         self.call.caller.require(*MANAGERS)
         return self._flag_overdue_rectifications()
+
+    @timer(interval=SETTINGS.overdue_check_interval)
+    def watch_overdue_rectifications(self):
+        self._flag_overdue_rectifications()
 
     def _flag_overdue_rectifications(self) -> int:
         today = self._today()

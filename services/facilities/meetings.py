@@ -9,9 +9,10 @@ from datetime import timedelta
 from nameko.timer import timer
 
 from services.facilities import contract, domain, repository
+from services.facilities.contract import BOOKERS, BOOKING_READERS, MANAGERS
+from services.facilities.base import FacilitiesBase
 from services.facilities.models import Booking, Building, MeetingRoom, ReleasedReference
 from services.facilities.settings import SETTINGS
-from services.facilities.space import MANAGERS, READERS
 from services.kit.db import get_or_404, paginate
 from services.kit.entrypoints import event_handler, rpc
 from services.kit.errors import Conflict, NotFound
@@ -20,8 +21,6 @@ from services.reception import contract as reception
 
 log = logging.getLogger(__name__)
 
-BOOKERS = ("facility_manager", "reception_officer", "unit_user")
-BOOKING_READERS = READERS + ("reception_officer",)
 
 meeting_room_out = contract.MeetingRoom()
 booking_out = contract.Booking()
@@ -29,7 +28,7 @@ booking_out = contract.Booking()
 ORPHAN_CHECK_BATCH = 200
 
 
-class MeetingRpc:
+class MeetingRpc(FacilitiesBase):
     """Mixed into ``FacilitiesService``; needs ``db``, ``call`` and ``reception``."""
 
     @rpc

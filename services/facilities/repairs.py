@@ -1,23 +1,21 @@
-"""Repairs (维修工单): report, assign, start, complete, confirm or reopen, and the
-figures. A mixin of ``FacilitiesService``."""
+"""Repairs (维修工单): report, assign, start, complete, confirm or reopen (the figures are in
+``reports.py``)."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from services.facilities import contract, domain, repository
+from services.facilities.contract import MANAGERS, READERS, REPORTERS, WORKERS
 from services.facilities.models import Building, Repair, Room
 from services.facilities.settings import SETTINGS
-from services.facilities.space import FIGURE_READERS, MANAGERS, READERS, columns
+from services.facilities.base import FacilitiesBase, columns
 from services.kit.db import get_or_404, paginate
 from services.kit.entrypoints import rpc
 from services.kit.errors import Forbidden, NotFound, RuleViolation
 from services.kit.schemas import check_not_future, load, page_of
 
-REPORTERS = ("facility_manager", "unit_user")
-WORKERS = ("facility_manager", "technician")
 
 repair_out = contract.Repair()
-stats_out = contract.RepairStats()
 
 
 def repair_view(repair: Repair, now: datetime) -> dict:
@@ -33,7 +31,7 @@ def technician_only(caller) -> bool:
     return "technician" in caller.roles and not caller.has_any(("facility_manager", "leader"))
 
 
-class RepairRpc:
+class RepairRpc(FacilitiesBase):
     @rpc
     def report_repair(self, payload):
         caller = self.call.caller
@@ -121,20 +119,6 @@ class RepairRpc:
         self.db.audit("reopen", repair)
         return self._moved(repair, "reopened", complaints=repair.complaints + 1, last_complaint=data["complaint"],
                            completed_at=None, started_at=None)
-
-    @rpc(reads_only=True)
-    def repair_stats(self, query):
-        self.call.caller.require(*FIGURE_READERS)
-        q = load(contract.PeriodQuery(), query or {})
-        start = datetime.combine(q["from_on"], time(0), SETTINGS.timezone)
-        end = datetime.combine(q["to_on"] + timedelta(days=1), time(0), SETTINGS.timezone)
-        facts = repository.repair_facts_between(self.db.session, start, end)
-        return stats_out.dump({
-            "period_from": q["from_on"], "period_to": q["to_on"],
-            "total": domain.repair_figures(facts),
-            "by_category": domain.repair_figures_by(facts, "category"),
-            "by_building": domain.repair_figures_by(facts, "building_id"),
-        })
 
     # helpers ------------------------------------------------------------------------
     def _repair(self, repair_id, action: str | None = None) -> Repair:

@@ -1,11 +1,17 @@
-"""The facilities service: office space, inspections, repairs and meeting rooms.
+"""The facilities service: office space, inspections, repairs and meeting rooms. One nameko
+class, its RPC grouped by area, each area class subclassing ``FacilitiesBase``:
 
-The class is thin and composed of one mixin per area (``space``, ``inspections``,
-``repairs``, ``meetings``); the rules are in ``domain.py``.
+- ``base.py``: what every area shares (clock, today, paging, a room and what follows its change)
+- ``space.py``: buildings, rooms, occupants, the office-area standard, allocations, vacancies
+- ``inspections.py``: inspections, rectifications, the watch over overdue rectifications
+- ``repairs.py``: repair orders
+- ``meetings.py``: meeting rooms and their bookings
+- ``availability.py``: free meeting rooms
+- ``reports.py``: the figures (inspections, repairs)
+
+The rules are in ``domain.py``.
 """
 from __future__ import annotations
-
-from nameko.timer import timer
 
 from services.facilities import contract
 from services.facilities.availability import AvailabilityRpc
@@ -13,7 +19,7 @@ from services.facilities.inspections import InspectionRpc
 from services.facilities.meetings import MeetingRpc
 from services.facilities.models import AuditEntry, OutboxEvent, ProcessedEvent
 from services.facilities.repairs import RepairRpc
-from services.facilities.settings import SETTINGS
+from services.facilities.reports import ReportsRpc
 from services.facilities.space import SpaceRpc
 from services.facilities.unit_codes import UnitCodesRpc
 from services.kit.audit import AuditTrail
@@ -24,13 +30,10 @@ from services.kit.outbox import OutboxRelayMixin
 from services.kit.rpc_client import ServiceRpc
 
 
-class FacilitiesService(UnitCodesRpc, SpaceRpc, InspectionRpc, RepairRpc, MeetingRpc, AvailabilityRpc, HealthMixin, OutboxRelayMixin, AuditTrail):
+class FacilitiesService(UnitCodesRpc, SpaceRpc, InspectionRpc, RepairRpc, MeetingRpc, AvailabilityRpc, ReportsRpc,
+                        HealthMixin, OutboxRelayMixin, AuditTrail):
     name = contract.SERVICE
 
     db = Database(OutboxEvent, ProcessedEvent, AuditEntry)
     call = CallContext()
     reception = ServiceRpc("reception")  # asked about meeting bookings (meetings.py)
-
-    @timer(interval=SETTINGS.overdue_check_interval)
-    def watch_overdue_rectifications(self):
-        self._flag_overdue_rectifications()

@@ -3,18 +3,16 @@ and vacancies. A mixin of ``FacilitiesService`` (needs its ``db`` and ``call``).
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
 
 from services.facilities import contract, domain, repository
+from services.facilities.contract import MANAGERS, READERS
+from services.facilities.base import FacilitiesBase, assess, columns
 from services.facilities.models import Allocation, Building, Occupant, Room
 from services.facilities.settings import SETTINGS
-from services.kit.db import get_or_404, paginate, utcnow
+from services.kit.db import get_or_404, paginate
 from services.kit.entrypoints import rpc
 from services.kit.schemas import check_not_future, load, page_of
 
-MANAGERS = ("facility_manager",)
-READERS = ("facility_manager", "technician", "leader", "unit_user")
-FIGURE_READERS = ("facility_manager", "leader")
 
 building_out = contract.Building()
 room_out = contract.Room()
@@ -22,16 +20,6 @@ occupant_out = contract.Occupant()
 allocation_out = contract.Allocation()
 vacancy_out = contract.Vacancy()
 unit_excess_out = contract.UnitExcess()
-
-
-def columns(record) -> dict:
-    """A model's column values as a dict, to dump beside computed fields."""
-    return {column.key: getattr(record, column.key) for column in record.__table__.columns}
-
-
-def assess(room: Room) -> domain.Assessment:
-    return domain.assess_room(room.type, room.unit_code, room.usable_area_m2,
-                              [occupant.rank for occupant in room.occupants], SETTINGS)
 
 
 def room_view(room: Room, schema=room_out, **extra) -> dict:
@@ -46,14 +34,7 @@ def occupant_view(occupant: Occupant) -> dict:
     return occupant_out.dump({**columns(occupant), "allowance_m2": SETTINGS.allowance_m2[occupant.rank]})
 
 
-class SpaceRpc:
-    def _now(self) -> datetime:
-        """The clock of every rule (domain functions take it as ``now``)."""
-        return utcnow()
-
-    def _today(self):
-        return domain.local_date(self._now(), SETTINGS)
-
+class SpaceRpc(FacilitiesBase):
     # buildings ---------------------------------------------------------------
     @rpc
     def create_building(self, payload):
@@ -245,37 +226,6 @@ class SpaceRpc:
         self.db.session.add(allocation)
         return allocation
 
-    def _room(self, room_id) -> Room:
-        return get_or_404(self.db.session, Room, int(room_id), "room")
-
     def _over_standard(self, building_id, unit_code) -> list[tuple[Room, domain.Assessment]]:
         judged = ((room, assess(room)) for room in repository.judged_rooms(self.db.session, building_id, unit_code))
         return sorted(((room, a) for room, a in judged if a.over_standard), key=lambda pair: (-pair[1].excess_m2, pair[0].id))
-
-    @staticmethod
-    def _occupancy(room: Room) -> domain.Occupancy:
-        return domain.Occupancy(room.building_id, room.unit_code, room.usable_area_m2)
-
-    def _room_changed(self, room: Room, occupancy, assessment) -> None:
-        """After any change of a room: publish the units' areas and re-judge the standard."""
-        session = self.db.session
-        changed = sorted(domain.units_with_changed_area(occupancy, self._occupancy(room)))
-        # one writer per unit from here to commit: each event carries the total as committed
-        self.db.lock(*(f"unit-area:{unit_code}" for _, unit_code in changed))
-        for building_id, unit_code in changed:
-            self.db.emit(contract.BUILDING_AREA_CHANGED, contract.BuildingAreaChanged().dump({
-                "building_id": building_id,
-                "unit_code": unit_code,
-                "building_usable_area_m2": repository.unit_area(session, unit_code, building_id),
-                "unit_usable_area_m2": repository.unit_area(session, unit_code),
-            }))
-        self._standard_changed(room, assessment)
-
-    def _standard_changed(self, room: Room, before: domain.Assessment | None) -> None:
-        after = assess(room)
-        if domain.became_over_standard(before, after):
-            self.db.emit(contract.ROOM_OVER_STANDARD, contract.RoomOverStandard().dump({
-                "room_id": room.id, "building_id": room.building_id, "unit_code": room.unit_code,
-                "usable_area_m2": room.usable_area_m2, "allowance_m2": after.allowance_m2,
-                "excess_m2": after.excess_m2,
-            }))

@@ -14,6 +14,9 @@ from services.vehicles import contract as vehicles
 
 SERVICE = "integrations"
 
+# Role sets (API.md), declared once: the gateway's routes and the service check the same sets.
+ADMINS = ("admin",)
+
 # Every service whose events can be subscribed to, with its contract.
 SOURCES = {c.SERVICE: c for c in (vehicles, facilities, reception, energy, directory, notifications)}
 EVENT_TYPES = tuple(sorted(event_type for c in SOURCES.values() for event_type in c.EVENTS))

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from services.kit.context import Caller
-from services.kit.db import paginate, utcnow
+from services.kit.db import page, utcnow
 from services.kit.errors import Forbidden
-from services.kit.schemas import page_of
 
 
 class NotificationsBase:
@@ -12,9 +11,9 @@ class NotificationsBase:
     def _now():
         return utcnow()
 
-    def _page(self, statement, q: dict, dump) -> dict:
-        items, total = paginate(self.db.session, statement, q["limit"], q["offset"])
-        return page_of([dump(item) for item in items], total)
+    def _page(self, statement, q: dict, dump, **equal_columns) -> dict:
+        """One page of ``statement``, each row through ``dump``, with the unpaged total."""
+        return page(self.db.session, statement, q, dump, **equal_columns)
 
     def _person(self) -> Caller:
         """The caller, who must be a person: an inbox is nobody's but its user's (an API key has none)."""

@@ -8,8 +8,9 @@ from services.kit.entrypoints import rpc
 from services.kit.errors import Conflict
 from services.kit.schemas import load, page_of
 from services.reception import contract, repository
+from services.reception.base import ReceptionBase
 from services.reception.models import CanteenReservation, CanteenSlot, Meeting, Reception
-from services.reception.receptions import OFFICERS, READERS
+from services.reception.contract import OFFICERS, READERS
 
 slot_out = contract.CanteenSlot()
 reservation_out = contract.CanteenReservation()
@@ -19,7 +20,7 @@ OPEN_RECEPTION = ("submitted", "approved")
 OPEN_MEETING = ("scheduled",)
 
 
-class CanteenEntrypoints:
+class CanteenRpc(ReceptionBase):
     """Mixed into ``ReceptionService``; needs ``db`` and ``call``."""
 
     @rpc
@@ -79,9 +80,9 @@ class CanteenEntrypoints:
         caller.require(*READERS)
         q = load(contract.CanteenReservationQuery(), query or {})
         q["unit_code"] = caller.unit_filter(q.get("unit_code"))
-        return repository.page(self.db.session, select(CanteenReservation).order_by(CanteenReservation.id.desc()), q,
-                               reservation_out, **{key: getattr(CanteenReservation, key) for key in (
-                                   "unit_code", "slot_id", "reception_id", "meeting_id", "status")})
+        return self._page(select(CanteenReservation).order_by(CanteenReservation.id.desc()), q,
+                          reservation_out.dump, **{key: getattr(CanteenReservation, key) for key in (
+                              "unit_code", "slot_id", "reception_id", "meeting_id", "status")})
 
     @rpc(reads_only=True)
     def get_canteen_reservation(self, reservation_id):

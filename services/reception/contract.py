@@ -12,6 +12,11 @@ MEALS = ("breakfast", "lunch", "dinner")
 
 SERVICE = "reception"
 
+# Role sets (API.md), declared once: the gateway's routes and the service check the same sets.
+OFFICERS = ("reception_officer",)
+SUBMITTERS = ("reception_officer", "unit_user")
+READERS = ("reception_officer", "leader", "unit_user")
+
 RECEPTION_APPROVED = "reception_approved"
 RECEPTION_COMPLETED = "reception_completed"
 RECEPTION_REJECTED = "reception_rejected"

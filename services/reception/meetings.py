@@ -12,8 +12,9 @@ from services.kit.entrypoints import rpc
 from services.kit.errors import Conflict
 from services.kit.schemas import load
 from services.reception import contract, domain, repository
+from services.reception.base import ReceptionBase
 from services.reception.models import Meeting, MeetingAttendee
-from services.reception.receptions import OFFICERS, READERS, SUBMITTERS
+from services.reception.contract import OFFICERS, READERS, SUBMITTERS
 from services.reception.settings import SETTINGS
 
 meeting_in = contract.MeetingCreate()
@@ -23,7 +24,7 @@ attendance_out = contract.MeetingAttendance()
 RETRY_BATCH = 50
 
 
-class MeetingEntrypoints:
+class MeetingRpc(ReceptionBase):
     """Mixed into ``ReceptionService``; needs ``db``, ``call``, ``facilities`` and ``vehicles``."""
 
     # the saga's steps and their compensations ------------------------------------------
@@ -169,8 +170,8 @@ class MeetingEntrypoints:
         q["unit_code"] = caller.unit_filter(q.get("unit_code"))
         statement = select(Meeting).order_by(Meeting.start_at.desc(), Meeting.id.desc()).where(
             *repository.between_days(Meeting.start_at, q.get("from_on"), q.get("to_on")))
-        return repository.page(self.db.session, statement, q, meeting_out, unit_code=Meeting.unit_code,
-                               status=Meeting.status)
+        return self._page(statement, q, meeting_out.dump, unit_code=Meeting.unit_code,
+                          status=Meeting.status)
 
     @rpc(reads_only=True)
     def get_meeting(self, meeting_id):

@@ -8,11 +8,10 @@ from services.kit.entrypoints import rpc
 from services.kit.errors import Invalid, NotFound
 from services.kit.schemas import check_not_future, load
 from services.reception import contract, domain, repository
+from services.reception.contract import OFFICERS, READERS, SUBMITTERS
+from services.reception.base import ReceptionBase
 from services.reception.models import CanteenReservation, CanteenSlot, Reception, ReceptionListRecord
 
-OFFICERS = ("reception_officer",)
-SUBMITTERS = ("reception_officer", "unit_user")
-READERS = ("reception_officer", "leader", "unit_user")
 
 reception_in = contract.ReceptionCreate()
 reception_out = contract.Reception()
@@ -30,11 +29,7 @@ def plan_of(reception: Reception) -> dict:
     }
 
 
-def today():
-    return domain.local_day(utcnow())
-
-
-class ReceptionEntrypoints:
+class ReceptionRpc(ReceptionBase):
     """Mixed into ``ReceptionService``; needs ``db`` and ``call``."""
 
     def _reception(self, reception_id, lock: bool = False) -> Reception:
@@ -49,7 +44,7 @@ class ReceptionEntrypoints:
         check_not_future(utcnow(), domain.LOCAL_TZ,
                          **{"official_letter.dated_on": (data["official_letter"] or {}).get("dated_on")})
         domain.check_reception_dates(data)
-        domain.check_reception(data, today())
+        domain.check_reception(data, self._today())
         stored = reception_in.dump(data)
         reception = Reception(unit_code=unit_code, status="submitted", submitted_by=caller.name, **{
             key: stored[key] for key in ("title", "official_letter", "guest_origin", "guests", "accompanying",
@@ -84,8 +79,8 @@ class ReceptionEntrypoints:
         q["unit_code"] = caller.unit_filter(q.get("unit_code"))
         statement = select(Reception).order_by(Reception.id.desc()).where(
             *repository.between_dates(Reception.starts_on, q.get("from_on"), q.get("to_on")))
-        return repository.page(self.db.session, statement, q, reception_out, unit_code=Reception.unit_code,
-                               status=Reception.status)
+        return self._page(statement, q, reception_out.dump, unit_code=Reception.unit_code,
+                          status=Reception.status)
 
     @rpc(reads_only=True)
     def get_reception(self, reception_id):
@@ -100,7 +95,7 @@ class ReceptionEntrypoints:
         data = load(contract.ReceptionApprove(), payload or {})
         reception = self._reception(reception_id, lock=True)
         domain.check_reception_action(reception.status, "approve")
-        domain.check_reception(plan_of(reception), today())
+        domain.check_reception(plan_of(reception), self._today())
         self.db.audit("approve", reception)
         now = utcnow()
         reception.status, reception.approved_at, reception.decided_at = "approved", now, now
@@ -151,7 +146,7 @@ class ReceptionEntrypoints:
         domain.check_list_costs(actual)
         reception = self._reception(reception_id, lock=True)
         domain.check_reception_action(reception.status, "complete")
-        domain.check_list_after_event(reception.ends_on, today())
+        domain.check_list_after_event(reception.ends_on, self._today())
         approved = plan_of(reception)
         differences = domain.compare_reception_list(approved, actual)
         stored = list_in.dump(actual)

@@ -6,9 +6,8 @@ from datetime import date, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from services.kit.db import get_or_404, paginate, touch, utcnow
+from services.kit.db import get_or_404, touch, utcnow
 from services.kit.errors import NotFound
-from services.kit.schemas import page_of
 from services.reception import domain
 from services.reception.models import CanteenReservation, CanteenSlot
 
@@ -27,16 +26,6 @@ def visible(session: Session, caller, model, ident, what: str, unit_of: str = "u
     record = locked(session, model, ident, what) if lock else get_or_404(session, model, int(ident), what)
     caller.check_visible(getattr(record, unit_of), what)
     return record
-
-
-def page(session: Session, statement, q: dict, out, **equal_columns):
-    """One page of ``statement`` dumped with ``out``, narrowed by each ``key=column`` whose
-    key the query ``q`` carries (a unit user's listing is narrowed to its unit before)."""
-    for key, column in equal_columns.items():
-        if q.get(key) is not None:
-            statement = statement.where(column == q[key])
-    items, total = paginate(session, statement, q["limit"], q["offset"], q.get("updated_since"))
-    return page_of(out.dump(items, many=True), total)
 
 
 def reserved_seats(session: Session, slot_ids) -> dict[int, int]:

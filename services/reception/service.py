@@ -1,7 +1,8 @@
 """The reception service: official receptions, the canteen, meetings and the gate.
 
 Thin: each area's entrypoints live in their own module (``receptions``, ``canteen``,
-``meetings``, ``visitors``, ``stats``) and its rules in ``domain``.
+``meetings``, ``visitors``, ``reports``), each subclassing ``ReceptionBase`` (``base``: clock, today,
+paging), and its rules in ``domain``.
 """
 from __future__ import annotations
 
@@ -12,17 +13,17 @@ from services.kit.health import HealthMixin
 from services.kit.outbox import OutboxRelayMixin
 from services.kit.rpc_client import ServiceRpc
 from services.reception import contract
-from services.reception.canteen import CanteenEntrypoints
-from services.reception.meetings import MeetingEntrypoints
+from services.reception.canteen import CanteenRpc
+from services.reception.meetings import MeetingRpc
 from services.reception.models import AuditEntry, OutboxEvent, ProcessedEvent
-from services.reception.receptions import ReceptionEntrypoints
-from services.reception.stats import StatsEntrypoints
+from services.reception.receptions import ReceptionRpc
+from services.reception.reports import ReportsRpc
 from services.reception.unit_codes import UnitCodesRpc
-from services.reception.visitors import VisitorEntrypoints
+from services.reception.visitors import VisitorRpc
 
 
-class ReceptionService(UnitCodesRpc, ReceptionEntrypoints, CanteenEntrypoints, MeetingEntrypoints, VisitorEntrypoints,
-                       StatsEntrypoints, HealthMixin, OutboxRelayMixin, AuditTrail):
+class ReceptionService(UnitCodesRpc, ReceptionRpc, CanteenRpc, MeetingRpc, VisitorRpc,
+                       ReportsRpc, HealthMixin, OutboxRelayMixin, AuditTrail):
     name = contract.SERVICE
 
     db = Database(OutboxEvent, ProcessedEvent, AuditEntry)

@@ -8,8 +8,9 @@ from services.kit.db import utcnow
 from services.kit.entrypoints import rpc
 from services.kit.schemas import load
 from services.reception import contract, domain, repository
+from services.reception.base import ReceptionBase
 from services.reception.models import Visitor
-from services.reception.receptions import OFFICERS, READERS
+from services.reception.contract import OFFICERS, READERS
 
 visitor_out = contract.Visitor()
 
@@ -18,7 +19,7 @@ def id_number_key() -> bytes:
     return secret("ID_NUMBER_HASH_KEY").encode()
 
 
-class VisitorEntrypoints:
+class VisitorRpc(ReceptionBase):
     """Mixed into ``ReceptionService``; needs ``db`` and ``call``."""
 
     @rpc
@@ -51,10 +52,10 @@ class VisitorEntrypoints:
         self.db.session.flush()
         return visitor_out.dump(visitor)
 
-    def _page(self, q: dict, statement):
+    def _visitor_page(self, q: dict, statement):
         q["host_unit_code"] = self.call.caller.unit_filter(q.get("host_unit_code"))
-        return repository.page(self.db.session, statement.order_by(Visitor.id.desc()), q, visitor_out,
-                               host_unit_code=Visitor.host_unit_code, kind=Visitor.kind)
+        return self._page(statement.order_by(Visitor.id.desc()), q, visitor_out.dump,
+                          host_unit_code=Visitor.host_unit_code, kind=Visitor.kind)
 
     @rpc(reads_only=True)
     def list_visitors(self, query=None):
@@ -66,14 +67,14 @@ class VisitorEntrypoints:
             statement = statement.where(Visitor.checked_out_at.is_(None))
         elif q.get("on_site") is False:
             statement = statement.where(Visitor.checked_out_at.is_not(None))
-        return self._page(q, statement)
+        return self._visitor_page(q, statement)
 
     @rpc(reads_only=True)
     def list_open_visits(self, query=None):
         """Visits still open after the gate's closing time of the day they began."""
         self.call.caller.require(*READERS)
         q = load(contract.OpenVisitQuery(), query or {})
-        return self._page(q, select(Visitor).where(
+        return self._visitor_page(q, select(Visitor).where(
             Visitor.checked_out_at.is_(None), Visitor.checked_in_at < domain.open_past_closing_cutoff(utcnow())))
 
     @rpc(reads_only=True)

@@ -7,6 +7,15 @@ from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQ
 
 SERVICE = "vehicles"
 
+# Role sets (API.md), declared once: the gateway's routes and the service check the same sets.
+DISPATCHERS = ("dispatcher",)
+STAFF = ("dispatcher", "leader")
+FLEET_READERS = ("dispatcher", "leader", "unit_user")  # a unit user reads its own cars, their fuel and upkeep
+# units request cars; reception asks for meeting cars on behalf of a unit
+REQUESTERS = ("dispatcher", "unit_user", "reception_officer")
+DISPATCH_READERS = FLEET_READERS + ("reception_officer",)
+FLAG_EXPLAINERS = ("unit_user",) + DISPATCHERS  # a unit explains a flag on its car; the dispatcher for it
+
 CATEGORIES = ("sedan", "suv", "minibus", "special", "confidential_comms")
 FUEL_TYPES = ("gasoline", "diesel", "electric", "hybrid")
 STATUSES = ("available", "dispatched", "maintenance", "sealed", "disposed")

@@ -8,18 +8,16 @@ from services.kit.entrypoints import event_handler, rpc
 from services.kit.errors import Conflict
 from services.kit.schemas import check_not_future, load
 from services.vehicles import contract, domain, repository
+from services.vehicles.contract import DISPATCH_READERS, DISPATCHERS, REQUESTERS
+from services.vehicles.base import VehiclesBase
 from services.reception import contract as reception
 from services.vehicles.models import Dispatch, Driver, ReleasedReference, Vehicle
 
-DISPATCHERS = ("dispatcher",)
-# Units request cars; reception asks for meeting cars on behalf of a unit.
-REQUESTERS = ("dispatcher", "unit_user", "reception_officer")
-READERS = ("dispatcher", "leader", "unit_user", "reception_officer")
 
 dispatch_out = contract.Dispatch()
 
 
-class DispatchRpc:
+class DispatchRpc(VehiclesBase):
     @rpc
     def create_dispatch(self, payload):
         """A unit's request: ``requested`` until a dispatcher decides."""
@@ -68,7 +66,7 @@ class DispatchRpc:
     @rpc(reads_only=True)
     def list_dispatches(self, query=None):
         caller = self.call.caller
-        caller.require(*READERS)
+        caller.require(*DISPATCH_READERS)
         q = load(contract.DispatchQuery(), query or {})
         statement = repository.where_equal(
             select(Dispatch).order_by(Dispatch.start_at, Dispatch.id), Dispatch,
@@ -88,7 +86,7 @@ class DispatchRpc:
 
     @rpc(reads_only=True)
     def get_dispatch(self, dispatch_id):
-        self.call.caller.require(*READERS)
+        self.call.caller.require(*DISPATCH_READERS)
         return dispatch_out.dump(self._dispatch(dispatch_id))
 
     def _decide(self, dispatch_id, action: str, reason=None):

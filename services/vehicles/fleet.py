@@ -8,24 +8,23 @@ from services.kit.entrypoints import rpc
 from services.kit.errors import Conflict, NotFound
 from services.kit.schemas import check_not_future, load, page_of
 from services.vehicles import contract, domain, repository
+from services.vehicles.contract import DISPATCHERS, FLEET_READERS, STAFF
+from services.vehicles.base import VehiclesBase
 from services.vehicles.models import (
     Assessment, Dispatch, Driver, MeetingAttendance, OdometerCorrection, Quota, SafetyMeeting, StatusChange, Vehicle,
 )
 
-MANAGERS = ("dispatcher",)
-READERS = ("dispatcher", "leader", "unit_user")
-STAFF_READERS = ("dispatcher", "leader")
 
 vehicle_out = contract.Vehicle()
 driver_out = contract.Driver()
 quota_out = contract.Quota()
 
 
-class FleetRpc:
+class FleetRpc(VehiclesBase):
     # vehicles ----------------------------------------------------------------------
     @rpc
     def create_vehicle(self, payload):
-        self.call.caller.require(*MANAGERS)
+        self.call.caller.require(*DISPATCHERS)
         data = load(contract.VehicleCreate(), payload)
         data["plate"] = domain.normalise_plate(data["plate"])
         data["vin"] = domain.normalise_vin(data["vin"])
@@ -50,26 +49,17 @@ class FleetRpc:
         quota = repository.quota_locked(session, unit_code)
         domain.check_quota(unit_code, quota.slots if quota else None, repository.occupied_slots(session, unit_code))
 
-    def _record_status(self, vehicle: Vehicle, from_status, reason=None) -> None:
-        self.db.session.add(StatusChange(vehicle_id=vehicle.id, from_status=from_status, to_status=vehicle.status,
-                                         reason=reason, changed_by=self.call.caller.name))
-
-    def _set_status(self, vehicle: Vehicle, status: str, reason=None) -> None:
-        if vehicle.status != status:
-            before, vehicle.status = vehicle.status, status
-            self._record_status(vehicle, before, reason)
-
     @rpc(reads_only=True)
     def list_vehicles(self, query=None):
         caller = self.call.caller
-        caller.require(*READERS)
+        caller.require(*FLEET_READERS)
         q = load(contract.VehicleQuery(), query or {})
         statement = repository.where_equal(select(Vehicle).order_by(Vehicle.id), Vehicle,
                                            unit_code=caller.unit_filter(q.get("unit_code")), status=q.get("status"))
         return self._page(statement, q, vehicle_out.dump)
 
     def _visible_vehicle(self, vehicle_id) -> Vehicle:
-        self.call.caller.require(*READERS)
+        self.call.caller.require(*FLEET_READERS)
         vehicle = get_or_404(self.db.session, Vehicle, int(vehicle_id), "vehicle")
         self.call.caller.check_visible(vehicle.unit_code, "vehicle")
         return vehicle
@@ -80,7 +70,7 @@ class FleetRpc:
 
     @rpc
     def update_vehicle(self, vehicle_id, payload):
-        self.call.caller.require(*MANAGERS)
+        self.call.caller.require(*DISPATCHERS)
         changes = load(contract.VehicleUpdate(), payload, partial=True)
         session = self.db.session
         vehicle = repository.locked(session, Vehicle, int(vehicle_id)) or get_or_404(
@@ -129,7 +119,7 @@ class FleetRpc:
     @rpc(reads_only=True)
     def available_vehicles(self, query):
         """Vehicles free over [start, end) with enough seats, best fit first."""
-        self.call.caller.require(*READERS)
+        self.call.caller.require(*FLEET_READERS)
         q = load(contract.AvailableQuery(), query or {})
         domain.check_interval(q["start"], q["end"], "start", "end")
         session = self.db.session
@@ -153,7 +143,7 @@ class FleetRpc:
     @rpc
     def set_quota(self, payload):
         """Sets a unit's slots (定编), creating its quota the first time."""
-        self.call.caller.require(*MANAGERS)
+        self.call.caller.require(*DISPATCHERS)
         data = load(contract.QuotaSet(), payload)
         session = self.db.session
         quota = repository.quota_locked(session, data["unit_code"])
@@ -169,7 +159,7 @@ class FleetRpc:
     @rpc(reads_only=True)
     def list_quotas(self, query=None):
         caller = self.call.caller
-        caller.require(*READERS)
+        caller.require(*FLEET_READERS)
         q = load(contract.QuotaQuery(), query or {})
         statement = repository.where_equal(select(Quota).order_by(Quota.unit_code), Quota,
                                            unit_code=caller.unit_filter(q.get("unit_code")))
@@ -183,7 +173,7 @@ class FleetRpc:
 
     @rpc
     def create_driver(self, payload):
-        self.call.caller.require(*MANAGERS)
+        self.call.caller.require(*DISPATCHERS)
         data = load(contract.DriverCreate(), payload)
         session = self.db.session
         if session.scalar(select(Driver.id).where(Driver.staff_number == data["staff_number"])):
@@ -195,19 +185,19 @@ class FleetRpc:
 
     @rpc(reads_only=True)
     def list_drivers(self, query=None):
-        self.call.caller.require(*STAFF_READERS)
+        self.call.caller.require(*STAFF)
         q = load(contract.DriverQuery(), query or {})
         statement = repository.where_equal(select(Driver).order_by(Driver.id), Driver, status=q.get("status"))
         return self._page(statement, q, self._driver_dump)
 
     @rpc(reads_only=True)
     def get_driver(self, driver_id):
-        self.call.caller.require(*STAFF_READERS)
+        self.call.caller.require(*STAFF)
         return self._driver_dump(get_or_404(self.db.session, Driver, int(driver_id), "driver"))
 
     @rpc
     def update_driver(self, driver_id, payload):
-        self.call.caller.require(*MANAGERS)
+        self.call.caller.require(*DISPATCHERS)
         changes = load(contract.DriverUpdate(), payload, partial=True)
         driver = get_or_404(self.db.session, Driver, int(driver_id), "driver")
         for key, value in changes.items():
@@ -217,7 +207,7 @@ class FleetRpc:
 
     @rpc
     def create_safety_meeting(self, payload):
-        self.call.caller.require(*MANAGERS)
+        self.call.caller.require(*DISPATCHERS)
         data = load(contract.SafetyMeetingCreate(), payload)
         check_not_future(self._now(), domain.SHANGHAI, held_on=data["held_on"])
         session = self.db.session
@@ -241,14 +231,14 @@ class FleetRpc:
 
     @rpc(reads_only=True)
     def list_safety_meetings(self, query=None):
-        self.call.caller.require(*STAFF_READERS)
+        self.call.caller.require(*STAFF)
         q = load(contract.PageQuery(), query or {})
         statement = select(SafetyMeeting).order_by(SafetyMeeting.held_on.desc(), SafetyMeeting.id.desc())
         return self._page(statement, q, self._meeting_dump)
 
     @rpc
     def add_assessment(self, driver_id, payload):
-        self.call.caller.require(*MANAGERS)
+        self.call.caller.require(*DISPATCHERS)
         data = load(contract.AssessmentCreate(), payload)
         check_not_future(self._now(), domain.SHANGHAI, occurred_on=data["occurred_on"])
         driver = get_or_404(self.db.session, Driver, int(driver_id), "driver")
@@ -259,7 +249,7 @@ class FleetRpc:
 
     @rpc(reads_only=True)
     def list_assessments(self, driver_id, query=None):
-        self.call.caller.require(*STAFF_READERS)
+        self.call.caller.require(*STAFF)
         q = load(contract.PageQuery(), query or {})
         driver = get_or_404(self.db.session, Driver, int(driver_id), "driver")
         statement = select(Assessment).where(Assessment.driver_id == driver.id).order_by(Assessment.occurred_on,

@@ -9,28 +9,16 @@ from services.kit.entrypoints import rpc
 from services.kit.errors import Invalid, RuleViolation
 from services.kit.schemas import check_not_future, load
 from services.vehicles import contract, domain, repository
+from services.vehicles.contract import DISPATCHERS, FLAG_EXPLAINERS, FLEET_READERS
+from services.vehicles.base import VehiclesBase
 from services.vehicles.models import GpsTrip, Vehicle, VehicleFlag
 
-DISPATCHERS = ("dispatcher",)
-FLAG_READERS = ("dispatcher", "leader", "unit_user")
 
 flag_out = contract.VehicleFlag()
 trip_out = contract.GpsTrip()
 
 
-class MonitoringRpc:
-    def _raise_flag(self, vehicle: Vehicle, kind: str, detail: str, **refs) -> VehicleFlag:
-        """A flag against the vehicle's unit; ``trip_flagged`` tells the unit's side."""
-        flag = VehicleFlag(vehicle_id=vehicle.id, unit_code=vehicle.unit_code, kind=kind, status="open",
-                           detail=detail[:300], **refs)
-        self.db.session.add(flag)
-        self.db.session.flush()
-        self.db.emit(contract.TRIP_FLAGGED, contract.TripFlagged().dump({
-            "flag_id": flag.id, "vehicle_id": vehicle.id, "unit_code": vehicle.unit_code, "kind": kind,
-            "trip_id": flag.trip_id,
-        }))
-        return flag
-
+class MonitoringRpc(VehiclesBase):
     # GPS trips -----------------------------------------------------------------------
     @rpc
     def record_gps_trips(self, payload):
@@ -103,7 +91,7 @@ class MonitoringRpc:
 
     @rpc(reads_only=True)
     def list_gps_trips(self, query=None):
-        self.call.caller.require(*FLAG_READERS)
+        self.call.caller.require(*FLEET_READERS)
         q = load(contract.GpsTripQuery(), query or {})
         statement = repository.where_equal(select(GpsTrip).order_by(GpsTrip.start_at.desc(), GpsTrip.id.desc()),
                                            GpsTrip, vehicle_id=q.get("vehicle_id"))
@@ -118,7 +106,7 @@ class MonitoringRpc:
     @rpc(reads_only=True)
     def list_vehicle_flags(self, query=None):
         caller = self.call.caller
-        caller.require(*FLAG_READERS)
+        caller.require(*FLEET_READERS)
         q = load(contract.FlagQuery(), query or {})
         statement = repository.where_equal(
             select(VehicleFlag).order_by(VehicleFlag.id.desc()), VehicleFlag,
@@ -134,13 +122,13 @@ class MonitoringRpc:
 
     @rpc(reads_only=True)
     def get_vehicle_flag(self, flag_id):
-        self.call.caller.require(*FLAG_READERS)
+        self.call.caller.require(*FLEET_READERS)
         return flag_out.dump(self._flag(flag_id))
 
     @rpc
     def explain_vehicle_flag(self, flag_id, payload):
         """The unit explains (or the dispatcher records the unit's explanation)."""
-        self.call.caller.require("unit_user", *DISPATCHERS)
+        self.call.caller.require(*FLAG_EXPLAINERS)
         data = load(contract.FlagExplain(), payload)
         flag = self._flag(flag_id)
         domain.check_flag_action("explain", flag.status)

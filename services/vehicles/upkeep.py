@@ -11,12 +11,10 @@ from services.kit.entrypoints import rpc
 from services.kit.errors import Conflict, NotFound
 from services.kit.schemas import check_not_future, load, page_of
 from services.vehicles import contract, domain, repository
+from services.vehicles.contract import DISPATCHERS, FLEET_READERS, STAFF
+from services.vehicles.base import VehiclesBase
 from services.vehicles.models import Dispatch, Disposal, FuelTransaction, ServiceRecord, Vehicle, VehicleFlag, Vendor
 
-MANAGERS = ("dispatcher",)
-READERS = ("dispatcher", "leader")
-# a unit user reads its own cars' fuel and upkeep
-FLEET_READERS = READERS + ("unit_user",)
 
 vendor_out = contract.Vendor()
 fuel_out = contract.FuelTransaction()
@@ -24,11 +22,11 @@ service_out = contract.ServiceRecord()
 fuel_recorded_out = contract.FuelRecorded()  # built once: a schema's construction cost as much as its dump
 
 
-class UpkeepRpc:
+class UpkeepRpc(VehiclesBase):
     # vendors -------------------------------------------------------------------------
     @rpc
     def create_vendor(self, payload):
-        self.call.caller.require(*MANAGERS)
+        self.call.caller.require(*DISPATCHERS)
         data = load(contract.VendorCreate(), payload)
         session = self.db.session
         if session.scalar(select(Vendor.id).where(Vendor.name == data["name"], Vendor.kind == data["kind"])):
@@ -40,7 +38,7 @@ class UpkeepRpc:
 
     @rpc(reads_only=True)
     def list_vendors(self, query=None):
-        self.call.caller.require(*READERS)
+        self.call.caller.require(*STAFF)
         q = load(contract.VendorQuery(), query or {})
         statement = repository.where_equal(select(Vendor).order_by(Vendor.id), Vendor, kind=q.get("kind"),
                                            designated=q.get("designated"))
@@ -48,12 +46,12 @@ class UpkeepRpc:
 
     @rpc(reads_only=True)
     def get_vendor(self, vendor_id):
-        self.call.caller.require(*READERS)
+        self.call.caller.require(*STAFF)
         return vendor_out.dump(get_or_404(self.db.session, Vendor, int(vendor_id), "vendor"))
 
     @rpc
     def update_vendor(self, vendor_id, payload):
-        self.call.caller.require(*MANAGERS)
+        self.call.caller.require(*DISPATCHERS)
         changes = load(contract.VendorUpdate(), payload, partial=True)
         vendor = get_or_404(self.db.session, Vendor, int(vendor_id), "vendor")
         for key, value in changes.items():
@@ -73,7 +71,7 @@ class UpkeepRpc:
         """Every transaction is kept and told to energy (``fuel_recorded``); what is implausible
         (another vendor, an odometer going back or jumping, consumption far above the
         vehicle's norm) is flagged."""
-        self.call.caller.require(*MANAGERS)
+        self.call.caller.require(*DISPATCHERS)
         data = load(contract.FuelTransactionCreate(), payload)
         check_not_future(self._now(), domain.SHANGHAI, filled_at=data["filled_at"])
         session = self.db.session
@@ -139,7 +137,7 @@ class UpkeepRpc:
     # service records and reminders ---------------------------------------------------
     @rpc
     def add_service_record(self, vehicle_id, payload):
-        self.call.caller.require(*MANAGERS)
+        self.call.caller.require(*DISPATCHERS)
         data = load(contract.ServiceRecordCreate(), payload)
         check_not_future(self._now(), domain.SHANGHAI, serviced_on=data["serviced_on"])
         session = self.db.session
@@ -171,10 +169,10 @@ class UpkeepRpc:
         """Service (by distance or time, whichever first), insurance and annual inspection
         that are overdue or due soon."""
         caller = self.call.caller
-        caller.require(*READERS, "unit_user")
+        caller.require(*STAFF, "unit_user")
         q = load(contract.ReminderQuery(), query or {})
         session = self.db.session
-        today = q.get("on") or domain.local_day(self._now())
+        today = q.get("on") or self._today()
         statement = select(Vehicle).where(Vehicle.status != "disposed").order_by(Vehicle.id)
         unit_code = caller.unit_filter(q.get("unit_code"))
         if unit_code:
@@ -205,7 +203,7 @@ class UpkeepRpc:
     def dispose_vehicle(self, vehicle_id, payload):
         """Auction, take-back or scrapping after the renewal age (earlier only with a
         reason); the quota slot is freed (销编)."""
-        self.call.caller.require(*MANAGERS)
+        self.call.caller.require(*DISPATCHERS)
         data = load(contract.DisposalCreate(), payload)
         check_not_future(self._now(), domain.SHANGHAI, disposed_on=data["disposed_on"])
         session = self.db.session

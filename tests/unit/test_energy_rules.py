@@ -8,7 +8,7 @@ import pytest
 
 from services.energy import coefficients, domain, sheets
 from services.energy.settings import Settings
-from services.kit.errors import Invalid
+from services.kit.errors import Invalid, RuleViolation
 
 
 # -- conversion (GB/T 2589-2008; the emission factors beside it) ------------------------------------
@@ -297,6 +297,17 @@ def test_a_period_is_a_month_in_shanghai():
     assert domain.is_future_period("2025-04", march_first_in_shanghai)
     assert not domain.is_future_period("2025-03", march_first_in_shanghai)
     assert domain.shift_period("2025-01", -1) == "2024-12" and domain.shift_period("2024-12", 13) == "2026-01"
+
+
+def test_readings_for_months_not_begun_are_refused_each_by_its_place():
+    march_first_in_shanghai = datetime(2025, 2, 28, 17, tzinfo=timezone.utc)
+    domain.check_periods_begun(["2025-03", "2025-02"], march_first_in_shanghai, many=True)
+    with pytest.raises(RuleViolation) as refused:
+        domain.check_periods_begun(["2025-03", "2025-04", "2025-05"], march_first_in_shanghai, many=True)
+    assert refused.value.rule == "energy.future_period" and set(refused.value.errors) == {"1.period", "2.period"}
+    with pytest.raises(RuleViolation) as one:
+        domain.check_periods_begun(["2025-04"], march_first_in_shanghai, many=False)
+    assert set(one.value.errors) == {"period"}
 
 
 # -- the sheet -----------------------------------------------------------------------------------

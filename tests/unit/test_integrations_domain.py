@@ -135,3 +135,20 @@ def test_an_event_concerns_its_unit_and_a_visit_its_hosts_unit():
     assert domain.unit_of({"unit_code": "u-1", "vehicle_id": 3}) == "u-1"
     assert domain.unit_of({"host_unit_code": "u-2", "name": "张三"}) == "u-2"
     assert domain.unit_of({"subscription_id": 1}) is None
+
+
+def test_every_published_event_has_its_handler_written_out():
+    """A handler per event type of every source, named ``on_<source>_<event>`` and listening to
+    that event: a new event in a contract fails here until its handler is written in events.py."""
+    from nameko.events import EventHandler
+    from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+
+    from services.integrations import contract
+    from services.integrations.service import IntegrationsService
+
+    for source, source_contract in contract.SOURCES.items():
+        for event_type in source_contract.EVENTS:
+            handler = getattr(IntegrationsService, f"on_{source}_{event_type}", None)
+            assert handler is not None, f"no handler for {source}.{event_type}"
+            entrypoints = [e for e in getattr(handler, ENTRYPOINT_EXTENSIONS_ATTR) if isinstance(e, EventHandler)]
+            assert [(e.source_service, e.event_type) for e in entrypoints] == [(source, event_type)]

@@ -6,7 +6,8 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from gateway import report, report_render
+from gateway import report
+from gateway.report import render
 from services.kit.context import Caller
 from services.kit.errors import Invalid, ServiceTimeout, ServiceUnavailable
 from services.kit.schemas import load
@@ -190,23 +191,23 @@ def test_without_a_year_the_report_covers_this_year():
 
 def test_markdown_and_html_read_in_chinese_with_last_year_and_the_change():
     answer = build(FakeCall(down=["energy"]))
-    text = report_render.markdown(answer)
+    text = render.markdown(answer)
     assert text.startswith("# 机关后勤服务中心 2025 年度工作总结")
     assert "## 一、公务用车" in text and "## 四、节能与垃圾分类" in text
     assert "全年调度车次 200 车次，比上年增加 100 车次（增长 100.0%）" in text
     assert "办结率 80.0%，比上年提高 5.0 个百分点" in text
     assert "节能与垃圾分类部分的数据暂时无法取得" in text
-    page = report_render.html_page(answer)
+    page = render.html_page(answer)
     assert '<html lang="zh-CN">' in page and "<h2>二、办公用房与维修</h2>" in page and "接待批次" in page
 
 
 def test_a_period_reads_as_a_period_not_a_year():
-    text = report_render.markdown(build(FakeCall(), {"from": "2025-03-01", "to": "2025-05-31"}))
+    text = render.markdown(build(FakeCall(), {"from": "2025-03-01", "to": "2025-05-31"}))
     assert "工作总结（2025-03-01 至 2025-05-31，数据部分）" in text and "本期调度车次" in text and "全年" not in text
 
 
 def test_the_workbook_has_one_sheet_per_section_with_numbers():
-    book = load_workbook(io.BytesIO(report_render.workbook(build(FakeCall()))))
+    book = load_workbook(io.BytesIO(render.workbook(build(FakeCall()))))
     assert book.sheetnames == ["一、公务用车", "二、办公用房与维修", "三、公务接待与会务", "四、节能与垃圾分类"]
     sheet = book["一、公务用车"]
     assert [c.value for c in sheet[3]][:3] == ["指标", "本期", "上年同期"]
@@ -249,10 +250,10 @@ def test_the_source_column_names_the_register_in_chinese():
             assert f["source_name"] and not re.search(r"[a-z][._][a-z]", f["source_name"]), f
             assert re.search(r"[\u4e00-\u9fff]", f["source_name"]), f
     assert by_key(answer["sections"][0])["dispatches"]["source_name"] == "公务用车调度台账"
-    text = report_render.markdown(answer)
+    text = render.markdown(answer)
     assert "公务用车调度台账" in text and "vehicles.vehicle_stats" not in text
-    assert "vehicles.vehicle_stats" not in report_render.html_page(answer)
-    book = load_workbook(io.BytesIO(report_render.workbook(answer)))
+    assert "vehicles.vehicle_stats" not in render.html_page(answer)
+    book = load_workbook(io.BytesIO(render.workbook(answer)))
     assert book["一、公务用车"]["H4"].value == "公务用车调度台账"
 
 
@@ -268,7 +269,7 @@ def test_a_count_of_zero_reads_zero_and_a_rate_without_base_is_not_no_data():
     answer = build(Quiet())
     facilities = by_key(answer["sections"][1])
     assert facilities["repairs"]["value"] == 0 and facilities["repair_complaints"]["value"] == 0
-    text = report_render.markdown(answer)
+    text = render.markdown(answer)
     assert "报修 0 件" in text and "返修投诉 0 次" in text
     assert "暂无数据" not in text and "办结率 不适用" in text
 
@@ -276,5 +277,5 @@ def test_a_count_of_zero_reads_zero_and_a_rate_without_base_is_not_no_data():
 def test_the_annual_workbook_never_writes_a_formula():
     answer = build(FakeCall())
     answer["sections"][0]["figures"][0]["label"] = "=HYPERLINK(\"http://x\")"
-    sheet = load_workbook(io.BytesIO(report_render.workbook(answer)))["一、公务用车"]
+    sheet = load_workbook(io.BytesIO(render.workbook(answer)))["一、公务用车"]
     assert (sheet["A4"].value, sheet["A4"].data_type) == ("=HYPERLINK(\"http://x\")", "s")

@@ -341,7 +341,7 @@ def test_the_annual_vehicle_workbook_writes_a_formula_like_unit_code_as_text():
 
     from openpyxl import load_workbook
 
-    from services.vehicles.reporting import workbook_bytes
+    from services.vehicles.reports import workbook_bytes
 
     figures = {"dispatches": 1, "distance_km": 10.0, "fuel_liters": 1.0, "fuel_kwh": 0.0, "fuel_yuan": 8.0,
                "dispatch_cost_yuan": 0.0, "service_yuan": 0.0, "cost_yuan": 8.0, "l_per_100km": 10.0}

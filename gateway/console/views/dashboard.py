@@ -4,7 +4,8 @@ from datetime import date
 
 from werkzeug.wrappers import Response
 
-from gateway import report, report_render
+from gateway import report
+from gateway.report import render
 from gateway.console.charts import chart
 from gateway.console.labels import REPAIR_CATEGORIES
 from gateway.console.pages import pages
@@ -44,7 +45,7 @@ def vehicle_report(page):
     result = page.rpc("vehicles", "vehicle_report", {"year": year_of(page), "format": "xlsx"})
     import base64
 
-    return Response(base64.b64decode(result["content_base64"]), mimetype=result.get("content_type", report_render.XLSX),
+    return Response(base64.b64decode(result["content_base64"]), mimetype=result.get("content_type", render.XLSX),
                     headers={"Content-Disposition": f'attachment; filename="{result["filename"]}"'})
 
 
@@ -55,17 +56,17 @@ def _annual(page) -> dict:
 @pages.page("/reports/annual", report.READERS, menu="年度工作报告")
 def annual_report(page):
     answer = _annual(page)
-    lead = report_render.lead_of(answer)
+    lead = render.lead_of(answer)
     sections = [{"title": section["title"], "status": section["status"],
-                 "paragraph": report_render.paragraph(section, lead), "rows": report_render.rows(section)}
+                 "paragraph": render.paragraph(section, lead), "rows": render.rows(section)}
                 for section in answer["sections"]]
-    return page.render("annual_report.html", year=year_of(page), title=report_render.title_of(answer),
-                       period=report_render.period_line(answer), note=report_render.partial_note(answer),
-                       headers=report_render.HEADERS, sections=sections)
+    return page.render("annual_report.html", year=year_of(page), title=render.title_of(answer),
+                       period=render.period_line(answer), note=render.partial_note(answer),
+                       headers=render.HEADERS, sections=sections)
 
 
 @pages.page("/reports/annual.xlsx", report.READERS)
 def annual_report_workbook(page):
     answer = _annual(page)
-    return Response(report_render.workbook(answer), mimetype=report_render.XLSX, headers={
-        "Content-Disposition": f'attachment; filename="{report_render.filename_of(answer, "xlsx")}"'})
+    return Response(render.workbook(answer), mimetype=render.XLSX, headers={
+        "Content-Disposition": f'attachment; filename="{render.filename_of(answer, "xlsx")}"'})

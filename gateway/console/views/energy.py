@@ -7,8 +7,7 @@ from gateway.console.charts import chart
 from gateway.console import labels
 from gateway.console.labels import ENERGY_TYPES
 from gateway.console.pages import Problem, pages
-from gateway.routes.energy import ENERGY_READERS, OVERVIEW, REPORTERS
-from services.energy.contract import READING_TYPES, UNITS
+from services.energy.contract import OVERVIEW, READERS, READING_TYPES, REPORTERS, UNITS
 
 MONTHS = [f"{month}月" for month in range(1, 13)]
 
@@ -132,7 +131,7 @@ def year_of(page) -> int:
         return date.today().year
 
 
-@pages.page("/energy", ENERGY_READERS, menu="能耗指标")
+@pages.page("/energy", READERS, menu="能耗指标")
 def indicators(page):
     year = year_of(page)
     unit_code = page.caller.unit_code if page.caller.unit_scoped else (page.request.args.get("unit_code") or None)
@@ -143,7 +142,7 @@ def indicators(page):
     return page.render("energy.html", year=year, unit_code=unit_code, charts=charts, benchmark=benchmark)
 
 
-@pages.page("/energy/projects", ENERGY_READERS, menu="节能项目")
+@pages.page("/energy/projects", READERS, menu="节能项目")
 def projects(page):
     query = page.query("unit_code", "kind")
     return page.render("projects.html", result=page.rpc("energy", "list_projects", query), query=query)

@@ -4,16 +4,16 @@ from datetime import date, datetime, time, timedelta
 
 from gateway.console.labels import REPAIR_CATEGORIES, SEVERITIES
 from gateway.console.pages import LOCAL_TZ, form_int, local_day, pages
-from gateway.routes import FACILITY_READERS
-from gateway.routes.facilities import BOOKING_READERS, MANAGE, REPORTERS, WORKERS
-from services.facilities.contract import RECTIFICATION_STATUSES, REPAIR_STATUSES
+from services.facilities.contract import (
+    BOOKING_READERS, MANAGERS, READERS, RECTIFICATION_STATUSES, REPAIR_STATUSES, REPORTERS, WORKERS,
+)
 
 REPAIR_OPTIONS = {"statuses": REPAIR_STATUSES, "categories": REPAIR_CATEGORIES, "severities": SEVERITIES}
 
 
 def _repairs(page, title: str, query: dict):
     overdue, result = page.overdue_first("facilities", "list_repairs", query)
-    may = page.may(manage=MANAGE, work=WORKERS, report=REPORTERS)
+    may = page.may(manage=MANAGERS, work=WORKERS, report=REPORTERS)
     return page.render("repairs.html", overdue=overdue, result=result, query=query, title=title, may=may,
                        technicians=technicians(page) if may["manage"] else [],
                        placed={f"repair-{r['id']}" for r in overdue + result["items"]}, **REPAIR_OPTIONS)
@@ -24,7 +24,7 @@ def technicians(page) -> list[str]:
     return page.console.gateway.accounts.usernames_with_role("technician")
 
 
-@pages.page("/repairs", FACILITY_READERS, menu="维修工单")
+@pages.page("/repairs", READERS, menu="维修工单")
 def list_repairs(page):
     return _repairs(page, "维修工单", page.query("status", "category", "technician"))
 
@@ -47,7 +47,7 @@ def _completion(page) -> dict:
 
 # action: who may, what the flash says, the body from the form (None: the action takes none)
 REPAIR_ACTIONS = {
-    "assign": (MANAGE, "已派工", lambda page: {"technician": _text(page, "technician")}),
+    "assign": (MANAGERS, "已派工", lambda page: {"technician": _text(page, "technician")}),
     "start": (WORKERS, "已开始维修", None),
     "complete": (WORKERS, "已完工，等待报修人确认", _completion),
     "confirm": (REPORTERS, "已确认", lambda page: {"rating": form_int(page.form.get("rating"))}),
@@ -88,7 +88,7 @@ def report_repair(page):
     return page.redirect("/console/repairs", flash=f"报修已提交（编号 {created['id']}）。")
 
 
-@pages.page("/rooms/over-standard", FACILITY_READERS, menu="超标用房")
+@pages.page("/rooms/over-standard", READERS, menu="超标用房")
 def over_standard(page):
     query = page.query("unit_code")
     rooms = page.rpc("facilities", "list_over_standard_rooms", query)
@@ -97,12 +97,12 @@ def over_standard(page):
     return page.render("over_standard.html", result=rooms, query=query, buildings=names)
 
 
-@pages.page("/rectifications", FACILITY_READERS, menu="整改事项")
+@pages.page("/rectifications", READERS, menu="整改事项")
 def rectifications(page):
     query = page.query("status", "unit_code")
     overdue, result = page.overdue_first("facilities", "list_rectifications", query)
     return page.render("rectifications.html", overdue=overdue, result=result, query=query,
-                       statuses=RECTIFICATION_STATUSES, may=page.may(manage=MANAGE, report=REPORTERS))
+                       statuses=RECTIFICATION_STATUSES, may=page.may(manage=MANAGERS, report=REPORTERS))
 
 
 @pages.page("/rectifications/<int:rectification_id>/complete", REPORTERS, methods=("POST",))
@@ -113,7 +113,7 @@ def complete_rectification(page):
                     "complete_rectification", rectification_id, {"note": note} if note else {})
 
 
-@pages.page("/rectifications/<int:rectification_id>/verify", MANAGE, methods=("POST",))
+@pages.page("/rectifications/<int:rectification_id>/verify", MANAGERS, methods=("POST",))
 def verify_rectification(page):
     accepted = page.form.get("accepted") != "0"
     rectification_id = page.args["rectification_id"]

@@ -4,9 +4,7 @@ import re
 
 from gateway.console.labels import GUEST_ORIGINS, MEALS, status_name
 from gateway.console.pages import Problem, form_instant, form_int, local_day, pages
-from gateway.routes.reception import RECEIVE, SUBMIT
-from gateway.routes import RECEPTION_READERS
-from services.reception.contract import MEETING_STATUSES, RECEPTION_STATUSES
+from services.reception.contract import MEETING_STATUSES, OFFICERS, READERS, RECEPTION_STATUSES, SUBMITTERS
 
 FIELDS = ("unit_code", "title", "letter_number", "letter_issuer", "letter_dated_on", "guest_origin", "guests", "accompanying",
           "starts_on", "ends_on", "meal", "served_on", "price_per_person_yuan", "accompanying_diners")
@@ -52,7 +50,7 @@ def reception_payload(values: dict, checks: dict) -> dict:
     return payload
 
 
-@pages.page("/receptions/new", SUBMIT, methods=("GET", "POST"), menu="接待申请")
+@pages.page("/receptions/new", SUBMITTERS, methods=("GET", "POST"), menu="接待申请")
 def request_reception(page):
     options = {"origins": GUEST_ORIGINS, "meals": MEALS, "units": page.units()}
     if page.request.method == "GET":
@@ -70,7 +68,7 @@ def request_reception(page):
     return page.redirect("/console/receptions", flash=f"接待申请已提交（编号 {created['id']}），等待审批。")
 
 
-@pages.page("/receptions", RECEPTION_READERS, menu="接待审批")
+@pages.page("/receptions", READERS, menu="接待审批")
 def list_receptions(page):
     query = page.query("status", "unit_code")
     result = page.rpc("reception", "list_receptions", query)
@@ -78,12 +76,12 @@ def list_receptions(page):
                        origins=GUEST_ORIGINS)
 
 
-@pages.page("/receptions/<int:reception_id>/approve", RECEIVE, methods=("POST",))
+@pages.page("/receptions/<int:reception_id>/approve", OFFICERS, methods=("POST",))
 def approve_reception(page):
     return _decide(page, "approve", {})
 
 
-@pages.page("/receptions/<int:reception_id>/reject", RECEIVE, methods=("POST",))
+@pages.page("/receptions/<int:reception_id>/reject", OFFICERS, methods=("POST",))
 def reject_reception(page):
     return _decide(page, "reject", {"reason": page.form.get("reason", "").strip() or "不符合接待规定"})
 
@@ -125,7 +123,7 @@ def meeting_payload(values: dict) -> dict:
     return {key: value for key, value in payload.items() if value not in (None, "", [])}
 
 
-@pages.page("/meetings/new", SUBMIT, methods=("GET", "POST"), menu="会议申请")
+@pages.page("/meetings/new", SUBMITTERS, methods=("GET", "POST"), menu="会议申请")
 def request_meeting(page):
     """A meeting: the room is booked through facilities and any car asked of vehicles."""
     rooms = page.rpc("facilities", "list_meeting_rooms", {"limit": 100, "offset": 0})["items"]
@@ -144,7 +142,7 @@ def request_meeting(page):
                                                     f"{status_name(created.get('status'))}。")
 
 
-@pages.page("/meetings", RECEPTION_READERS, menu="会议")
+@pages.page("/meetings", READERS, menu="会议")
 def list_meetings(page):
     query = page.query("status", "unit_code")
     result = page.rpc("reception", "list_meetings", query)
@@ -155,14 +153,14 @@ VISITOR_FIELDS = ("name", "id_number", "company", "host_name", "host_unit_code",
 VISITOR_KINDS = {"visitor": "来访人员", "petitioner": "来访群众"}
 
 
-@pages.page("/visitors", RECEPTION_READERS, methods=("GET", "POST"), menu="来访登记")
+@pages.page("/visitors", READERS, methods=("GET", "POST"), menu="来访登记")
 def list_visitors(page):
     """The gate's log, and for the reception officer the registration form and each visitor's sign-out. The ID
     number typed in is sent once and never shown again: the log shows it masked, a refused form comes back
     without it."""
     values, problem, status = page.restored(kind="visitor", party_size="1"), None, 200
     if page.request.method == "POST":
-        if not page.caller.has_any(RECEIVE):
+        if not page.caller.has_any(OFFICERS):
             return page.console.error(page.request, page.nonce, 403, "没有访问这个页面的权限。", page.caller)
         values = {name: page.form.get(name, "").strip() for name in VISITOR_FIELDS}
         payload = {**{key: value for key, value in values.items() if value}, "party_size": form_int(values["party_size"])}
@@ -175,16 +173,16 @@ def list_visitors(page):
         query["on_site"] = True
     result = page.rpc("reception", "list_visitors", query)
     return page.render("visitors.html", status=status, result=result, query=query, values=values, problem=problem,
-                       may_receive=page.caller.has_any(RECEIVE), kinds=VISITOR_KINDS, units=page.units())
+                       may_receive=page.caller.has_any(OFFICERS), kinds=VISITOR_KINDS, units=page.units())
 
 
-@pages.page("/visitors/<int:visitor_id>/check-out", RECEIVE, methods=("POST",))
+@pages.page("/visitors/<int:visitor_id>/check-out", OFFICERS, methods=("POST",))
 def check_out_visitor(page):
     visitor_id = page.args["visitor_id"]
     return page.act("/console/visitors", f"来访登记 {visitor_id}", "已离开", "reception", "check_out_visitor", visitor_id)
 
 
-@pages.page("/canteen/reservations", RECEIVE, methods=("POST",))
+@pages.page("/canteen/reservations", OFFICERS, methods=("POST",))
 def reserve_canteen(page):
     """A batch reserved in a slot for a reception or a meeting (its number)."""
     owner = page.form.get("owner", "reception")
@@ -195,7 +193,7 @@ def reserve_canteen(page):
     return page.act(back, "食堂预订", "已预订", "reception", "create_canteen_reservation", body)
 
 
-@pages.page("/canteen/reservations/<int:reservation_id>/cancel", RECEIVE, methods=("POST",))
+@pages.page("/canteen/reservations/<int:reservation_id>/cancel", OFFICERS, methods=("POST",))
 def cancel_canteen(page):
     reservation_id = page.args["reservation_id"]
     return page.act(f"/console/canteen?day={page.form.get('day', '')}", f"食堂预订 {reservation_id}", "已取消",
@@ -230,7 +228,7 @@ LIST_LINE_NAMES = {f"{field}.{index}.{part}": f"{words}第 {index + 1} 行" for 
     for index in range(50) for part in parts}
 
 
-@pages.page("/receptions/<int:reception_id>/list", RECEPTION_READERS, methods=("GET", "POST"))
+@pages.page("/receptions/<int:reception_id>/list", READERS, methods=("GET", "POST"))
 def reception_list(page):
     """The reception list (接待清单) after the event: entered by the reception officer from the approved
     request, compared with it by the service, then locked; afterwards read here with its differences."""
@@ -240,7 +238,7 @@ def reception_list(page):
         listed = page.rpc("reception", "get_reception_list", reception_id)
         return page.render("reception_list.html", reception=reception, listed=listed, values={}, problem=None,
                            names=LIST_LINE_NAMES)
-    may_complete = page.caller.has_any(RECEIVE) and reception["status"] == "approved"
+    may_complete = page.caller.has_any(OFFICERS) and reception["status"] == "approved"
     if page.request.method == "GET" or not may_complete:
         values = page.restored(guests=_as_lines(reception["guests"], ("unit", "name", "title")),
                                accompanying=_as_lines(reception["accompanying"], ("name", "title")))
@@ -255,7 +253,7 @@ def reception_list(page):
     return page.redirect(f"/console/receptions/{reception_id}/list", flash=f"接待 {reception_id} 的接待清单已登记并锁定。")
 
 
-@pages.page("/canteen", RECEPTION_READERS, menu="食堂预订")
+@pages.page("/canteen", READERS, menu="食堂预订")
 def canteen(page):
     """One day's meal slots, each with its capacity, what is reserved and the batches reserved in it."""
     day = local_day(page.request.args.get("day"))
@@ -263,4 +261,4 @@ def canteen(page):
     batches = {slot["id"]: page.rpc("reception", "list_canteen_reservations", {
         "slot_id": slot["id"], "status": "active", "limit": 100, "offset": 0})["items"] for slot in slots["items"]}
     return page.render("canteen.html", day=day, slots=slots["items"], batches=batches, meals=MEALS,
-                       may_receive=page.caller.has_any(RECEIVE))
+                       may_receive=page.caller.has_any(OFFICERS))

@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 
 from gateway.console import labels
 from gateway.console.pages import LOCAL_TZ, Problem, form_instant, form_int, local_day, pages
-from gateway.routes.facilities import BOOKERS
+from services.facilities.contract import BOOKERS
 from services.kit.errors import Conflict, ServiceError
 
 # the part of a day the free slots are offered in (the center's working day, local time)

@@ -3,9 +3,9 @@ from datetime import datetime, timezone
 
 from gateway.console.labels import FLAG_KINDS
 from gateway.console.pages import LOCAL_TZ, form_instant, form_int, pages
-from gateway.routes import FLEET_READERS
-from gateway.routes.vehicles import DISPATCH, DISPATCH_READERS, REQUESTERS
-from services.vehicles.contract import DISPATCH_STATUSES, FLAG_STATUSES
+from services.vehicles.contract import (
+    DISPATCH_READERS, DISPATCH_STATUSES, DISPATCHERS, FLAG_EXPLAINERS, FLAG_STATUSES, FLEET_READERS, REQUESTERS,
+)
 
 SUGGESTIONS = 5
 
@@ -83,7 +83,7 @@ def _names(page, dispatches: list, drivers: dict) -> dict:
             "drivers": {key: (value or {}).get("name") or "" for key, value in drivers.items()}}
 
 
-@pages.page("/dispatch-board", DISPATCH, menu="今日调度")
+@pages.page("/dispatch-board", DISPATCHERS, menu="今日调度")
 def dispatch_board(page):
     """The dispatcher's day: requests to approve, cars and drivers actually free to assign, departures,
     returns (odometer, fuel, tolls, parking), dispatches to close, and the cars out, due back and overdue."""
@@ -122,23 +122,23 @@ DISPATCH_DONE = {"approve": "已批准", "reject": "已驳回", "assign": "已�
                  "close": "已结单", "cancel": "已取消"}
 
 
-@pages.page("/dispatches/<int:dispatch_id>/approve", DISPATCH, methods=("POST",))
+@pages.page("/dispatches/<int:dispatch_id>/approve", DISPATCHERS, methods=("POST",))
 def approve(page):
     return _act(page, "approve")
 
 
-@pages.page("/dispatches/<int:dispatch_id>/reject", DISPATCH, methods=("POST",))
+@pages.page("/dispatches/<int:dispatch_id>/reject", DISPATCHERS, methods=("POST",))
 def reject(page):
     return _act(page, "reject", {"reason": page.form.get("reason", "").strip() or "不符合用车规定"})
 
 
-@pages.page("/dispatches/<int:dispatch_id>/assign", DISPATCH, methods=("POST",))
+@pages.page("/dispatches/<int:dispatch_id>/assign", DISPATCHERS, methods=("POST",))
 def assign(page):
     return _act(page, "assign", {"vehicle_id": form_int(page.form.get("vehicle_id")),
                                  "driver_id": form_int(page.form.get("driver_id"))})
 
 
-@pages.page("/dispatches/<int:dispatch_id>/depart", DISPATCH, methods=("POST",))
+@pages.page("/dispatches/<int:dispatch_id>/depart", DISPATCHERS, methods=("POST",))
 def depart(page):
     departed_at = form_instant(page.form.get("departed_at"))
     return _act(page, "depart", {"departed_at": departed_at} if departed_at else {})
@@ -147,25 +147,24 @@ def depart(page):
 RETURN_FIELDS = ("odometer_km", "fuel_liters", "tolls_yuan", "cost_yuan", "returned_at")
 
 
-@pages.page("/dispatches/<int:dispatch_id>/return", DISPATCH, methods=("POST",))
+@pages.page("/dispatches/<int:dispatch_id>/return", DISPATCHERS, methods=("POST",))
 def return_car(page):
     body = {name: page.form.get(name, "").strip() for name in RETURN_FIELDS}
     body["returned_at"] = form_instant(body["returned_at"])
     return _act(page, "return", {name: value for name, value in body.items() if value})
 
 
-@pages.page("/dispatches/<int:dispatch_id>/close", DISPATCH, methods=("POST",))
+@pages.page("/dispatches/<int:dispatch_id>/close", DISPATCHERS, methods=("POST",))
 def close(page):
     return _act(page, "close")
 
 
-@pages.page("/dispatches/<int:dispatch_id>/cancel", DISPATCH, methods=("POST",))
+@pages.page("/dispatches/<int:dispatch_id>/cancel", DISPATCHERS, methods=("POST",))
 def cancel(page):
     reason = page.form.get("reason", "").strip()
     return _act(page, "cancel", {"reason": reason} if reason else {})
 
 
-EXPLAINERS = ("unit_user",) + DISPATCH
 
 
 @pages.page("/vehicle-flags", FLEET_READERS, menu="用车异常")
@@ -174,17 +173,17 @@ def list_flags(page):
     query = page.query("status", "kind", "unit_code")
     result = page.rpc("vehicles", "list_vehicle_flags", query)
     return page.render("vehicle_flags.html", result=result, query=query, statuses=FLAG_STATUSES, flag_kinds=FLAG_KINDS,
-                       explainers=EXPLAINERS, deciders=DISPATCH)
+                       explainers=FLAG_EXPLAINERS, deciders=DISPATCHERS)
 
 
-@pages.page("/vehicle-flags/<int:flag_id>/explain", EXPLAINERS, methods=("POST",))
+@pages.page("/vehicle-flags/<int:flag_id>/explain", FLAG_EXPLAINERS, methods=("POST",))
 def explain_flag(page):
     flag_id = page.args["flag_id"]
     return page.act("/console/vehicle-flags", f"异常提醒 {flag_id}", "已说明，等待调度员处理", "vehicles",
                     "explain_vehicle_flag", flag_id, {"explanation": page.form.get("explanation", "").strip()})
 
 
-@pages.page("/vehicle-flags/<int:flag_id>/resolve", DISPATCH, methods=("POST",))
+@pages.page("/vehicle-flags/<int:flag_id>/resolve", DISPATCHERS, methods=("POST",))
 def resolve_flag(page):
     flag_id = page.args["flag_id"]
     outcome = page.form.get("outcome", "")

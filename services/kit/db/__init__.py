@@ -27,5 +27,5 @@ from services.kit.db.events import (  # noqa: F401
     drop_event_tables
 )
 from services.kit.db.queries import (  # noqa: F401
-    get_or_404, changed_at, paginate
+    get_or_404, changed_at, paginate, page
 )

@@ -39,3 +39,15 @@ def paginate(session: Session, statement, limit: int, offset: int, updated_since
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     items = session.scalars(statement.limit(limit).offset(offset)).all()
     return items, total
+
+
+def page(session: Session, statement, q: dict, dump, **equal_columns) -> dict:
+    """The answer of a listing: one page of ``statement`` (``q``'s ``limit``, ``offset`` and
+    ``updated_since``), each row through ``dump``, with the unpaged total. Each
+    ``key=column`` whose key ``q`` carries (not None) narrows the rows to ``column == q[key]``.
+    Every service's ``_page`` (its ``base.py``) is this."""
+    for key, column in equal_columns.items():
+        if q.get(key) is not None:
+            statement = statement.where(column == q[key])
+    items, total = paginate(session, statement, q["limit"], q["offset"], q.get("updated_since"))
+    return {"items": [dump(item) for item in items], "total": total}

@@ -9,14 +9,15 @@ from sqlalchemy import func, select
 from services.kit.entrypoints import rpc
 from services.kit.schemas import load
 from services.reception import contract, domain, repository
+from services.reception.base import ReceptionBase
 from services.reception.models import CanteenReservation, CanteenSlot, Meeting, Reception, ReceptionListRecord, Visitor
-from services.reception.receptions import READERS
+from services.reception.contract import READERS
 
 # Receptions that took place (or will): approved, then completed with their list.
 HELD = ("approved", "completed")
 
 
-class StatsEntrypoints:
+class ReportsRpc(ReceptionBase):
     """Mixed into ``ReceptionService``; needs ``db`` and ``call``."""
 
     @rpc(reads_only=True)

@@ -15,9 +15,10 @@ from services.kit.errors import Invalid
 from services.kit.schemas import load
 from services.kit.sheets import append_row
 from services.vehicles import contract, repository
+from services.vehicles.contract import STAFF
+from services.vehicles.base import VehiclesBase
 from services.vehicles.models import Disposal, Quota, StatusChange, Vehicle, VehicleFlag
 
-READERS = ("dispatcher", "leader")
 # Dispatches that went out count as 调度车次; their mileage once they are back.
 DRIVEN = ("departed", "returned", "closed")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -47,11 +48,11 @@ def period_of(q: dict) -> tuple[date, date]:
     return q["from_"], q["to"]
 
 
-class ReportingRpc:
+class ReportsRpc(VehiclesBase):
     @rpc(reads_only=True)
     def vehicle_stats(self, query):
         caller = self.call.caller
-        caller.require(*READERS, "unit_user")
+        caller.require(*STAFF, "unit_user")
         q = load(contract.StatsQuery(), query or {})
         first, last = period_of(q)
         return contract.Stats().dump(self._stats(first, last, caller.unit_filter(q.get("unit_code")), q["by_vehicle"]))
@@ -130,7 +131,7 @@ class ReportingRpc:
 
     @rpc(reads_only=True)
     def vehicle_report(self, query):
-        self.call.caller.require(*READERS)
+        self.call.caller.require(*STAFF)
         q = load(contract.ReportQuery(), query or {})
         report = contract.AnnualReport().dump(self._annual(q["year"]))
         if q["format"] == "json":

@@ -1,22 +1,26 @@
-"""What every record of the energy service shares: who may write it for which unit, one
-page of a filtered listing, one record a unit user may see."""
+"""What every area of the energy service shares: the clock, who may write a record for which
+unit, one page of a filtered listing, one record a unit user may see, the risk of the years a
+write touched."""
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from services.energy import repository
+from services.energy.contract import MANAGERS, READERS
 from services.energy.models import Institution
-from services.kit.db import get_or_404, paginate
+from services.kit.db import get_or_404, paginate, utcnow
 from services.kit.schemas import load, page_of
 
-MANAGERS = ("energy_officer",)
-READERS = ("energy_officer", "leader", "unit_user")
-REPORTERS = ("energy_officer", "unit_user")  # unit users report their own institution's figures
-OVERVIEW = ("energy_officer", "leader")
 
 
-class RecordsMixin:
-    """Needs the service's ``db`` and ``call``."""
+class EnergyBase:
+    """The base of each area class (``InstitutionsRpc``, ``ReadingsRpc``, ``TargetsRpc``,
+    ``ImportsRpc``, ``ProgrammesRpc``, ``FleetRpc``, ``ReportsRpc``); needs the service's ``db``
+    and ``call``."""
+
+    @staticmethod
+    def _now():
+        return utcnow()
 
     def _institution_for_write(self, data: dict, roles=MANAGERS) -> Institution:
         caller = self.call.caller
@@ -52,3 +56,10 @@ class RecordsMixin:
         record = get_or_404(self.db.session, model, int(ident), what)
         self.call.caller.check_visible(record.unit_code, what)
         return record
+
+    def _after_write(self, written) -> None:
+        """The at-risk flags of every institution's year the readings touched, evaluated again."""
+        from services.energy.reports import evaluate_risk  # reports' RPC class subclasses this one
+
+        for institution, year in sorted(written.touched, key=lambda pair: (pair[0].id, pair[1])):
+            evaluate_risk(self.db, institution, year)
