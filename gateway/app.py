@@ -14,6 +14,7 @@ from gateway.auth import Accounts, LoginPolicy, Tokens, Unauthorized
 from gateway.console import Console
 from gateway.http import GatewayApp, dumps, problem
 from gateway.openapi import build_spec
+from gateway.recipients import RecipientSync
 from gateway.service import routes
 from services.kit.config import SERVICES, amqp_uri, database_url, env, env_float, env_int, http_address, rpc_timeout, secret
 from services.kit.db import make_engine
@@ -32,6 +33,8 @@ class Gateway(GatewayApp):
         # a token holds while its user is active at the version it was issued at (docs/security.md)
         tokens.standing = tokens.standing or accounts.standing
         accounts.ended.append(tokens.forget)
+        self.recipients = RecipientSync(accounts, rpc, env_float("RECIPIENT_SYNC_SECONDS", 60.0))
+        accounts.ended.append(self.recipients.changed)  # a disabled or deleted user's mail stops
         self.health_timeout = health_timeout
         self._spec = None
         self.console = Console(self)
@@ -130,6 +133,7 @@ def serve(gateway: Gateway, sock=None, pool: GreenPool | None = None, ops_sock=N
     log.info("gateway listening on http://%s:%d (metrics on port %d)", *sock.getsockname()[:2], ops_sock.getsockname()[1])
     ops = eventlet.spawn(eventlet.wsgi.server, ops_sock, ops_app, log=wsgi_log, log_output=False,
                          socket_timeout=env_float("GATEWAY_SOCKET_TIMEOUT", 60.0))
+    sync = eventlet.spawn(gateway.recipients.run)
     try:
         eventlet.wsgi.server(
             sock, gateway, log=wsgi_log, log_output=False,
@@ -138,6 +142,7 @@ def serve(gateway: Gateway, sock=None, pool: GreenPool | None = None, ops_sock=N
         )
     finally:
         ops.kill()
+        sync.kill()
 
 
 def main() -> None:

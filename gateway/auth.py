@@ -402,6 +402,18 @@ class Accounts:
         with self.sessionmaker() as session:
             return paginate(session, trail_query(AuditEntry, q), q["limit"], q["offset"])
 
+    def standings(self, usernames: list[str] | None = None) -> list[dict]:
+        """Each user's roles, unit and whether the account is active (every user when
+        ``usernames`` is None); a name that is no user any more stands as inactive."""
+        with self.sessionmaker() as session:
+            statement = select(User) if usernames is None else select(User).where(User.username.in_(usernames))
+            found = {user.username: {"username": user.username, "roles": list(user.roles or []),
+                                     "unit_code": user.unit_code, "active": bool(user.active)}
+                     for user in session.scalars(statement)}
+        gone = [{"username": name, "roles": [], "unit_code": None, "active": False}
+                for name in usernames or () if name not in found]
+        return [*found.values(), *gone]
+
     def list_users(self, limit: int, offset: int):
         with self.sessionmaker() as session:
             return paginate(session, select(User).order_by(User.id), limit, offset)

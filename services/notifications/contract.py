@@ -29,7 +29,7 @@ KINDS = {
     "weekly_digest": "leader",
 }
 CHANNELS = ("inbox", "email", "webhook")
-DELIVERY_STATES = ("pending", "sent", "failed")
+DELIVERY_STATES = ("pending", "sent", "failed", "withdrawn")  # withdrawn: its addressee was disabled or deleted
 
 
 class Delivery(Schema):
@@ -71,6 +71,15 @@ class MarkedRead(Schema):
 class Preferences(Schema):
     email = fields.Email(allow_none=True)
     muted_kinds = fields.List(fields.String())
+
+
+class Standing(InputSchema):
+    """What the gateway vouches for of one user: their roles and unit, and whether the account is
+    active (a disabled or deleted account hears nothing more by mail)."""
+    username = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    roles = fields.List(fields.String(validate=validate.Length(max=40)), load_default=list, validate=validate.Length(max=20))
+    unit_code = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=40))
+    active = fields.Boolean(required=True)
 
 
 class PreferencesUpdate(InputSchema):

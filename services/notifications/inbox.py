@@ -2,14 +2,14 @@
 those addressed to them, to one of their roles, or to their unit."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from services.kit.entrypoints import rpc
-from services.kit.errors import NotFound
+from services.kit.errors import Forbidden, NotFound
 from services.kit.schemas import load, page_of
 from services.notifications import contract, repository
 from services.notifications.base import NotificationsBase
-from services.notifications.models import Notification, NotificationRead, Recipient
+from services.notifications.models import Delivery, Notification, NotificationRead, Recipient
 
 notification_out = contract.Notification()
 preferences_out = contract.Preferences()
@@ -77,6 +77,32 @@ class InboxRpc(NotificationsBase):
         self.db.session.flush()
         return preferences_out.dump(recipient)
 
+    @rpc
+    def sync_recipients(self, standings, complete=False):
+        """The gateway's word on its users (docs/notifications.md, "Who stops hearing"): each
+        standing's roles, unit and whether the account is active; with ``complete``, the list is
+        every user, and a recipient missing from it was deleted. A recipient no longer active
+        hears nothing more by mail, and their mails not yet sent are withdrawn."""
+        if self.call.caller.kind != "system":
+            raise Forbidden("only the gateway says who its users are")
+        given = {row["username"]: row for row in (load(contract.Standing(), row) for row in standings)}
+        session = self.db.session
+        known = {r.username: r for r in session.scalars(select(Recipient).with_for_update())}
+        gone = [name for name in known if name not in given] if complete else []
+        for name, row in given.items():
+            recipient = known.get(name)
+            if recipient is None:
+                continue  # someone who never used the suite has no preferences to keep
+            recipient.roles, recipient.unit_code, recipient.active = list(row["roles"]), row["unit_code"], row["active"]
+        for name in gone:
+            known[name].active = False
+        silenced = [name for name, r in known.items() if not r.active]
+        withdrawn = session.execute(
+            update(Delivery).where(Delivery.username.in_(silenced), Delivery.status == "pending")
+            .values(status="withdrawn", last_error="收件人账号已停用或删除")).rowcount if silenced else 0
+        session.flush()
+        return {"recipients": len(known), "inactive": len(silenced), "withdrawn": withdrawn}
+
     # helpers ------------------------------------------------------------------------------
     def _muted(self, caller) -> list[str]:
         recipient = self.db.session.get(Recipient, caller.name)
@@ -89,7 +115,8 @@ class InboxRpc(NotificationsBase):
         if recipient is None:
             recipient = Recipient(username=caller.name, muted_kinds=[], roles=[], unit_code=None)
             session.add(recipient)
-        if (list(recipient.roles), recipient.unit_code) != (list(caller.roles), caller.unit_code):
-            recipient.roles, recipient.unit_code = list(caller.roles), caller.unit_code
+        if (list(recipient.roles), recipient.unit_code, recipient.active) != (list(caller.roles), caller.unit_code, True):
+            # a person calling holds a live token: their account is active
+            recipient.roles, recipient.unit_code, recipient.active = list(caller.roles), caller.unit_code, True
         session.flush()
         return recipient

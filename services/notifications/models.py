@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.kit.db import OutboxMixin, ProcessedEventMixin, UtcDateTime, utcnow
@@ -54,6 +54,8 @@ class Recipient(Base):
     unit_code: Mapped[str | None] = mapped_column(String(40))
     email: Mapped[str | None] = mapped_column(String(254))
     muted_kinds: Mapped[list] = mapped_column(JSON)
+    # False once the gateway says the account was disabled or deleted: its mail stops
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -70,7 +72,7 @@ class Delivery(Base):
     username: Mapped[str] = mapped_column(String(120))
     channel: Mapped[str] = mapped_column(String(20))
     address: Mapped[str] = mapped_column(String(254))
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sent | failed
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sent | failed | withdrawn
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(String(300))

@@ -49,7 +49,8 @@ def existing(session, source_key: str, notice) -> Notification | None:
 def mail_recipients(session, notice) -> list[Recipient]:
     """The members of the notice's audience who gave an address and did not mute its kind
     (a few hundred people at most: filtered here rather than in JSON queries)."""
-    return [recipient for recipient in session.scalars(select(Recipient).where(Recipient.email.is_not(None)))
+    return [recipient for recipient in session.scalars(select(Recipient).where(
+                Recipient.email.is_not(None), Recipient.active.is_(True)))
             if notice.audience in domain.audiences_of(recipient.username, recipient.roles, recipient.unit_code)
             and notice.kind not in (recipient.muted_kinds or ())]
 

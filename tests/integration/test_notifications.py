@@ -406,3 +406,59 @@ def test_in_quiet_hours_only_urgent_mail_goes_out(suite, rpc, mail_server, monke
     waiting = [d for d in deliveries(notifications) if d.status == "pending"]
     assert len(waiting) == 1 and waiting[0].attempts == 0
     assert waiting[0].next_attempt_at > datetime.now(timezone.utc) + timedelta(minutes=50)
+
+
+def test_a_disabled_or_deleted_user_hears_no_more_mail_and_their_waiting_mail_is_withdrawn(
+        suite, rpc, mail_server, tmp_path, monkeypatch):
+    from sqlalchemy.orm import sessionmaker
+
+    from gateway.auth import Accounts
+    from gateway.recipients import RecipientSync
+    from services.kit.db import make_engine
+    from services.kit.migrate import upgrade
+
+    monkeypatch.setattr(notification_settings, "SETTINGS",
+                        dataclasses.replace(notification_settings.SETTINGS, max_attempts=1000))
+    notifications, fleet = suite
+    url = f"sqlite:///{tmp_path}/gateway.db"
+    upgrade("gateway", url)
+    accounts = Accounts(sessionmaker(make_engine(url), expire_on_commit=False))
+    sync = RecipientSync(accounts, rpc)
+    accounts.ended.append(sync.changed)  # as the gateway wires it
+    own = unit()
+    accounts.create_user("clerk-x", "县机关后勤-正确密码-1", ["unit_user"], own)
+    accounts.create_user("clerk-y", "县机关后勤-正确密码-2", ["unit_user"], own)
+    clerk, colleague = clerk_of(own, "clerk-x"), clerk_of(own, "clerk-y")
+    call_as(rpc, clerk, "notifications", "update_preferences", {"email": "clerk-x@unit.example"})
+    call_as(rpc, colleague, "notifications", "update_preferences", {"email": "clerk-y@unit.example"})
+
+    def mails_of(username):
+        return sorted((d.notification_id, d.status) for d in deliveries(notifications) if d.username == username)
+
+    # the mail server is down: the approval's mails wait; the clerk is disabled meanwhile
+    fleet("approve_dispatch", request_car(fleet, clerk)["id"])
+    [(first, _)] = eventually(lambda: mails_of("clerk-x"))
+    accounts.disable("clerk-x", actor="admin")
+    assert eventually(lambda: mails_of("clerk-x") == [(first, "withdrawn")])
+    assert mails_of("clerk-y") == [(first, "pending")]
+    # a later notice of the unit reaches the colleague alone, and the server sends only theirs
+    fleet("approve_dispatch", request_car(fleet, colleague)["id"])
+    second = eventually(lambda: [n for n, _ in mails_of("clerk-y") if n != first])
+    assert [n for n, _ in mails_of("clerk-x")] == [first]
+    mail_server.start()
+    assert eventually(lambda: len(mail_server.received()) == 2)
+    assert mail_server.received() == [("clerk-y@unit.example", "[机关后勤服务中心] 用车申请已批准")] * 2
+    # enabled again, the clerk hears again; deleted (told in the next full round), the colleague not
+    accounts.enable("clerk-x", actor="admin")
+    accounts.delete_user("clerk-y", actor="admin")
+    eventlet.sleep(0.5)  # the single word on clerk-y may be under way; the full round below settles it
+    assert sync.push() is True
+    fleet("approve_dispatch", request_car(fleet, clerk)["id"])
+    third = eventually(lambda: [n for n, _ in mails_of("clerk-x") if n != first])
+    assert [n for n, _ in mails_of("clerk-y")] == [first, *second]
+    assert eventually(lambda: ("clerk-x@unit.example", "[机关后勤服务中心] 用车申请已批准") in mail_server.received())
+    assert third and len(mail_server.received()) == 3
+    # only the gateway (a system caller) says who the users are
+    with pytest.raises(Forbidden):
+        call_as(rpc, clerk, "notifications", "sync_recipients",
+                [{"username": "clerk-y", "active": True}], complete=False)
