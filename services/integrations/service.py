@@ -10,6 +10,7 @@ from services.integrations.models import (
     AllowedHost, AuditEntry, Client, Delivery, DeliveryAttempt, Event, OutboxEvent, ProcessedEvent, Subscription,
 )
 from services.kit.audit import AuditTrail
+from services.kit import tracing
 from services.kit.context import CallContext
 from services.kit.db import Database, get_or_404, paginate, utcnow
 from services.kit.entrypoints import event_handler, rpc
@@ -53,7 +54,8 @@ class IntegrationsService(HealthMixin, OutboxRelayMixin, AuditTrail):
         session = self.db.session
         unit_code = domain.unit_of(payload)
         session.add(Event(event_id=event["event_id"], event_type=event_type, source=source, unit_code=unit_code,
-                          occurred_at=event["occurred_at"], payload=payload))
+                          occurred_at=event["occurred_at"], payload=payload, request_id=self.call.request_id[:120],
+                          traceparent=tracing.current_traceparent()))
         session.flush()
         # in one order, as each new delivery touches its subscription's row (pending_deliveries)
         subscriptions = session.scalars(select(Subscription).where(Subscription.status != "disabled")
