@@ -24,6 +24,7 @@ from services.integrations.service import IntegrationsService  # noqa: E402
 from services.kit.config import service_config  # noqa: E402
 from services.kit.context import setup_logging  # noqa: E402
 from services.kit.runner import run_containers  # noqa: E402
+from services.kit.tracing import setup_tracing  # noqa: E402
 from services.notifications.service import NotificationsService  # noqa: E402
 from services.reception.service import ReceptionService  # noqa: E402
 from services.vehicles.service import VehiclesService  # noqa: E402
@@ -34,6 +35,7 @@ SERVICE_CLASSES = (VehiclesService, FacilitiesService, ReceptionService, EnergyS
 
 def main() -> None:
     setup_logging("suite")
+    setup_tracing("suite")
     sock = listen()
 
     def start_gateway():

@@ -148,8 +148,10 @@ def serve(gateway: Gateway, sock=None, pool: GreenPool | None = None, ops_sock=N
 def main() -> None:
     from services.kit.context import setup_logging
     from services.kit.runner import wait_for_signal
+    from services.kit.tracing import setup_tracing
 
     setup_logging("gateway", env("LOG_LEVEL", "INFO"))
+    setup_tracing("gateway")
     gateway = create_gateway()
     pool = GreenPool(env_int("GATEWAY_MAX_CONNECTIONS", 1000))
     server = eventlet.spawn(serve, gateway, listen(), pool)

@@ -26,6 +26,7 @@ from werkzeug.wrappers import Request, Response
 
 from gateway import messages
 from gateway.auth import TooManyAttempts, Unauthorized
+from services.kit import tracing
 from services.kit.context import Caller, current_caller_name, current_request_id
 from services.kit.db import as_service_error
 from services.kit.metrics import GATEWAY_RPC_CALLS, HTTP_REQUESTS, HTTP_SECONDS, status_class
@@ -165,7 +166,8 @@ class Call:
         return {key: value for key, value in self.request.args.items()}
 
     def rpc(self, service: str, method: str, *args, **kwargs):
-        context = {"request_id": self.request_id, "caller": self.caller.to_wire() if self.caller else None}
+        context = {"request_id": self.request_id, "caller": self.caller.to_wire() if self.caller else None,
+                   tracing.HEADER: tracing.current_traceparent()}
         outcome = "ok"
         try:
             return self.app.rpc.call(service, method, *args, context=context, **kwargs)
@@ -255,16 +257,22 @@ class GatewayApp:
         request_id = sent_id if REQUEST_ID.match(sent_id) else uuid.uuid4().hex
         current_request_id.set(request_id)
         current_caller_name.set("-")
-        response = self.dispatch(request, request_id)
+        method = request.method if request.method in METHOD_LABELS else "other"
+        # the request's span, under the caller's traceparent when it sent one (tracing.py)
+        begun = tracing.start(f"HTTP {method}", request.headers.get(tracing.HEADER), tracing.SpanKind.SERVER,
+                              **{"http.request.method": method, "suite.request_id": request_id})
+        response = self.dispatch(request, request_id)  # answers every failure itself
         response.headers["X-Request-ID"] = request_id
         self.after_request(request, response, request_id)
         elapsed = time.perf_counter() - started
         route = environ.get("suite.route", "unmatched")
-        method = request.method if request.method in METHOD_LABELS else "other"
         HTTP_REQUESTS.labels(method, route, response.status_code).inc()
         HTTP_SECONDS.labels(method, route, status_class(response.status_code)).observe(elapsed)
         log.info("%s %s %d %.1fms", request.method, request.path, response.status_code, elapsed * 1000,
                  extra={"outcome": response.status_code, "route": route})
+        begun[0].update_name(f"{method} {route}")
+        begun[0].set_attributes({"http.route": route, "http.response.status_code": response.status_code})
+        tracing.finish(begun)
         return response(environ, start_response)
 
     def after_request(self, request: Request, response: Response, request_id: str) -> None:

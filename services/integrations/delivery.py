@@ -28,7 +28,8 @@ from services.integrations.models import (
     AllowedHost, AuditEntry, Delivery, DeliveryAttempt, Event, OutboxEvent, Subscription,
 )
 from services.kit.audit import Watch
-from services.kit.context import Caller
+from services.kit import tracing
+from services.kit.context import Caller, current_request_id
 from services.kit.db import Database, utcnow
 
 log = logging.getLogger(__name__)
@@ -247,21 +248,28 @@ class Dispatcher(DependencyProvider):
         event = claimed["event"]
         body = domain.envelope(event.event_id, event.event_type, event.occurred_at, event.payload)
         started = time.monotonic()
-        try:
-            # checked again at each send: the name may resolve elsewhere now
-            host, address = domain.address_to_send(claimed["url"], claimed["hosts"])
-        except domain.UrlRefused as exc:
-            status, error = None, f"refused: {exc}"
-        else:
-            headers = {
-                "Content-Type": "application/json",
-                "User-Agent": "county-logistics-webhooks/1",
-                domain.SIGNATURE_HEADER: domain.signature(claimed["secret"], int(time.time()), body),
-                "X-Event-Id": event.event_id,
-                "X-Event-Type": event.event_type,
-                "X-Delivery-Id": str(claimed["delivery_id"]),
-            }
-            status, error = post(claimed["url"], host, address, body, headers, config)
+        # the send belongs to the request and the trace the event came from (tracing.py)
+        request_token = current_request_id.set(event.request_id or "-")
+        with tracing.span(f"webhook {event.event_type}", event.traceparent, tracing.SpanKind.CLIENT,
+                          **{"messaging.message.id": event.event_id, "suite.delivery_id": claimed["delivery_id"]}):
+            try:
+                # checked again at each send: the name may resolve elsewhere now
+                host, address = domain.address_to_send(claimed["url"], claimed["hosts"])
+            except domain.UrlRefused as exc:
+                status, error = None, f"refused: {exc}"
+            else:
+                headers = {
+                    "Content-Type": "application/json",
+                    "User-Agent": "county-logistics-webhooks/1",
+                    domain.SIGNATURE_HEADER: domain.signature(claimed["secret"], int(time.time()), body),
+                    "X-Event-Id": event.event_id,
+                    "X-Event-Type": event.event_type,
+                    "X-Delivery-Id": str(claimed["delivery_id"]),
+                    **({"X-Request-ID": event.request_id} if event.request_id else {}),
+                    **({tracing.HEADER: tracing.current_traceparent()} if tracing.current_traceparent() else {}),
+                }
+                status, error = post(claimed["url"], host, address, body, headers, config)
+        current_request_id.reset(request_token)
         duration_ms = int((time.monotonic() - started) * 1000)
         ok = status is not None and 200 <= status < 300
         if not ok and error is None:

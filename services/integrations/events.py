@@ -11,6 +11,7 @@ from services.facilities import contract as facilities
 from services.integrations import contract, domain
 from services.integrations.base import IntegrationsBase
 from services.integrations.models import Delivery, Event, Subscription
+from services.kit import tracing
 from services.kit.entrypoints import event_handler
 from services.notifications import contract as notifications
 from services.reception import contract as reception
@@ -25,7 +26,8 @@ class EventsRpc(IntegrationsBase):
         session = self.db.session
         unit_code = domain.unit_of(payload)
         session.add(Event(event_id=event["event_id"], event_type=event_type, source=source, unit_code=unit_code,
-                          occurred_at=event["occurred_at"], payload=payload))
+                          occurred_at=event["occurred_at"], payload=payload, request_id=self.call.request_id[:120],
+                          traceparent=tracing.current_traceparent()))
         session.flush()
         # in one order, as each new delivery touches its subscription's row (pending_deliveries)
         subscriptions = session.scalars(select(Subscription).where(Subscription.status != "disabled")

@@ -69,6 +69,9 @@ class Event(Base):
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     payload: Mapped[dict] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # the request and the trace it came from, carried on to each webhook send (tracing.py)
+    request_id: Mapped[str | None] = mapped_column(String(120))
+    traceparent: Mapped[str | None] = mapped_column(String(55))
 
 
 class Delivery(TimestampMixin, Base):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from nameko.extensions import DependencyProvider
 
+from services.kit import tracing
 from services.kit.errors import Forbidden, NotFound, RuleViolation
 
 # Roles of API.md. Staff roles act for the whole center; unit_user acts for one unit.
@@ -108,10 +109,44 @@ class CallContext(DependencyProvider):
             caller=Caller.from_wire(worker_ctx.data.get("caller")) or Caller.system(),
         )
 
+    def setup(self):
+        self.spans = {}
+
     def worker_setup(self, worker_ctx):
         current_request_id.set(worker_ctx.data.get("request_id") or worker_ctx.call_id)
         caller = Caller.from_wire(worker_ctx.data.get("caller"))
         current_caller_name.set(caller.name if caller else "-")
+        self._begin_span(worker_ctx)
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        begun = self.spans.pop(worker_ctx, None)
+        if begun is not None:
+            tracing.finish(begun, exc_info[1] if exc_info else None)
+
+    def worker_teardown(self, worker_ctx):
+        begun = self.spans.pop(worker_ctx, None)  # a worker killed before its result
+        if begun is not None:
+            tracing.finish(begun)
+
+    def _begin_span(self, worker_ctx) -> None:
+        """The worker's span, under the caller's ``traceparent``: an RPC is a server's span, an
+        event a consumer's; a timer's round begins no trace of its own. The worker's further
+        calls and the events it writes carry this span's ``traceparent`` (``tracing.py``)."""
+        from nameko.events import EventHandler
+        from nameko.rpc import Rpc
+
+        entrypoint = worker_ctx.entrypoint
+        parent = worker_ctx.data.get(tracing.HEADER)
+        if isinstance(entrypoint, Rpc):
+            kind, name = tracing.SpanKind.SERVER, f"{self.container.service_name}.{entrypoint.method_name}"
+        elif isinstance(entrypoint, EventHandler) and parent:
+            kind, name = tracing.SpanKind.CONSUMER, f"{self.container.service_name} on {entrypoint.event_type}"
+        else:
+            return
+        self.spans[worker_ctx] = tracing.start(name, parent, kind, **{"rpc.service": self.container.service_name})
+        traceparent = tracing.current_traceparent()
+        if traceparent:
+            worker_ctx.data[tracing.HEADER] = traceparent
 
 
 @dataclass(frozen=True)
@@ -144,6 +179,7 @@ class ContextFilter(logging.Filter):
         record.service = getattr(record, "service", self.service)
         record.request_id = current_request_id.get()
         record.caller = current_caller_name.get()
+        record.trace_id = tracing.trace_id()
         message = record.getMessage()
         if CONTROL_CHARACTERS.search(message):
             record.msg, record.args = escape_controls(message), None
@@ -164,7 +200,7 @@ def setup_logging(service: str, level: str | None = None) -> None:
         from pythonjsonlogger.json import JsonFormatter
 
         handler.setFormatter(JsonFormatter(
-            "%(asctime)s %(levelname)s %(service)s %(request_id)s %(caller)s %(name)s %(message)s",
+            "%(asctime)s %(levelname)s %(service)s %(request_id)s %(trace_id)s %(caller)s %(name)s %(message)s",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
             json_ensure_ascii=False,
         ))

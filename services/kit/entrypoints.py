@@ -245,7 +245,10 @@ class BatchEventHandler(EventHandler):
                 self._slots.acquire()  # meanwhile the batch grows
                 batch, self._arrived = self._arrived[:BATCH_MAX], self._arrived[BATCH_MAX:]
                 try:
-                    self.container.spawn_worker(self, ([body for body, _ in batch],), {}, context_data={},
+                    # the batch's span continues the trace of its first event (tracing.py)
+                    first = self.unpack_message_headers(batch[0][1])
+                    context = {key: first[key] for key in ("traceparent",) if first.get(key)}
+                    self.container.spawn_worker(self, ([body for body, _ in batch],), {}, context_data=context,
                                                 handle_result=partial(self.handle_batch_result, batch))
                 except ContainerBeingKilled:
                     self._slots.release()

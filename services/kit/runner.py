@@ -66,6 +66,8 @@ def run_containers(specs, on_started=None) -> None:
 def serve(service_cls) -> None:
     from services.kit.config import service_config
     from services.kit.context import setup_logging
+    from services.kit.tracing import setup_tracing
 
     setup_logging(service_cls.name)
+    setup_tracing(service_cls.name)
     run_containers([(service_cls, service_config(service_cls.name))])

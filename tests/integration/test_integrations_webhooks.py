@@ -52,7 +52,9 @@ class Receiver:
             eventlet.sleep(self.delay)
         status = self.answers.pop(0) if self.answers else 200
         self.received.append({"status": status, "body": body, "signature": environ.get("HTTP_X_SIGNATURE"),
-                              "event_id": environ.get("HTTP_X_EVENT_ID"), "host": environ.get("HTTP_HOST")})
+                              "event_id": environ.get("HTTP_X_EVENT_ID"), "host": environ.get("HTTP_HOST"),
+                              "traceparent": environ.get("HTTP_TRACEPARENT"),
+                              "request_id": environ.get("HTTP_X_REQUEST_ID")})
         start_response(f"{status} X", [("Content-Type", "text/plain")])
         return [b"ok"]
 

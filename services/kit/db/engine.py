@@ -200,7 +200,7 @@ class UnitOfWork:
         headers = {
             f"nameko.{key}": value
             for key, value in self._worker_ctx.data.items()
-            if key in ("request_id", "caller") and value is not None
+            if key in ("request_id", "caller", "traceparent") and value is not None
         }
         return outbox(event_id=body["event_id"], event_type=event_type, payload=body, headers=headers)
 
