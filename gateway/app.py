@@ -146,6 +146,9 @@ def main() -> None:
 
     setup_logging("gateway", env("LOG_LEVEL", "INFO"))
     gateway = create_gateway()
+    from gateway.configuration import record_changes
+
+    record_changes(gateway.accounts)  # a setting changed since the last start is in the trail
     pool = GreenPool(env_int("GATEWAY_MAX_CONNECTIONS", 1000))
     server = eventlet.spawn(serve, gateway, listen(), pool)
     wait_for_signal(lambda: server.dead)

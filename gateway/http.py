@@ -26,7 +26,7 @@ from werkzeug.wrappers import Request, Response
 
 from gateway import messages
 from gateway.auth import TooManyAttempts, Unauthorized
-from services.kit.context import Caller, current_caller_name, current_request_id
+from services.kit.context import Caller, current_address, current_caller_name, current_request_id
 from services.kit.db import as_service_error
 from services.kit.metrics import GATEWAY_RPC_CALLS, HTTP_REQUESTS, HTTP_SECONDS, status_class
 from services.kit.schemas import MAX_ID
@@ -165,7 +165,8 @@ class Call:
         return {key: value for key, value in self.request.args.items()}
 
     def rpc(self, service: str, method: str, *args, **kwargs):
-        context = {"request_id": self.request_id, "caller": self.caller.to_wire() if self.caller else None}
+        context = {"request_id": self.request_id, "caller": self.caller.to_wire() if self.caller else None,
+                   "address": self.request.remote_addr}
         outcome = "ok"
         try:
             return self.app.rpc.call(service, method, *args, context=context, **kwargs)
@@ -255,6 +256,7 @@ class GatewayApp:
         request_id = sent_id if REQUEST_ID.match(sent_id) else uuid.uuid4().hex
         current_request_id.set(request_id)
         current_caller_name.set("-")
+        current_address.set(request.remote_addr)
         response = self.dispatch(request, request_id)
         response.headers["X-Request-ID"] = request_id
         self.after_request(request, response, request_id)

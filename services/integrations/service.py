@@ -10,6 +10,7 @@ from services.integrations.models import (
     AllowedHost, AuditEntry, Client, Delivery, DeliveryAttempt, Event, OutboxEvent, ProcessedEvent, Subscription,
 )
 from services.kit.audit import AuditTrail
+from services.kit.crypto import mask_phone
 from services.kit.context import CallContext
 from services.kit.db import Database, get_or_404, paginate, utcnow
 from services.kit.entrypoints import event_handler, rpc
@@ -73,6 +74,7 @@ class IntegrationsService(HealthMixin, OutboxRelayMixin, AuditTrail):
         client = Client(**data, created_by=caller.name)
         self.db.session.add(client)
         self.db.session.flush()
+        self.db.audit("create", client)
         return client_out.dump(client)
 
     @rpc(reads_only=True)
@@ -81,12 +83,16 @@ class IntegrationsService(HealthMixin, OutboxRelayMixin, AuditTrail):
         params = load(contract.ClientQuery(), query or {})
         items, total = paginate(self.db.session, select(Client).order_by(Client.id), params["limit"],
                                 params["offset"], params.get("updated_since"))
-        return page_of(client_out.dump(items, many=True), total)
+        return page_of([{**client, "contact_phone": mask_phone(client["contact_phone"])}
+                        for client in client_out.dump(items, many=True)], total)
 
     @rpc(reads_only=True)
     def get_client(self, client_id):
         self._admin()
-        return client_out.dump(get_or_404(self.db.session, Client, int(client_id), "client"))
+        client = get_or_404(self.db.session, Client, int(client_id), "client")
+        if client.contact_phone:  # who read a full phone number is in the trail
+            self.db.record("read_phone", "client", client.id)
+        return client_out.dump(client)
 
     # -- subscriptions ------------------------------------------------------------------
     @rpc
@@ -101,6 +107,7 @@ class IntegrationsService(HealthMixin, OutboxRelayMixin, AuditTrail):
                                     created_by=caller.name)
         session.add(subscription)
         session.flush()
+        self.db.audit("create", subscription)
         return subscription_created.dump(self._subscription_view(subscription))
 
     @rpc(reads_only=True)
@@ -129,8 +136,7 @@ class IntegrationsService(HealthMixin, OutboxRelayMixin, AuditTrail):
         if "url" in changes:
             domain.refuse_url(changes["url"], allowed_hosts(self.db.session))
         resumed = subscription.status == "paused" and changes.get("status") == "active"
-        if resumed:
-            self.db.audit("resume", subscription)
+        self.db.audit("resume" if resumed else "update", subscription)
         for key, value in changes.items():
             setattr(subscription, key, value)
         if changes.get("status") == "active":
@@ -210,6 +216,7 @@ class IntegrationsService(HealthMixin, OutboxRelayMixin, AuditTrail):
         row = AllowedHost(host=host, created_by=caller.name)
         self.db.session.add(row)
         self.db.session.flush()
+        self.db.audit("allow", row)
         return host_out.dump(row)
 
     @rpc(reads_only=True)
@@ -225,6 +232,7 @@ class IntegrationsService(HealthMixin, OutboxRelayMixin, AuditTrail):
         self._admin()
         row = get_or_404(self.db.session, AllowedHost, int(host_id), "allowed host")
         removed = host_out.dump(row)
+        self.db.audit("remove", row, changes={"host": [row.host, None], "created_by": [row.created_by, None]})
         self.db.session.delete(row)
         return removed
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from services.kit.crypto import mask_phone
 from services.kit.db import get_or_404
 from services.kit.entrypoints import rpc
 from services.kit.errors import Conflict, NotFound
@@ -176,10 +177,12 @@ class FleetRpc:
         return self._page(statement, q, self._quota_dump)
 
     # drivers -----------------------------------------------------------------------
-    def _driver_dump(self, driver: Driver) -> dict:
+    def _driver_dump(self, driver: Driver, full_phone: bool = False) -> dict:
+        """The phone is masked except where one driver is read (``get_driver``), which is audited."""
         problems = repository.driver_problems(self.db.session, driver, domain.local_day(self._now()))
-        return driver_out.dump({**{c.key: getattr(driver, c.key) for c in Driver.__table__.columns},
-                                "assignable": not problems, "not_assignable_because": list(problems.values())})
+        values = {c.key: getattr(driver, c.key) for c in Driver.__table__.columns}
+        values["phone"] = values["phone"] if full_phone else mask_phone(values["phone"])
+        return driver_out.dump({**values, "assignable": not problems, "not_assignable_because": list(problems.values())})
 
     @rpc
     def create_driver(self, payload):
@@ -203,7 +206,10 @@ class FleetRpc:
     @rpc(reads_only=True)
     def get_driver(self, driver_id):
         self.call.caller.require(*STAFF_READERS)
-        return self._driver_dump(get_or_404(self.db.session, Driver, int(driver_id), "driver"))
+        driver = get_or_404(self.db.session, Driver, int(driver_id), "driver")
+        if driver.phone:  # who read a full phone number is in the trail
+            self.db.record("read_phone", "driver", driver.id)
+        return self._driver_dump(driver, full_phone=True)
 
     @rpc
     def update_driver(self, driver_id, payload):
