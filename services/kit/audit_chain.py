@@ -154,11 +154,15 @@ def seal_existing(connection, table: str = "audit_entry") -> int:
 def verify_rows(rows) -> tuple[int, dict | None]:
     """How many entries hold, and the first broken link: ``{"id", "reason"}``, or None.
 
-    The first entry kept may link to one the retention purged: its ``prev_hash`` is taken as given."""
-    previous, checked = None, 0
+    The first entry kept may link to one the retention purged: its ``prev_hash`` is taken as given.
+    Where ``AUDIT_CHAIN_KEY`` is set every link must be keyed: set it before the first migration."""
+    previous, checked, keyed = None, 0, _key() is not None
     for row in rows:
         if row["hash"] is None:
             return checked, {"id": row["id"], "reason": "the entry is not sealed (no hash)"}
+        if keyed and not row["hash"].startswith("hmac-"):
+            return checked, {"id": row["id"], "reason": "its link is not keyed although AUDIT_CHAIN_KEY is set "
+                                                        "(the chain was sealed again without the key)"}
         if checked and row["prev_hash"] != previous:
             return checked, {"id": row["id"], "reason": "its prev_hash is not the hash of the entry before it "
                                                         "(an entry was removed or reordered)"}
