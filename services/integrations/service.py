@@ -73,8 +73,8 @@ class IntegrationsService(HealthMixin, OutboxRelayMixin, AuditTrail):
             raise Conflict(f"a client named {data['name']} is already registered", {"name": ["already registered"]})
         client = Client(**data, created_by=caller.name)
         self.db.session.add(client)
-        self.db.session.flush()
         self.db.audit("create", client)
+        self.db.session.flush()
         return client_out.dump(client)
 
     @rpc(reads_only=True)
@@ -106,8 +106,8 @@ class IntegrationsService(HealthMixin, OutboxRelayMixin, AuditTrail):
         subscription = Subscription(**data, secret=domain.new_secret(), status="active", consecutive_failures=0,
                                     created_by=caller.name)
         session.add(subscription)
-        session.flush()
         self.db.audit("create", subscription)
+        session.flush()
         return subscription_created.dump(self._subscription_view(subscription))
 
     @rpc(reads_only=True)
@@ -215,8 +215,8 @@ class IntegrationsService(HealthMixin, OutboxRelayMixin, AuditTrail):
             raise Conflict(f"{host} is already allowed", {"host": ["already allowed"]})
         row = AllowedHost(host=host, created_by=caller.name)
         self.db.session.add(row)
-        self.db.session.flush()
         self.db.audit("allow", row)
+        self.db.session.flush()
         return host_out.dump(row)
 
     @rpc(reads_only=True)
