@@ -269,6 +269,9 @@ class GatewayApp:
                  extra={"outcome": response.status_code, "route": route})
         return response(environ, start_response)
 
+    def refused(self, caller: Caller, route) -> None:
+        """A hook for a caller refused an operation its roles or scopes do not allow (the audit trail)."""
+
     def after_request(self, request: Request, response: Response, request_id: str) -> None:
         """A hook for what is kept of a request once it is answered (the gateway's call log)."""
 
@@ -305,8 +308,10 @@ class GatewayApp:
                 caller = self.authenticate(request)
                 current_caller_name.set(caller.name)
                 if not caller.has_any(route.roles):
+                    self.refused(caller, route)
                     raise Forbidden(f"this route needs one of the roles: {', '.join(route.roles)}")
                 if caller.scopes and route.handler.__name__ not in caller.scopes:
+                    self.refused(caller, route)
                     raise Forbidden(f"this API key is not scoped to the operation {route.handler.__name__}")
             result = route.handler(Call(self, request, request_id, caller, args))
             if isinstance(result, Response):

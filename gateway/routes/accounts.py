@@ -204,7 +204,7 @@ def create_api_key(call):
     if unknown:
         raise Invalid("unknown operations", unknown)
     if data["client_id"] is not None:  # 404 for an unknown client, as for any record a request names
-        call.rpc("integrations", "get_client", data["client_id"])
+        call.rpc("integrations", "get_client", data["client_id"], False)
     key, secret = call.app.accounts.create_api_key(created_by=call.caller.name, **data)
     return {**ApiKey().dump(key), "key": secret}
 
@@ -233,7 +233,7 @@ def list_api_key_calls(call):
             response=ApiKeyCall, many=True, summary="The calls a client's systems made with its API keys, newest first")
 def list_client_calls(call):
     q = load(PageQuery(), call.query())
-    call.rpc("integrations", "get_client", call.args["client_id"])  # 404 for an unknown client
+    call.rpc("integrations", "get_client", call.args["client_id"], False)  # 404 for an unknown client
     items, total = call.app.accounts.list_calls(q["limit"], q["offset"], client_id=call.args["client_id"])
     return page_of(ApiKeyCall(many=True).dump(items), total)
 

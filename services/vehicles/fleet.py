@@ -204,12 +204,14 @@ class FleetRpc:
         return self._page(statement, q, self._driver_dump)
 
     @rpc(reads_only=True)
-    def get_driver(self, driver_id):
+    def get_driver(self, driver_id, full_phone=True):
+        """One driver, with the full phone number unless ``full_phone`` is false (a page that
+        shows only the name); who read a full number is in the trail."""
         self.call.caller.require(*STAFF_READERS)
         driver = get_or_404(self.db.session, Driver, int(driver_id), "driver")
-        if driver.phone:  # who read a full phone number is in the trail
+        if full_phone is True and driver.phone:
             self.db.record("read_phone", "driver", driver.id)
-        return self._driver_dump(driver, full_phone=True)
+        return self._driver_dump(driver, full_phone=full_phone is True)
 
     @rpc
     def update_driver(self, driver_id, payload):
