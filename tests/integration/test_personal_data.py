@@ -75,11 +75,18 @@ def test_a_drivers_phone_is_unreadable_in_the_database_file_masked_in_lists_and_
     assert (read["actor"], read["target"], read["outcome"], read["request_id"]) == \
         ("disp", f"driver:{driver['id']}", "success", "it-req")
 
+    call_as(rpc, DISPATCHER, "vehicles", "update_driver", driver["id"], {"phone": "13900001111"})
+    changed, created = trail(rpc, "vehicles", entity="driver", entity_id=str(driver["id"]), action="update") + \
+        trail(rpc, "vehicles", entity="driver", entity_id=str(driver["id"]), action="create")
+    assert created["changes"]["phone"] == [None, "138****5678"]
+    assert changed["changes"]["phone"] == ["138****5678", "139****1111"]  # never a whole number in the trail
+
     (stored,) = rows(url, "SELECT phone FROM driver")
     cipher = "sm4-gcm" if crypto.sm4_gcm_available() else "aes-256-gcm"
     assert stored[0].startswith(f"pii1:{cipher}:local:") and PHONE not in stored[0]
     for path in Path(tmp_path).glob("vehicles.db*"):  # the file and its write-ahead log
-        assert PHONE.encode() not in path.read_bytes() and b"12345678" not in path.read_bytes()
+        for number in (PHONE, "13900001111", "12345678", "00001111"):
+            assert number.encode() not in path.read_bytes(), (path.name, number)
 
 
 def test_sm4_gcm_is_chosen_where_openssl_offers_it_and_a_changed_byte_is_refused(monkeypatch):
