@@ -269,6 +269,13 @@ def _trail_of(call, service: str, q: dict) -> dict:
             "(who, from where, what, on which record, with what outcome, in which request); one service's with service")
 def list_audit_entries(call):
     q = load(AuditEntryQuery(), call.query())  # names the bad field here, before any call
+    page = _merged_trail(call, q)
+    # who read the trail, and what they asked, is in the trail too (the auditor's own actions)
+    call.app.accounts.record(call.caller, "read", "audit_entry", None, {"query": [None, call.query()]})
+    return page
+
+
+def _merged_trail(call, q: dict) -> dict:
     service = q.pop("service", None)
     if service is not None:
         return _trail_of(call, service, q)

@@ -59,9 +59,15 @@ def test_one_trail_merges_every_service_and_the_gateway_newest_first(stack, admi
     since = admin.get(stack.url("/api/v1/audit-entries"), params={"since": allocation["at"], "action": "revoke"},
                       timeout=10).json()
     assert f"api_key:{key['id']}" in [entry["target"] for entry in since["items"]]
-    second = admin.get(stack.url("/api/v1/audit-entries"), params={"actor": "admin", "limit": 1, "offset": 1},
+    key_target = {"target": f"api_key:{key['id']}"}
+    second = admin.get(stack.url("/api/v1/audit-entries"), params={**key_target, "limit": 1, "offset": 1},
                        timeout=10).json()
-    assert second["items"][0]["id"] == page["items"][1]["id"] and second["total"] == page["total"]
+    assert [entry["action"] for entry in second["items"]] == ["create"] and second["total"] == 2
+    # the auditor's reads are in the trail too, with what they asked
+    reads = admin.get(stack.url("/api/v1/audit-entries"), params={"target": "audit_entry", "service": "gateway"},
+                      timeout=10).json()["items"]
+    assert reads[0]["action"] == "read" and reads[0]["changes"]["query"][1] == {**key_target, "limit": "1",
+                                                                                  "offset": "1"}
 
 
 @pytest.mark.parametrize("params, field", [({"service": "nowhere"}, "service"), ({"limit": "0"}, "limit"),
