@@ -22,6 +22,8 @@ from services.kit.metrics import exposition
 from services.kit.rpc_client import RpcClient
 
 log = logging.getLogger("gateway")
+# the roles whose operations, refused to a caller, leave an entry in the trail
+ADMINISTRATION = {"admin", "system_admin", "security_admin", "audit_admin"}
 wsgi_log = logging.getLogger("gateway.wsgi")  # what eventlet reports goes through the suite's log format
 
 
@@ -54,6 +56,12 @@ class Gateway(GatewayApp):
         if scheme.lower() != "bearer" or not token:
             raise Unauthorized("send Authorization: Bearer <token> or X-API-Key")
         return self.tokens.caller(token.strip())
+
+    def refused(self, caller, route) -> None:
+        """An administrator's or auditor's operation refused to a caller is in the trail (outcome refused)."""
+        if ADMINISTRATION & set(route.roles):
+            self.accounts.record(caller, "refused", "operation", route.handler.__name__,
+                                 {"path": [None, route.path], "method": [None, route.method]}, outcome="refused")
 
     def after_request(self, request, response, request_id) -> None:
         """Each call made with an API key goes to its client's call log, off the request's path."""
@@ -153,6 +161,9 @@ def main() -> None:
     setup_logging("gateway", env("LOG_LEVEL", "INFO"))
     setup_tracing("gateway")
     gateway = create_gateway()
+    from gateway.configuration import record_changes
+
+    record_changes(gateway.accounts)  # a setting changed since the last start is in the trail
     pool = GreenPool(env_int("GATEWAY_MAX_CONNECTIONS", 1000))
     server = eventlet.spawn(serve, gateway, listen(), pool)
     wait_for_signal(lambda: server.dead)

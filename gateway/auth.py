@@ -37,7 +37,8 @@ from gateway.models import ApiKey, ApiKeyCall, AuditEntry, User
 from gateway.ratelimit import Backoff
 from services.kit.audit import trail_query
 from services.kit.config import env_float, env_int, settings_from_env
-from services.kit.context import ROLES, Caller, current_request_id
+from services.kit.audit_chain import seal
+from services.kit.context import ROLES, Caller, current_address, current_request_id
 from services.kit.db import paginate, utcnow
 from services.kit.errors import Conflict, Invalid, NotFound, RuleViolation
 
@@ -317,7 +318,7 @@ class Accounts:
             user = User(username=username, password_hash=password_hash, roles=roles, unit_code=unit_code)
             session.add(user)
             session.flush()
-            self._audit(session, actor, "create", user, {"username": [None, username], "roles": [None, roles],
+            self._audit(session, actor, "create", "app_user", user.id, {"username": [None, username], "roles": [None, roles],
                                                          "unit_code": [None, unit_code]})
         return user
 
@@ -352,7 +353,7 @@ class Accounts:
             user = self._user(session, who, for_update=True)
             if user.username == actor:
                 raise Conflict("an admin cannot delete their own account", {"id": ["this is your own account"]})
-            self._audit(session, actor, "delete", user, {"username": [user.username, None],
+            self._audit(session, actor, "delete", "app_user", user.id, {"username": [user.username, None],
                                                          "roles": [user.roles, None]})
             session.delete(user)
         self._ended(user.username)
@@ -375,7 +376,7 @@ class Accounts:
             if ends_sessions:
                 changes["token_version"] = [user.token_version, user.token_version + 1]
                 user.token_version += 1
-            self._audit(session, actor, action, user, changes)
+            self._audit(session, actor, action, "app_user", user.id, changes)
         self._ended(user.username)  # the replicas' copies of the user's standing are dropped either way
         return user
 
@@ -392,10 +393,22 @@ class Accounts:
         return user
 
     @staticmethod
-    def _audit(session, actor: str, action: str, user: User, changes: dict) -> None:
+    def _audit(session, actor: str | Caller, action: str, entity: str, entity_id, changes: dict,
+               outcome: str = "success") -> None:
+        """An entry of the gateway's trail in ``session``'s transaction, sealed onto its chain."""
         request_id = current_request_id.get()
-        session.add(AuditEntry(actor=actor, action=action, entity="app_user", entity_id=str(user.id),
-                               changes=changes, request_id=None if request_id == "-" else request_id))
+        caller = actor if isinstance(actor, Caller) else Caller(actor, kind="system" if actor == "cli" else "user")
+        seal(session, AuditEntry, [AuditEntry(
+            actor=caller.name, actor_kind=caller.kind, address=current_address.get(), action=action, entity=entity,
+            entity_id=None if entity_id is None else str(entity_id), changes=changes, outcome=outcome,
+            request_id=None if request_id == "-" else request_id)])
+
+    def record(self, actor: str | Caller, action: str, entity: str, entity_id=None, details: dict | None = None,
+               outcome: str = "success") -> None:
+        """An entry for what changed nothing here: a download of personal data, a read of a full
+        phone number or of a visitor's record, a configuration change made elsewhere."""
+        with self.sessionmaker.begin() as session:
+            self._audit(session, actor, action, entity, entity_id, details or {}, outcome)
 
     def list_audit_entries(self, q: dict):
         """The gateway's own trail (users), newest first, filtered like a service's."""
@@ -440,18 +453,25 @@ class Accounts:
         )
         with self.sessionmaker.begin() as session:
             session.add(key)
+            session.flush()
+            self._audit(session, created_by, "create", "api_key", key.id, {
+                "name": [None, name], "prefix": [None, prefix], "roles": [None, roles], "unit_code": [None, unit_code],
+                "client_id": [None, client_id], "scopes": [None, scopes or None]})
         return key, f"lsk_{prefix}_{secret}"
 
     def list_api_keys(self, limit: int, offset: int):
         with self.sessionmaker() as session:
             return paginate(session, select(ApiKey).order_by(ApiKey.id), limit, offset)
 
-    def revoke_api_key(self, key_id: int) -> ApiKey:
+    def revoke_api_key(self, key_id: int, actor: str | Caller = "cli") -> ApiKey:
         with self.sessionmaker.begin() as session:
             key = session.get(ApiKey, key_id)
             if key is None:
                 raise NotFound(f"API key {key_id} not found")
-            key.revoked_at = key.revoked_at or utcnow()
+            if key.revoked_at is None:
+                key.revoked_at = utcnow()
+                self._audit(session, actor, "revoke", "api_key", key.id,
+                            {"name": [key.name, key.name], "revoked_at": [None, key.revoked_at.isoformat()]})
             return key
 
     def api_key_caller(self, presented: str) -> Caller:

@@ -27,7 +27,7 @@ from werkzeug.wrappers import Request, Response
 from gateway import messages
 from gateway.auth import TooManyAttempts, Unauthorized
 from services.kit import tracing
-from services.kit.context import Caller, current_caller_name, current_request_id
+from services.kit.context import Caller, current_address, current_caller_name, current_request_id
 from services.kit.db import as_service_error
 from services.kit.metrics import GATEWAY_RPC_CALLS, HTTP_REQUESTS, HTTP_SECONDS, status_class
 from services.kit.schemas import MAX_ID
@@ -167,7 +167,7 @@ class Call:
 
     def rpc(self, service: str, method: str, *args, **kwargs):
         context = {"request_id": self.request_id, "caller": self.caller.to_wire() if self.caller else None,
-                   tracing.HEADER: tracing.current_traceparent()}
+                   "address": self.request.remote_addr, tracing.HEADER: tracing.current_traceparent()}
         outcome = "ok"
         try:
             return self.app.rpc.call(service, method, *args, context=context, **kwargs)
@@ -261,6 +261,7 @@ class GatewayApp:
         # the request's span, under the caller's traceparent when it sent one (tracing.py)
         begun = tracing.start(f"HTTP {method}", request.headers.get(tracing.HEADER), tracing.SpanKind.SERVER,
                               **{"http.request.method": method, "suite.request_id": request_id})
+        current_address.set(request.remote_addr)
         response = self.dispatch(request, request_id)  # answers every failure itself
         response.headers["X-Request-ID"] = request_id
         self.after_request(request, response, request_id)
@@ -274,6 +275,9 @@ class GatewayApp:
         begun[0].set_attributes({"http.route": route, "http.response.status_code": response.status_code})
         tracing.finish(begun)
         return response(environ, start_response)
+
+    def refused(self, caller: Caller, route) -> None:
+        """A hook for a caller refused an operation its roles or scopes do not allow (the audit trail)."""
 
     def after_request(self, request: Request, response: Response, request_id: str) -> None:
         """A hook for what is kept of a request once it is answered (the gateway's call log)."""
@@ -311,8 +315,10 @@ class GatewayApp:
                 caller = self.authenticate(request)
                 current_caller_name.set(caller.name)
                 if not caller.has_any(route.roles):
+                    self.refused(caller, route)
                     raise Forbidden(f"this route needs one of the roles: {', '.join(route.roles)}")
                 if caller.scopes and route.handler.__name__ not in caller.scopes:
+                    self.refused(caller, route)
                     raise Forbidden(f"this API key is not scoped to the operation {route.handler.__name__}")
             result = route.handler(Call(self, request, request_id, caller, args))
             if isinstance(result, Response):

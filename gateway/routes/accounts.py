@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
+from eventlet.greenpool import GreenPool
 from werkzeug.wrappers import Response
 
 from gateway import messages
 from gateway.routes import routes
+
+from services.kit import audit as kit_audit
 from services.kit.audit import AuditEntry, AuditQuery
 from services.kit.config import SERVICES
 from services.kit.context import ROLES
@@ -201,7 +204,7 @@ def create_api_key(call):
     if unknown:
         raise Invalid("unknown operations", unknown)
     if data["client_id"] is not None:  # 404 for an unknown client, as for any record a request names
-        call.rpc("integrations", "get_client", data["client_id"])
+        call.rpc("integrations", "get_client", data["client_id"], False)
     key, secret = call.app.accounts.create_api_key(created_by=call.caller.name, **data)
     return {**ApiKey().dump(key), "key": secret}
 
@@ -215,7 +218,7 @@ def list_api_keys(call):
 
 @routes.delete("/api/v1/api-keys/<int:key_id>", ADMIN, summary="Revoke an API key", tag="admin", response=ApiKey)
 def revoke_api_key(call):
-    return ApiKey().dump(call.app.accounts.revoke_api_key(call.args["key_id"]))
+    return ApiKey().dump(call.app.accounts.revoke_api_key(call.args["key_id"], call.caller))
 
 
 @routes.get("/api/v1/api-keys/<int:key_id>/calls", ADMIN, summary="The calls made with an API key, newest first",
@@ -230,28 +233,59 @@ def list_api_key_calls(call):
             response=ApiKeyCall, many=True, summary="The calls a client's systems made with its API keys, newest first")
 def list_client_calls(call):
     q = load(PageQuery(), call.query())
-    call.rpc("integrations", "get_client", call.args["client_id"])  # 404 for an unknown client
+    call.rpc("integrations", "get_client", call.args["client_id"], False)  # 404 for an unknown client
     items, total = call.app.accounts.list_calls(q["limit"], q["offset"], client_id=call.args["client_id"])
     return page_of(ApiKeyCall(many=True).dump(items), total)
 
 
 # every service keeps a trail (integrations: subscriptions paused and resumed) except notifications,
-# which keeps its deliveries; the gateway keeps its own (users)
+# which keeps its deliveries; the gateway keeps its own (users, API keys, downloads of personal data)
 AUDITED_SERVICES = tuple(service for service in SERVICES if service != "notifications") + ("gateway",)
+AUDIT_READERS = ("admin", *kit_audit.AUDIT_READERS)
 
 
 class AuditEntryQuery(AuditQuery):
-    service = fields.String(required=True, validate=validate.OneOf(AUDITED_SERVICES),
-                            metadata={"description": "whose trail: each service keeps its own"})
+    service = fields.String(validate=validate.OneOf(AUDITED_SERVICES),
+                            metadata={"description": "one service's trail; every service's, merged, when absent"})
 
 
-@routes.get("/api/v1/audit-entries", ADMIN, summary="The audit trail of one service: approvals, rejections, "
-            "assignments, allocations and corrections (who, when, what changed), newest first",
-            tag="admin", query=AuditEntryQuery, response=AuditEntry, many=True)
-def list_audit_entries(call):
-    query = call.query()
-    q = load(AuditEntryQuery(), query)  # names the bad field here, before any call
-    if q["service"] == "gateway":
+class MergedAuditEntry(AuditEntry):
+    service = fields.String(metadata={"description": "whose trail (and hash chain) the entry is in"})
+
+
+def _trail_of(call, service: str, q: dict) -> dict:
+    if service == "gateway":
         items, total = call.app.accounts.list_audit_entries(q)
-        return page_of(AuditEntry(many=True).dump(items), total)
-    return call.rpc(query.pop("service"), "list_audit_entries", query)
+        page = page_of(AuditEntry(many=True).dump(items), total)
+    else:
+        page = call.rpc(service, "list_audit_entries", AuditQuery().dump(q))
+    for item in page["items"]:
+        item["service"] = service
+    return page
+
+
+@routes.get("/api/v1/audit-entries", AUDIT_READERS, tag="admin", query=AuditEntryQuery, response=MergedAuditEntry,
+            many=True, summary="The audit trail: every service's and the gateway's entries merged, newest first "
+            "(who, from where, what, on which record, with what outcome, in which request); one service's with service")
+def list_audit_entries(call):
+    q = load(AuditEntryQuery(), call.query())  # names the bad field here, before any call
+    page = _merged_trail(call, q)
+    # who read the trail, and what they asked, is in the trail too (the auditor's own actions)
+    call.app.accounts.record(call.caller, "read", "audit_entry", None, {"query": [None, call.query()]})
+    return page
+
+
+def _merged_trail(call, q: dict) -> dict:
+    service = q.pop("service", None)
+    if service is not None:
+        return _trail_of(call, service, q)
+    depth = q["offset"] + q["limit"]
+    if depth > kit_audit.MERGE_DEPTH:
+        raise Invalid("the merged trail pages no deeper than this: narrow it with since and until",
+                      {"offset": [f"offset + limit at most {kit_audit.MERGE_DEPTH}"]})
+    each = {**q, "offset": 0, "limit": depth}  # the newest ``depth`` of each trail hold the page
+    pages = dict(GreenPool(len(AUDITED_SERVICES)).imap(lambda name: (name, _trail_of(call, name, each)),
+                                                       AUDITED_SERVICES))
+    merged = sorted((item for page in pages.values() for item in page["items"]),
+                    key=lambda item: (item["at"], item["service"], item["id"]), reverse=True)
+    return page_of(merged[q["offset"]:depth], sum(page["total"] for page in pages.values()))

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from services.integrations import contract
 from services.integrations.base import IntegrationsBase
 from services.integrations.models import Client
+from services.kit.crypto import mask_phone
 from services.kit.db import get_or_404
 from services.kit.entrypoints import rpc
 from services.kit.errors import Conflict
@@ -23,6 +24,7 @@ class ClientsRpc(IntegrationsBase):
             raise Conflict(f"a client named {data['name']} is already registered", {"name": ["already registered"]})
         client = Client(**data, created_by=caller.name)
         self.db.session.add(client)
+        self.db.audit("create", client)
         self.db.session.flush()
         return client_out.dump(client)
 
@@ -30,9 +32,21 @@ class ClientsRpc(IntegrationsBase):
     def list_clients(self, query=None):
         self._admin()
         params = load(contract.ClientQuery(), query or {})
-        return self._page(select(Client).order_by(Client.id), params, client_out.dump)
+        return self._page(select(Client).order_by(Client.id), params, _masked)
 
     @rpc(reads_only=True)
-    def get_client(self, client_id):
+    def get_client(self, client_id, full_phone=True):
+        """One client, with the contact's full phone number unless ``full_phone`` is false (the
+        gateway's check that a client exists); who read a full number is in the trail."""
         self._admin()
-        return client_out.dump(get_or_404(self.db.session, Client, int(client_id), "client"))
+        client = get_or_404(self.db.session, Client, int(client_id), "client")
+        if full_phone is not True:
+            return _masked(client)
+        if client.contact_phone:
+            self.db.record("read_phone", "client", client.id)
+        return client_out.dump(client)
+
+
+def _masked(client) -> dict:
+    """A client as a list shows it: the contact's phone number masked."""
+    return {**client_out.dump(client), "contact_phone": mask_phone(client.contact_phone)}

@@ -24,6 +24,7 @@ class HostsRpc(IntegrationsBase):
             raise Conflict(f"{host} is already allowed", {"host": ["already allowed"]})
         row = AllowedHost(host=host, created_by=caller.name)
         self.db.session.add(row)
+        self.db.audit("allow", row)
         self.db.session.flush()
         return host_out.dump(row)
 
@@ -38,5 +39,6 @@ class HostsRpc(IntegrationsBase):
         self._admin()
         row = get_or_404(self.db.session, AllowedHost, int(host_id), "allowed host")
         removed = host_out.dump(row)
+        self.db.audit("remove", row, changes={"host": [row.host, None], "created_by": [row.created_by, None]})
         self.db.session.delete(row)
         return removed

@@ -6,6 +6,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.kit.audit import AuditEntryMixin
+from services.kit.crypto import EncryptedString
 from services.kit.db import OutboxMixin, ProcessedEventMixin, TimestampMixin, UtcDateTime, changes_touch, utcnow
 
 
@@ -22,7 +23,7 @@ class Client(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     department: Mapped[str] = mapped_column(String(200))
     contact_name: Mapped[str] = mapped_column(String(120))
-    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_phone: Mapped[str | None] = mapped_column(EncryptedString(40, "client.contact_phone"))
     contact_email: Mapped[str | None] = mapped_column(String(200))
     created_by: Mapped[str] = mapped_column(String(120))
 

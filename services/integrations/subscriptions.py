@@ -28,6 +28,7 @@ class SubscriptionsRpc(IntegrationsBase):
         subscription = Subscription(**data, secret=domain.new_secret(), status="active", consecutive_failures=0,
                                     created_by=caller.name)
         session.add(subscription)
+        self.db.audit("create", subscription)
         session.flush()
         return subscription_created.dump(self._subscription_view(subscription))
 
@@ -56,8 +57,7 @@ class SubscriptionsRpc(IntegrationsBase):
         if "url" in changes:
             domain.refuse_url(changes["url"], allowed_hosts(self.db.session))
         resumed = subscription.status == "paused" and changes.get("status") == "active"
-        if resumed:
-            self.db.audit("resume", subscription)
+        self.db.audit("resume" if resumed else "update", subscription)
         for key, value in changes.items():
             setattr(subscription, key, value)
         if changes.get("status") == "active":

@@ -26,6 +26,8 @@ ROLES = (
 
 current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 current_caller_name: contextvars.ContextVar[str] = contextvars.ContextVar("caller", default="-")
+# the client's address of the request being answered (the gateway's; a service has it in its context data)
+current_address: contextvars.ContextVar[str | None] = contextvars.ContextVar("address", default=None)
 
 
 @dataclass(frozen=True)

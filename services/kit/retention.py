@@ -10,7 +10,13 @@ Each rule is a table, the rows that may go and a default age in days, a setting
   would be applied again (replay dead letters within it);
 - ``delivery``: webhook deliveries that ended (delivered or parked) and their attempts (the
   delivery log), 90 days after their last change (integrations);
-- ``api_key_call``: the calls made with API keys, 90 days (gateway).
+- ``api_key_call``: the calls made with API keys, 90 days (gateway);
+- ``audit_entry``: the audit trail, 365 days, never fewer than ``AUDIT_MIN_DAYS`` (180: the
+  six months of 网络安全法 art. 21): a shorter setting is raised to it. The oldest entries go;
+  the chain check takes the first entry kept as the chain's start (``audit_chain.py``);
+- ``visitor_personal_data``: a visitor's name, ID number (masked and hashed), company and
+  purpose are erased (not the visit, which the figures count) this long after the check-in,
+  180 days (reception).
 ``--every`` repeats the purge (the compose file's timer); Kubernetes runs it as a CronJob.
 """
 from __future__ import annotations
@@ -34,6 +40,11 @@ class RetentionSettings:
     processed_event_days: int = 30
     delivery_days: int = 90
     api_key_call_days: int = 90
+    audit_entry_days: int = 365
+    visitor_personal_data_days: int = 180
+
+
+AUDIT_MIN_DAYS = 180
 
 
 # (rule, table, statements, owners): ``:cutoff`` is now minus the rule's age; ``owners`` the
@@ -51,7 +62,18 @@ RULES = (
       "DELETE FROM delivery WHERE status IN ('delivered', 'parked') AND updated_at < :cutoff"], ("integrations",)),
     ("api_key_call", "api_key_call",
      ["DELETE FROM api_key_call WHERE called_at < :cutoff"], ("gateway",)),
+    ("audit_entry", "audit_entry",
+     ["DELETE FROM audit_entry WHERE at < :cutoff"], None),
+    ("visitor_personal_data", "visitor",
+     ["UPDATE visitor SET name = '', id_number_masked = '', id_number_hash = '', company = NULL, purpose = '', "
+      "erased_at = CURRENT_TIMESTAMP, updated_at = CURRENT_TIMESTAMP "
+      "WHERE erased_at IS NULL AND checked_in_at < :cutoff"], ("reception",)),
 )
+
+
+def rule_days(settings: RetentionSettings, rule: str) -> int:
+    days = getattr(settings, f"{rule}_days")
+    return max(days, AUDIT_MIN_DAYS) if rule == "audit_entry" else days
 
 
 def purge(owner: str, settings: RetentionSettings | None = None, url: str | None = None,
@@ -67,7 +89,7 @@ def purge(owner: str, settings: RetentionSettings | None = None, url: str | None
         for rule, table, statements, owners in RULES:
             if table not in tables or (owners is not None and owner not in owners):
                 continue
-            cutoff = now - timedelta(days=getattr(settings, f"{rule}_days"))
+            cutoff = now - timedelta(days=rule_days(settings, rule))
             with engine.begin() as connection:
                 counts = [connection.execute(text(sql).bindparams(bindparam("cutoff", type_=UtcDateTime)),
                                              {"cutoff": cutoff}).rowcount for sql in statements]
@@ -84,7 +106,8 @@ def purge(owner: str, settings: RetentionSettings | None = None, url: str | None
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.kit.retention",
                                      description="Purges published outbox rows, old processed events, "
-                                                 "ended deliveries and API-key call logs (RETENTION_*_DAYS).")
+                                                 "ended deliveries, API-key call logs and old audit entries, and "
+                                                 "erases old visitors' personal data (RETENTION_*_DAYS).")
     parser.add_argument("owners", nargs="*", metavar="owner", help=f"{', '.join(OWNERS)} (all when none is named)")
     parser.add_argument("--dry-run", action="store_true", help="count what would go, delete nothing")
     parser.add_argument("--every", type=float, metavar="HOURS", help="purge again every HOURS, until stopped")

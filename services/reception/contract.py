@@ -382,6 +382,9 @@ class Visitor(Schema):
     party_size = fields.Integer()  # the persons of this batch (批), the registered visitor included
     checked_in_at = Instant()
     checked_out_at = Instant(allow_none=True)
+    erased_at = Instant(allow_none=True, metadata={
+        "description": "when the visitor's personal data (name, ID number, company, purpose) was erased after "
+                       "RETENTION_VISITOR_PERSONAL_DATA_DAYS; the visit still counts in the figures"})
     created_at = Instant()
     updated_at = Instant()
 

@@ -1,7 +1,6 @@
 """Reception rules as plain Python: no nameko, no database."""
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 from dataclasses import dataclass, field
@@ -10,6 +9,7 @@ from decimal import Decimal
 from typing import Callable
 from zoneinfo import ZoneInfo
 
+from services.kit.crypto import keyed_hash
 from services.kit.errors import Conflict, Invalid, RuleViolation, ServiceError, ServiceUnavailable
 from services.reception.settings import SETTINGS, Settings
 
@@ -39,8 +39,15 @@ def mask_id_number(number: str) -> str:
     return number[:4] + "*" * (len(number) - 8) + number[-4:]
 
 
-def hash_id_number(number: str, key: bytes) -> str:
-    return hmac.new(key, number.encode(), hashlib.sha256).hexdigest()
+def hash_id_number(number: str, key: bytes, algorithm: str = "hmac-sha256") -> str:
+    """The keyed hash kept to recognise a returning visitor: ``hmac-sha256`` or ``hmac-sm3``."""
+    return keyed_hash(number, key, algorithm)
+
+
+def same_id_number(number: str, stored_hash: str, algorithm: str, key: bytes) -> bool:
+    """Whether ``number`` is the one hashed into ``stored_hash`` by ``algorithm`` (each visit keeps
+    its own: a change of KEYED_HASH_ALGORITHM leaves the earlier hashes verifying)."""
+    return bool(stored_hash) and hmac.compare_digest(hash_id_number(number, key, algorithm), stored_hash)
 
 
 def check_can_check_out(checked_out_at) -> None:

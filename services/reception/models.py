@@ -16,7 +16,9 @@ class Base(DeclarativeBase):
 
 class Visitor(TimestampMixin, Base):
     """A visit at the gate. The ID number itself is never stored: only its masked
-    form for display and a keyed hash to recognise a returning visitor."""
+    form for display and a keyed hash to recognise a returning visitor, with the algorithm
+    that made it (``hmac-sha256`` or ``hmac-sm3``). After the retention period the personal
+    data is erased (``erased_at``); the visit stays, for the figures."""
 
     __tablename__ = "visitor"
 
@@ -24,6 +26,9 @@ class Visitor(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(100))
     id_number_masked: Mapped[str] = mapped_column(String(18))
     id_number_hash: Mapped[str] = mapped_column(String(64), index=True)
+    id_number_hash_algorithm: Mapped[str] = mapped_column(String(16), default="hmac-sha256",
+                                                          server_default="hmac-sha256")
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     company: Mapped[str | None] = mapped_column(String(200))
     host_name: Mapped[str] = mapped_column(String(100))
     host_unit_code: Mapped[str] = mapped_column(String(40), index=True)

@@ -176,6 +176,7 @@ class ReceptionRpc(ReceptionBase):
         record = self.db.session.get(ReceptionListRecord, reception.id)
         if record is None:
             raise NotFound(f"reception {reception.id} has no reception list yet")
+        self.db.record("read", "reception_list", reception.id)  # the guests' names: who read them is in the trail
         return list_out.dump(record)
 
 

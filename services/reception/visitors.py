@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from services.kit.config import secret
+from services.kit.crypto import keyed_hash_algorithm
 from services.kit.db import utcnow
 from services.kit.entrypoints import rpc
 from services.kit.schemas import load
@@ -28,10 +29,12 @@ class VisitorRpc(ReceptionBase):
         self.call.caller.require(*OFFICERS)
         data = load(contract.VisitorCreate(), payload)
         number = domain.validate_id_number(data.pop("id_number"))
+        algorithm = keyed_hash_algorithm()
         visitor = Visitor(
             **data,
             id_number_masked=domain.mask_id_number(number),
-            id_number_hash=domain.hash_id_number(number, id_number_key()),
+            id_number_hash=domain.hash_id_number(number, id_number_key(), algorithm),
+            id_number_hash_algorithm=algorithm,
             checked_in_at=utcnow(),
         )
         self.db.session.add(visitor)
@@ -52,8 +55,11 @@ class VisitorRpc(ReceptionBase):
         self.db.session.flush()
         return visitor_out.dump(visitor)
 
-    def _visitor_page(self, q: dict, statement):
+    def _visitor_page(self, q: dict, statement, listing: str):
         q["host_unit_code"] = self.call.caller.unit_filter(q.get("host_unit_code"))
+        # a list of visitors is personal data read: who read which list is in the trail
+        self.db.record("list", "visitor", None, {"listing": [None, listing], "query": [None, {
+            key: value.isoformat() if hasattr(value, "isoformat") else value for key, value in q.items()}]})
         return self._page(statement.order_by(Visitor.id.desc()), q, visitor_out.dump,
                           host_unit_code=Visitor.host_unit_code, kind=Visitor.kind)
 
@@ -67,7 +73,7 @@ class VisitorRpc(ReceptionBase):
             statement = statement.where(Visitor.checked_out_at.is_(None))
         elif q.get("on_site") is False:
             statement = statement.where(Visitor.checked_out_at.is_not(None))
-        return self._visitor_page(q, statement)
+        return self._visitor_page(q, statement, "visitors")
 
     @rpc(reads_only=True)
     def list_open_visits(self, query=None):
@@ -75,10 +81,13 @@ class VisitorRpc(ReceptionBase):
         self.call.caller.require(*READERS)
         q = load(contract.OpenVisitQuery(), query or {})
         return self._visitor_page(q, select(Visitor).where(
-            Visitor.checked_out_at.is_(None), Visitor.checked_in_at < domain.open_past_closing_cutoff(utcnow())))
+            Visitor.checked_out_at.is_(None), Visitor.checked_in_at < domain.open_past_closing_cutoff(utcnow())),
+            "open_past_closing")
 
     @rpc(reads_only=True)
     def get_visitor(self, visitor_id):
         self.call.caller.require(*READERS)
-        return visitor_out.dump(repository.visible(self.db.session, self.call.caller, Visitor, visitor_id, "visitor",
-                                                   unit_of="host_unit_code"))
+        visitor = repository.visible(self.db.session, self.call.caller, Visitor, visitor_id, "visitor",
+                                     unit_of="host_unit_code")
+        self.db.record("read", "visitor", visitor.id)  # a visitor's whole record: who read it is in the trail
+        return visitor_out.dump(visitor)

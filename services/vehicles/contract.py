@@ -201,7 +201,8 @@ class Driver(Schema):
     staff_number = fields.String()
     licence_class = fields.String()
     licence_expires_on = fields.Date()
-    phone = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True, metadata={
+        "description": "masked (138****8000) except when one driver is read, which the audit trail records"})
     status = fields.String()
     assignable = fields.Boolean(metadata={"description": "today, by the configured rules"})
     not_assignable_because = fields.List(fields.String())

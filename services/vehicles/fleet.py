@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from services.kit.crypto import mask_phone
 from services.kit.db import get_or_404
 from services.kit.entrypoints import rpc
 from services.kit.errors import Conflict, NotFound
@@ -166,10 +167,12 @@ class FleetRpc(VehiclesBase):
         return self._page(statement, q, self._quota_dump)
 
     # drivers -----------------------------------------------------------------------
-    def _driver_dump(self, driver: Driver) -> dict:
+    def _driver_dump(self, driver: Driver, full_phone: bool = False) -> dict:
+        """The phone is masked except where one driver is read (``get_driver``), which is audited."""
         problems = repository.driver_problems(self.db.session, driver, domain.local_day(self._now()))
-        return driver_out.dump({**{c.key: getattr(driver, c.key) for c in Driver.__table__.columns},
-                                "assignable": not problems, "not_assignable_because": list(problems.values())})
+        values = {c.key: getattr(driver, c.key) for c in Driver.__table__.columns}
+        values["phone"] = values["phone"] if full_phone else mask_phone(values["phone"])
+        return driver_out.dump({**values, "assignable": not problems, "not_assignable_because": list(problems.values())})
 
     @rpc
     def create_driver(self, payload):
@@ -180,6 +183,7 @@ class FleetRpc(VehiclesBase):
             raise Conflict("a driver with this staff number exists", {"staff_number": ["already registered"]})
         driver = Driver(**data, status="active")
         session.add(driver)
+        self.db.audit("create", driver)  # a person's data: the trail keeps the phone masked
         session.flush()
         return self._driver_dump(driver)
 
@@ -191,15 +195,21 @@ class FleetRpc(VehiclesBase):
         return self._page(statement, q, self._driver_dump)
 
     @rpc(reads_only=True)
-    def get_driver(self, driver_id):
+    def get_driver(self, driver_id, full_phone=True):
+        """One driver, with the full phone number unless ``full_phone`` is false (a page that
+        shows only the name); who read a full number is in the trail."""
         self.call.caller.require(*STAFF)
-        return self._driver_dump(get_or_404(self.db.session, Driver, int(driver_id), "driver"))
+        driver = get_or_404(self.db.session, Driver, int(driver_id), "driver")
+        if full_phone is True and driver.phone:
+            self.db.record("read_phone", "driver", driver.id)
+        return self._driver_dump(driver, full_phone=full_phone is True)
 
     @rpc
     def update_driver(self, driver_id, payload):
         self.call.caller.require(*DISPATCHERS)
         changes = load(contract.DriverUpdate(), payload, partial=True)
         driver = get_or_404(self.db.session, Driver, int(driver_id), "driver")
+        self.db.audit("update", driver)
         for key, value in changes.items():
             setattr(driver, key, value)
         self.db.session.flush()

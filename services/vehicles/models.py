@@ -7,6 +7,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.kit.audit import AuditEntryMixin
+from services.kit.crypto import EncryptedString
 from services.kit.db import OutboxMixin, ProcessedEventMixin, TimestampMixin, UtcDateTime, changes_touch, utcnow
 
 
@@ -93,7 +94,7 @@ class Driver(TimestampMixin, Base):
     staff_number: Mapped[str] = mapped_column(String(30), unique=True)
     licence_class: Mapped[str] = mapped_column(String(8))
     licence_expires_on: Mapped[date] = mapped_column(Date)
-    phone: Mapped[str | None] = mapped_column(String(30))
+    phone: Mapped[str | None] = mapped_column(EncryptedString(30, "driver.phone"))  # personal: at rest encrypted
     status: Mapped[str] = mapped_column(String(16), default="active")
 
 

@@ -11,7 +11,7 @@ from services.kit.config import DEFAULT_PORTS, ROOT, SERVICES
 
 COMPOSE = ROOT / "deploy" / "docker-compose.yml"
 SECRETS = {"JWT_SECRET": "j", "ID_NUMBER_HASH_KEY": "k", "ADMIN_PASSWORD": "p", "RABBITMQ_PASSWORD": "r",
-           "POSTGRES_PASSWORD": "g"}
+           "POSTGRES_PASSWORD": "g", "PII_KEYS": "k1:s", "AUDIT_CHAIN_KEY": "a"}
 
 
 def compose(*args, env=None):

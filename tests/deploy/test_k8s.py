@@ -70,8 +70,10 @@ def test_prometheus_scrapes_the_port_that_serves_metrics():
         assert int(annotations["prometheus.io/port"]) == metrics_port and metrics_port in ports, part
 
 
-# the shared secrets a part reads, and only those (gateway/app.py, services/reception/visitors.py)
-SHARED_SECRETS_OF = {"gateway": {"JWT_SECRET", "JWT_PREVIOUS_SECRET"}, "reception": {"ID_NUMBER_HASH_KEY"}}
+# the shared secrets a part reads, and only those (gateway/app.py, services/reception/visitors.py; the keys of
+# personal data at rest, services/kit/crypto.py, where a phone number is kept)
+SHARED_SECRETS_OF = {"gateway": {"JWT_SECRET", "JWT_PREVIOUS_SECRET"}, "reception": {"ID_NUMBER_HASH_KEY"},
+                     "vehicles": {"PII_KEYS"}, "integrations": {"PII_KEYS"}}
 
 
 def env_of(pod_spec) -> dict:
@@ -96,7 +98,8 @@ def test_each_part_gets_its_own_database_role_and_only_the_secrets_it_reads():
             assert env[f"{part.upper()}_DATABASE_URL"]["value"].endswith(f"/{part}")
             assert {env[name]["valueFrom"]["secretKeyRef"]["name"] for name in ("DB_USER", "DB_PASSWORD")} == \
                 {f"suite-pg-{part}"}
-            shared = {name for name in env if name in {"JWT_SECRET", "JWT_PREVIOUS_SECRET", "ID_NUMBER_HASH_KEY"}}
+            shared = {name for name in env if name in {"JWT_SECRET", "JWT_PREVIOUS_SECRET", "ID_NUMBER_HASH_KEY",
+                                                       "PII_KEYS"}}
             assert shared <= SHARED_SECRETS_OF.get(part, set()), (part, shared)
     cluster = by_kind("Cluster")["suite-pg"]["spec"]
     roles = {role["name"]: role["passwordSecret"]["name"] for role in cluster["managed"]["roles"]}

@@ -41,7 +41,8 @@ def test_retention_purges_old_finished_rows_and_keeps_the_rest(databases):
         session.add(ProcessedEvent(event_id="p-new", consumer="c", processed_at=now))
 
     counted = retention.purge("integrations", url=url, dry_run=True)
-    assert counted == {"outbox_event": 1, "processed_event": 1, "delivery": 2, "delivery_attempt": 2}
+    assert counted == {"outbox_event": 1, "processed_event": 1, "delivery": 2, "delivery_attempt": 2,
+                       "audit_entry": 0}
     assert retention.purge("integrations", url=url) == counted
     with Session(engine) as session:
         assert sorted(row.id for row in session.query(Delivery)) == [3, 4]  # pending stays, whatever its age
@@ -49,7 +50,7 @@ def test_retention_purges_old_finished_rows_and_keeps_the_rest(databases):
         assert sorted(row.event_id for row in session.query(OutboxEvent)) == ["o1", "o2"]  # unsent stays
         assert [row.event_id for row in session.query(ProcessedEvent)] == ["p-new"]
     assert retention.purge("integrations", url=url) == {"outbox_event": 0, "processed_event": 0, "delivery": 0,
-                                                         "delivery_attempt": 0}
+                                                         "delivery_attempt": 0, "audit_entry": 0}
     engine.dispose()
 
     url = databases.migrated_url("gateway")
@@ -61,7 +62,7 @@ def test_retention_purges_old_finished_rows_and_keeps_the_rest(databases):
             session.add(ApiKeyCall(key_id=1, called_at=when, method="GET", operation="o", path="/", status=200,
                                    request_id="r"))
     assert retention.purge("gateway", url=url, settings=retention.RetentionSettings(api_key_call_days=1)) == \
-        {"api_key_call": 1}
+        {"api_key_call": 1, "audit_entry": 0}
     engine.dispose()
 
 

@@ -721,7 +721,7 @@ def board_answers(services, now=None):
     services.answers["available_vehicles"] = {"items": [car(id=1), car(id=3, plate="川A00003"), car(id=7, plate="川A00007")],
                                               "total": 3}
     services.answers["get_vehicle"] = lambda vehicle_id: car(id=vehicle_id, plate=f"川A0000{vehicle_id}")
-    services.answers["get_driver"] = lambda driver_id: {"id": driver_id, "name": "周师傅"}
+    services.answers["get_driver"] = lambda driver_id, full_phone=True: {"id": driver_id, "name": "周师傅"}
 
 
 def test_the_dispatchers_day_offers_only_free_cars_and_drivers_and_shows_names(console):

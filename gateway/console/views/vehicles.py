@@ -77,7 +77,7 @@ def _names(page, dispatches: list, drivers: dict) -> dict:
         found, _ = page.attempt("vehicles", "get_vehicle", vehicle_id)
         vehicles[vehicle_id] = found
     for driver_id in {d["driver_id"] for d in dispatches if d.get("driver_id")} - set(drivers):
-        drivers[driver_id], _ = page.attempt("vehicles", "get_driver", driver_id)
+        drivers[driver_id], _ = page.attempt("vehicles", "get_driver", driver_id, False)  # the name: no phone read
     return {"vehicles": {key: vehicle_name(value) or f"车辆 {key}" for key, value in vehicles.items()},
             "odometers": {key: value["odometer_km"] for key, value in vehicles.items() if value},
             "drivers": {key: (value or {}).get("name") or "" for key, value in drivers.items()}}

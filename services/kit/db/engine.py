@@ -16,6 +16,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.kit.config import env_int
+from services.kit.audit_chain import seal
 from services.kit.context import Caller
 from services.kit.db.columns import utcnow
 from services.kit.db.duplicates import answer_duplicates, conflict_of
@@ -166,9 +167,10 @@ class UnitOfWork:
         for key in sorted(set(keys)):
             self.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
-    def audit(self, action: str, record, entity: str | None = None) -> None:
+    def audit(self, action: str, record, entity: str | None = None, changes: dict | None = None) -> None:
         """Write who did ``action`` to ``record`` and what it changed, with this transaction
-        (``audit.py``). Call it before changing the record, or right after adding a new one."""
+        (``audit.py``). Call it before changing the record, or right after adding a new one;
+        before deleting one, name what went in ``changes`` (``{column: [before, None]}``)."""
         from services.kit.audit import Watch
 
         self._writing("write an audit entry")
@@ -176,7 +178,9 @@ class UnitOfWork:
             raise RuntimeError("this service declared no audit table")
         if not self._watches:
             event.listen(self.session, "before_flush", self._capture_audited)
-        self._watches.append(Watch(action, record, entity))
+        watch = Watch(action, record, entity)
+        watch.changes.update(changes or {})
+        self._watches.append(watch)
 
     def _capture_audited(self, _session, _context, _instances) -> None:
         for watch in self._watches:
@@ -184,12 +188,31 @@ class UnitOfWork:
 
     def _write_audit_entries(self) -> None:
         self._session.flush()  # the last changes, captured before they are written
-        data = self._worker_ctx.data
-        actor = (Caller.from_wire(data.get("caller")) or Caller.system()).name
-        for watch in self._watches:
-            if watch.changes:
-                self._session.add(watch.entry(self._database.audit_model, actor, data.get("request_id")))
+        entries = [self.entry_of(watch) for watch in self._watches if watch.changes]
+        seal(self._session, self._database.audit_model, entries)
         self._watches = []
+
+    def entry_of(self, watch):
+        """The audit entry of ``watch`` with who, from where and in which request."""
+        data = self._worker_ctx.data
+        caller = Caller.from_wire(data.get("caller")) or Caller.system()
+        return watch.entry(self._database.audit_model, caller.name, data.get("request_id"), caller.kind,
+                           data.get("address"))
+
+    def record(self, action: str, entity: str, entity_id=None, details: dict | None = None,
+               outcome: str = "success") -> None:
+        """An audit entry for what changed no record of this service (a read of personal data, an
+        export, a refusal), sealed and committed in a transaction of its own, so that a worker that
+        only reads leaves it too."""
+        from services.kit.audit import Watch
+
+        model = self._database.audit_model
+        watch = Watch(action, None, entity)
+        watch.changes = details or {}
+        entry = self.entry_of(watch)
+        entry.entity_id, entry.outcome = None if entity_id is None else str(entity_id), outcome
+        with self._database.sessionmaker.begin() as session:
+            seal(session, model, [entry])
 
     def _outbox_row(self, event_type: str, payload: dict):
         self._writing("emit an event")

@@ -1,12 +1,12 @@
 """the request and the trace each relayed event came from, carried on to its webhook sends
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003_trail
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision, down_revision, branch_labels, depends_on = "0003", "0002", None, None
+revision, down_revision, branch_labels, depends_on = "0004", "0003_trail", None, None
 
 
 def upgrade() -> None:
