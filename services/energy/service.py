@@ -1,6 +1,6 @@
 """The energy service: institutions, readings, indicators and targets, benchmarking and the
 fleet ledger; the sheet imports are in ``imports.py``; audits, retrofits, assessments and
-waste sorting are in ``programmes.py``."""
+waste sorting are in ``programmes.py``; creation campaigns in ``campaigns.py``."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -11,6 +11,7 @@ from services.energy import contract, domain, reports, repository
 from services.energy.models import (
     AuditEntry, FleetFuel, Institution, OutboxEvent, ProcessedEvent, Reading, Target, UnitFloorArea,
 )
+from services.energy.campaigns import CampaignsRpc
 from services.energy.imports import ImportsMixin
 from services.energy.programmes import ProgrammesMixin
 from services.energy.records import MANAGERS, OVERVIEW, READERS, REPORTERS
@@ -57,7 +58,7 @@ def flat_errors(messages: dict) -> dict:
     return flat
 
 
-class EnergyService(UnitCodesRpc, ImportsMixin, ProgrammesMixin, HealthMixin, OutboxRelayMixin, AuditTrail):
+class EnergyService(CampaignsRpc, UnitCodesRpc, ImportsMixin, ProgrammesMixin, HealthMixin, OutboxRelayMixin, AuditTrail):
     name = contract.SERVICE
 
     db = Database(OutboxEvent, ProcessedEvent, AuditEntry)
