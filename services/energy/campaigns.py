@@ -315,8 +315,9 @@ class CampaignsRpc(EnergyRpc):
             return
         if not self.db.first_delivery(event["event_id"], "energy.on_patrol_finding_recorded"):
             return
-        found_at = event["found_at"] or event["occurred_at"]
+        found_at = event["found_at"] or event["seen_at"] or event["occurred_at"]
         if self.db.session.get(SmokingFinding, event["finding_id"]) is None:
             self.db.session.add(SmokingFinding(
-                finding_id=event["finding_id"], unit_code=event["unit_code"], place=event["place"], found_at=found_at,
+                finding_id=event["finding_id"], unit_code=event["unit_code"],
+                place=(event["place"] or event["location"] or "")[:200] or None, found_at=found_at,
                 year=found_at.astimezone(domain.LOCAL).year))

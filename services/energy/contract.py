@@ -642,6 +642,16 @@ class WasteSummary(Schema):
     total_kg = fields.Float()
     recyclable_share = fields.Float(allow_none=True)
     demonstration_sites = fields.List(fields.Nested(DemonstrationSite))
+    demonstration_site_count = fields.Integer(metadata={"description": "垃圾分类示范点 designated (all of them)"})
+
+
+class AuditSummary(Schema):
+    year = fields.Integer(allow_none=True)
+    months = fields.List(fields.Integer(), allow_none=True)
+    periods = fields.List(fields.String())
+    unit_code = fields.String(allow_none=True)
+    audits = fields.Integer(metadata={"description": "energy audits made in the months"})
+    units_audited = fields.Integer(metadata={"description": "units with an energy audit in the months"})
 
 
 class ProjectSummaryQuery(WasteSummaryQuery):
@@ -936,7 +946,9 @@ class PatrolFindingRecorded(EventSchema):
     kind = fields.String(required=True)  # security | no_smoking
     unit_code = fields.String(load_default=None, allow_none=True)
     place = fields.String(load_default=None, allow_none=True)
+    location = fields.String(load_default=None, allow_none=True)  # facilities' name for the place
     found_at = Instant(load_default=None, allow_none=True)
+    seen_at = Instant(load_default=None, allow_none=True)  # facilities' name for when it was seen
 
 
 EVENTS = {TARGET_AT_RISK: TargetAtRisk, ASSESSMENT_COMPLETED: AssessmentCompleted,

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from services.facilities import contract, domain, repository
 from services.facilities.settings import SETTINGS
-from services.facilities.models import Inspection, Rectification
+from services.facilities.models import Allocation, Inspection, Rectification
 from services.facilities.space import FIGURE_READERS, MANAGERS, READERS, assess, columns
 from services.kit.db import get_or_404, paginate
 from services.kit.entrypoints import rpc
@@ -81,8 +81,10 @@ class InspectionRpc:
         inspections = self.db.session.scalars(repository.inspections_query().where(
             Inspection.inspected_on.between(q["from_on"], q["to_on"]))).all()
         raised = [(r.status, r.deadline_on) for inspection in inspections for r in inspection.rectifications]
-        return stats_out.dump({"period_from": q["from_on"], "period_to": q["to_on"],
-                               **domain.inspection_figures(len(inspections), raised, self._today())})
+        kinds = self.db.session.scalars(select(Allocation.kind).where(
+            Allocation.allocated_on.between(q["from_on"], q["to_on"]))).all()
+        return stats_out.dump({"period_from": q["from_on"], "period_to": q["to_on"], **domain.inspection_figures(
+            len(inspections), raised, self._today(), [i.unit_code for i in inspections], kinds)})
 
     @rpc(reads_only=True)
     def list_rectifications(self, query=None):

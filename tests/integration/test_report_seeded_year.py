@@ -18,6 +18,11 @@ from tests.support import admin_caller, call_as, database_of, expected_report_fi
 
 YEAR = 2024
 SCALE = os.environ.get("REPORT_SEED_SCALE", "test")
+# equipment upkeep, patrols and training are figures facilities gives once it keeps them;
+# until then their sections are answered unavailable and left out of the comparison
+UPKEEP_RPCS = ("equipment_stats", "patrol_stats", "training_stats")
+UPKEEP = all(hasattr(FacilitiesService, name) for name in UPKEEP_RPCS)
+NOT_YET = () if UPKEEP else ("upkeep", "security")
 
 
 def load_seed():
@@ -56,7 +61,8 @@ def seeded(start_service):
 def test_every_report_figure_equals_the_owning_services_statistics(seeded, rpc):
     caller = admin_caller()
     answer = report.annual_report(RpcCall(rpc, caller), {"year": YEAR})
-    assert answer["status"] == "complete", [s.get("reason") for s in answer["sections"]]
+    assert all(s["status"] == "ok" for s in answer["sections"] if s["name"] not in NOT_YET), [
+        s.get("reason") for s in answer["sections"]]
     period = {"from": f"{YEAR}-01-01", "to": f"{YEAR}-12-31"}
     previous = {"from": f"{YEAR - 1}-01-01", "to": f"{YEAR - 1}-12-31"}
     owners = {
@@ -68,6 +74,10 @@ def test_every_report_figure_equals_the_owning_services_statistics(seeded, rpc):
         "energy.waste_summary": call_as(rpc, caller, "energy", "waste_summary", {"year": YEAR}),
         "energy.project_summary": call_as(rpc, caller, "energy", "project_summary", {"year": YEAR}),
         "energy.assessment_summary": call_as(rpc, caller, "energy", "assessment_summary", {"year": YEAR}),
+        "energy.audit_summary": call_as(rpc, caller, "energy", "audit_summary", {"year": YEAR}),
+        "energy.campaign_summary": call_as(rpc, caller, "energy", "campaign_summary", {"year": YEAR}),
+        **({f"facilities.{name}": call_as(rpc, caller, "facilities", name, period) for name in UPKEEP_RPCS}
+           if UPKEEP else {}),
     }
     figures = {f["key"]: f for s in answer["sections"] for f in s["figures"]}
     assert {key: f["value"] for key, f in figures.items()} == expected_report_figures(owners)
@@ -76,6 +86,12 @@ def test_every_report_figure_equals_the_owning_services_statistics(seeded, rpc):
     assert figures["retrofits"]["value"] == scale.projects and figures["rectifications"]["value"] > 0
     assert figures["dispatches"]["value"] > 0 and figures["reception_batches"]["value"] > 0
     assert figures["per_person_kgce"]["value"] > 0 and figures["waste_total_kg"]["value"] > 0
+    # the seed's summary's figures beside them: each seeded, so none is a zero by omission
+    for key in ("units_inspected", "allocations", "reallocations", "vehicles_disposed", "vehicles_auctioned",
+                "vehicles_registered", "safety_meetings", "units_audited", "demonstration_sites",
+                "canteen_reception_persons", "canteen_meeting_persons", "frugal_participants", "frugal_passed",
+                "smoke_free_participants", "health_activities", "health_participants"):
+        assert figures[key]["value"] > 0, key
     last_year = call_as(rpc, caller, "vehicles", "vehicle_stats", previous)["totals"]["dispatches"]
     assert figures["dispatches"]["previous"] == last_year > 0
     assert figures["dispatches"]["change"] == figures["dispatches"]["value"] - last_year
