@@ -2,12 +2,16 @@
 service's own statistics RPC (the one behind its statistics route) answers.
 ``REPORT_SEED_SCALE=county`` runs it on a county-sized year (a few minutes)."""
 import importlib.util
+import io
 import os
 import sys
 
 import pytest
+from docx import Document
 
 from gateway import report
+from gateway.report import document
+from gateway.report.render import is_rate, number
 from services.energy.service import EnergyService
 from services.facilities.service import FacilitiesService
 from services.kit.context import Caller
@@ -92,6 +96,13 @@ def test_every_report_figure_equals_the_owning_services_statistics(seeded, rpc):
                 "canteen_reception_persons", "canteen_meeting_persons", "frugal_participants", "frugal_passed",
                 "smoke_free_participants", "health_activities", "health_participants"):
         assert figures[key]["value"] > 0, key
+    # the Word summary carries the same figures, each read back as the services answered it
+    expected = expected_report_figures(owners)
+    tables = [[[cell.text for cell in row.cells] for row in table.rows]
+              for table in Document(io.BytesIO(document.document(answer))).tables]
+    in_document = {row[0]: row[1] for table in tables for row in table[1:]}
+    for key, f in figures.items():
+        assert in_document[f["label"]] == number(expected[key], is_rate(f)), key
     last_year = call_as(rpc, caller, "vehicles", "vehicle_stats", previous)["totals"]["dispatches"]
     assert figures["dispatches"]["previous"] == last_year > 0
     assert figures["dispatches"]["change"] == figures["dispatches"]["value"] - last_year

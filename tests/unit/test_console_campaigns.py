@@ -71,3 +71,29 @@ def test_health_activities_are_listed_and_recorded(console):  # noqa: F811
     _, method, (payload,), _ = services.calls[-1]
     assert method == "record_health_activity" and payload == {
         "unit_code": "U1", "kind": "exercise_break", "title": "工间操", "held_on": "2025-05-02", "participants": 40}
+
+
+def test_staff_write_the_summary_narrative_and_download_the_word_document(console):  # noqa: F811
+    from docx import Document
+
+    from tests.unit.test_report_compose import stats_answers
+
+    client, services = console
+    for (service, method), answer in stats_answers(2025).items():
+        services.answers[method] = answer
+    browser = Client(client.application)
+    login(browser, "energy_officer")
+    page = browser.get("/console/reports/narrative?year=2025")
+    assert page.status_code == 200
+    assert 'name="part_energy"' in page.text and 'name="part_plans"' in page.text
+    assert 'name="part_vehicles"' not in page.text  # the dispatcher's section, shown but not editable
+    saved = browser.post("/console/reports/narrative?year=2025", data={
+        "csrf_token": csrf_of(page.text), "part_energy": "全面开展节约型机关创建。", "part_plans": "明年计划。",
+        "part_vehicles": "不该写入"})
+    assert saved.status_code == 303
+    shown = browser.get("/console/reports/narrative?year=2025")
+    assert "全面开展节约型机关创建。" in shown.text and "不该写入" not in shown.text
+    word = browser.get("/console/reports/annual.docx?year=2025")
+    assert word.status_code == 200 and word.headers["Content-Disposition"].endswith('.docx"')
+    texts = [p.text for p in Document(io.BytesIO(word.data)).paragraphs]
+    assert "全面开展节约型机关创建。" in texts and "明年计划。" in texts
