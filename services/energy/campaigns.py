@@ -31,6 +31,14 @@ FACILITIES = "facilities"  # the owner of the patrol findings (contract.PATROL_F
 
 
 class CampaignsRpc(EnergyRpc):
+    def _for_unit(self, schema, payload, roles=CAMPAIGN_CLERKS) -> dict:
+        """The payload loaded, its ``unit_code`` the caller's own when a unit user sends it."""
+        caller = self.call.caller
+        caller.require(*roles)
+        data = load(schema, payload)
+        data["unit_code"] = caller.unit_for_write(data["unit_code"], required=True)
+        return data
+
     def _audited_add(self, record, action: str = "register"):
         """Adds ``record`` with its audit entry (named before the flush that writes it)."""
         self.db.session.add(record)
@@ -105,10 +113,7 @@ class CampaignsRpc(EnergyRpc):
 
     @rpc
     def apply_to_campaign(self, campaign_id, payload):
-        caller = self.call.caller
-        caller.require(*CAMPAIGN_CLERKS)
-        data = load(contract.ApplicationCreate(), payload)
-        data["unit_code"] = caller.unit_for_write(data["unit_code"], required=True)
+        data = self._for_unit(contract.ApplicationCreate(), payload)
         campaign = get_or_404(self.db.session, Campaign, int(campaign_id), "campaign")
         check_not_future(self._now(), domain.LOCAL, applied_on=data["applied_on"])
         domain.check_in_campaign_years(campaign.years, applied_on=data["applied_on"])
@@ -116,7 +121,8 @@ class CampaignsRpc(EnergyRpc):
         if self.db.session.scalar(select(CampaignApplication.id).where(
                 CampaignApplication.campaign_id == campaign.id, CampaignApplication.unit_code == data["unit_code"])):
             raise Conflict(f"{data['unit_code']} has already applied", {"unit_code": ["already applied"]})
-        application = self._audited_add(CampaignApplication(campaign_id=campaign.id, applied_by=caller.name, **data))
+        application = self._audited_add(CampaignApplication(
+            campaign_id=campaign.id, applied_by=self.call.caller.name, **data))
         return application_out.dump(application)
 
     @rpc(reads_only=True)
@@ -154,9 +160,8 @@ class CampaignsRpc(EnergyRpc):
         return out
 
     def _evaluate(self, campaign_id, payload, kind: str):
-        caller = self.call.caller
-        data = load(contract.EvaluationCreate(), payload)
-        data["unit_code"] = caller.unit_for_write(data["unit_code"], required=True)
+        data = self._for_unit(contract.EvaluationCreate(), payload,
+                              CAMPAIGN_MANAGERS if kind == "spot_check" else CAMPAIGN_CLERKS)
         session = self.db.session
         campaign = get_or_404(session, Campaign, int(campaign_id), "campaign")
         check_not_future(self._now(), domain.LOCAL, assessed_on=data["assessed_on"])
@@ -171,7 +176,7 @@ class CampaignsRpc(EnergyRpc):
         score = domain.campaign_score(campaign.criteria, campaign.pass_score, data["scores"])
         evaluation = self._audited_add(CampaignEvaluation(
             campaign_id=campaign.id, kind=kind, **data, total_score=score.total, must_pass_met=score.must_pass_met,
-            passed=score.passed, assessed_by=caller.name), "verify" if kind == "spot_check" else "register")
+            passed=score.passed, assessed_by=self.call.caller.name), "verify" if kind == "spot_check" else "register")
         for item in files:  # the evaluation's entry names them; the content stays out of the trail
             item.evaluation_id = evaluation.id
             session.add(item)
@@ -183,12 +188,10 @@ class CampaignsRpc(EnergyRpc):
 
     @rpc
     def self_assess(self, campaign_id, payload):
-        self.call.caller.require(*CAMPAIGN_CLERKS)
         return self._evaluate(campaign_id, payload, "self_assessment")
 
     @rpc
     def spot_check(self, campaign_id, payload):
-        self.call.caller.require(*CAMPAIGN_MANAGERS)
         return self._evaluate(campaign_id, payload, "spot_check")
 
     @rpc(reads_only=True)
@@ -282,10 +285,7 @@ class CampaignsRpc(EnergyRpc):
     # health activities --------------------------------------------------------------------
     @rpc
     def record_health_activity(self, payload):
-        caller = self.call.caller
-        caller.require(*CAMPAIGN_CLERKS)
-        data = load(contract.HealthActivityCreate(), payload)
-        data["unit_code"] = caller.unit_for_write(data["unit_code"], required=True)
+        data = self._for_unit(contract.HealthActivityCreate(), payload)
         check_not_future(self._now(), domain.LOCAL, held_on=data["held_on"])
         if data["campaign_id"] is not None:
             get_or_404(self.db.session, Campaign, data["campaign_id"], "campaign")

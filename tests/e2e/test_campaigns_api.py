@@ -5,10 +5,9 @@ import io
 import uuid
 
 import pytest
-import requests
 from openpyxl import load_workbook
 
-from tests.e2e.conftest import token_for
+from tests.e2e.test_energy_api import user as energy_user  # a session for a new user with these roles
 
 pytestmark = pytest.mark.e2e
 
@@ -18,11 +17,7 @@ def unique(prefix="CP"):
 
 
 def user(stack, admin, roles, unit_code=None):
-    name = unique("u")
-    assert admin.post(stack.url("/api/v1/users"), json={"username": name, "password": "campaign-password-1",
-                                                       "roles": roles, "unit_code": unit_code}, timeout=10).status_code == 201
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {token_for(stack, name, 'campaign-password-1')}"
+    session = energy_user(stack, admin, roles, unit_code)
     session.headers["Accept-Language"] = "zh-CN"
     return session
 
