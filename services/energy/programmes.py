@@ -107,6 +107,7 @@ class ProgrammesMixin(RecordsMixin):
         assessment = self._add(Assessment(
             institution_id=institution.id, **data, total_score=score.total, must_pass_met=score.must_pass_met,
             passed=score.passed, assessed_by=self.call.caller.name))
+        self._carry_assessment(assessment)  # campaigns.py: into its year's 节约型机关 campaign
         self.db.emit(contract.ASSESSMENT_COMPLETED, contract.AssessmentCompleted().dump({
             "assessment_id": assessment.id, "unit_code": assessment.unit_code, "year": assessment.year,
             "kind": assessment.kind, "total_score": assessment.total_score, "passed": assessment.passed}))
