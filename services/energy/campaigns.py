@@ -27,7 +27,7 @@ campaign_out = contract.Campaign()
 application_out = contract.Application()
 evaluation_out = contract.Evaluation()
 activity_out = contract.HealthActivity()
-FACILITIES = "facilities"  # the owner of the patrol findings (contract.PATROL_FINDING_RECORDED)
+FACILITIES = "facilities"  # the owner of the patrol findings (contract.PATROL_FINDING_REPORTED)
 
 
 class CampaignsRpc(EnergyRpc):
@@ -334,12 +334,13 @@ class CampaignsRpc(EnergyRpc):
         return page_of(activity_out.dump(items, many=True), total)
 
     # no-smoking patrol findings (控烟巡查) from facilities ----------------------------------
-    @event_handler(FACILITIES, contract.PATROL_FINDING_RECORDED)
-    def on_patrol_finding_recorded(self, payload):
-        event = contract.PatrolFindingRecorded().load(payload)
-        if event["kind"] != "no_smoking" or not event["unit_code"]:
+    @event_handler(FACILITIES, contract.PATROL_FINDING_REPORTED)
+    def on_patrol_finding_reported(self, payload):
+        """Smoking seen, on a no-smoking patrol or any other, in a unit's premises."""
+        event = contract.PatrolFindingReported().load(payload)
+        if not domain.is_smoking_finding(event["kind"], event["category"]) or not event["unit_code"]:
             return
-        if not self.db.first_delivery(event["event_id"], "energy.on_patrol_finding_recorded"):
+        if not self.db.first_delivery(event["event_id"], "energy.on_patrol_finding_reported"):
             return
         found_at = event["found_at"] or event["seen_at"] or event["occurred_at"]
         if self.db.session.get(SmokingFinding, event["finding_id"]) is None:

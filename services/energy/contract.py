@@ -901,8 +901,8 @@ class CampaignSummary(Schema):
 TARGET_AT_RISK = "target_at_risk"
 ASSESSMENT_COMPLETED = "assessment_completed"
 CAMPAIGN_EVALUATED = "campaign_evaluated"
-# consumed: facilities' patrols (agreed with facilities; loaded with unknown=EXCLUDE)
-PATROL_FINDING_RECORDED = "patrol_finding_recorded"
+# consumed: facilities' patrol findings (facilities.contract.PATROL_FINDING_REPORTED; loaded with unknown=EXCLUDE)
+PATROL_FINDING_REPORTED = "patrol_finding_reported"
 
 
 class TargetAtRisk(EventSchema):
@@ -939,11 +939,12 @@ class CampaignEvaluated(EventSchema):
     passed = fields.Boolean(required=True)
 
 
-class PatrolFindingRecorded(EventSchema):
+class PatrolFindingReported(EventSchema):
     """What energy reads of a patrol finding (facilities owns the event)."""
 
     finding_id = fields.Integer(required=True)
-    kind = fields.String(required=True)  # security | no_smoking
+    kind = fields.String(required=True)  # the patrol's: security | no_smoking
+    category = fields.String(load_default=None, allow_none=True)  # smoking, fire_door_blocked, leak, …
     unit_code = fields.String(load_default=None, allow_none=True)
     place = fields.String(load_default=None, allow_none=True)
     location = fields.String(load_default=None, allow_none=True)  # facilities' name for the place

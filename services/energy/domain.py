@@ -497,6 +497,12 @@ def check_scores(criteria: list[dict], scores: dict) -> None:
         raise Invalid("the scores do not fit the criteria sheet", {"scores": errors})
 
 
+def is_smoking_finding(patrol_kind: str, category: str | None) -> bool:
+    """A finding that counts against 无烟机关: any finding of a no-smoking patrol (控烟巡查), and
+    smoking seen on any other patrol."""
+    return patrol_kind == "no_smoking" or category == "smoking"
+
+
 def with_patrol_deductions(criteria: list[dict], scores: dict, smoking_findings: int,
                            settings: Settings = SETTINGS) -> dict:
     """The scores after no-smoking patrol findings: each finding takes

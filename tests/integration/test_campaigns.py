@@ -114,15 +114,17 @@ def test_no_smoking_patrol_findings_feed_the_smoke_free_criteria_once_each(start
     exchange = get_event_exchange("facilities", {})
     publisher = Publisher(test_backends.amqp_uri, declare=[exchange])
 
-    def finding(finding_id, kind="no_smoking", found_at="2025-05-01T02:00:00+00:00"):
+    def finding(finding_id, kind="no_smoking", found_at="2025-05-01T02:00:00+00:00", category="smoking"):
         return {"event_id": str(uuid.uuid4()), "occurred_at": found_at, "finding_id": finding_id, "kind": kind,
-                "unit_code": code, "place": "三楼楼梯间", "found_at": found_at, "route_id": 7}
+                "category": category, "unit_code": code, "location": "三楼楼梯间", "opens": "rectification",
+                "repair_id": None, "deadline_on": None}
 
     base = 10_000_000 + int(uuid.uuid4().int % 1_000_000) * 10
     once = finding(base)
-    for event in (once, once, finding(base + 1), finding(base + 2, kind="security"),
+    for event in (once, once, finding(base + 1, kind="security"),  # smoking seen on a security patrol counts
+                  finding(base + 2, kind="security", category="leak"),  # a leak does not
                   finding(base + 3, found_at="2024-12-31T15:00:00+00:00")):  # 2024-12-31 23:00 in Shanghai
-        publisher.publish(event, exchange=exchange, routing_key=contract.PATROL_FINDING_RECORDED)
+        publisher.publish(event, exchange=exchange, routing_key=contract.PATROL_FINDING_REPORTED)
     assert eventually(lambda: count(energy, SmokingFinding, SmokingFinding.unit_code == code) == 3)
     eventlet.sleep(0.5)
     assert count(energy, SmokingFinding, SmokingFinding.unit_code == code) == 3  # the duplicate added nothing

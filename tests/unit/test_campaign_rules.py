@@ -83,3 +83,10 @@ def test_each_no_smoking_finding_takes_the_configured_points_off_the_patrol_crit
     harsher = replace(SETTINGS, campaign_smoking_deduction=5)
     assert domain.with_patrol_deductions(SHEET, FULL, 1, harsher)["no_smoking_indoors"] == 35
     assert domain.with_patrol_deductions(SHEET, FULL, 0) == FULL
+
+
+def test_smoking_counts_on_a_no_smoking_patrol_and_when_seen_on_any_other():
+    assert domain.is_smoking_finding("no_smoking", "obstruction")
+    assert domain.is_smoking_finding("security", "smoking")
+    assert not domain.is_smoking_finding("security", "leak")
+    assert not domain.is_smoking_finding("security", None)
