@@ -138,12 +138,27 @@ class Seeder:
             "fuel_type": "gasoline", "unit_code": self.rng.choice(self.units),
             "purchased_on": date(self.years[0] - 3, 6, 1), "odometer_km": Decimal(self.rng.randrange(10000, 90000)),
             "status": "available"} for index in range(self.scale.vehicles)]
+        for car in cars:  # one in ten came within the span, each into a slot its unit's disposal freed (定编)
+            registered = self.moment() if self.rng.random() < 0.1 else datetime(self.years[0] - 3, 6, 1, tzinfo=UTC)
+            car.update(created_at=registered, updated_at=registered)
         for car, car_id in zip(cars, write(session, m.Vehicle, cars, ids=True)):
             car["id"] = car_id
+        disposed = self.rng.sample(cars, max(2, len(cars) // 20))  # 拍卖, 回收 or 报废; each frees its slot (销编)
+        write(session, m.Disposal, [{
+            "vehicle_id": car["id"], "unit_code": car["unit_code"],
+            "method": ("auction", "scrap", "auction", "take_back")[index % 4], "disposed_on": self.day(),
+            "proceeds_yuan": self.money(5000, 40000), "early_reason": None, "recorded_by": SEEDER}
+            for index, car in enumerate(disposed)])
         drivers = write(session, m.Driver, [
             {"name": f"司机{index}", "staff_number": f"S{self.year}{index:05d}", "licence_class": "C1",
              "licence_expires_on": date(self.year + 5, 1, 1), "status": "active"}
             for index in range(max(2, self.scale.vehicles // 2))], ids=True)
+        meetings = write(session, m.SafetyMeeting, [  # the drivers' monthly safety meeting
+            {"held_on": date(year, month, 5), "topic": "月度安全例会"} for year in self.years for month in range(1, 13)],
+            ids=True)
+        write(session, m.MeetingAttendance, [{"meeting_id": meeting_id, "driver_id": driver_id}
+                                             for meeting_id in meetings for driver_id in drivers
+                                             if self.rng.random() < 0.9])
         recent = datetime.combine(date(self.year + 1, 1, 1) - timedelta(days=RECENT_DAYS), time(0), SHANGHAI)
         dispatches = []
         for _ in range(self.scale.dispatches):
@@ -239,6 +254,14 @@ class Seeder:
                     "status": self.rng.choice(("open", "done", "verified", "verified")),
                     "created_at": created, "updated_at": created})
         write(session, m.Rectification, rectifications)
+        allocations = []  # 调配 (a vacant room to a unit) and 调剂 (from one unit to another)
+        for index in range(max(3, self.scale.rooms // 20)):
+            room, moved = self.rng.choice(rooms), index % 3 == 2
+            allocations.append({
+                "room_id": room["id"], "kind": "reallocation" if moved else "allocation",
+                "from_unit_code": self.rng.choice(self.units) if moved else None, "to_unit_code": room["unit_code"],
+                "allocated_on": self.day(), "reason": "工作需要", "allocated_by": SEEDER})
+        write(session, m.Allocation, in_order(allocations, "allocated_on"))
 
     # reception -------------------------------------------------------------------------------
     def reception(self, session) -> None:
@@ -279,7 +302,17 @@ class Seeder:
                 "attendees": self.rng.randrange(5, 80), "start_at": start, "end_at": start + timedelta(hours=2),
                 "services": [], "cars": [], "status": self.rng.choice(("scheduled", "scheduled", "scheduled", "cancelled")),
                 "dispatch_ids": [], "compensation_pending": [], "checked_in": 0})
-        write(session, m.Meeting, in_order(meetings, "start_at"))
+        meetings = in_order(meetings, "start_at")
+        dinners = {}  # a meeting's meals in the canteen, apart from the receptions' guests
+        for meeting, meeting_id in zip(meetings, write(session, m.Meeting, meetings, ids=True)):
+            if meeting["status"] == "scheduled" and self.rng.random() < 0.3:
+                dinners.setdefault(meeting["start_at"].astimezone(SHANGHAI).date(), []).append((meeting_id, meeting))
+        slots = write(session, m.CanteenSlot, [{"served_on": day, "meal": "dinner", "capacity": 800} for day in dinners],
+                      ids=True)
+        write(session, m.CanteenReservation, [
+            {"slot_id": slot_id, "batch": meeting["title"], "head_count": meeting["attendees"],
+             "unit_code": meeting["unit_code"], "meeting_id": meeting_id, "status": "active"}
+            for slot_id, batch in zip(slots, dinners.values()) for meeting_id, meeting in batch])
         visitors = []
         for index in range(self.scale.visitors):
             number = f"36{index:016d}"
@@ -332,6 +365,60 @@ class Seeder:
                 "investment_yuan": self.money(10000, 500000), "expected_saving_rate": Decimal("0.15"),
                 "unit_price_yuan": Decimal("0.65"), "completed_on": self.day()})
         write(session, m.Project, projects)
+        write(session, m.Audit, [{  # 能源审计: about one institution in ten each year
+            "institution_id": known[unit], "unit_code": unit, "audited_on": date(year, self.rng.randrange(3, 12), 15),
+            "auditor": "县节能监察中心"} for year in self.years for unit in self.units[year % 10::10]])
+        designated = set(session.scalars(select(m.DemonstrationSite.unit_code)))
+        write(session, m.DemonstrationSite, [
+            {"institution_id": known[unit], "unit_code": unit, "level": "county", "designated_on": date(self.year, 6, 1)}
+            for unit in self.units[::10] if unit not in designated])
+        self.campaigns(session, m, assessments)
+
+    def campaigns(self, session, m, assessments: list[dict]) -> None:
+        """Each year's four campaigns: 节约型机关 with every unit (its result as the year's
+        assessment), the others with a part of them; health activities; no-smoking findings."""
+        from sqlalchemy import select
+
+        from services.energy.contract import DEFAULT_CRITERIA, DEFAULT_PASS_SCORES
+
+        passed_in = {(row["unit_code"], row["year"]): row["passed"] for row in assessments}
+        for year in self.years:
+            for kind, share in (("frugal_institution", 1.0), ("health_promotion", 0.3), ("smoke_free", 0.3),
+                                ("waste_sorting_site", 0.1)):
+                criteria = [dict(item) for item in DEFAULT_CRITERIA[kind]]
+                campaign_id = write(session, m.Campaign, [{
+                    "kind": kind, "name": f"{year}年{kind}", "years": [year], "first_year": year, "last_year": year,
+                    "criteria": criteria, "pass_score": DEFAULT_PASS_SCORES[kind]}], ids=True)[0]
+                units = [unit for unit in self.units if share == 1.0 or self.rng.random() < share] or self.units[:1]
+                write(session, m.CampaignUnit, [{"campaign_id": campaign_id, "unit_code": unit} for unit in units])
+                write(session, m.CampaignApplication, [{
+                    "campaign_id": campaign_id, "unit_code": unit, "statement": None, "applied_on": date(year, 3, 1),
+                    "applied_by": SEEDER} for unit in units])
+                evaluations = []
+                for unit in units:
+                    passed = passed_in.get((unit, year), self.rng.random() < 0.8)
+                    full = {item["code"]: item["max_score"] for item in criteria}
+                    scores = full if passed else {code: points // 2 for code, points in full.items()}
+                    total = sum(scores.values())
+                    for kind_of, on in (("self_assessment", date(year, 10, 1)), ("spot_check", date(year, 11, 15))):
+                        if kind_of == "spot_check" and self.rng.random() > 0.2:
+                            continue
+                        evaluations.append({
+                            "campaign_id": campaign_id, "unit_code": unit, "kind": kind_of, "scores": scores,
+                            "total_score": total, "must_pass_met": passed, "passed": passed, "assessed_on": on,
+                            "assessed_by": SEEDER, "remarks": None, "legacy_assessment_id": None})
+                write(session, m.CampaignEvaluation, evaluations)
+            write(session, m.HealthActivity, [{
+                "unit_code": unit, "kind": self.rng.choice(("exercise_break", "walking", "ball_game", "talk")),
+                "title": "健康活动", "held_on": date(year, self.rng.randrange(1, 13), 10),
+                "participants": self.rng.randrange(10, 80), "campaign_id": None}
+                for unit in self.units for _ in range(2)])
+            known = set(session.scalars(select(m.SmokingFinding.finding_id)))
+            findings = [{
+                "finding_id": year * 100_000 + index, "unit_code": self.rng.choice(self.units), "place": "楼梯间",
+                "found_at": self.moment(date(year, self.rng.randrange(1, 13), 12), hours=(9, 17)), "year": year}
+                for index in range(max(2, len(self.units) // 5))]
+            write(session, m.SmokingFinding, [row for row in findings if row["finding_id"] not in known])
 
 
 def seed(sessions: dict, year: int, scale: str = "test", seed_value: int = 2025, analyze: bool = False

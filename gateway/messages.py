@@ -224,6 +224,13 @@ RULES = {
     "units.has_active_children": {"reason": "该单位下还有正常的下级单位，请先合并或撤销下级单位。"},
     "units.import_rejected": {"reason": "名录表中有行不符合规则，整张表均未导入；请按行号改正后重新导入。"},
     "units.import_limit": {"reason": "名录表行数超出导入限制。"},
+    "campaigns.not_participating": {"reason": "该单位不是本次创建活动的参与单位，请先由中心加入参与单位。"},
+    "campaigns.no_application": {"reason": "单位须先申报，才能提交自评。"},
+    "campaigns.outside_period": {
+        "reason": "日期不在创建活动的年度内。", "detail": "日期须在创建活动的年度（{years}年）内。"},
+    "campaigns.pass_line_unreachable": {
+        "reason": "达标线高于评分表各项满分之和。", "detail": "达标线{pass_score}分，高于评分表满分合计{reachable}分。"},
+    "campaigns.evidence_too_large": {"reason": "佐证材料文件过大。", "detail": "每个佐证材料文件最大{limit_mb} MB。"},
 }
 UNKNOWN_RULE = "不符合业务规则。"
 
@@ -463,6 +470,14 @@ PHRASES = {
     "at most {days} days after from": "最多查询 {days} 天",
     "clashes with an existing booking on {day}": "与 {day} 已有的会议室预订时间冲突",
     "a meal's cost is entered with the meal, not again under costs": "用餐的金额已在「用餐」中填写，不能在费用中重复登记",
+    # creation campaigns (services/energy/campaigns.py, domain.py)
+    "not a participating unit": "不是参与单位", "already applied": "已申报",
+    "apply before the self-assessment": "请先申报再自评", "outside the campaign's years": "不在创建活动的年度内",
+    "above the sum of the maximum scores": "高于各项满分之和", "too large": "文件过大", "not base64": "不是有效的 base64",
+    "the scores do not fit the criteria sheet": "评分与评分表不符", "a criterion code appears twice": "评分项代码重复",
+    "evidence is not base64": "佐证材料不是有效的 base64", "an evidence file is too large": "佐证材料文件过大",
+    "{code}: missing": "{code}：未评分", "{code}: not a criterion of the sheet": "{code}：不是评分表中的项目",
+    "{code}: a whole number from 0 to {max}": "{code}：须为0到{max}的整数", "{code}: appears twice": "{code}：重复",
 }
 
 # the Chinese detail of an error that has none of its own, by status

@@ -1,10 +1,11 @@
-"""The gateway's own data: people who log in and the keys of other systems."""
+"""The gateway's own data: people who log in, the keys of other systems, and the annual
+summary's narrative (the report is the gateway's composition, so its words are kept beside it)."""
 from __future__ import annotations
 
 import secrets
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.kit.audit import AuditEntryMixin
@@ -68,3 +69,17 @@ class ApiKeyCall(Base):
 class AuditEntry(AuditEntryMixin, Base):
     """The gateway's audit trail: users created, disabled, enabled, deleted, their passwords
     changed and their logouts (who, when, which user; never a password)."""
+
+
+class ReportNarrative(TimestampMixin, Base):
+    """What staff write into the annual summary: a section's 工作总结 text, 困难与问题 or the
+    next year's plan (``part``), per year."""
+
+    __tablename__ = "report_narrative"
+    __table_args__ = (UniqueConstraint("year", "part"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    part: Mapped[str] = mapped_column(String(30))
+    text: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(120))

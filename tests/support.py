@@ -211,33 +211,77 @@ REPORT_FIGURE_SOURCES = {
         "dispatches": "totals.dispatches", "distance_km": "totals.distance_km", "fuel_liters": "totals.fuel_liters",
         "fuel_yuan": "totals.fuel_yuan", "cost_yuan": "totals.cost_yuan", "flags_raised": "flags.raised",
         "flags_no_dispatch": "flags.by_kind.no_dispatch", "flags_violations": "flags.violations",
-        "flags_open": "flags.open"},
+        "flags_open": "flags.open", "vehicles_disposed": "renewal.disposed",
+        "vehicles_auctioned": "renewal.by_method.auction", "vehicles_registered": "renewal.registered",
+        "safety_meetings": "safety_meetings.held", "safety_meeting_months": "safety_meetings.months_with_meeting",
+        "safety_attendances": "safety_meetings.attendances"},
     "facilities.repair_stats": {
         "repairs": "total.count", "repairs_completed": "total.completed", "repair_completion_rate": "total.completion_rate",
         "repair_on_time_rate": "total.on_time_rate", "repair_mean_hours": "total.mean_hours_to_repair",
         "repair_complaints": "total.complaints", "repair_mean_rating": "total.mean_rating"},
     "facilities.inspection_stats": {key: key for key in (
-        "inspections", "rectifications", "rectifications_done", "rectification_rate", "rectifications_overdue")},
+        "inspections", "rectifications", "rectifications_done", "rectification_rate", "rectifications_overdue",
+        "units_inspected", "allocations", "reallocations")},
     "reception.reception_stats": {
         "reception_batches": "receptions.batches", "reception_guests": "receptions.guests",
         "reception_cost_yuan": "receptions.cost_yuan", "receptions_in_canteen": "canteen.receptions_in_canteen",
         "canteen_reception_share": "canteen.reception_share", "canteen_persons": "canteen.persons",
         "meetings": "meetings.meetings", "meeting_attendees": "meetings.attendees",
-        "visitor_batches": "visitors.batches", "visitor_persons": "visitors.persons"},
+        "visitor_batches": "visitors.batches", "visitor_persons": "visitors.persons",
+        "canteen_reception_persons": "canteen.reception_persons", "canteen_meeting_persons": "canteen.meeting_persons"},
     "energy.indicators": {key: key for key in (
         "total_tce", "per_person_kgce", "per_area_kgce_m2", "water_per_person_m3")},
-    "energy.waste_summary": {"waste_total_kg": "total_kg", "waste_recyclable_share": "recyclable_share"},
+    "energy.waste_summary": {"waste_total_kg": "total_kg", "waste_recyclable_share": "recyclable_share",
+                             "demonstration_sites": "demonstration_site_count"},
+    "energy.audit_summary": {"energy_audits": "audits", "units_audited": "units_audited"},
     "energy.project_summary": {"retrofits": "completed", "retrofit_investment_yuan": "investment_yuan",
                                "retrofit_measured_saving_rate": "mean_measured_saving_rate"},
     "energy.assessment_summary": {"assessed": "assessed", "assessment_passed": "passed",
                                   "assessment_pass_share": "pass_share"},
+    "energy.campaign_summary": {
+        **{f"{name}_{figure}": f"by_kind.{kind}.{figure}" for name, kind in (
+            ("frugal", "frugal_institution"), ("health_promotion", "health_promotion"), ("smoke_free", "smoke_free"),
+            ("waste_site", "waste_sorting_site")) for figure in ("participants", "passed")},
+        "health_activities": "health_activities", "health_participants": "health_participants",
+        "smoking_findings": "smoking_findings"},
+    # facilities' equipment upkeep, patrols and training (their RPCs' fields: docs/report.md)
+    "facilities.equipment_stats": {
+        "equipment": "equipment", "maintenance_due": "orders_due", "maintenance_on_time": "orders_done_on_time",
+        "maintenance_on_time_rate": "on_time_rate", "maintenance_plans_overdue": "plans_overdue",
+        "certificates": "certificates", "certificates_valid": "certificates_valid", "equipment_purchases": "purchases",
+        "equipment_purchase_yuan": "purchases_cost_yuan"},
+    "facilities.patrol_stats": {
+        "patrols_scheduled": "patrols_scheduled", "patrols_done": "patrols_done",
+        "patrol_on_schedule_rate": "on_schedule_rate", "patrols_missed": "patrols_missed", "patrol_findings": "findings",
+        "patrol_findings_closed": "findings_closed"},
+    "facilities.training_stats": {"training_sessions": "sessions", "training_hours": "hours",
+                                  "training_attendances": "attendances"},
 }
+
+
+UPKEEP_RPCS = ("equipment_stats", "patrol_stats", "training_stats")
+
+
+def pending_report_sections() -> tuple[str, ...]:
+    """The report's sections whose facilities RPCs this tree does not have yet (equipment upkeep,
+    patrols and training): the report answers them unavailable."""
+    from services.facilities.service import FacilitiesService
+
+    return () if all(hasattr(FacilitiesService, name) for name in UPKEEP_RPCS) else ("upkeep", "security")
+
+
+def report_complete(answer: dict) -> bool:
+    """Every section of the report answered, but those ``pending_report_sections`` names."""
+    pending = pending_report_sections()
+    return all(s["status"] == "ok" for s in answer["sections"] if s["name"] not in pending)
 
 
 def expected_report_figures(answers: dict) -> dict:
     """Each report figure's value as the services answered it (``answers``: RPC name → answer)."""
     expected = {}
     for source, figures in REPORT_FIGURE_SOURCES.items():
+        if source not in answers:  # a section the caller's services do not offer (see the test)
+            continue
         for key, path in figures.items():
             value = answers[source]
             for part in path.split("."):

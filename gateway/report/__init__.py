@@ -34,7 +34,7 @@ from gateway.report.figures import (  # noqa: F401
     reception_fetches, reception_figures, energy_fetches, energy_figures, BUILDERS, with_change
 )
 from gateway.report.annual import (  # noqa: F401
-    SECTIONS, SECTION_TITLES, OFFICER_OF, READERS, FULL_READERS, sections_for, compose, status_of, annual_report
+    SECTIONS, SECTION_TITLES, SECTION_SERVICES, OFFICER_OF, READERS, FULL_READERS, sections_for, compose, status_of, annual_report
 )
 from gateway.report.dashboard import (  # noqa: F401
     _count, OPEN_REPAIR_STATUSES, dashboard_builders, dashboard

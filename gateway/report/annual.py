@@ -11,15 +11,19 @@ from services.kit.errors import ServiceError
 
 log = logging.getLogger("gateway.report")
 
-SECTIONS = ("vehicles", "facilities", "reception", "energy")
+SECTIONS = ("vehicles", "facilities", "reception", "energy", "upkeep", "security", "campaigns")
 SECTION_TITLES = {
-    "vehicles": "公务用车", "facilities": "办公用房与维修", "reception": "公务接待与会务", "energy": "节能与垃圾分类",
+    "vehicles": "公务用车", "facilities": "办公用房与维修", "upkeep": "设备设施维保与更新", "security": "安全保卫",
+    "reception": "公务接待与会务", "energy": "节能与垃圾分类", "campaigns": "创建活动",
 }
 OFFICER_OF = {
-    "vehicles": "dispatcher", "facilities": "facility_manager", "reception": "reception_officer",
-    "energy": "energy_officer",
+    "vehicles": "dispatcher", "facilities": "facility_manager", "upkeep": "facility_manager",
+    "security": "facility_manager", "reception": "reception_officer", "energy": "energy_officer",
+    "campaigns": "energy_officer",
 }
-READERS = ("leader",) + tuple(OFFICER_OF.values())  # admin passes every gate
+SECTION_SERVICES = {"vehicles": "vehicles", "facilities": "facilities", "upkeep": "facilities", "security": "facilities",
+                    "reception": "reception", "energy": "energy", "campaigns": "energy"}  # the service each reads
+READERS = ("leader",) + tuple(sorted(set(OFFICER_OF.values())))  # admin passes every gate
 FULL_READERS = ("admin", "leader")
 
 

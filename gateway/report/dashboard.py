@@ -91,7 +91,8 @@ def dashboard_builders(today: date) -> dict:
 
 def dashboard(call, settings: ReportSettings = SETTINGS) -> dict:
     today = local_today(settings)
-    sections = compose(call, sections_for(call.caller), {"current": Period(today, today)},
-                       builders=dashboard_builders(today), settings=settings)
+    builders = dashboard_builders(today)  # the dashboard keeps to the day-to-day sections
+    sections = compose(call, [name for name in sections_for(call.caller) if name in builders],
+                       {"current": Period(today, today)}, builders=builders, settings=settings)
     return {"today": today, "status": status_of(sections), "generated_at": datetime.now(settings.timezone),
             "sections": sections}

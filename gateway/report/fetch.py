@@ -48,7 +48,8 @@ def run_all(call, fetches: dict, settings: ReportSettings = SETTINGS) -> dict:
     return dict(pool.imap(one, fetches.items()))
 
 
-SERVICE_NAMES = {"vehicles": "公务用车服务", "facilities": "办公用房服务", "reception": "公务接待服务", "energy": "节能服务"}
+SERVICE_NAMES = {"vehicles": "公务用车服务", "facilities": "办公用房服务", "reception": "公务接待服务", "energy": "节能服务",
+                 "upkeep": "办公用房服务", "security": "办公用房服务", "campaigns": "节能服务"}  # by section
 
 
 def reason_of(exc: BaseException, service: str, settings: ReportSettings = SETTINGS) -> str:

@@ -17,6 +17,14 @@ CANTEEN_LEDGER = "机关食堂订餐记录"
 MEETING_LEDGER = "会议室预约与会务保障记录"
 VISITOR_LEDGER = "来访群众登记簿"
 ENERGY_LEDGER = "公共机构能源资源消费统计月报"
+ALLOCATION_LEDGER = "办公用房调配（调剂）记录"
+DISPOSAL_LEDGER = "公务用车处置（拍卖、报废、回收）与编制台账"
+SAFETY_LEDGER = "驾驶员安全例会记录"
+AUDIT_LEDGER = "公共机构能源审计报告"
+EQUIPMENT_LEDGER = "设备设施台账与维保工单"
+PATROL_LEDGER = "安全巡查记录"
+TRAINING_LEDGER = "保安与职工培训记录"
+CAMPAIGN_LEDGER = "创建活动申报、自评与抽查记录"
 REGISTERS = {
     "dispatches": DISPATCH_LEDGER, "distance_km": DISPATCH_LEDGER, "fuel_liters": FUEL_LEDGER, "fuel_yuan": FUEL_LEDGER,
     "cost_yuan": "公务用车油卡台账、调度台账与维修保养台账",
@@ -39,6 +47,24 @@ REGISTERS = {
     "retrofit_measured_saving_rate": f"节能改造项目库、{ENERGY_LEDGER}",
     "assessed": "节约型机关评价（自评与抽查）记录", "assessment_passed": "节约型机关评价（自评与抽查）记录",
     "assessment_pass_share": "节约型机关评价（自评与抽查）记录",
+    "units_inspected": INSPECTION_LEDGER, "allocations": ALLOCATION_LEDGER, "reallocations": ALLOCATION_LEDGER,
+    "vehicles_disposed": DISPOSAL_LEDGER, "vehicles_auctioned": DISPOSAL_LEDGER, "vehicles_registered": DISPOSAL_LEDGER,
+    "safety_meetings": SAFETY_LEDGER, "safety_meeting_months": SAFETY_LEDGER, "safety_attendances": SAFETY_LEDGER,
+    "canteen_reception_persons": CANTEEN_LEDGER, "canteen_meeting_persons": CANTEEN_LEDGER,
+    "units_audited": AUDIT_LEDGER, "energy_audits": AUDIT_LEDGER, "demonstration_sites": "垃圾分类示范点认定记录",
+    "equipment": EQUIPMENT_LEDGER, "maintenance_due": EQUIPMENT_LEDGER, "maintenance_on_time": EQUIPMENT_LEDGER,
+    "maintenance_on_time_rate": EQUIPMENT_LEDGER, "maintenance_plans_overdue": EQUIPMENT_LEDGER,
+    "certificates_valid": EQUIPMENT_LEDGER, "certificates": EQUIPMENT_LEDGER, "equipment_purchases": EQUIPMENT_LEDGER,
+    "equipment_purchase_yuan": EQUIPMENT_LEDGER,
+    "patrols_scheduled": PATROL_LEDGER, "patrols_done": PATROL_LEDGER, "patrol_on_schedule_rate": PATROL_LEDGER,
+    "patrols_missed": PATROL_LEDGER, "patrol_findings": PATROL_LEDGER, "patrol_findings_closed": PATROL_LEDGER,
+    "training_sessions": TRAINING_LEDGER, "training_hours": TRAINING_LEDGER, "training_attendances": TRAINING_LEDGER,
+    "frugal_participants": CAMPAIGN_LEDGER, "frugal_passed": CAMPAIGN_LEDGER,
+    "health_promotion_participants": CAMPAIGN_LEDGER, "health_promotion_passed": CAMPAIGN_LEDGER,
+    "smoke_free_participants": CAMPAIGN_LEDGER, "smoke_free_passed": CAMPAIGN_LEDGER,
+    "waste_site_participants": CAMPAIGN_LEDGER, "waste_site_passed": CAMPAIGN_LEDGER,
+    "campaign_spot_checks": CAMPAIGN_LEDGER, "health_activities": "健康活动记录",
+    "health_participants": "健康活动记录", "smoking_findings": f"{PATROL_LEDGER}（控烟巡查）",
     # the dashboard
     "cars_out_now": DISPATCH_LEDGER, "open_flags": FLAG_RECORDS, "dispatches_this_month": DISPATCH_LEDGER,
     "open_repairs": REPAIR_LEDGER, "overdue_repairs": REPAIR_LEDGER, "repairs_this_month": REPAIR_LEDGER,
@@ -77,6 +103,13 @@ VEHICLE_FIGURES = (
     ("flags_no_dispatch", "无任务出车提示", "条", "flags.by_kind.no_dispatch", "期内 GPS 行程没有调度单对应的提示（无任务出车）"),
     ("flags_violations", "认定违规", "条", "flags.violations", "期内提示中经调度员认定为违规的条数"),
     ("flags_open", "待处理提示", "条", "flags.open", "期内提示中仍待说明或处理的条数"),
+    ("vehicles_disposed", "处置车辆（销编）", "辆", "renewal.disposed", "处置日期在期内的车辆数，处置即释放编制（销编）"),
+    ("vehicles_auctioned", "其中拍卖", "辆", "renewal.by_method.auction", "上述处置中以拍卖方式处置的车辆数"),
+    ("vehicles_registered", "更新配备车辆（定编）", "辆", "renewal.registered", "期内登记入编制的车辆数（定编）"),
+    ("safety_meetings", "驾驶员安全例会", "次", "safety_meetings.held", "期内召开的驾驶员安全例会次数"),
+    ("safety_meeting_months", "召开安全例会的月份", "个月", "safety_meetings.months_with_meeting",
+     "期内至少召开一次安全例会的月份数"),
+    ("safety_attendances", "安全例会参会", "人次", "safety_meetings.attendances", "上述例会的驾驶员参会人次"),
 )
 REPAIR_FIGURES = (
     ("repairs", "报修", "件", "total.count", "报修日期在期内的维修单数"),
@@ -89,6 +122,9 @@ REPAIR_FIGURES = (
 )
 INSPECTION_FIGURES = (
     ("inspections", "办公用房检查", "次", "inspections", "检查日期在期内的办公用房检查（实地测量）次数"),
+    ("units_inspected", "检查的单位", "个", "units_inspected", "上述检查涉及的单位数（每个单位计一次）"),
+    ("allocations", "办公用房调配", "间", "allocations", "期内调配给单位的空置用房间数"),
+    ("reallocations", "办公用房调剂", "间", "reallocations", "期内在单位之间调剂的用房间数"),
     ("rectifications", "发现问题整改", "项", "rectifications", "上述检查提出的整改项"),
     ("rectifications_done", "完成整改", "项", "rectifications_done", "其中已整改（待核验或已核验）的项数"),
     ("rectification_rate", "整改完成率", "%", "rectification_rate", "完成整改项数 ÷ 整改项数"),
@@ -102,6 +138,8 @@ RECEPTION_FIGURES = (
      "上述接待中在机关食堂有有效订餐的批次"),
     ("canteen_reception_share", "食堂接待占比", "%", "canteen.reception_share", "安排食堂就餐的接待批次 ÷ 接待批次"),
     ("canteen_persons", "食堂订餐人次", "人次", "canteen.persons", "供餐日期在期内的有效食堂订餐人数之和"),
+    ("canteen_reception_persons", "其中公务接待用餐", "人次", "canteen.reception_persons", "上述订餐中为公务接待预订的人数"),
+    ("canteen_meeting_persons", "其中会议用餐", "人次", "canteen.meeting_persons", "上述订餐中为会议预订的人数"),
     ("meetings", "会务保障", "场", "meetings.meetings", "期内举行的会议场次"),
     ("meeting_attendees", "参会人次", "人次", "meetings.attendees", "上述会议的预计参会人数之和"),
     ("visitor_batches", "来访接待批次", "批", "visitors.batches", "期内登记的来访群众批次"),
@@ -117,6 +155,57 @@ ENERGY_FIGURES = (
 WASTE_FIGURES = (
     ("waste_total_kg", "垃圾分类量", "千克", "total_kg", "各单位期内登记的分类垃圾重量之和"),
     ("waste_recyclable_share", "可回收物占比", "%", "recyclable_share", "可回收物重量 ÷ 分类垃圾总重量"),
+    ("demonstration_sites", "垃圾分类示范点", "个", "demonstration_site_count", "已认定的垃圾分类示范单位数"),
+)
+AUDIT_FIGURES = (
+    ("energy_audits", "能源审计", "次", "audits", "审计日期所在月份在期内的能源审计次数"),
+    ("units_audited", "开展能源审计的单位", "个", "units_audited", "上述能源审计涉及的单位数"),
+)
+# equipment upkeep, patrols and training: facilities' figures (their RPCs: docs/report.md)
+EQUIPMENT_FIGURES = (
+    ("equipment", "在用设备", "台", "equipment", "期末在用的设备设施台数"),
+    ("maintenance_due", "到期维保工单", "单", "orders_due", "到期日在期内的维保与法定检验工单"),
+    ("maintenance_on_time", "按期完成维保", "单", "orders_done_on_time", "其中在到期日前完成的工单"),
+    ("maintenance_on_time_rate", "维保按期完成率", "%", "on_time_rate", "按期完成工单 ÷ 到期工单"),
+    ("maintenance_plans_overdue", "逾期维保计划", "项", "plans_overdue", "下次到期日已过仍未完成的维保计划（按报告生成时）"),
+    ("certificates", "检验合格证", "份", "certificates", "各设备各类检验合格证（取最新一份）"),
+    ("certificates_valid", "有效检验合格证", "份", "certificates_valid", "其中在期末（或今天）仍有效的"),
+    ("equipment_purchases", "设备更新添置", "项", "purchases", "期内更新添置的设备项数"),
+    ("equipment_purchase_yuan", "设备更新添置金额", "元", "purchases_cost_yuan", "上述更新添置的金额之和"),
+)
+PATROL_FIGURES = (
+    ("patrols_scheduled", "计划巡查", "次", "patrols_scheduled", "按巡查排班期内应巡查的次数"),
+    ("patrols_done", "完成巡查", "次", "patrols_done", "其中巡查点全部扫码的巡查次数"),
+    ("patrol_on_schedule_rate", "按计划巡查率", "%", "on_schedule_rate", "完成巡查 ÷ 计划巡查"),
+    ("patrols_missed", "漏巡", "次", "patrols_missed", "计划中未巡查的次数"),
+    ("patrol_findings", "巡查发现问题", "项", "findings", "期内巡查（含控烟巡查）发现的问题"),
+    ("patrol_findings_closed", "已整改问题", "项", "findings_closed", "其中已整改或已修复的"),
+)
+TRAINING_FIGURES = (
+    ("training_sessions", "安全与消防培训", "期", "sessions", "期内举办的保安与职工培训期数"),
+    ("training_hours", "培训学时", "小时", "hours", "上述培训的学时之和"),
+    ("training_attendances", "培训参训", "人次", "attendances", "上述培训的参训人次"),
+)
+CAMPAIGN_FIGURES = (
+    ("frugal_participants", "参加节约型机关创建的单位", "个", "by_kind.frugal_institution.participants",
+     "当年节约型机关创建活动的参与单位数"),
+    ("frugal_passed", "节约型机关创建达标单位", "个", "by_kind.frugal_institution.passed",
+     "以抽查（无则自评）为准、扣除控烟巡查发现后达标的单位数"),
+    ("health_promotion_participants", "参加健康促进机关创建的单位", "个", "by_kind.health_promotion.participants",
+     "当年健康促进机关创建活动的参与单位数"),
+    ("health_promotion_passed", "健康促进机关创建达标单位", "个", "by_kind.health_promotion.passed",
+     "以抽查（无则自评）为准达标的单位数"),
+    ("smoke_free_participants", "参加无烟机关创建的单位", "个", "by_kind.smoke_free.participants",
+     "当年无烟机关创建活动的参与单位数"),
+    ("smoke_free_passed", "无烟机关创建达标单位", "个", "by_kind.smoke_free.passed",
+     "以抽查（无则自评）为准、扣除控烟巡查发现后达标的单位数"),
+    ("waste_site_participants", "参加垃圾分类示范点创建的单位", "个", "by_kind.waste_sorting_site.participants",
+     "当年垃圾分类示范点创建活动的参与单位数"),
+    ("waste_site_passed", "垃圾分类示范点创建达标单位", "个", "by_kind.waste_sorting_site.passed",
+     "以抽查（无则自评）为准达标的单位数"),
+    ("health_activities", "健康活动", "次", "health_activities", "当年登记的工间操、健步走、球类等健康活动次数"),
+    ("health_participants", "健康活动参加", "人次", "health_participants", "上述活动的参加人次"),
+    ("smoking_findings", "控烟巡查发现吸烟", "起", "smoking_findings", "当年控烟巡查发现的吸烟问题"),
 )
 RETROFIT_FIGURES = (
     ("retrofits", "完成节能改造项目", "个", "completed", "完工月份在期内的节能改造项目数"),
@@ -171,6 +260,7 @@ def energy_fetches(period: Period) -> dict:
         "waste": Fetch("energy", "waste_summary", months),
         "projects": Fetch("energy", "project_summary", months),
         "assessments": Fetch("energy", "assessment_summary", {"year": period.assessment_year}),
+        "audits": Fetch("energy", "audit_summary", months),
     }
 
 
@@ -178,7 +268,35 @@ def energy_figures(answers: dict) -> list[dict]:
     return (figures_from(answers["indicators"], ENERGY_FIGURES, "energy.indicators")
             + figures_from(answers["waste"], WASTE_FIGURES, "energy.waste_summary")
             + figures_from(answers["projects"], RETROFIT_FIGURES, "energy.project_summary")
-            + figures_from(answers["assessments"], ASSESSMENT_FIGURES, "energy.assessment_summary"))
+            + figures_from(answers["assessments"], ASSESSMENT_FIGURES, "energy.assessment_summary")
+            + figures_from(answers["audits"], AUDIT_FIGURES, "energy.audit_summary"))
+
+
+def upkeep_fetches(period: Period) -> dict:
+    return {"equipment": Fetch("facilities", "equipment_stats", period.query)}
+
+
+def upkeep_figures(answers: dict) -> list[dict]:
+    return figures_from(answers["equipment"], EQUIPMENT_FIGURES, "facilities.equipment_stats")
+
+
+def security_fetches(period: Period) -> dict:
+    return {"patrols": Fetch("facilities", "patrol_stats", period.query),
+            "training": Fetch("facilities", "training_stats", period.query)}
+
+
+def security_figures(answers: dict) -> list[dict]:
+    return (figures_from(answers["patrols"], PATROL_FIGURES, "facilities.patrol_stats")
+            + figures_from(answers["training"], TRAINING_FIGURES, "facilities.training_stats"))
+
+
+def campaigns_fetches(period: Period) -> dict:
+    # campaigns run by calendar year, as 节约型机关 is assessed
+    return {"summary": Fetch("energy", "campaign_summary", {"year": period.assessment_year})}
+
+
+def campaigns_figures(answers: dict) -> list[dict]:
+    return figures_from(answers["summary"], CAMPAIGN_FIGURES, "energy.campaign_summary")
 
 
 BUILDERS = {
@@ -186,6 +304,9 @@ BUILDERS = {
     "facilities": (facilities_fetches, facilities_figures),
     "reception": (reception_fetches, reception_figures),
     "energy": (energy_fetches, energy_figures),
+    "upkeep": (upkeep_fetches, upkeep_figures),
+    "security": (security_fetches, security_figures),
+    "campaigns": (campaigns_fetches, campaigns_figures),
 }
 
 

@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from services.kit.schemas import InputSchema, Instant, Years, states
 
 # -- schemas ------------------------------------------------------------------------------------
-FORMATS = ("json", "md", "html", "xlsx")
+FORMATS = ("json", "md", "html", "xlsx", "docx")
 YEARS = validate.Range(min=2000, max=2100)
 PERIOD_YEARS = Years(2000, 2100)
 
@@ -62,6 +62,8 @@ class Report(Schema):
     status = fields.String(metadata={"description": "complete | partial"})
     generated_at = Instant()
     sections = fields.List(fields.Nested(Section))
+    narrative = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "what staff wrote for the year: part (overview, a section's name, difficulties, plans) → text"})
 
 
 class Dashboard(Schema):

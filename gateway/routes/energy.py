@@ -247,6 +247,12 @@ def project_summary(call):
     return call.rpc("energy", "project_summary", call.query())
 
 
+@routes.get("/api/v1/energy/audits/summary", energy.READERS, tag="energy", query=energy.WasteSummaryQuery,
+            response=energy.AuditSummary, summary="Energy audits made in a year's months and the units they covered")
+def audit_summary(call):
+    return call.rpc("energy", "audit_summary", call.query())
+
+
 @routes.get("/api/v1/waste/summary", energy.READERS, tag="waste", query=energy.WasteSummaryQuery,
             response=energy.WasteSummary, summary="Waste by category, the recyclable share, demonstration sites")
 def waste_summary(call):

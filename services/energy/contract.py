@@ -648,6 +648,16 @@ class WasteSummary(Schema):
     total_kg = fields.Float()
     recyclable_share = fields.Float(allow_none=True)
     demonstration_sites = fields.List(fields.Nested(DemonstrationSite))
+    demonstration_site_count = fields.Integer(metadata={"description": "垃圾分类示范点 designated (all of them)"})
+
+
+class AuditSummary(Schema):
+    year = fields.Integer(allow_none=True)
+    months = fields.List(fields.Integer(), allow_none=True)
+    periods = fields.List(fields.String())
+    unit_code = fields.String(allow_none=True)
+    audits = fields.Integer(metadata={"description": "energy audits made in the months"})
+    units_audited = fields.Integer(metadata={"description": "units with an energy audit in the months"})
 
 
 class ProjectSummaryQuery(WasteSummaryQuery):
@@ -665,9 +675,240 @@ class ProjectSummary(Schema):
     mean_measured_saving_rate = fields.Float(allow_none=True, metadata={"description": "the mean of those rates"})
 
 
+# -- creation campaigns (创建活动: docs/campaigns.md) -----------------------------------------
+CAMPAIGN_KINDS = ("frugal_institution", "health_promotion", "smoke_free", "waste_sorting_site")
+CAMPAIGN_TITLES = {"frugal_institution": "节约型机关", "health_promotion": "健康促进机关", "smoke_free": "无烟机关",
+                   "waste_sorting_site": "垃圾分类示范点"}
+EVALUATION_KINDS = ASSESSMENT_KINDS  # self_assessment | spot_check (抽查, which overrides it)
+HEALTH_ACTIVITY_KINDS = ("exercise_break", "walking", "ball_game", "talk", "other")  # 工间操, 健步走, 球类, 讲座
+CRITERION_SOURCES = ("manual", "no_smoking_patrol")  # no_smoking_patrol: patrol findings deduct from it
+# who does what (the gateway routes and the service both read these)
+CAMPAIGN_MANAGERS = ("energy_officer",)  # the center: campaigns, participants, spot checks, activities
+CAMPAIGN_CLERKS = ("energy_officer", "unit_user")  # a unit's clerk applies and self-assesses for its unit
+CAMPAIGN_READERS = ("energy_officer", "leader", "unit_user")
+# the default criteria sheet of each kind (a campaign may carry its own): code, name, max_score, must_pass
+DEFAULT_CRITERIA = {
+    "frugal_institution": tuple({"code": item["code"], "name": item["name"], "max_score": item["points"],
+                                 "must_pass": item["must_pass"], "source": "manual"} for item in SCORE_SHEET),
+    "health_promotion": (  # local practice
+        {"code": "organisation", "name": "组织管理与制度", "max_score": 20, "must_pass": True, "source": "manual"},
+        {"code": "environment", "name": "健康支持性环境", "max_score": 20, "must_pass": False, "source": "manual"},
+        {"code": "activities", "name": "健康活动（工间操、健步走等）", "max_score": 30, "must_pass": False, "source": "manual"},
+        {"code": "education", "name": "健康教育与讲座", "max_score": 20, "must_pass": False, "source": "manual"},
+        {"code": "smoke_free", "name": "室内全面禁烟", "max_score": 10, "must_pass": False, "source": "manual"},
+    ),
+    "smoke_free": (  # local practice
+        {"code": "organisation", "name": "控烟组织与制度", "max_score": 20, "must_pass": False, "source": "manual"},
+        {"code": "signage", "name": "禁烟标识与无烟环境", "max_score": 20, "must_pass": False, "source": "manual"},
+        {"code": "no_smoking_indoors", "name": "室内无吸烟（控烟巡查）", "max_score": 40, "must_pass": True,
+         "source": "no_smoking_patrol"},
+        {"code": "cessation", "name": "戒烟服务与宣传", "max_score": 20, "must_pass": False, "source": "manual"},
+    ),
+    "waste_sorting_site": (  # local practice, GB/T 19095-2019 categories
+        {"code": "facilities", "name": "分类收集设施", "max_score": 30, "must_pass": True, "source": "manual"},
+        {"code": "accuracy", "name": "分类投放准确率", "max_score": 30, "must_pass": False, "source": "manual"},
+        {"code": "ledger", "name": "分类台账", "max_score": 20, "must_pass": False, "source": "manual"},
+        {"code": "publicity", "name": "宣传培训", "max_score": 20, "must_pass": False, "source": "manual"},
+    ),
+}
+DEFAULT_PASS_SCORES = {"frugal_institution": 80, "health_promotion": 80, "smoke_free": 80, "waste_sorting_site": 80}
+
+
+class CriterionIn(InputSchema):
+    code = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$"))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    max_score = fields.Integer(required=True, validate=validate.Range(min=1, max=1000))
+    must_pass = fields.Boolean(load_default=False)
+    source = fields.String(load_default="manual", validate=validate.OneOf(CRITERION_SOURCES))
+
+
+class Criterion(Schema):
+    code = fields.String()
+    name = fields.String()
+    max_score = fields.Integer()
+    must_pass = fields.Boolean()
+    source = fields.String()
+
+
+class CampaignCreate(InputSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(CAMPAIGN_KINDS))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    years = fields.List(fields.Integer(**YEAR), required=True, validate=validate.Length(min=1, max=10),
+                        metadata={"description": "the year or years the campaign runs"})
+    criteria = fields.List(fields.Nested(CriterionIn), validate=validate.Length(min=1, max=100),
+                           metadata={"description": "the criteria sheet; the kind's default when left out"})
+    pass_score = fields.Integer(validate=validate.Range(min=1, max=100_000),
+                                metadata={"description": "the pass line; the kind's default (80) when left out"})
+    unit_codes = fields.List(UnitCode(), load_default=list, validate=validate.Length(max=2000),
+                             metadata={"description": "participating units"})
+
+
+class Campaign(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    name = fields.String()
+    years = fields.List(fields.Integer())
+    criteria = fields.List(fields.Nested(Criterion))
+    pass_score = fields.Integer()
+    unit_codes = fields.List(fields.String(), metadata={"description": "participating units"})
+    created_at = Instant()
+    updated_at = Instant()
+
+
+class CampaignQuery(SyncQuery):
+    kind = fields.String(validate=validate.OneOf(CAMPAIGN_KINDS))
+    year = fields.Integer(**YEAR)
+
+
+class ParticipantsAdd(InputSchema):
+    unit_codes = fields.List(UnitCode(), required=True, validate=validate.Length(min=1, max=2000))
+
+
+class ApplicationCreate(InputSchema):
+    unit_code = UnitCode(required=True)
+    statement = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    applied_on = fields.Date(required=True)
+
+
+class Application(Schema):
+    id = fields.Integer()
+    campaign_id = fields.Integer()
+    unit_code = fields.String()
+    statement = fields.String(allow_none=True)
+    applied_on = fields.Date()
+    applied_by = fields.String()
+    created_at = Instant()
+    updated_at = Instant()
+
+
+class EvidenceIn(InputSchema):
+    filename = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    content_type = fields.String(load_default="application/octet-stream", validate=validate.Length(min=1, max=100))
+    content_base64 = fields.String(required=True, validate=validate.Length(min=1, max=7_000_000),
+                                   metadata={"description": "the file, base64 (at most 5 MB decoded)"})
+
+
+class Evidence(Schema):
+    id = fields.Integer()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+
+
+class EvaluationCreate(InputSchema):
+    unit_code = UnitCode(required=True)
+    scores = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True,
+                         metadata={"description": "criterion code -> points, every criterion of the sheet"})
+    assessed_on = fields.Date(required=True)
+    remarks = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    evidence = fields.List(fields.Nested(EvidenceIn), load_default=list, validate=validate.Length(max=20))
+
+
+class Evaluation(Schema):
+    id = fields.Integer()
+    campaign_id = fields.Integer()
+    unit_code = fields.String()
+    kind = fields.String(metadata={"description": "self_assessment | spot_check (抽查, overrides the self-assessment)"})
+    scores = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                         metadata={"description": "as scored; patrol findings are deducted in the result"})
+    total_score = fields.Integer()
+    must_pass_met = fields.Boolean()
+    passed = fields.Boolean()
+    assessed_on = fields.Date()
+    assessed_by = fields.String()
+    remarks = fields.String(allow_none=True)
+    evidence = fields.List(fields.Nested(Evidence))
+    legacy_assessment_id = fields.Integer(allow_none=True, metadata={"description": "the assessment it was moved from"})
+    created_at = Instant()
+    updated_at = Instant()
+
+
+class EvaluationQuery(SyncQuery):
+    unit_code = fields.String()
+    kind = fields.String(validate=validate.OneOf(EVALUATION_KINDS))
+
+
+class UnitResult(Schema):
+    unit_code = fields.String()
+    applied = fields.Boolean()
+    deciding = fields.String(allow_none=True, metadata={"description": "spot_check | self_assessment | null"})
+    evaluation_id = fields.Integer(allow_none=True)
+    scores = fields.Dict(keys=fields.String(), values=fields.Integer(), allow_none=True,
+                         metadata={"description": "the deciding scores after patrol deductions"})
+    total_score = fields.Integer(allow_none=True)
+    must_pass_met = fields.Boolean(allow_none=True)
+    passed = fields.Boolean()
+    smoking_findings = fields.Integer(metadata={"description": "no-smoking patrol findings in the campaign's years"})
+
+
+class CampaignResults(Schema):
+    campaign = fields.Nested(Campaign)
+    participants = fields.Integer()
+    applied = fields.Integer()
+    assessed = fields.Integer()
+    spot_checked = fields.Integer()
+    passed = fields.Integer()
+    pass_share = fields.Float(allow_none=True, metadata={"description": "passed / assessed"})
+    units = fields.List(fields.Nested(UnitResult))
+
+
+class HealthActivityCreate(InputSchema):
+    unit_code = UnitCode(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(HEALTH_ACTIVITY_KINDS))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    held_on = fields.Date(required=True)
+    participants = fields.Integer(required=True, validate=validate.Range(min=1, max=100_000))
+    campaign_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+
+
+class HealthActivity(Schema):
+    id = fields.Integer()
+    unit_code = fields.String()
+    kind = fields.String()
+    title = fields.String()
+    held_on = fields.Date()
+    participants = fields.Integer()
+    campaign_id = fields.Integer(allow_none=True)
+    created_at = Instant()
+    updated_at = Instant()
+
+
+class HealthActivityQuery(SyncQuery):
+    unit_code = fields.String()
+    kind = fields.String(validate=validate.OneOf(HEALTH_ACTIVITY_KINDS))
+    year = fields.Integer(**YEAR)
+
+
+class CampaignSummaryQuery(InputSchema):
+    year = fields.Integer(required=True, **YEAR)
+
+
+class CampaignKindSummary(Schema):
+    kind = fields.String()
+    campaigns = fields.Integer()
+    participants = fields.Integer()
+    applied = fields.Integer()
+    assessed = fields.Integer()
+    spot_checked = fields.Integer()
+    passed = fields.Integer()
+
+
+class CampaignSummary(Schema):
+    year = fields.Integer()
+    by_kind = fields.Dict(keys=fields.String(), values=fields.Nested(CampaignKindSummary),
+                          metadata={"description": "every kind, 0 included"})
+    health_activities = fields.Integer()
+    health_participants = fields.Integer()
+    smoking_findings = fields.Integer()
+
+
 # -- events ---------------------------------------------------------------------------------
 TARGET_AT_RISK = "target_at_risk"
 ASSESSMENT_COMPLETED = "assessment_completed"
+CAMPAIGN_EVALUATED = "campaign_evaluated"
+# consumed: facilities' patrol findings (facilities.contract.PATROL_FINDING_REPORTED; loaded with unknown=EXCLUDE)
+PATROL_FINDING_REPORTED = "patrol_finding_reported"
 
 
 class TargetAtRisk(EventSchema):
@@ -692,4 +933,30 @@ class AssessmentCompleted(EventSchema):
     passed = fields.Boolean(required=True)
 
 
-EVENTS = {TARGET_AT_RISK: TargetAtRisk, ASSESSMENT_COMPLETED: AssessmentCompleted}
+class CampaignEvaluated(EventSchema):
+    """A unit's self-assessment or the center's spot check in a campaign."""
+
+    evaluation_id = fields.Integer(required=True)
+    campaign_id = fields.Integer(required=True)
+    campaign_kind = fields.String(required=True)
+    unit_code = fields.String(required=True)
+    kind = fields.String(required=True)  # self_assessment | spot_check
+    total_score = fields.Integer(required=True)
+    passed = fields.Boolean(required=True)
+
+
+class PatrolFindingReported(EventSchema):
+    """What energy reads of a patrol finding (facilities owns the event)."""
+
+    finding_id = fields.Integer(required=True)
+    kind = fields.String(required=True)  # the patrol's: security | no_smoking
+    category = fields.String(load_default=None, allow_none=True)  # smoking, fire_door_blocked, leak, …
+    unit_code = fields.String(load_default=None, allow_none=True)
+    place = fields.String(load_default=None, allow_none=True)
+    location = fields.String(load_default=None, allow_none=True)  # facilities' name for the place
+    found_at = Instant(load_default=None, allow_none=True)
+    seen_at = Instant(load_default=None, allow_none=True)  # facilities' name for when it was seen
+
+
+EVENTS = {TARGET_AT_RISK: TargetAtRisk, ASSESSMENT_COMPLETED: AssessmentCompleted,
+          CAMPAIGN_EVALUATED: CampaignEvaluated}

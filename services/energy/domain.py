@@ -468,3 +468,72 @@ def fleet_kgce(fuel_type: str, liters: Decimal, kwh: Decimal) -> Decimal:
     if kwh:
         total += coefficients.to_kgce("electricity", Decimal(kwh), "kWh")
     return total
+
+
+# -- creation campaigns (创建活动) ----------------------------------------------------------
+def check_criteria(criteria: list[dict], pass_score: int) -> None:
+    """A criteria sheet: codes unique, the pass line reachable (at most the sum of the maxima)."""
+    codes = [item["code"] for item in criteria]
+    repeated = sorted({code for code in codes if codes.count(code) > 1})
+    if repeated:
+        raise Invalid("a criterion code appears twice", {"criteria": [f"{code}: appears twice" for code in repeated]})
+    reachable = sum(item["max_score"] for item in criteria)
+    if pass_score > reachable:
+        raise RuleViolation(f"the pass line {pass_score} is above the sheet's {reachable} points",
+                            "campaigns.pass_line_unreachable", {"pass_score": ["above the sum of the maximum scores"]},
+                            {"pass_score": pass_score, "reachable": reachable})
+
+
+def check_in_campaign_years(years: list[int], **dates) -> None:
+    """An application or evaluation is dated within one of the campaign's years."""
+    for name, value in dates.items():
+        if value is not None and value.year not in years:
+            raise RuleViolation(f"{name} {value} is outside the campaign's years", "campaigns.outside_period",
+                                {name: ["outside the campaign's years"]},
+                                {"years": "、".join(str(year) for year in years)})
+
+
+def check_scores(criteria: list[dict], scores: dict) -> None:
+    """Every criterion of the sheet scored, each a whole number from 0 to its maximum."""
+    sheet = {item["code"]: item for item in criteria}
+    errors = [f"{code}: not a criterion of the sheet" for code in scores if code not in sheet]
+    for code, item in sheet.items():
+        value = scores.get(code)
+        if value is None:
+            errors.append(f"{code}: missing")
+        elif isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= item["max_score"]:
+            errors.append(f"{code}: a whole number from 0 to {item['max_score']}")
+    if errors:
+        raise Invalid("the scores do not fit the criteria sheet", {"scores": errors})
+
+
+def is_smoking_finding(patrol_kind: str, category: str | None) -> bool:
+    """A finding that counts against 无烟机关: any finding of a no-smoking patrol (控烟巡查), and
+    smoking seen on any other patrol."""
+    return patrol_kind == "no_smoking" or category == "smoking"
+
+
+def with_patrol_deductions(criteria: list[dict], scores: dict, smoking_findings: int,
+                           settings: Settings = SETTINGS) -> dict:
+    """The scores after no-smoking patrol findings: each finding takes
+    ``campaign_smoking_deduction`` points off every ``no_smoking_patrol`` criterion, not below 0."""
+    deduction = smoking_findings * settings.campaign_smoking_deduction
+    return {code: max(0, value - deduction) if any(
+        item["code"] == code and item.get("source") == "no_smoking_patrol" for item in criteria) else value
+        for code, value in scores.items()}
+
+
+def campaign_score(criteria: list[dict], pass_score: int, scores: dict) -> Score:
+    """Pass at the pass line with every must-pass criterion at its full points."""
+    total = sum(scores.values())
+    must_pass_met = all(scores.get(item["code"], 0) >= item["max_score"] for item in criteria if item["must_pass"])
+    return Score(total, must_pass_met, must_pass_met and total >= pass_score)
+
+
+def deciding_evaluations(evaluations) -> dict:
+    """Per unit the evaluation that decides: its latest spot check (抽查), which overrides any
+    self-assessment, else its latest self-assessment."""
+    chosen = {}
+    for item in sorted(evaluations, key=lambda e: (e.kind == "spot_check", e.assessed_on, e.id)):
+        chosen[item.unit_code] = item
+    return chosen

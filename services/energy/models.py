@@ -227,6 +227,103 @@ class DemonstrationSite(TimestampMixin, Base):
     designated_on: Mapped[date] = mapped_column(Date)
 
 
+class Campaign(TimestampMixin, Base):
+    """A creation campaign (创建活动) among the units: its years, criteria sheet and pass line."""
+
+    __tablename__ = "campaign"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    years: Mapped[list] = mapped_column(JSON)  # [2025] or [2025, 2026]
+    first_year: Mapped[int] = mapped_column(Integer, index=True)
+    last_year: Mapped[int] = mapped_column(Integer, index=True)
+    criteria: Mapped[list] = mapped_column(JSON)  # [{code, name, max_score, must_pass, source}]
+    pass_score: Mapped[int] = mapped_column(Integer)
+
+
+class CampaignUnit(Base):
+    """A participating unit."""
+
+    __tablename__ = "campaign_unit"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class CampaignApplication(TimestampMixin, Base):
+    """A unit's application (申报)."""
+
+    __tablename__ = "campaign_application"
+    __table_args__ = (UniqueConstraint("campaign_id", "unit_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    unit_code: Mapped[str] = mapped_column(String(40), index=True)
+    statement: Mapped[str | None] = mapped_column(Text)
+    applied_on: Mapped[date] = mapped_column(Date)
+    applied_by: Mapped[str] = mapped_column(String(120))
+
+
+class CampaignEvaluation(TimestampMixin, Base):
+    """A unit's self-assessment or the center's spot check (抽查) against the campaign's sheet."""
+
+    __tablename__ = "campaign_evaluation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    unit_code: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # self_assessment | spot_check
+    scores: Mapped[dict] = mapped_column(JSON)
+    total_score: Mapped[int] = mapped_column(Integer)
+    must_pass_met: Mapped[bool] = mapped_column(Boolean)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    assessed_on: Mapped[date] = mapped_column(Date)
+    assessed_by: Mapped[str] = mapped_column(String(120))
+    remarks: Mapped[str | None] = mapped_column(Text)
+    legacy_assessment_id: Mapped[int | None] = mapped_column(Integer, unique=True)  # moved from ``assessment``
+
+
+class CampaignEvidence(Base):
+    """An evidence file of an evaluation."""
+
+    __tablename__ = "campaign_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("campaign_evaluation.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+
+
+class HealthActivity(TimestampMixin, Base):
+    """A health activity (工间操, 健步走, ball games, talks) with its participants."""
+
+    __tablename__ = "health_activity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    held_on: Mapped[date] = mapped_column(Date, index=True)
+    participants: Mapped[int] = mapped_column(Integer)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
+
+
+class SmokingFinding(Base):
+    """Energy's copy of a no-smoking patrol finding (控烟巡查), kept from facilities' events."""
+
+    __tablename__ = "smoking_finding"
+
+    finding_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(40), index=True)
+    place: Mapped[str | None] = mapped_column(String(200))
+    found_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    year: Mapped[int] = mapped_column(Integer, index=True)  # of found_at in Asia/Shanghai
+
+
 class OutboxEvent(OutboxMixin, Base):
     pass
 

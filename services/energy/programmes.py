@@ -24,6 +24,12 @@ waste_out = contract.WasteRecord()
 site_out = contract.DemonstrationSite()
 
 
+def days_of(periods: list[str]) -> tuple[date, date]:
+    """The first and the last day of months YYYY-MM (in order)."""
+    first, last = domain.split_period(periods[0]), domain.split_period(periods[-1])
+    return date(*first, 1), date(*last, calendar.monthrange(*last)[1])
+
+
 class ProgrammesRpc(EnergyBase):
     # audits -------------------------------------------------------------------------------
     @rpc
@@ -75,9 +81,7 @@ class ProgrammesRpc(EnergyBase):
     def project_summary(self, query):
         span, unit_code = self._summary_query(contract.ProjectSummaryQuery(), query)
         periods = span["periods"]
-        first, last = domain.split_period(periods[0]), domain.split_period(periods[-1])
-        statement = select(Project).where(Project.completed_on.between(
-            date(*first, 1), date(*last, calendar.monthrange(*last)[1]))).order_by(Project.id)
+        statement = select(Project).where(Project.completed_on.between(*days_of(periods))).order_by(Project.id)
         if unit_code:
             statement = statement.where(Project.unit_code == unit_code)
         completed = reports.project_views(self.db.session, [
@@ -104,6 +108,7 @@ class ProgrammesRpc(EnergyBase):
         assessment = self._add(Assessment(
             institution_id=institution.id, **data, total_score=score.total, must_pass_met=score.must_pass_met,
             passed=score.passed, assessed_by=self.call.caller.name))
+        self._carry_assessment(assessment)  # campaigns.py: into its year's 节约型机关 campaign
         self.db.emit(contract.ASSESSMENT_COMPLETED, contract.AssessmentCompleted().dump({
             "assessment_id": assessment.id, "unit_code": assessment.unit_code, "year": assessment.year,
             "kind": assessment.kind, "total_score": assessment.total_score, "passed": assessment.passed}))
@@ -171,9 +176,23 @@ class ProgrammesRpc(EnergyBase):
             statement = statement.where(WasteRecord.unit_code == unit_code)
             sites = sites.where(DemonstrationSite.unit_code == unit_code)
         weights = dict(self.db.session.execute(statement.group_by(WasteRecord.category)).all())
+        designated = list(self.db.session.scalars(sites))
         return contract.WasteSummary().dump({
             **span, "unit_code": unit_code, **domain.waste_summary(weights),
-            "demonstration_sites": list(self.db.session.scalars(sites))})
+            "demonstration_sites": designated, "demonstration_site_count": len(designated)})
+
+    @rpc(reads_only=True)
+    def audit_summary(self, query):
+        """The energy audits (能源审计) made in the months, and the units they covered."""
+        span, unit_code = self._summary_query(contract.WasteSummaryQuery(), query)
+        periods = span["periods"]
+        statement = select(Audit.unit_code, Audit.audited_on).where(Audit.audited_on.between(*days_of(periods)))
+        if unit_code:
+            statement = statement.where(Audit.unit_code == unit_code)
+        made = [row for row in self.db.session.execute(statement)
+                if domain.period_of(row.audited_on.year, row.audited_on.month) in periods]
+        return contract.AuditSummary().dump({**span, "unit_code": unit_code, "audits": len(made),
+                                             "units_audited": len({row.unit_code for row in made})})
 
     @rpc
     def create_demonstration_site(self, payload):

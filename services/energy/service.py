@@ -8,10 +8,12 @@
 - ``programmes.py``: audits, retrofits, assessments, waste sorting, demonstration sites
 - ``fleet.py``: the fleet ledger kept from vehicles' fuel transactions
 - ``reports.py``: indicators, benchmarking, a unit's overview
+- ``campaigns.py``: creation campaigns (节约型机关, 健康促进机关, 无烟机关, 垃圾分类示范点)
 """
 from __future__ import annotations
 
 from services.energy import contract
+from services.energy.campaigns import CampaignsRpc
 from services.energy.fleet import FleetRpc
 from services.energy.imports import ImportsRpc
 from services.energy.institutions import InstitutionsRpc
@@ -28,7 +30,7 @@ from services.kit.health import HealthMixin
 from services.kit.outbox import OutboxRelayMixin
 
 
-class EnergyService(UnitCodesRpc, InstitutionsRpc, ReadingsRpc, TargetsRpc, ImportsRpc, ProgrammesRpc, FleetRpc,
+class EnergyService(CampaignsRpc, UnitCodesRpc, InstitutionsRpc, ReadingsRpc, TargetsRpc, ImportsRpc, ProgrammesRpc, FleetRpc,
                     ReportsRpc, HealthMixin, OutboxRelayMixin, AuditTrail):
     name = contract.SERVICE
 

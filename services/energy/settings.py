@@ -31,6 +31,10 @@ class Settings:
     # 节约型机关
     assessment_pass_score: int = 80
     score_sheet: tuple = DEFAULT_SCORE_SHEET
+    # creation campaigns (local practice): each no-smoking patrol finding of a unit in the
+    # campaign's years takes this many points off its no_smoking_patrol criteria (not below 0)
+    campaign_smoking_deduction: int = 2
+    campaign_evidence_max_bytes: int = 5 * 1024 * 1024  # one evidence file, decoded
     # imports and batches: a sheet past a limit is refused (rule energy.import_limit)
     import_max_rows: int = 20_000  # data rows (the header is row 1)
     import_max_columns: int = 40

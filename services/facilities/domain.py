@@ -184,13 +184,20 @@ def rectification_overdue(status: str, deadline_on: date, today: date) -> bool:
 RECTIFICATION_DONE_STATUSES = ("done", "verified")
 
 
-def inspection_figures(inspections: int, rectifications: Iterable[tuple[str, date]], today: date) -> dict:
-    """Inspections, the rectifications they raised (status, deadline), those put right (done
-    or verified), the completion rate (整改完成率) and those overdue today."""
+def inspection_figures(inspections: int, rectifications: Iterable[tuple[str, date]], today: date,
+                       units: Iterable[str | None] = (), allocation_kinds: Iterable[str] = ()) -> dict:
+    """Inspections, the units whose offices they visited (each unit once), the rectifications
+    they raised (status, deadline), those put right (done or verified), the completion rate
+    (整改完成率) and those overdue today; and the rooms allocated or re-allocated (调配/调剂; a
+    release gives no room to anyone and is not counted)."""
     rectifications = list(rectifications)
     done = sum(1 for status, _ in rectifications if status in RECTIFICATION_DONE_STATUSES)
+    kinds = list(allocation_kinds)
     return {
         "inspections": inspections,
+        "units_inspected": len({unit for unit in units if unit}),
+        "allocations": sum(1 for kind in kinds if kind == "allocation"),
+        "reallocations": sum(1 for kind in kinds if kind == "reallocation"),
         "rectifications": len(rectifications),
         "rectifications_done": done,
         "rectification_rate": _rate(done, len(rectifications)),

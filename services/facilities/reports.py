@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from sqlalchemy import select
+
 from services.facilities import contract, domain, repository
 from services.facilities.contract import FIGURE_READERS
 from services.facilities.base import FacilitiesBase
-from services.facilities.models import Inspection
+from services.facilities.models import Allocation, Inspection
 from services.facilities.settings import SETTINGS
 from services.kit.entrypoints import rpc
 from services.kit.schemas import load
@@ -20,8 +22,10 @@ class ReportsRpc(FacilitiesBase):
         inspections = self.db.session.scalars(repository.inspections_query().where(
             Inspection.inspected_on.between(q["from_on"], q["to_on"]))).all()
         raised = [(r.status, r.deadline_on) for inspection in inspections for r in inspection.rectifications]
-        return contract.InspectionStats().dump({"period_from": q["from_on"], "period_to": q["to_on"],
-                               **domain.inspection_figures(len(inspections), raised, self._today())})
+        kinds = self.db.session.scalars(select(Allocation.kind).where(
+            Allocation.allocated_on.between(q["from_on"], q["to_on"]))).all()
+        return contract.InspectionStats().dump({"period_from": q["from_on"], "period_to": q["to_on"], **domain.inspection_figures(
+            len(inspections), raised, self._today(), [i.unit_code for i in inspections], kinds)})
 
     @rpc(reads_only=True)
     def repair_stats(self, query):

@@ -484,6 +484,8 @@ class ReceptionFigures(Schema):
 class CanteenFigures(Schema):
     batches = fields.Integer()
     persons = fields.Integer()
+    reception_persons = fields.Integer(metadata={"description": "of them reserved for receptions' guests"})
+    meeting_persons = fields.Integer(metadata={"description": "of them reserved for meetings' meals"})
     receptions_in_canteen = fields.Integer()
     reception_share = fields.Float()  # receptions hosted in the canteen / receptions
 

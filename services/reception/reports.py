@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from services.kit.entrypoints import rpc
 from services.kit.schemas import load
@@ -49,12 +49,17 @@ class ReportsRpc(ReceptionBase):
             CanteenReservation.reception_id.in_(held_ids), CanteenReservation.status == "active"))) if held_ids else set()
         cost = session.scalar(select(func.coalesce(func.sum(ReceptionListRecord.total_cost_yuan), 0)).where(
             ReceptionListRecord.reception_id.in_(held_ids))) if held_ids else Decimal(0)
-        seats = select(func.count(CanteenReservation.id), func.coalesce(func.sum(CanteenReservation.head_count), 0)) \
+        # by what the meal was for: a reception's guests, a meeting's meals, anything else
+        purpose = case((CanteenReservation.reception_id.is_not(None), "reception"),
+                       (CanteenReservation.meeting_id.is_not(None), "meeting"), else_="other")
+        seats = select(purpose, func.count(CanteenReservation.id), func.coalesce(func.sum(CanteenReservation.head_count), 0)) \
             .join(CanteenSlot).where(CanteenReservation.status == "active",
-                                     *repository.between_dates(CanteenSlot.served_on, from_on, to_on))
+                                     *repository.between_dates(CanteenSlot.served_on, from_on, to_on)).group_by(purpose)
         if unit_code:
             seats = seats.where(CanteenReservation.unit_code == unit_code)
-        batches, persons = session.execute(seats).one()
+        by_purpose = {kind: (int(count), int(heads)) for kind, count, heads in session.execute(seats).all()}
+        batches = sum(count for count, _ in by_purpose.values())
+        persons = sum(heads for _, heads in by_purpose.values())
         return {
             "receptions": {
                 "batches": len(held), "guests": sum(reception.guests for reception in held),
@@ -63,7 +68,9 @@ class ReportsRpc(ReceptionBase):
                 "cost_yuan": float(cost or 0),
             },
             "canteen": {
-                "batches": int(batches), "persons": int(persons), "receptions_in_canteen": len(in_canteen),
+                "batches": batches, "persons": persons, "receptions_in_canteen": len(in_canteen),
+                "reception_persons": by_purpose.get("reception", (0, 0))[1],
+                "meeting_persons": by_purpose.get("meeting", (0, 0))[1],
                 "reception_share": domain.share(len(in_canteen), len(held)),
             },
         }

@@ -589,6 +589,20 @@ class FlagFigures(Schema):
     by_kind = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
+class RenewalFigures(Schema):
+    disposed = fields.Integer(metadata={"description": "vehicles disposed of in the period, each freeing its slot (销编)"})
+    by_method = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                            metadata={"description": "auction (拍卖) | take_back | scrap, every method answered"})
+    registered = fields.Integer(metadata={"description": "vehicles registered into a quota slot in the period (定编)"})
+    proceeds_yuan = Money(metadata={"description": "the disposals' proceeds"})
+
+
+class SafetyMeetingFigures(Schema):
+    held = fields.Integer(metadata={"description": "drivers' safety meetings held in the period"})
+    months_with_meeting = fields.Integer(metadata={"description": "months of the period with at least one"})
+    attendances = fields.Integer(metadata={"description": "drivers' attendances at them"})
+
+
 class Stats(Schema):
     from_ = fields.Date(data_key="from")
     to = fields.Date()
@@ -596,6 +610,8 @@ class Stats(Schema):
     by_vehicle = fields.List(fields.Nested(VehicleFigures))
     by_unit = fields.List(fields.Nested(UnitFigures))
     flags = fields.Nested(FlagFigures)
+    renewal = fields.Nested(RenewalFigures)
+    safety_meetings = fields.Nested(SafetyMeetingFigures)
 
 
 class FleetFigures(Schema):

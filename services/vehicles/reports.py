@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from services.kit.entrypoints import rpc
 from services.kit.errors import Invalid
@@ -17,7 +17,9 @@ from services.kit.sheets import append_row
 from services.vehicles import contract, repository
 from services.vehicles.contract import STAFF
 from services.vehicles.base import VehiclesBase
-from services.vehicles.models import Disposal, Quota, StatusChange, Vehicle, VehicleFlag
+from services.vehicles.models import (
+    Disposal, MeetingAttendance, Quota, SafetyMeeting, StatusChange, Vehicle, VehicleFlag,
+)
 
 # Dispatches that went out count as 调度车次; their mileage once they are back.
 DRIVEN = ("departed", "returned", "closed")
@@ -88,6 +90,14 @@ class ReportsRpc(VehiclesBase):
         flags = session.scalars(select(VehicleFlag).where(
             VehicleFlag.created_at >= start, VehicleFlag.created_at < end,
             *( [VehicleFlag.unit_code == unit_code] if unit_code else []))).all()
+        disposals = session.execute(select(Disposal.method, Disposal.proceeds_yuan).where(
+            Disposal.disposed_on.between(first, last), *([Disposal.unit_code == unit_code] if unit_code else []))).all()
+        registered = session.scalar(select(func.count()).select_from(Vehicle).where(
+            Vehicle.created_at >= start, Vehicle.created_at < end,
+            *([Vehicle.unit_code == unit_code] if unit_code else [])))
+        meetings = session.execute(select(SafetyMeeting.held_on, func.count(MeetingAttendance.id)).outerjoin(
+            MeetingAttendance, MeetingAttendance.meeting_id == SafetyMeeting.id).where(
+            SafetyMeeting.held_on.between(first, last)).group_by(SafetyMeeting.id, SafetyMeeting.held_on)).all()
         return {
             "from_": first, "to": last,
             "totals": _finish(totals),
@@ -101,6 +111,15 @@ class ReportsRpc(VehiclesBase):
                 "violations": sum(f.status == "violation" for f in flags),
                 "open": sum(f.status in ("open", "explained") for f in flags),
                 "by_kind": {kind: sum(f.kind == kind for f in flags) for kind in contract.FLAG_KINDS},
+            },
+            "renewal": {
+                "disposed": len(disposals), "registered": registered,
+                "by_method": {method: sum(d.method == method for d in disposals) for method in contract.DISPOSAL_METHODS},
+                "proceeds_yuan": sum((d.proceeds_yuan or 0 for d in disposals), Decimal(0)),
+            },
+            "safety_meetings": {
+                "held": len(meetings), "months_with_meeting": len({(held.year, held.month) for held, _ in meetings}),
+                "attendances": sum(attended for _, attended in meetings),
             },
         }
 

@@ -4,10 +4,12 @@ import io
 from datetime import date
 
 import pytest
+from docx import Document
 from openpyxl import load_workbook
 
+from gateway import report
 from tests.e2e.test_reception_api import user  # a session for a new user with these roles
-from tests.support import expected_report_figures
+from tests.support import expected_report_figures, report_complete
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +30,7 @@ def figures(answer, section):
 def test_every_report_figure_equals_the_owning_services_statistics_route(stack, admin):
     period = {"from": f"{YEAR}-01-01", "to": f"{YEAR}-12-31"}
     answer = admin.get(stack.url("/api/v1/reports/annual"), params={"year": YEAR}, timeout=30).json()
-    assert answer["status"] == "complete" and (answer["from"], answer["to"]) == (period["from"], period["to"])
+    assert report_complete(answer) and (answer["from"], answer["to"]) == (period["from"], period["to"])
     vehicles = admin.get(stack.url("/api/v1/vehicles/stats"), params={"year": YEAR}, timeout=10).json()
     repairs = admin.get(stack.url("/api/v1/repairs/stats"), params=period, timeout=10).json()
     inspections = admin.get(stack.url("/api/v1/inspections/stats"), params=period, timeout=10).json()
@@ -37,12 +39,16 @@ def test_every_report_figure_equals_the_owning_services_statistics_route(stack, 
     waste = admin.get(stack.url("/api/v1/waste/summary"), params={"year": YEAR}, timeout=10).json()
     retrofits = admin.get(stack.url("/api/v1/energy/projects/summary"), params={"year": YEAR}, timeout=10).json()
     assessed = admin.get(stack.url("/api/v1/energy/assessments/summary"), params={"year": YEAR}, timeout=10).json()
+    audits = admin.get(stack.url("/api/v1/energy/audits/summary"), params={"year": YEAR}, timeout=10).json()
+    campaigns = admin.get(stack.url("/api/v1/campaigns/summary"), params={"year": YEAR}, timeout=10).json()
     owners = {"vehicles.vehicle_stats": vehicles, "facilities.repair_stats": repairs,
               "facilities.inspection_stats": inspections, "reception.reception_stats": reception,
               "energy.indicators": energy, "energy.waste_summary": waste, "energy.project_summary": retrofits,
-              "energy.assessment_summary": assessed}
+              "energy.assessment_summary": assessed, "energy.audit_summary": audits,
+              "energy.campaign_summary": campaigns}
     figures = {f["key"]: f["value"] for section in answer["sections"] for f in section["figures"]}
-    assert figures == expected_report_figures(owners)
+    expected = expected_report_figures(owners)
+    assert {key: figures[key] for key in expected} == expected
 
 
 def test_the_report_in_chinese_markdown_html_and_a_workbook(stack, admin):
@@ -53,7 +59,28 @@ def test_the_report_in_chinese_markdown_html_and_a_workbook(stack, admin):
     assert page.headers["Content-Type"].startswith("text/html") and "<h2>三、公务接待与会务</h2>" in page.text
     sheet = admin.get(stack.url("/api/v1/reports/annual"), params={"year": YEAR, "format": "xlsx"}, timeout=30)
     assert sheet.headers["Content-Type"].startswith("application/vnd.openxmlformats")
-    assert len(load_workbook(io.BytesIO(sheet.content)).sheetnames) == 4
+    assert len(load_workbook(io.BytesIO(sheet.content)).sheetnames) == 7
+    word = admin.get(stack.url("/api/v1/reports/annual"), params={"year": YEAR, "format": "docx"}, timeout=30)
+    assert word.headers["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.wordprocessingml")
+    headings = [p.text for p in Document(io.BytesIO(word.content)).paragraphs if p.style.name.startswith("Heading")]
+    assert "（一）公务用车" in headings and "（七）创建活动" in headings and "二、存在的困难和问题" in headings
+
+
+def test_staff_write_the_narrative_and_it_appears_in_the_report(stack, as_role):
+    energy = as_role("energy_officer")
+    written = energy.patch(stack.url("/api/v1/reports/annual/narrative/energy"),
+                           json={"year": YEAR, "text": "完成公共机构能耗统计。"}, timeout=10)
+    assert written.status_code == 200, written.text
+    assert energy.patch(stack.url("/api/v1/reports/annual/narrative/vehicles"),
+                        json={"year": YEAR, "text": "x"}, timeout=10).status_code == 403
+    assert energy.patch(stack.url("/api/v1/reports/annual/narrative/nothing"),
+                        json={"year": YEAR, "text": "x"}, timeout=10).status_code == 404
+    leader = as_role("leader")
+    parts = {p["part"]: p for p in leader.get(stack.url("/api/v1/reports/annual/narrative"), params={"year": YEAR},
+                                              timeout=10).json()["parts"]}
+    assert parts["energy"]["text"] == "完成公共机构能耗统计。"
+    answer = leader.get(stack.url("/api/v1/reports/annual"), params={"year": YEAR}, timeout=30).json()
+    assert answer["narrative"]["energy"] == "完成公共机构能耗统计。"
 
 
 def test_a_period_and_bad_input(stack, admin):
@@ -65,7 +92,7 @@ def test_a_period_and_bad_input(stack, admin):
 
 def test_leaders_read_everything_officers_their_own_section_others_nothing(stack, as_role):
     leader = as_role("leader").get(stack.url("/api/v1/reports/annual"), timeout=30).json()
-    assert [s["name"] for s in leader["sections"]] == ["vehicles", "facilities", "reception", "energy"]
+    assert [s["name"] for s in leader["sections"]] == list(report.SECTIONS)
     officer = as_role("reception_officer").get(stack.url("/api/v1/reports/annual"), timeout=30).json()
     assert [s["name"] for s in officer["sections"]] == ["reception"]
     board = as_role("dispatcher").get(stack.url("/api/v1/dashboard"), timeout=30).json()

@@ -510,6 +510,13 @@ def test_assessments_decide_the_share_that_passes(start_service, rpc):
     events = outbox(energy, "assessment_completed")
     assert [(e["unit_code"], e["kind"], e["passed"]) for e in events] == [
         (first, "self_assessment", True), (first, "spot_check", False), (second, "self_assessment", True)]
+    # each lands in the year's 节约型机关 campaign, the spot check deciding as it does here
+    [campaign] = officer(rpc, "list_campaigns", {"kind": "frugal_institution", "year": 2025})["items"]
+    results = {row["unit_code"]: row for row in officer(rpc, "campaign_results", campaign["id"])["units"]}
+    assert (results[first]["deciding"], results[first]["passed"], results[second]["passed"]) == ("spot_check", False, True)
+    moved = officer(rpc, "list_campaign_evaluations", campaign["id"], {"unit_code": first})["items"]
+    assert [(e["kind"], e["legacy_assessment_id"] is not None) for e in moved] == [
+        ("self_assessment", True), ("spot_check", True)]
 
 
 def test_a_span_from_july_to_june_sums_the_months_across_the_new_year(start_service, rpc):

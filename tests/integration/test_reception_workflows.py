@@ -253,7 +253,8 @@ def test_the_figures_count_receptions_and_the_canteen_share(start_service, rpc):
     call_as(rpc, OFFICER, "reception", "reject_reception", refused_one["id"], {"reason": "不符合规定"})
     stats = call_as(rpc, LEADER, "reception", "reception_stats", {"from": day(0), "to": day(7)})
     assert stats["receptions"] == {"batches": 2, "guests": 10, "completed": 0, "refused": 1, "cost_yuan": 0.0}
-    assert stats["canteen"] == {"batches": 1, "persons": 6, "receptions_in_canteen": 1, "reception_share": 0.5}
+    assert stats["canteen"] == {"batches": 1, "persons": 6, "receptions_in_canteen": 1, "reception_share": 0.5,
+                                "reception_persons": 6, "meeting_persons": 0}
     mine = call_as(rpc, OTHER_CLERK, "reception", "reception_stats", {"from": day(0), "to": day(7)})
     assert mine["receptions"]["batches"] == 0 and mine["unit_code"] == "U-OTHER"
     with pytest.raises(NotFound):

@@ -2,22 +2,31 @@
 service's own statistics RPC (the one behind its statistics route) answers.
 ``REPORT_SEED_SCALE=county`` runs it on a county-sized year (a few minutes)."""
 import importlib.util
+import io
 import os
 import sys
 
 import pytest
+from docx import Document
 
 from gateway import report
+from gateway.report import document
+from gateway.report.render import is_rate, number
 from services.energy.service import EnergyService
 from services.facilities.service import FacilitiesService
 from services.kit.context import Caller
 from services.kit.config import ROOT
 from services.reception.service import ReceptionService
 from services.vehicles.service import VehiclesService
-from tests.support import admin_caller, call_as, database_of, expected_report_figures
+from tests.support import (
+    UPKEEP_RPCS, admin_caller, call_as, database_of, expected_report_figures, pending_report_sections, report_complete,
+)
 
 YEAR = 2024
 SCALE = os.environ.get("REPORT_SEED_SCALE", "test")
+# equipment upkeep, patrols and training are figures facilities gives once it keeps them;
+# until then their sections are answered unavailable and left out of the comparison
+UPKEEP = not pending_report_sections()
 
 
 def load_seed():
@@ -56,7 +65,7 @@ def seeded(start_service):
 def test_every_report_figure_equals_the_owning_services_statistics(seeded, rpc):
     caller = admin_caller()
     answer = report.annual_report(RpcCall(rpc, caller), {"year": YEAR})
-    assert answer["status"] == "complete", [s.get("reason") for s in answer["sections"]]
+    assert report_complete(answer), [s.get("reason") for s in answer["sections"]]
     period = {"from": f"{YEAR}-01-01", "to": f"{YEAR}-12-31"}
     previous = {"from": f"{YEAR - 1}-01-01", "to": f"{YEAR - 1}-12-31"}
     owners = {
@@ -68,6 +77,10 @@ def test_every_report_figure_equals_the_owning_services_statistics(seeded, rpc):
         "energy.waste_summary": call_as(rpc, caller, "energy", "waste_summary", {"year": YEAR}),
         "energy.project_summary": call_as(rpc, caller, "energy", "project_summary", {"year": YEAR}),
         "energy.assessment_summary": call_as(rpc, caller, "energy", "assessment_summary", {"year": YEAR}),
+        "energy.audit_summary": call_as(rpc, caller, "energy", "audit_summary", {"year": YEAR}),
+        "energy.campaign_summary": call_as(rpc, caller, "energy", "campaign_summary", {"year": YEAR}),
+        **({f"facilities.{name}": call_as(rpc, caller, "facilities", name, period) for name in UPKEEP_RPCS}
+           if UPKEEP else {}),
     }
     figures = {f["key"]: f for s in answer["sections"] for f in s["figures"]}
     assert {key: f["value"] for key, f in figures.items()} == expected_report_figures(owners)
@@ -76,6 +89,19 @@ def test_every_report_figure_equals_the_owning_services_statistics(seeded, rpc):
     assert figures["retrofits"]["value"] == scale.projects and figures["rectifications"]["value"] > 0
     assert figures["dispatches"]["value"] > 0 and figures["reception_batches"]["value"] > 0
     assert figures["per_person_kgce"]["value"] > 0 and figures["waste_total_kg"]["value"] > 0
+    # the seed's summary's figures beside them: each seeded, so none is a zero by omission
+    for key in ("units_inspected", "allocations", "reallocations", "vehicles_disposed", "vehicles_auctioned",
+                "vehicles_registered", "safety_meetings", "units_audited", "demonstration_sites",
+                "canteen_reception_persons", "canteen_meeting_persons", "frugal_participants", "frugal_passed",
+                "smoke_free_participants", "health_activities", "health_participants"):
+        assert figures[key]["value"] > 0, key
+    # the Word summary carries the same figures, each read back as the services answered it
+    expected = expected_report_figures(owners)
+    tables = [[[cell.text for cell in row.cells] for row in table.rows]
+              for table in Document(io.BytesIO(document.document(answer))).tables]
+    in_document = {row[0]: row[1] for table in tables for row in table[1:]}
+    for key, f in figures.items():
+        assert in_document[f["label"]] == number(expected[key], is_rate(f)), key
     last_year = call_as(rpc, caller, "vehicles", "vehicle_stats", previous)["totals"]["dispatches"]
     assert figures["dispatches"]["previous"] == last_year > 0
     assert figures["dispatches"]["change"] == figures["dispatches"]["value"] - last_year

@@ -102,6 +102,12 @@ def test_registration_beyond_the_quota_is_refused_and_disposal_frees_the_slot(fl
     assert fleet("list_quotas", {"unit_code": u})["items"][0]["occupied"] == 1
     [event] = events_of(fleet.container, contract.VEHICLE_DISPOSED)
     assert event["vehicle_id"] == first["id"] and event["method"] == "auction" and event["proceeds_yuan"] == 12000.0
+    # the annual figures: disposed (销编) by method, and the vehicles registered into a slot (定编) this year
+    renewal = fleet("vehicle_stats", {"year": 2024, "unit_code": u, "by_vehicle": False})["renewal"]
+    assert (renewal["disposed"], renewal["by_method"], renewal["proceeds_yuan"]) == (
+        1, {"auction": 1, "take_back": 0, "scrap": 0}, 12000.0)
+    this_year = local_day(datetime.now(timezone.utc)).year
+    assert fleet("vehicle_stats", {"year": this_year, "unit_code": u, "by_vehicle": False})["renewal"]["registered"] == 2
 
 
 def test_a_status_change_and_an_odometer_correction_are_audited(fleet):
@@ -263,6 +269,8 @@ def test_driver_assignability_is_enforced(fleet):
     fleet("create_safety_meeting", {"held_on": today.isoformat(), "topic": "冬季行车安全",
                                     "attendee_ids": [present["id"]]})
     assert fleet("get_driver", absent["id"])["assignable"] is False
+    meetings = fleet("vehicle_stats", {"year": today.year, "by_vehicle": False})["safety_meetings"]
+    assert meetings["held"] >= 1 and meetings["months_with_meeting"] >= 1 and meetings["attendances"] >= 1
     later = fleet.dispatch(u, datetime.now(timezone.utc) + timedelta(days=1))
     with pytest.raises(RuleViolation) as missed:
         fleet("assign_dispatch", later["id"], {"vehicle_id": v["id"], "driver_id": absent["id"]})
@@ -580,6 +588,8 @@ def test_a_driver_registered_after_the_last_safety_meeting_is_assignable_until_t
     newcomer = fleet.driver()  # joined after the meeting
     assert fleet("get_driver", newcomer["id"])["assignable"] is True
     assert fleet("get_driver", absent["id"])["assignable"] is False
+    meetings = fleet("vehicle_stats", {"year": today.year, "by_vehicle": False})["safety_meetings"]
+    assert meetings["held"] >= 1 and meetings["months_with_meeting"] >= 1 and meetings["attendances"] >= 1
     d = fleet.dispatch(u, SOON)
     assert fleet("assign_dispatch", d["id"], {"vehicle_id": v["id"], "driver_id": newcomer["id"]})["status"] == "assigned"
     # joined today, after today's meeting: still assignable until the next one

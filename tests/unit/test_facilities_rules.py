@@ -331,6 +331,13 @@ def test_inspection_figures_count_findings_done_and_overdue_today():
     raised = [("verified", date(2025, 3, 31)), ("done", date(2025, 3, 1)), ("open", date(2025, 3, 31)),
               ("open", date(2025, 4, 30))]
     assert inspection_figures(3, raised, date(2025, 4, 1)) == {
-        "inspections": 3, "rectifications": 4, "rectifications_done": 2, "rectification_rate": 0.5,
-        "rectifications_overdue": 1}
+        "inspections": 3, "units_inspected": 0, "allocations": 0, "reallocations": 0, "rectifications": 4,
+        "rectifications_done": 2, "rectification_rate": 0.5, "rectifications_overdue": 1}
     assert inspection_figures(1, [], date(2025, 4, 1))["rectification_rate"] is None
+
+
+def test_units_inspected_count_each_unit_once_and_releases_are_no_allocation():
+    figures = inspection_figures(4, [], date(2025, 4, 1), ["U1", "U1", "U2", None],
+                                 ["allocation", "reallocation", "release", "allocation"])
+    assert (figures["inspections"], figures["units_inspected"]) == (4, 2)
+    assert (figures["allocations"], figures["reallocations"]) == (2, 1)

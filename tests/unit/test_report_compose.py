@@ -20,18 +20,34 @@ def stats_answers(year):
         ("vehicles", "vehicle_stats"): {"totals": {"dispatches": 100 * k, "distance_km": 1000.5 * k, "fuel_liters": 50.0,
                                                    "fuel_yuan": 400.0, "cost_yuan": 900.0 * k},
                                         "flags": {"raised": 3 * k, "resolved": 1, "violations": 1, "open": 2,
-                                                  "by_kind": {"no_dispatch": 2 * k}}},
+                                                  "by_kind": {"no_dispatch": 2 * k}},
+                                        "renewal": {"disposed": 3 * k, "by_method": {"auction": 2 * k, "scrap": k},
+                                                    "registered": 2 * k},
+                                        "safety_meetings": {"held": 12, "months_with_meeting": 12, "attendances": 40 * k}},
         ("facilities", "repair_stats"): {"total": {"count": 40 * k, "completed": 30 * k, "completion_rate": 0.75 if k == 1 else 0.8,
                                                    "on_time_rate": 0.9, "mean_hours_to_repair": 5.5, "complaints": k,
                                                    "mean_rating": 4.5}},
         ("facilities", "inspection_stats"): {"inspections": 2 * k, "rectifications": 3 * k, "rectifications_done": 2 * k,
-                                             "rectification_rate": 0.6667, "rectifications_overdue": 1},
+                                             "rectification_rate": 0.6667, "rectifications_overdue": 1,
+                                             "units_inspected": 2 * k, "allocations": 5 * k, "reallocations": k},
+        ("facilities", "equipment_stats"): {"equipment": 80, "orders_due": 50 * k, "orders_done_on_time": 45 * k,
+                                            "on_time_rate": 0.9, "plans_overdue": k, "certificates": 30,
+                                            "certificates_valid": 28, "purchases": 4 * k, "purchases_cost_yuan": 9000.0 * k},
+        ("facilities", "patrol_stats"): {"patrols_scheduled": 1800, "patrols_done": 1700 * k // k, "on_schedule_rate": 0.94,
+                                         "patrols_missed": 30 * k, "findings": 12 * k, "findings_closed": 10 * k},
+        ("facilities", "training_stats"): {"sessions": 6 * k, "hours": 18.0 * k, "attendances": 120 * k},
         ("reception", "reception_stats"): {"receptions": {"batches": 10 * k, "guests": 60 * k, "cost_yuan": 3000.0},
-                                           "canteen": {"receptions_in_canteen": 5 * k, "reception_share": 0.5, "persons": 80},
+                                           "canteen": {"receptions_in_canteen": 5 * k, "reception_share": 0.5, "persons": 80,
+                                                       "reception_persons": 30 * k, "meeting_persons": 50},
                                            "meetings": {"meetings": 7 * k, "attendees": 200}, "visitors": {"batches": 4, "persons": 9}},
         ("energy", "indicators"): {"total_tce": 120.0 / k, "per_person_kgce": 300.0 / k, "per_area_kgce_m2": 10.0 / k,
                                    "water_per_person_m3": 20.0, "targets": [], "at_risk": False},
-        ("energy", "waste_summary"): {"total_kg": 5000.0 * k, "recyclable_share": 0.3},
+        ("energy", "waste_summary"): {"total_kg": 5000.0 * k, "recyclable_share": 0.3, "demonstration_site_count": 3 * k},
+        ("energy", "audit_summary"): {"audits": 4 * k, "units_audited": 3 * k},
+        ("energy", "campaign_summary"): {
+            "by_kind": {kind: {"participants": 10 * k, "passed": 7 * k, "spot_checked": 2}
+                        for kind in ("frugal_institution", "health_promotion", "smoke_free", "waste_sorting_site")},
+            "health_activities": 9 * k, "health_participants": 300 * k, "smoking_findings": 5 - k},
         ("energy", "project_summary"): {"completed": k, "investment_yuan": 1000.0 * k, "measured": 1,
                                         "mean_measured_saving_rate": 0.2},
         ("energy", "assessment_summary"): {"assessed": 10, "passed": 8 * k // 2 + 4, "pass_share": 0.8},
@@ -126,13 +142,14 @@ def test_an_unexpected_answer_marks_the_section_not_the_report():
 
 
 @pytest.mark.parametrize("role,sections", [
-    ("leader", list(report.SECTIONS)), ("dispatcher", ["vehicles"]), ("facility_manager", ["facilities"]),
-    ("reception_officer", ["reception"]), ("energy_officer", ["energy"]),
+    ("leader", list(report.SECTIONS)), ("dispatcher", ["vehicles"]),
+    ("facility_manager", ["facilities", "upkeep", "security"]),
+    ("reception_officer", ["reception"]), ("energy_officer", ["energy", "campaigns"]),
 ])
 def test_an_officer_reads_only_its_own_section(role, sections):
     call = FakeCall(roles=[role])
     assert [s["name"] for s in build(call)["sections"]] == sections
-    assert {service for service, *_ in call.calls} == set(sections)
+    assert {service for service, *_ in call.calls} == {report.SECTION_SERVICES[name] for name in sections}
 
 
 def test_a_period_uses_the_same_days_a_year_earlier_and_energy_months():
@@ -169,7 +186,8 @@ def test_every_reason_a_section_is_unavailable_reads_in_chinese():
 
     reasons = [s["reason"] for s in build(Refusing(down=["energy"], slow=["reception"]))["sections"]]
     assert reasons == ["公务用车服务未接受统计请求", "办公用房服务：统计调用失败", "公务接待服务未在 2 秒内答复",
-                       "节能服务暂时无法访问（未运行或连接中断）"]
+                       "节能服务暂时无法访问（未运行或连接中断）", "办公用房服务：统计调用失败",
+                       "办公用房服务：统计调用失败", "节能服务暂时无法访问（未运行或连接中断）"]
 
 
 @pytest.mark.parametrize("query,field", [
@@ -196,7 +214,7 @@ def test_markdown_and_html_read_in_chinese_with_last_year_and_the_change():
     assert "## 一、公务用车" in text and "## 四、节能与垃圾分类" in text
     assert "全年调度车次 200 车次，比上年增加 100 车次（增长 100.0%）" in text
     assert "办结率 80.0%，比上年提高 5.0 个百分点" in text
-    assert "节能与垃圾分类部分的数据暂时无法取得" in text
+    assert "节能与垃圾分类、创建活动部分的数据暂时无法取得" in text
     page = render.html_page(answer)
     assert '<html lang="zh-CN">' in page and "<h2>二、办公用房与维修</h2>" in page and "接待批次" in page
 
@@ -208,7 +226,8 @@ def test_a_period_reads_as_a_period_not_a_year():
 
 def test_the_workbook_has_one_sheet_per_section_with_numbers():
     book = load_workbook(io.BytesIO(render.workbook(build(FakeCall()))))
-    assert book.sheetnames == ["一、公务用车", "二、办公用房与维修", "三、公务接待与会务", "四、节能与垃圾分类"]
+    assert book.sheetnames == ["一、公务用车", "二、办公用房与维修", "三、公务接待与会务", "四、节能与垃圾分类",
+                               "五、设备设施维保与更新", "六、安全保卫", "七、创建活动"]
     sheet = book["一、公务用车"]
     assert [c.value for c in sheet[3]][:3] == ["指标", "本期", "上年同期"]
     assert [c.value for c in sheet[4]][:5] == ["调度车次", 200, 100, 100, 1.0]
@@ -279,3 +298,26 @@ def test_the_annual_workbook_never_writes_a_formula():
     answer["sections"][0]["figures"][0]["label"] = "=HYPERLINK(\"http://x\")"
     sheet = load_workbook(io.BytesIO(render.workbook(answer)))["一、公务用车"]
     assert (sheet["A4"].value, sheet["A4"].data_type) == ("=HYPERLINK(\"http://x\")", "s")
+
+
+def test_the_summary_carries_every_figure_of_the_seed_summary():
+    """Units inspected, rooms re-allocated, cars replaced, safety meetings, audits, demonstration
+    sites, canteen meals by purpose, equipment upkeep, patrols and training, campaigns."""
+    sections = {s["name"]: by_key(s) for s in build(FakeCall())["sections"]}
+    assert sections["facilities"]["units_inspected"]["value"] == 4
+    assert (sections["facilities"]["allocations"]["value"], sections["facilities"]["reallocations"]["value"]) == (10, 2)
+    vehicles = sections["vehicles"]
+    assert (vehicles["vehicles_disposed"]["value"], vehicles["vehicles_auctioned"]["value"],
+            vehicles["vehicles_registered"]["value"]) == (6, 4, 4)
+    assert vehicles["safety_meetings"]["value"] == 12 and vehicles["safety_attendances"]["previous"] == 40
+    reception = sections["reception"]
+    assert (reception["canteen_reception_persons"]["value"], reception["canteen_meeting_persons"]["value"]) == (60, 50)
+    energy = sections["energy"]
+    assert (energy["units_audited"]["value"], energy["demonstration_sites"]["value"]) == (6, 6)
+    assert sections["upkeep"]["maintenance_on_time_rate"]["value"] == 0.9
+    assert sections["upkeep"]["equipment_purchase_yuan"]["value"] == 18000.0
+    assert sections["security"]["training_attendances"]["value"] == 240
+    assert sections["security"]["patrols_missed"]["change"] == 30
+    campaigns = sections["campaigns"]
+    assert campaigns["smoke_free_passed"]["value"] == 14 and campaigns["smoking_findings"]["change"] == -1
+    assert campaigns["health_participants"]["value"] == 600

@@ -5,7 +5,7 @@ from datetime import date
 from werkzeug.wrappers import Response
 
 from gateway import report
-from gateway.report import render
+from gateway.report import document, narrative, render
 from gateway.console.charts import chart
 from gateway.console.labels import REPAIR_CATEGORIES
 from gateway.console.pages import pages
@@ -50,7 +50,9 @@ def vehicle_report(page):
 
 
 def _annual(page) -> dict:
-    return report.annual_report(page.call, load(report.ReportQuery(), {"year": year_of(page)}))
+    answer = report.annual_report(page.call, load(report.ReportQuery(), {"year": year_of(page)}))
+    answer["narrative"] = narrative.texts(page.console.gateway.accounts.sessionmaker, year_of(page))
+    return answer
 
 
 @pages.page("/reports/annual", report.READERS, menu="年度工作报告")
@@ -70,3 +72,32 @@ def annual_report_workbook(page):
     answer = _annual(page)
     return Response(render.workbook(answer), mimetype=render.XLSX, headers={
         "Content-Disposition": f'attachment; filename="{render.filename_of(answer, "xlsx")}"'})
+
+
+@pages.page("/reports/annual.docx", report.READERS)
+def annual_report_document(page):
+    answer = _annual(page)
+    return Response(document.document(answer), mimetype=document.DOCX, headers={
+        "Content-Disposition": f'attachment; filename="{render.filename_of(answer, "docx")}"'})
+
+
+@pages.page("/reports/narrative", narrative.WRITERS, methods=("GET", "POST"), menu="工作总结撰写")
+def report_narrative(page):
+    """Staff write the summary's words: the overview, their sections' text, 困难与问题, next year's plan.
+    A part the caller may not write is shown, not editable; a part left as it was is not written again."""
+    year = year_of(page)
+    sessionmaker = page.console.gateway.accounts.sessionmaker
+    if page.request.method == "POST":
+        before = {part["part"]: part["text"] for part in narrative.narrative(sessionmaker, year)["parts"]}
+        changed = []
+        for part in narrative.PARTS:
+            text = page.form.get(f"part_{part}")
+            if text is None or text.replace("\r\n", "\n") == before[part] or not narrative.may_write(page.caller, part):
+                continue
+            narrative.write(sessionmaker, page.caller, part, year, text.replace("\r\n", "\n")[:narrative.MAX_CHARS])
+            changed.append(narrative.PART_TITLES[part])
+        return page.redirect("/console/reports/narrative", flash=f"已保存：{'、'.join(changed) or '没有改动'}。",
+                             year=year)
+    parts = [{**part, "editable": narrative.may_write(page.caller, part["part"])}
+             for part in narrative.narrative(sessionmaker, year)["parts"]]
+    return page.render("report_narrative.html", year=year, parts=parts)
