@@ -1,7 +1,8 @@
 """The facilities service: office space, inspections, repairs and meeting rooms.
 
 The class is thin and composed of one mixin per area (``space``, ``inspections``,
-``repairs``, ``meetings``); the rules are in ``domain.py``.
+``repairs``, ``meetings``, ``equipment``, ``maintenance``, ``patrols``, ``training``); the rules
+are in ``domain.py`` and, for upkeep and patrols, ``upkeep_rules.py``.
 """
 from __future__ import annotations
 
@@ -9,13 +10,18 @@ from nameko.timer import timer
 
 from services.facilities import contract
 from services.facilities.availability import AvailabilityRpc
+from services.facilities.equipment import EquipmentRpc
 from services.facilities.inspections import InspectionRpc
+from services.facilities.maintenance import MaintenanceRpc
 from services.facilities.meetings import MeetingRpc
 from services.facilities.models import AuditEntry, OutboxEvent, ProcessedEvent
+from services.facilities.patrols import PatrolRpc
 from services.facilities.repairs import RepairRpc
-from services.facilities.settings import SETTINGS
+from services.facilities.settings import SETTINGS, UPKEEP
 from services.facilities.space import SpaceRpc
+from services.facilities.training import TrainingRpc
 from services.facilities.unit_codes import UnitCodesRpc
+from services.facilities.upkeep_reports import UpkeepReportsRpc
 from services.kit.audit import AuditTrail
 from services.kit.context import CallContext
 from services.kit.db import Database
@@ -24,7 +30,9 @@ from services.kit.outbox import OutboxRelayMixin
 from services.kit.rpc_client import ServiceRpc
 
 
-class FacilitiesService(UnitCodesRpc, SpaceRpc, InspectionRpc, RepairRpc, MeetingRpc, AvailabilityRpc, HealthMixin, OutboxRelayMixin, AuditTrail):
+class FacilitiesService(UnitCodesRpc, SpaceRpc, InspectionRpc, RepairRpc, MeetingRpc, AvailabilityRpc,
+                        EquipmentRpc, MaintenanceRpc, PatrolRpc, TrainingRpc, UpkeepReportsRpc,
+                        HealthMixin, OutboxRelayMixin, AuditTrail):
     name = contract.SERVICE
 
     db = Database(OutboxEvent, ProcessedEvent, AuditEntry)
@@ -34,3 +42,17 @@ class FacilitiesService(UnitCodesRpc, SpaceRpc, InspectionRpc, RepairRpc, Meetin
     @timer(interval=SETTINGS.overdue_check_interval)
     def watch_overdue_rectifications(self):
         self._flag_overdue_rectifications()
+
+    @timer(interval=UPKEEP.upkeep_check_interval)
+    def keep_up_maintenance(self):
+        """Work orders ahead of their plans' due dates (once per due date, whichever process runs
+        this), overdue orders and expiring certificates notified once."""
+        self._generate_work_orders()
+        self._flag_overdue_work_orders()
+        self._flag_expiring_certificates()
+
+    @timer(interval=UPKEEP.upkeep_check_interval)
+    def keep_up_patrols(self):
+        """The schedules' patrols planned; a patrol whose window ended flagged the same day."""
+        self._plan_patrols()
+        self._close_patrols()
