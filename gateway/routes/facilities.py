@@ -31,7 +31,7 @@ Resource("/api/v1/meeting-rooms/bookings", "facilities", "booking", "bookings", 
 
 
 def _route(verb, path, roles, method, summary, *path_args, body=None, query=None, response=None, many=False,
-           status=200, body_optional=False):
+           status=200, body_optional=False, tag=TAG):
     """Registers a handler that calls ``method`` with the path's ids, then the body or the query."""
 
     def handler(call):
@@ -43,7 +43,7 @@ def _route(verb, path, roles, method, summary, *path_args, body=None, query=None
         return status, call.rpc("facilities", method, *args)
 
     handler.__name__ = method
-    getattr(routes, verb)(path, roles, summary=summary, tag=TAG, body=body, query=query, response=response,
+    getattr(routes, verb)(path, roles, summary=summary, tag=tag, body=body, query=query, response=response,
                           many=many, status=status)(handler)
 
 
@@ -99,13 +99,18 @@ _route("get", "/api/v1/repairs/stats", FIGURE_READERS, "repair_stats",
 @routes.post("/api/v1/repairs/<int:repair_id>/assign", MANAGE, summary="Assign a technician", tag=TAG,
              body=facilities.RepairAssign, response=facilities.Repair)
 def assign_repair(call):
-    """The technician is an active user of the gateway with the technician role (the console lists them)."""
+    return call.rpc("facilities", "assign_repair", call.args["repair_id"], technician_checked(call))
+
+
+def technician_checked(call):
+    """The body of an assignment, whose technician is an active user of the gateway with the
+    technician role (the console lists them): a repair's, or a maintenance work order's."""
     body = call.json()
     name = body.get("technician") if isinstance(body, dict) else None
     if isinstance(name, str) and name not in call.app.accounts.usernames_with_role("technician"):
         raise RuleViolation("the technician is not an active user with the technician role", UNKNOWN_TECHNICIAN,
                             {"technician": ["not an active technician"]})
-    return call.rpc("facilities", "assign_repair", call.args["repair_id"], body)
+    return body
 
 
 _route("post", "/api/v1/repairs/<int:repair_id>/start", WORKERS, "start_repair", "Start the work",

@@ -676,7 +676,7 @@ class CheckItem(InputSchema):
     max = fields.Float(load_default=None, allow_none=True)
 
 
-class PlanCreate(InputSchema):
+class MaintenancePlanCreate(InputSchema):
     equipment_id = fields.Integer(required=True, validate=validate.Range(min=1))
     name = _text(200, required=True)
     kind = fields.String(load_default="preventive", validate=validate.OneOf(PLAN_KINDS))
@@ -689,7 +689,7 @@ class PlanCreate(InputSchema):
     issues_certificate = fields.Boolean(load_default=False)
 
 
-class Plan(Schema):
+class MaintenancePlan(Schema):
     id = fields.Integer()
     equipment_id = fields.Integer()
     name = fields.String()
@@ -710,7 +710,7 @@ class Plan(Schema):
     updated_at = Instant()
 
 
-class PlanQuery(SyncQuery):
+class MaintenancePlanQuery(SyncQuery):
     equipment_id = fields.Integer()
     overdue = fields.Boolean()
 
@@ -919,7 +919,7 @@ class PatrolRouteQuery(SyncQuery):
     site = fields.String()
 
 
-class ScheduleCreate(InputSchema):
+class PatrolScheduleCreate(InputSchema):
     starts = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$"),
                            metadata={"description": "HH:MM local; default 20:00"})
     ends = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$"),
@@ -928,7 +928,7 @@ class ScheduleCreate(InputSchema):
                                    metadata={"description": "default 120"})
 
 
-class Schedule(Schema):
+class PatrolSchedule(Schema):
     id = fields.Integer()
     route_id = fields.Integer()
     starts = fields.String()
@@ -938,7 +938,7 @@ class Schedule(Schema):
     created_at = Instant()
 
 
-class Scan(Schema):
+class PatrolScan(Schema):
     checkpoint_id = fields.Integer()
     checkpoint = fields.String()
     scanned_at = Instant()
@@ -958,7 +958,7 @@ class Patrol(Schema):
     started_at = Instant(allow_none=True)
     finished_at = Instant(allow_none=True)
     checkpoints = fields.Integer()
-    scans = fields.List(fields.Nested(Scan))
+    scans = fields.List(fields.Nested(PatrolScan))
     missed = fields.List(fields.Integer(), metadata={"description": "the ids of the checkpoints skipped"})
     missed_names = fields.List(fields.String())
     flagged = fields.Boolean(metadata={"description": "not walked, or checkpoints skipped"})
@@ -985,7 +985,7 @@ class PlanningReport(Schema):
     flagged = fields.Integer()
 
 
-class FindingCreate(InputSchema):
+class PatrolFindingCreate(InputSchema):
     patrol_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
     checkpoint_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
     kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(PATROL_KINDS),
@@ -1003,7 +1003,7 @@ class FindingCreate(InputSchema):
         "description": "of the rectification it opens"})
 
 
-class Finding(Schema):
+class PatrolFinding(Schema):
     id = fields.Integer()
     patrol_id = fields.Integer(allow_none=True)
     checkpoint_id = fields.Integer(allow_none=True)
@@ -1025,7 +1025,7 @@ class Finding(Schema):
     updated_at = Instant()
 
 
-class FindingQuery(PageQuery):
+class PatrolFindingQuery(PageQuery):
     kind = fields.String(validate=validate.OneOf(PATROL_KINDS))
     category = fields.String(validate=validate.OneOf(FINDING_CATEGORIES))
     unit_code = fields.String()
@@ -1035,11 +1035,11 @@ class FindingQuery(PageQuery):
     to_on = fields.Date(data_key="to")
 
 
-class FindingDone(InputSchema):
+class PatrolFindingDone(InputSchema):
     note = _optional_text(1000)
 
 
-class FindingVerify(InputSchema):
+class PatrolFindingVerify(InputSchema):
     accepted = fields.Boolean(load_default=True)
 
 

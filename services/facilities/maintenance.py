@@ -20,7 +20,7 @@ from services.kit.schemas import load, page_of
 
 READERS, MANAGERS, WORKERS = contract.EQUIPMENT_READERS, contract.EQUIPMENT_MANAGERS, contract.UPKEEP_WORKERS
 
-plan_out = contract.Plan()
+plan_out = contract.MaintenancePlan()
 order_out = contract.WorkOrder()
 certificate_out = contract.Certificate()
 
@@ -107,7 +107,7 @@ class MaintenanceRpc:
     @rpc
     def create_maintenance_plan(self, payload):
         self.call.caller.require(*MANAGERS)
-        data = load(contract.PlanCreate(), payload)
+        data = load(contract.MaintenancePlanCreate(), payload)
         equipment = get_or_404(self.db.session, Equipment, data.pop("equipment_id"), "equipment")
         if equipment.status != "in_service":
             raise RuleViolation("retired equipment is not maintained", "equipment.retired",
@@ -121,7 +121,7 @@ class MaintenanceRpc:
     @rpc(reads_only=True)
     def list_maintenance_plans(self, query=None):
         self.call.caller.require(*READERS)
-        q = load(contract.PlanQuery(), query or {})
+        q = load(contract.MaintenancePlanQuery(), query or {})
         statement = select(MaintenancePlan).order_by(MaintenancePlan.id)
         if q.get("equipment_id"):
             statement = statement.where(MaintenancePlan.equipment_id == q["equipment_id"])

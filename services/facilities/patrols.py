@@ -24,9 +24,9 @@ FINDING_READERS = contract.FINDING_READERS
 
 route_out = contract.PatrolRoute()
 checkpoint_out = contract.Checkpoint()
-schedule_out = contract.Schedule()
+schedule_out = contract.PatrolSchedule()
 patrol_out = contract.Patrol()
-finding_out = contract.Finding()
+finding_out = contract.PatrolFinding()
 
 
 def route_view(route: PatrolRoute) -> dict:
@@ -111,7 +111,7 @@ class PatrolRpc:
     @rpc
     def create_patrol_schedule(self, route_id, payload):
         self.call.caller.require(*MANAGERS)
-        data = load(contract.ScheduleCreate(), payload)
+        data = load(contract.PatrolScheduleCreate(), payload)
         route = self._patrol_route(route_id)
         schedule = PatrolSchedule(
             route_id=route.id, active=True,
@@ -209,7 +209,7 @@ class PatrolRpc:
         """A finding (fire door blocked, smoking seen, a leak) opens a repair or a rectification."""
         caller = self.call.caller
         caller.require(*GUARDS)
-        data = load(contract.FindingCreate(), payload)
+        data = load(contract.PatrolFindingCreate(), payload)
         session, now, today = self.db.session, self._now(), self._today()
         severity, repair_category = data.pop("severity"), data.pop("repair_category")
         kind = data["kind"] or "security"
@@ -246,7 +246,7 @@ class PatrolRpc:
     def list_patrol_findings(self, query=None):
         caller = self.call.caller
         caller.require(*FINDING_READERS)
-        q = load(contract.FindingQuery(), query or {})
+        q = load(contract.PatrolFindingQuery(), query or {})
         statement = select(PatrolFinding).order_by(PatrolFinding.seen_at.desc(), PatrolFinding.id.desc())
         unit_code = caller.unit_filter(q.get("unit_code"))
         if unit_code:
@@ -271,7 +271,7 @@ class PatrolRpc:
         """The rectification a finding opened is done (by the unit or the center); it waits for verification."""
         caller = self.call.caller
         caller.require("facility_manager", "unit_user")
-        data = load(contract.FindingDone(), payload or {})
+        data = load(contract.PatrolFindingDone(), payload or {})
         finding = self._finding_to_rectify(finding_id, "complete")
         self.db.audit("complete", finding)
         finding.status, finding.done_at, finding.done_note = "done", self._now(), data["note"]
@@ -281,7 +281,7 @@ class PatrolRpc:
     @rpc
     def verify_patrol_finding(self, finding_id, payload=None):
         self.call.caller.require(*MANAGERS)
-        data = load(contract.FindingVerify(), payload or {})
+        data = load(contract.PatrolFindingVerify(), payload or {})
         finding = self._finding_to_rectify(finding_id, "verify")
         self.db.audit("verify", finding)
         if data["accepted"]:
