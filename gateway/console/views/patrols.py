@@ -96,9 +96,9 @@ def list_patrols(page):
 def route_labels(page):
     """The route's checkpoints' QR labels, to print and post."""
     route = page.rpc("facilities", "get_patrol_route", page.args["route_id"])
-    labels = [(checkpoint, Markup(qr_labels.label_svg(qr_labels.scan_url(page.request.host_url, checkpoint["token"]))))
+    qr = [(checkpoint, Markup(qr_labels.label_svg(qr_labels.scan_url(page.request.host_url, checkpoint["token"]))))
               for checkpoint in route["checkpoints"]]
-    return page.render("patrol_labels.html", route=route, labels=labels, kinds=PATROL_KINDS)
+    return page.render("patrol_labels.html", route=route, qr=qr, kinds=PATROL_KINDS)
 
 
 @pages.page("/patrol-findings", contract.FINDING_READERS, menu="巡查发现问题")
