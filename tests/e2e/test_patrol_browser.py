@@ -94,6 +94,8 @@ def test_the_patrol_and_upkeep_pages_fit_a_phone_and_a_desk(walked):
     assert any("labels" in name for name in tour)
     assert any(name.startswith("phone-facility_manager_console_work-orders") for name in tour)
     for name, page in tour.items():
+        if name.startswith(("phone-technician", "desk-technician")) and "labels" in name:
+            continue  # the labels page is not the technician's (403), visited because every user's tour adds it
         assert page["errors"] == [], name
         assert [c for c in page["controls"] if not c["reachable"]] == [], name
         assert not page["wide"], name

@@ -12,10 +12,11 @@ from nameko.testing.services import entrypoint_hook
 from sqlalchemy import func, select, update
 
 from services.facilities import upkeep_repository
-from services.facilities.models import OutboxEvent, Patrol, PatrolSchedule, WorkOrder
+from services.facilities.models import Patrol, PatrolSchedule, WorkOrder
 from services.facilities.service import FacilitiesService
 from services.kit.context import Caller
 from services.kit.errors import Conflict, Forbidden, Invalid, NotFound, RuleViolation
+from tests.integration.test_facilities_rpc import events
 from tests.support import admin_caller, call_as, database_of
 
 pytestmark = pytest.mark.integration
@@ -34,12 +35,6 @@ def today():
 
 def fac(rpc, method, *args, caller=MANAGER):
     return call_as(rpc, caller, "facilities", method, *args)
-
-
-def events(container, event_type):
-    with database_of(container).sessionmaker() as session:
-        rows = session.scalars(select(OutboxEvent).where(OutboxEvent.event_type == event_type).order_by(OutboxEvent.id))
-        return [row.payload for row in rows]
 
 
 @pytest.fixture
