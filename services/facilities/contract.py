@@ -573,6 +573,7 @@ EQUIPMENT_STATUSES = ("in_service", "retired")
 PLAN_KINDS = ("preventive", "statutory")
 WORK_ORDER_STATUSES = ("open", "assigned", "in_progress", "done", "cancelled")
 CHECK_TYPES = ("tick", "measure")
+EXTINGUISHER_AGENTS = ("water", "dry_powder", "clean_agent", "co2")
 
 WORK_ORDER_GENERATED = "work_order_generated"
 WORK_ORDER_ASSIGNED = "work_order_assigned"
@@ -592,6 +593,10 @@ class EquipmentCreate(InputSchema):
     warranty_until_on = fields.Date(load_default=None, allow_none=True)
     explosive_site = fields.Boolean(load_default=False, metadata={
         "description": "explosive materials are kept here: lightning protection is tested every six months"})
+    extinguisher_agent = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(EXTINGUISHER_AGENTS),
+                                       metadata={"description": "an extinguisher's agent: its repair intervals and "
+                                                                "service life (GB 50444-2008); installed_on is taken "
+                                                                "as the day it left the factory"})
     unit_code = UnitCode(load_default=None, allow_none=True)
     default_plans = fields.Boolean(load_default=True, metadata={
         "description": "make the kind's statutory and customary plans (DOMAIN.md intervals), first due one "
@@ -611,6 +616,9 @@ class Equipment(Schema):
     warranty_until_on = fields.Date(allow_none=True)
     under_warranty = fields.Boolean()
     explosive_site = fields.Boolean()
+    extinguisher_agent = fields.String(allow_none=True)
+    scrap_on = fields.Date(allow_none=True, metadata={"description": "an extinguisher's end of service life"})
+    past_service_life = fields.Boolean()
     unit_code = fields.String(allow_none=True)
     status = fields.String()
     retired_on = fields.Date(allow_none=True)

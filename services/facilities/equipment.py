@@ -8,13 +8,14 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from services.facilities import contract, domain
+from services.facilities import upkeep_rules as rules
 from services.facilities.maintenance import add_certificate, certificate_view, default_plans_for, record_meter_reading
 from services.facilities.models import Building, Certificate, Equipment, EquipmentPurchase, MaintenancePlan, MeterReading
 from services.facilities.settings import UPKEEP
 from services.facilities.space import columns
 from services.kit.db import get_or_404, paginate
 from services.kit.entrypoints import rpc
-from services.kit.errors import RuleViolation
+from services.kit.errors import Invalid, RuleViolation
 from services.kit.schemas import check_not_future, load, page_of
 
 READERS, MANAGERS, WORKERS = contract.EQUIPMENT_READERS, contract.EQUIPMENT_MANAGERS, contract.UPKEEP_WORKERS
@@ -26,7 +27,9 @@ purchase_out = contract.Purchase()
 
 def equipment_view(equipment: Equipment, today) -> dict:
     under = equipment.warranty_until_on is not None and today <= equipment.warranty_until_on
-    return equipment_out.dump({**columns(equipment), "under_warranty": under})
+    scrap_on = rules.extinguisher_scrap_on(equipment.extinguisher_agent, equipment.installed_on, UPKEEP)
+    return equipment_out.dump({**columns(equipment), "under_warranty": under, "scrap_on": scrap_on,
+                               "past_service_life": scrap_on is not None and today >= scrap_on})
 
 
 class EquipmentRpc:
@@ -35,6 +38,8 @@ class EquipmentRpc:
         self.call.caller.require(*MANAGERS)
         data = load(contract.EquipmentCreate(), payload)
         with_plans = data.pop("default_plans")
+        if data["extinguisher_agent"] is not None and data["kind"] != "extinguisher":
+            raise Invalid("only an extinguisher has an agent", {"extinguisher_agent": ["only for kind extinguisher"]})
         get_or_404(self.db.session, Building, data["building_id"], "building")
         check_not_future(self._now(), UPKEEP.timezone, installed_on=data["installed_on"])
         equipment = Equipment(**data, status="in_service")

@@ -38,10 +38,17 @@ def new_plan(equipment: Equipment, today: date, *, name: str, kind: str, every_d
 
 
 def default_plans_for(equipment: Equipment, today: date) -> list[MaintenancePlan]:
+    """The kind's plans; one counted from the installation (an extinguisher's first repair) starts there."""
+    def first_due(spec):
+        if spec.first_after_install_months and equipment.installed_on:
+            return rules.add_months(equipment.installed_on, spec.first_after_install_months)
+        return None
+
     return [new_plan(equipment, today, name=spec.name, kind=spec.kind, every_days=spec.every_days,
-                     every_months=spec.every_months, every_run_hours=spec.every_run_hours,
+                     every_months=spec.every_months, every_run_hours=spec.every_run_hours, first_due_on=first_due(spec),
                      checklist=spec.checklist, issues_certificate=spec.certificate)
-            for spec in rules.default_plans(equipment.kind, UPKEEP, equipment.explosive_site)]
+            for spec in rules.default_plans(equipment.kind, UPKEEP, equipment.explosive_site,
+                                            equipment.extinguisher_agent)]
 
 
 def add_certificate(db, equipment: Equipment, data: dict, order_id: int | None = None) -> Certificate:

@@ -204,6 +204,7 @@ class Equipment(TimestampMixin, Base):
     installed_on: Mapped[date | None] = mapped_column(Date)
     warranty_until_on: Mapped[date | None] = mapped_column(Date)
     explosive_site: Mapped[bool] = mapped_column(default=False)  # lightning protection tested twice a year
+    extinguisher_agent: Mapped[str | None] = mapped_column(String(20))  # water | dry_powder | clean_agent | co2
     unit_code: Mapped[str | None] = mapped_column(String(40), index=True)  # the unit it serves, if one
     status: Mapped[str] = mapped_column(String(20), default="in_service", index=True)  # in_service | retired
     retired_on: Mapped[date | None] = mapped_column(Date)

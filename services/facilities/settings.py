@@ -65,6 +65,17 @@ class UpkeepSettings:
     # extinguishers checked every month (GB 50444-2008)
     fire_system_test_months: int = 12
     extinguisher_check_months: int = 1
+    # extinguishers sent for repair (GB 50444-2008 5.3): water-based 3 years after leaving the factory then
+    # every year; dry powder, clean agent and CO2 5 years then every 2; scrapped (5.4) after water-based 6,
+    # dry powder 10, clean agent 10, CO2 12 years
+    extinguisher_water_first_repair_years: int = 3
+    extinguisher_water_repair_every_years: int = 1
+    extinguisher_other_first_repair_years: int = 5
+    extinguisher_other_repair_every_years: int = 2
+    extinguisher_water_scrap_years: int = 6
+    extinguisher_dry_powder_scrap_years: int = 10
+    extinguisher_clean_agent_scrap_years: int = 10
+    extinguisher_co2_scrap_years: int = 12
     # secondary water supply tanks: cleaned and disinfected every six months (GB 17051; provinces)
     water_tank_cleaning_months: int = 6
     # water pumps (local practice): serviced every three months

@@ -52,13 +52,32 @@ class PlanSpec:
     every_run_hours: int | None = None
     checklist: tuple = ()
     certificate: bool = False  # a statutory inspection that issues a certificate
+    first_after_install_months: int | None = None  # first due this long after installed_on, not one interval
 
 
 def _tick(*names: str) -> tuple:
     return tuple({"name": name, "type": "tick"} for name in names)
 
 
-def default_plans(kind: str, settings: UpkeepSettings, explosive: bool = False) -> list[PlanSpec]:
+EXTINGUISHER_AGENTS = ("water", "dry_powder", "clean_agent", "co2")
+
+
+def extinguisher_repair_years(agent: str, settings: UpkeepSettings) -> tuple[int, int]:
+    """Years from leaving the factory to the first repair, and between repairs after it (GB 50444-2008)."""
+    if agent == "water":
+        return settings.extinguisher_water_first_repair_years, settings.extinguisher_water_repair_every_years
+    return settings.extinguisher_other_first_repair_years, settings.extinguisher_other_repair_every_years
+
+
+def extinguisher_scrap_on(agent: str | None, made_on: date | None, settings: UpkeepSettings) -> date | None:
+    """The end of an extinguisher's service life: scrapped then (GB 50444-2008)."""
+    if agent is None or made_on is None:
+        return None
+    return add_months(made_on, 12 * getattr(settings, f"extinguisher_{agent}_scrap_years"))
+
+
+def default_plans(kind: str, settings: UpkeepSettings, explosive: bool = False, agent: str | None = None
+                  ) -> list[PlanSpec]:
     """The plans DOMAIN.md gives each kind of equipment, with their legal or customary intervals."""
     s = settings
     plans = {
@@ -95,6 +114,11 @@ def default_plans(kind: str, settings: UpkeepSettings, explosive: bool = False) 
         "power": [PlanSpec("配电设施季前预防性试验", "preventive", every_months=s.power_test_months,
                            checklist=_tick("绝缘测试", "接头紧固", "柜内清洁"))],
     }
+    if kind == "extinguisher" and agent is not None:
+        first, every = extinguisher_repair_years(agent, s)
+        plans["extinguisher"].append(PlanSpec("灭火器送修", "statutory", every_months=12 * every,
+                                              checklist=_tick("送有资质单位维修", "更换灭火剂及密封件"),
+                                              first_after_install_months=12 * first))
     return plans.get(kind, [])
 
 

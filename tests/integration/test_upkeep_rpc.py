@@ -97,6 +97,18 @@ def test_no_default_plans_when_asked_and_the_register_refuses_a_future_install(f
         plan(rpc, pump, 3, every_days=10)  # days and months both
     with pytest.raises(Forbidden):
         fac(rpc, "create_equipment", {"building_id": building["id"], "kind": "hvac", "name": "x"}, caller=TECH)
+    with pytest.raises(Invalid):
+        equipment(rpc, building, "hvac", extinguisher_agent="co2")
+
+
+def test_an_extinguisher_is_sent_for_repair_from_its_factory_date_and_shows_its_service_life(facilities, rpc):
+    powder = equipment(rpc, a_building(rpc), "extinguisher", extinguisher_agent="dry_powder", installed_on="2017-03-10")
+    assert powder["scrap_on"] == "2027-03-10" and powder["past_service_life"] is False
+    plans = {p["name"]: p for p in fac(rpc, "list_maintenance_plans", {"equipment_id": powder["id"]})["items"]}
+    assert plans["灭火器送修"]["next_due_on"] == "2022-03-10" and plans["灭火器送修"]["every_months"] == 24
+    assert plans["灭火器送修"]["overdue"] and plans["灭火器月度检查"]["every_months"] == 1
+    old = equipment(rpc, a_building(rpc), "extinguisher", extinguisher_agent="water", installed_on="2019-01-01")
+    assert old["scrap_on"] == "2025-01-01" and old["past_service_life"] is True
 
 
 # work orders -----------------------------------------------------------------------------

@@ -30,6 +30,20 @@ def test_fire_systems_are_tested_yearly_and_extinguishers_checked_monthly():
     assert plans("extinguisher") == {("灭火器月度检查", "preventive"): (None, 1, False)}
 
 
+def test_an_extinguisher_goes_for_repair_and_is_scrapped_by_its_agent():
+    def repair(agent):
+        [spec] = [p for p in rules.default_plans("extinguisher", UPKEEP, agent=agent) if p.name == "灭火器送修"]
+        return spec.first_after_install_months, spec.every_months
+
+    assert repair("water") == (36, 12)  # 3 years after leaving the factory, then every year
+    assert repair("dry_powder") == repair("co2") == repair("clean_agent") == (60, 24)  # 5, then every 2
+    assert [p.name for p in rules.default_plans("extinguisher", UPKEEP)] == ["灭火器月度检查"]  # agent unknown
+    made = date(2020, 5, 1)
+    assert [rules.extinguisher_scrap_on(agent, made, UPKEEP) for agent in rules.EXTINGUISHER_AGENTS] == [
+        date(2026, 5, 1), date(2030, 5, 1), date(2030, 5, 1), date(2032, 5, 1)]
+    assert rules.extinguisher_scrap_on(None, made, UPKEEP) is None
+
+
 def test_a_water_tank_is_cleaned_every_six_months_and_a_pump_serviced_quarterly():
     assert plans("water_tank") == {("二次供水水箱清洗消毒", "statutory"): (None, 6, True)}
     assert list(plans("water_pump").values()) == [(None, 3, False)]

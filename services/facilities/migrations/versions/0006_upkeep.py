@@ -39,6 +39,7 @@ def upgrade() -> None:
     sa.Column('installed_on', sa.Date(), nullable=True),
     sa.Column('warranty_until_on', sa.Date(), nullable=True),
     sa.Column('explosive_site', sa.Boolean(), nullable=False),
+    sa.Column('extinguisher_agent', sa.String(length=20), nullable=True),
     sa.Column('unit_code', sa.String(length=40), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('retired_on', sa.Date(), nullable=True),
