@@ -230,6 +230,7 @@ RULES = {
     "equipment.meter_backwards": {"reason": "运行小时读数不能小于上次读数。"},
     "equipment.retired": {"reason": "该设备已报废停用，不再维保，也不能再次被更新替换。"},
     "work_order.checklist_incomplete": {"reason": "检查表每一项都须勾选或填写测量值后才能完工。"},
+    "work_order.run_hours_required": {"reason": "发电机每次运行都须抄录运行小时数。"},
     "patrol.deadline_in_past": {"reason": "整改期限不能早于今天。"},
     "unit_required": {"reason": "中心工作人员代单位办理时，须选择所代办的单位。"},
     "vehicles.fuel_quantity": {"reason": "加油（充电）记录须填写加油升数或充电度数。"},

@@ -210,6 +210,7 @@ class MaintenanceRpc:
         plan = self.db.session.get(MaintenancePlan, order.plan_id)
         equipment = self.db.session.get(Equipment, order.equipment_id)
         items, measured = rules.fill_checklist(order.items or [], data["items"])
+        rules.check_run_hours_read(equipment.kind, data["run_hours"])
         now, today = self._now(), self._today()
         if data["run_hours"] is not None:
             record_meter_reading(self.db, equipment, data["run_hours"], now, today, caller.name)

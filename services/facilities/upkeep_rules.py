@@ -193,6 +193,16 @@ def check_meter_reading(previous_hours: Decimal | None, hours: Decimal) -> None:
                             "equipment.meter_backwards", {"run_hours": [f"below the last reading {previous_hours}"]})
 
 
+METERED_KINDS = ("generator",)
+
+
+def check_run_hours_read(kind: str, run_hours) -> None:
+    """A generator's run hours are read at each run: its work order is not done without them."""
+    if kind in METERED_KINDS and run_hours is None:
+        raise RuleViolation("a generator's run hours are read at each run", "work_order.run_hours_required",
+                            {"run_hours": ["read the meter"]})
+
+
 # the checklist -------------------------------------------------------------------
 def fill_checklist(template: list[dict], answers: list[dict]) -> tuple[list[dict], list[str]]:
     """The checklist as completed: every item ticked or measured (refused otherwise), and the

@@ -252,8 +252,11 @@ def test_equipment_figures_count_orders_on_time_overdue_and_valid_certificates(f
     fac(rpc, "generate_work_orders", {})
     [order] = fac(rpc, "list_work_orders", {"plan_id": on_time["id"]})["items"]
     fac(rpc, "assign_work_order", order["id"], {"technician": TECH.name})
-    fac(rpc, "complete_work_order", order["id"], {"items": [{"name": "启动正常", "checked": True},
-                                                            {"name": "电压", "value": 400}]}, caller=TECH)
+    checklist = [{"name": "启动正常", "checked": True}, {"name": "电压", "value": 400}]
+    with pytest.raises(RuleViolation) as refused:  # a generator's run hours are read at each run
+        fac(rpc, "complete_work_order", order["id"], {"items": checklist}, caller=TECH)
+    assert refused.value.rule == "work_order.run_hours_required"
+    fac(rpc, "complete_work_order", order["id"], {"items": checklist, "run_hours": 15}, caller=TECH)
     period = {"from": str(today() - timedelta(days=5)), "to": str(today())}
     stats = fac(rpc, "equipment_stats", period)
     assert {k: stats[k] for k in ("equipment", "orders_due", "orders_done", "orders_done_on_time", "orders_overdue",

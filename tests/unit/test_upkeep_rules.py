@@ -150,6 +150,14 @@ def test_run_hours_are_read_and_never_go_back():
     assert refused.value.rule == "equipment.meter_backwards"
 
 
+def test_a_generators_run_hours_are_read_at_each_run():
+    with pytest.raises(RuleViolation) as refused:
+        rules.check_run_hours_read("generator", None)
+    assert refused.value.rule == "work_order.run_hours_required"
+    rules.check_run_hours_read("generator", D("12.5"))
+    rules.check_run_hours_read("elevator", None)
+
+
 # the checklist -------------------------------------------------------------------------
 CHECKLIST = [{"name": "启动正常", "type": "tick"}, {"name": "电压", "type": "measure", "unit": "V", "min": 380, "max": 420}]
 

@@ -1,7 +1,7 @@
 """Equipment upkeep: the register with its overdue plans and expiring certificates, and the
 maintenance work orders (overdue first) with a technician's checklist."""
 from gateway.console.labels import EQUIPMENT_KINDS, PLAN_KINDS
-from gateway.console.pages import form_int, pages
+from gateway.console.pages import pages
 from gateway.console.views.facilities import technicians
 from services.facilities import contract
 
@@ -58,8 +58,8 @@ def complete_work_order(page):
     finding = page.form.get("finding", "").strip()
     if finding:
         body["findings"] = [{"description": finding}]
-    hours = form_int(page.form.get("run_hours"))
-    if hours is not None:
-        body["run_hours"] = hours
+    hours = page.form.get("run_hours", "").strip()
+    if hours:
+        body["run_hours"] = hours  # the service reads it as a decimal and refuses what is not one
     return page.act("/console/work-orders", f"维保工单 {order_id}", "已完工", "facilities", "complete_work_order",
                     order_id, body, where=f"order-{order_id}")
