@@ -30,6 +30,7 @@ def negotiate(accept_language: str | None) -> str:
 ROLE_NAMES = {
     "admin": "系统管理员", "dispatcher": "车辆调度员", "facility_manager": "物业管理员", "technician": "维修技工",
     "reception_officer": "接待专员", "energy_officer": "节能专员", "leader": "中心领导", "unit_user": "单位经办人",
+    "guard": "安保巡查员",
 }
 
 STATUS_NAMES = {
@@ -55,6 +56,9 @@ STATUS_NAMES = {
 # where one code means another thing in another area
 STATUS_NAMES_IN = {
     "repair": {"assigned": "已派工"},
+    "work_order": {"open": "待派工", "assigned": "已派工", "in_progress": "维保中"},
+    "patrol": {"in_progress": "巡查中", "done": "已完成", "incomplete": "有漏检", "missed": "漏巡"},
+    "equipment": {"in_service": "在用", "retired": "已报废"},
     "rectification": {"done": "已整改待验收"},
     "import": {"queued": "排队中", "running": "导入中", "succeeded": "导入完成", "failed": "导入失败"},
 }
@@ -66,6 +70,15 @@ FLAG_KINDS = {
 REPAIR_CATEGORIES = {"water": "给排水", "electricity": "电气", "generator": "发电机", "hvac": "空调暖通",
                      "civil": "土建", "other": "其他"}
 SEVERITIES = {"minor": "一般", "major": "重大"}
+EQUIPMENT_KINDS = {"elevator": "电梯", "fire_system": "消防设施", "extinguisher": "灭火器", "water_tank": "二次供水水箱",
+                   "water_pump": "水泵", "lightning": "防雷装置", "generator": "发电机", "boiler": "锅炉",
+                   "hvac": "空调暖通", "power": "配电设施"}
+PLAN_KINDS = {"preventive": "预防性维护", "statutory": "法定检验"}
+PATROL_KINDS = {"security": "安全巡查", "no_smoking": "控烟巡查"}
+FINDING_CATEGORIES = {"fire_door_blocked": "消防通道/防火门堵塞", "fire_equipment": "消防器材缺损", "smoking": "吸烟",
+                      "leak": "漏水", "electrical": "用电隐患", "intrusion": "可疑人员", "obstruction": "杂物占道",
+                      "other": "其他"}
+TRAINING_CATEGORIES = {"security": "安全", "fire": "消防", "other": "其他"}
 GUEST_ORIGINS = {"out_of_county": "县外来宾", "in_county": "县内来宾"}
 MEALS = {"breakfast": "早餐", "lunch": "午餐", "dinner": "晚餐"}
 VEHICLE_STATUSES = {code: STATUS_NAMES[code] for code in ("available", "dispatched", "maintenance", "sealed", "disposed")}
@@ -213,6 +226,12 @@ RULES = {
     "facilities.completed_before_started": {"reason": "完工时间不能早于开始维修时间。"},
     "facilities.deadline_before_inspection": {"reason": "整改期限不能早于检查日期。"},
     "facilities.room_not_in_building": {"reason": "所选房间不在该楼宇内。"},
+    "equipment.certificate_dates": {"reason": "证书有效期至不能早于发证日期。"},
+    "equipment.meter_backwards": {"reason": "运行小时读数不能小于上次读数。"},
+    "equipment.retired": {"reason": "该设备已报废停用，不再维保，也不能再次被更新替换。"},
+    "work_order.checklist_incomplete": {"reason": "检查表每一项都须勾选或填写测量值后才能完工。"},
+    "work_order.run_hours_required": {"reason": "发电机每次运行都须抄录运行小时数。"},
+    "patrol.deadline_in_past": {"reason": "整改期限不能早于今天。"},
     "unit_required": {"reason": "中心工作人员代单位办理时，须选择所代办的单位。"},
     "vehicles.fuel_quantity": {"reason": "加油（充电）记录须填写加油升数或充电度数。"},
     "units.unknown": {"reason": "单位名录中没有这个单位，请先在单位名录中登记。"},

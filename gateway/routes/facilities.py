@@ -225,13 +225,18 @@ def repair_stats(call):
 @routes.post("/api/v1/repairs/<int:repair_id>/assign", facilities.MANAGERS, summary="Assign a technician", tag=TAG,
              body=facilities.RepairAssign, response=facilities.Repair)
 def assign_repair(call):
-    """The technician is an active user of the gateway with the technician role (the console lists them)."""
+    return call.rpc("facilities", "assign_repair", call.args["repair_id"], technician_checked(call))
+
+
+def technician_checked(call):
+    """The body of an assignment, whose technician is an active user of the gateway with the
+    technician role (the console lists them): a repair's, or a maintenance work order's."""
     body = call.json()
     name = body.get("technician") if isinstance(body, dict) else None
     if isinstance(name, str) and name not in call.app.accounts.usernames_with_role("technician"):
         raise RuleViolation("the technician is not an active user with the technician role", UNKNOWN_TECHNICIAN,
                             {"technician": ["not an active technician"]})
-    return call.rpc("facilities", "assign_repair", call.args["repair_id"], body)
+    return body
 
 
 @routes.post("/api/v1/repairs/<int:repair_id>/start", facilities.WORKERS, summary="Start the work", tag=TAG,

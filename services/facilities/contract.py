@@ -5,7 +5,7 @@ Other services and the gateway import this module only.
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.kit.errors import Conflict, Invalid, NotFound, RuleViolation  # noqa: F401  (raised by this service)
-from services.kit.schemas import EventSchema, InputSchema, Instant, PageQuery, SyncQuery, UnitCode, states
+from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQuery, SyncQuery, UnitCode, states
 
 # 党政机关办公用房建设标准 (2014): the ranks an office allowance is counted by (m² each: settings.py)
 RANKS = ("county_chief", "county_deputy", "section_chief", "section_deputy", "staff")
@@ -572,6 +572,587 @@ class MeetingRoomBooked(EventSchema):
     series_id = fields.String(required=True, allow_none=True)
 
 
+# equipment upkeep (设备设施维保) ------------------------------------------------------------
+# the roles of upkeep, declared once: the gateway's routes and the service's checks use these
+EQUIPMENT_READERS = ("facility_manager", "technician", "leader")
+EQUIPMENT_MANAGERS = ("facility_manager",)
+UPKEEP_WORKERS = ("facility_manager", "technician")  # read meters, work the orders
+UPKEEP_FIGURE_READERS = ("facility_manager", "leader")
+
+EQUIPMENT_KINDS = ("elevator", "fire_system", "extinguisher", "water_tank", "water_pump", "lightning", "generator",
+                   "boiler", "hvac", "power")
+EQUIPMENT_STATUSES = ("in_service", "retired")
+PLAN_KINDS = ("preventive", "statutory")
+WORK_ORDER_STATUSES = ("open", "assigned", "in_progress", "done", "cancelled")
+CHECK_TYPES = ("tick", "measure")
+EXTINGUISHER_AGENTS = ("water", "dry_powder", "clean_agent", "co2")
+
+WORK_ORDER_GENERATED = "work_order_generated"
+WORK_ORDER_ASSIGNED = "work_order_assigned"
+MAINTENANCE_OVERDUE = "maintenance_overdue"
+CERTIFICATE_EXPIRING = "certificate_expiring"
+
+
+class EquipmentCreate(InputSchema):
+    building_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    kind = fields.String(required=True, validate=validate.OneOf(EQUIPMENT_KINDS))
+    name = _text(200, required=True)
+    location = _optional_text(300)
+    maker = _optional_text(200)
+    model = _optional_text(200)
+    serial = _optional_text(100)
+    installed_on = fields.Date(load_default=None, allow_none=True)
+    warranty_until_on = fields.Date(load_default=None, allow_none=True)
+    explosive_site = fields.Boolean(load_default=False, metadata={
+        "description": "explosive materials are kept here: lightning protection is tested every six months"})
+    extinguisher_agent = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(EXTINGUISHER_AGENTS),
+                                       metadata={"description": "an extinguisher's agent: its repair intervals and "
+                                                                "service life (GB 50444-2008); installed_on is taken "
+                                                                "as the day it left the factory"})
+    unit_code = UnitCode(load_default=None, allow_none=True)
+    default_plans = fields.Boolean(load_default=True, metadata={
+        "description": "make the kind's statutory and customary plans (DOMAIN.md intervals), first due one "
+                       "interval from today (a certificate added later sets its inspection's due date)"})
+
+
+class Equipment(Schema):
+    id = fields.Integer()
+    building_id = fields.Integer()
+    kind = fields.String()
+    name = fields.String()
+    location = fields.String(allow_none=True)
+    maker = fields.String(allow_none=True)
+    model = fields.String(allow_none=True)
+    serial = fields.String(allow_none=True)
+    installed_on = fields.Date(allow_none=True)
+    warranty_until_on = fields.Date(allow_none=True)
+    under_warranty = fields.Boolean()
+    explosive_site = fields.Boolean()
+    extinguisher_agent = fields.String(allow_none=True)
+    scrap_on = fields.Date(allow_none=True, metadata={"description": "an extinguisher's end of service life"})
+    past_service_life = fields.Boolean()
+    unit_code = fields.String(allow_none=True)
+    status = fields.String()
+    retired_on = fields.Date(allow_none=True)
+    run_hours = fields.Float(allow_none=True)
+    created_at = Instant()
+    updated_at = Instant()
+
+
+class EquipmentQuery(SyncQuery):
+    building_id = fields.Integer()
+    kind = fields.String(validate=validate.OneOf(EQUIPMENT_KINDS))
+    status = fields.String(validate=validate.OneOf(EQUIPMENT_STATUSES))
+
+
+class CertificateCreate(InputSchema):
+    name = _text(200, required=True)
+    number = _optional_text(100)
+    issuer = _optional_text(200)
+    issued_on = fields.Date(required=True)
+    expires_on = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "default: issued_on + the statutory validity (a year)"})
+
+
+class Certificate(Schema):
+    id = fields.Integer()
+    equipment_id = fields.Integer()
+    name = fields.String()
+    number = fields.String(allow_none=True)
+    issuer = fields.String(allow_none=True)
+    issued_on = fields.Date()
+    expires_on = fields.Date()
+    work_order_id = fields.Integer(allow_none=True)
+    valid = fields.Boolean()
+    expiring = fields.Boolean()
+    created_at = Instant()
+
+
+class CertificateQuery(PageQuery):
+    equipment_id = fields.Integer()
+    expiring = fields.Boolean(metadata={"description": "true: valid still, ending within the warning days"})
+    expired = fields.Boolean()
+
+
+class MeterReadingCreate(InputSchema):
+    run_hours = fields.Decimal(required=True, places=1, validate=validate.Range(min=0, max=10_000_000))
+    read_at = Instant(load_default=None, allow_none=True)
+
+
+class MeterReading(Schema):
+    id = fields.Integer()
+    equipment_id = fields.Integer()
+    run_hours = fields.Float()
+    read_at = Instant()
+    read_on = fields.Date()
+    reader = fields.String()
+
+
+class CheckItem(InputSchema):
+    name = _text(100, required=True)
+    type = fields.String(load_default="tick", validate=validate.OneOf(CHECK_TYPES))
+    unit = _optional_text(20)
+    min = fields.Float(load_default=None, allow_none=True)
+    max = fields.Float(load_default=None, allow_none=True)
+
+
+class MaintenancePlanCreate(InputSchema):
+    equipment_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    name = _text(200, required=True)
+    kind = fields.String(load_default="preventive", validate=validate.OneOf(PLAN_KINDS))
+    every_days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=3660))
+    every_months = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=120))
+    every_run_hours = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=100000))
+    first_due_on = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "default: one interval from today"})
+    checklist = fields.List(fields.Nested(CheckItem), load_default=list, validate=validate.Length(max=50))
+    issues_certificate = fields.Boolean(load_default=False)
+
+
+class MaintenancePlan(Schema):
+    id = fields.Integer()
+    equipment_id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+    every_days = fields.Integer(allow_none=True)
+    every_months = fields.Integer(allow_none=True)
+    every_run_hours = fields.Integer(allow_none=True)
+    checklist = fields.List(fields.Dict())
+    issues_certificate = fields.Boolean()
+    active = fields.Boolean()
+    next_due_on = fields.Date(allow_none=True, metadata={"description": "due by time"})
+    meter_due_on = fields.Date(allow_none=True, metadata={"description": "due by meter (reached or projected)"})
+    due_on = fields.Date(allow_none=True, metadata={"description": "whichever comes first"})
+    overdue = fields.Boolean()
+    last_done_on = fields.Date(allow_none=True)
+    last_done_run_hours = fields.Float(allow_none=True)
+    created_at = Instant()
+    updated_at = Instant()
+
+
+class MaintenancePlanQuery(SyncQuery):
+    equipment_id = fields.Integer()
+    overdue = fields.Boolean()
+
+
+class CheckAnswer(InputSchema):
+    name = _text(100, required=True)
+    checked = fields.Boolean(load_default=False)
+    value = fields.Float(load_default=None, allow_none=True)
+    ok = fields.Boolean(load_default=True)
+
+
+class FindingText(InputSchema):
+    description = _text(1000, required=True)
+    severity = fields.String(load_default="minor", validate=validate.OneOf(SEVERITIES))
+
+
+class WorkOrderComplete(InputSchema):
+    items = fields.List(fields.Nested(CheckAnswer), load_default=list, validate=validate.Length(max=50))
+    run_hours = fields.Decimal(load_default=None, allow_none=True, places=1,
+                               validate=validate.Range(min=0, max=10_000_000))
+    note = _optional_text(2000)
+    findings = fields.List(fields.Nested(FindingText), load_default=list, validate=validate.Length(max=20),
+                           metadata={"description": "each opens a repair"})
+    certificate = fields.Nested(CertificateCreate, load_default=None, allow_none=True, metadata={
+        "description": "the certificate a statutory inspection issued"})
+
+
+class WorkOrderAssign(InputSchema):
+    technician = _text(100, required=True)
+
+
+class WorkOrder(Schema):
+    id = fields.Integer()
+    plan_id = fields.Integer()
+    equipment_id = fields.Integer()
+    building_id = fields.Integer()
+    kind = fields.String()
+    title = fields.String()
+    due_on = fields.Date()
+    status = fields.String()
+    items = fields.List(fields.Dict())
+    technician = fields.String(allow_none=True)
+    assigned_at = Instant(allow_none=True)
+    started_at = Instant(allow_none=True)
+    completed_at = Instant(allow_none=True)
+    completed_on = fields.Date(allow_none=True)
+    run_hours = fields.Float(allow_none=True)
+    note = fields.String(allow_none=True)
+    findings = fields.List(fields.Dict(), metadata={"description": "[{description, repair_id}]"})
+    overdue = fields.Boolean()
+    on_time = fields.Boolean(allow_none=True)
+    created_at = Instant()
+    updated_at = Instant()
+
+
+class WorkOrderQuery(SyncQuery):
+    equipment_id = fields.Integer()
+    plan_id = fields.Integer()
+    status = fields.String(validate=validate.OneOf(WORK_ORDER_STATUSES))
+    technician = fields.String()
+    overdue = fields.Boolean()
+
+
+class GenerationReport(Schema):
+    generated = fields.Integer()
+    work_order_ids = fields.List(fields.Integer())
+
+
+class PurchaseCreate(InputSchema):
+    building_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    kind = fields.String(required=True, validate=validate.OneOf(EQUIPMENT_KINDS))
+    description = _text(500, required=True)
+    cost_yuan = Money(required=True, validate=validate.Range(min=0, max=1_000_000_000))
+    purchased_on = fields.Date(required=True)
+    supplier = _optional_text(200)
+    equipment_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1),
+                                  metadata={"description": "the equipment bought, once registered"})
+    replaces_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1),
+                                 metadata={"description": "the equipment it replaces: retired, its plans stopped"})
+
+
+class Purchase(Schema):
+    id = fields.Integer()
+    building_id = fields.Integer()
+    kind = fields.String()
+    description = fields.String()
+    cost_yuan = Money()
+    purchased_on = fields.Date()
+    supplier = fields.String(allow_none=True)
+    equipment_id = fields.Integer(allow_none=True)
+    replaces_id = fields.Integer(allow_none=True)
+    created_at = Instant()
+
+
+class PurchaseQuery(PageQuery):
+    building_id = fields.Integer()
+    kind = fields.String(validate=validate.OneOf(EQUIPMENT_KINDS))
+
+
+class EquipmentKindFigures(Schema):
+    kind = fields.String()
+    equipment = fields.Integer()
+    orders_due = fields.Integer()
+    orders_done_on_time = fields.Integer()
+    orders_overdue = fields.Integer()
+
+
+class EquipmentStats(Schema):
+    period_from = fields.Date()
+    period_to = fields.Date()
+    equipment = fields.Integer()
+    orders_due = fields.Integer()
+    orders_done = fields.Integer()
+    orders_done_on_time = fields.Integer()
+    on_time_rate = fields.Float(allow_none=True)
+    orders_overdue = fields.Integer()
+    plans_overdue = fields.Integer()
+    certificates = fields.Integer()
+    certificates_valid = fields.Integer()
+    certificates_expiring = fields.Integer()
+    purchases = fields.Integer()
+    purchases_cost_yuan = Money()
+    by_kind = fields.List(fields.Nested(EquipmentKindFigures))
+
+
+class WorkOrderGenerated(EventSchema):
+    work_order_id = fields.Integer(required=True)
+    equipment_id = fields.Integer(required=True)
+    building_id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    title = fields.String(required=True)
+    due_on = fields.Date(required=True)
+
+
+class WorkOrderAssigned(WorkOrderGenerated):
+    technician = fields.String(required=True)
+
+
+class MaintenanceOverdue(WorkOrderGenerated):
+    pass
+
+
+class CertificateExpiring(EventSchema):
+    certificate_id = fields.Integer(required=True)
+    equipment_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    expires_on = fields.Date(required=True)
+
+
+# patrols (安全保卫) and training -------------------------------------------------------------
+PATROL_READERS = ("facility_manager", "guard", "leader")
+PATROL_MANAGERS = ("facility_manager",)
+GUARDS = ("guard", "facility_manager")  # walk patrols, report findings
+FINDING_READERS = ("facility_manager", "guard", "leader", "unit_user")  # a unit reads its own area's
+TRAINING_READERS = ("facility_manager", "guard", "leader")
+
+PATROL_KINDS = ("security", "no_smoking")
+PATROL_STATUSES = ("scheduled", "in_progress", "done", "incomplete", "missed", "cancelled")
+FINDING_CATEGORIES = ("fire_door_blocked", "fire_equipment", "smoking", "leak", "electrical", "intrusion",
+                      "obstruction", "other")
+FINDING_OPENS = ("repair", "rectification")
+FINDING_STATUSES = ("open", "done", "verified")
+TRAINING_CATEGORIES = ("security", "fire", "other")
+
+PATROL_MISSED = "patrol_missed"
+PATROL_FINDING_REPORTED = "patrol_finding_reported"
+
+
+class PatrolRouteCreate(InputSchema):
+    name = _text(200, required=True)
+    site = _text(200, required=True)
+    kind = fields.String(load_default="security", validate=validate.OneOf(PATROL_KINDS))
+    building_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+
+
+class CheckpointCreate(InputSchema):
+    name = _text(200, required=True)
+    location = _optional_text(300)
+    unit_code = UnitCode(load_default=None, allow_none=True)
+
+
+class Checkpoint(Schema):
+    id = fields.Integer()
+    route_id = fields.Integer()
+    position = fields.Integer()
+    name = fields.String()
+    location = fields.String(allow_none=True)
+    unit_code = fields.String(allow_none=True)
+    token = fields.String(metadata={"description": "what the checkpoint's QR label carries: /console/patrol/scan/<token>"})
+
+
+class PatrolRoute(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    site = fields.String()
+    kind = fields.String()
+    building_id = fields.Integer(allow_none=True)
+    active = fields.Boolean()
+    checkpoints = fields.List(fields.Nested(Checkpoint))
+    created_at = Instant()
+    updated_at = Instant()
+
+
+class PatrolRouteQuery(SyncQuery):
+    kind = fields.String(validate=validate.OneOf(PATROL_KINDS))
+    site = fields.String()
+
+
+class PatrolScheduleCreate(InputSchema):
+    starts = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$"),
+                           metadata={"description": "HH:MM local; default 20:00"})
+    ends = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$"),
+                         metadata={"description": "HH:MM local, the next day's when not after starts; default 06:00"})
+    every_minutes = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=10, max=1440),
+                                   metadata={"description": "default 120"})
+
+
+class PatrolSchedule(Schema):
+    id = fields.Integer()
+    route_id = fields.Integer()
+    starts = fields.String()
+    ends = fields.String()
+    every_minutes = fields.Integer()
+    active = fields.Boolean()
+    created_at = Instant()
+
+
+class PatrolScan(Schema):
+    checkpoint_id = fields.Integer()
+    checkpoint = fields.String()
+    scanned_at = Instant()
+    guard = fields.String()
+
+
+class Patrol(Schema):
+    id = fields.Integer()
+    route_id = fields.Integer()
+    route = fields.String()
+    schedule_id = fields.Integer(allow_none=True)
+    kind = fields.String()
+    slot_at = Instant()
+    window_end_at = Instant()
+    status = fields.String()
+    guard = fields.String(allow_none=True)
+    started_at = Instant(allow_none=True)
+    finished_at = Instant(allow_none=True)
+    checkpoints = fields.Integer()
+    scans = fields.List(fields.Nested(PatrolScan))
+    missed = fields.List(fields.Integer(), metadata={"description": "the ids of the checkpoints skipped"})
+    missed_names = fields.List(fields.String())
+    flagged = fields.Boolean(metadata={"description": "not walked, or checkpoints skipped"})
+
+
+class PatrolQuery(PageQuery):
+    route_id = fields.Integer()
+    kind = fields.String(validate=validate.OneOf(PATROL_KINDS))
+    status = fields.String(validate=validate.OneOf(PATROL_STATUSES))
+    guard = fields.String()
+    flagged = fields.Boolean()
+    from_on = fields.Date(data_key="from")
+    to_on = fields.Date(data_key="to")
+
+
+class ScanResult(Schema):
+    patrol = fields.Nested(Patrol)
+    checkpoint = fields.Nested(Checkpoint)
+    repeated = fields.Boolean(metadata={"description": "this checkpoint was already scanned on this patrol"})
+
+
+class PlanningReport(Schema):
+    planned = fields.Integer()
+    flagged = fields.Integer()
+
+
+class PatrolFindingCreate(InputSchema):
+    patrol_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    checkpoint_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(PATROL_KINDS),
+                         metadata={"description": "default: the patrol's"})
+    category = fields.String(required=True, validate=validate.OneOf(FINDING_CATEGORIES))
+    unit_code = UnitCode(load_default=None, allow_none=True)
+    location = _text(300, required=True)
+    description = _text(2000, required=True)
+    seen_at = Instant(load_default=None, allow_none=True)
+    opens = fields.String(required=True, validate=validate.OneOf(FINDING_OPENS))
+    severity = fields.String(load_default="minor", validate=validate.OneOf(SEVERITIES),
+                             metadata={"description": "of the repair it opens"})
+    repair_category = fields.String(load_default="other", validate=validate.OneOf(REPAIR_CATEGORIES))
+    deadline_on = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "of the rectification it opens"})
+
+
+class PatrolFinding(Schema):
+    id = fields.Integer()
+    patrol_id = fields.Integer(allow_none=True)
+    checkpoint_id = fields.Integer(allow_none=True)
+    kind = fields.String()
+    category = fields.String()
+    unit_code = fields.String(allow_none=True)
+    location = fields.String()
+    description = fields.String()
+    seen_at = Instant()
+    reporter = fields.String()
+    opens = fields.String()
+    repair_id = fields.Integer(allow_none=True)
+    deadline_on = fields.Date(allow_none=True)
+    status = fields.String()
+    closed = fields.Boolean(metadata={"description": "its repair is done, or its rectification verified"})
+    overdue = fields.Boolean()
+    done_note = fields.String(allow_none=True)
+    created_at = Instant()
+    updated_at = Instant()
+
+
+class PatrolFindingQuery(PageQuery):
+    kind = fields.String(validate=validate.OneOf(PATROL_KINDS))
+    category = fields.String(validate=validate.OneOf(FINDING_CATEGORIES))
+    unit_code = fields.String()
+    patrol_id = fields.Integer()
+    status = fields.String(validate=validate.OneOf(FINDING_STATUSES))
+    from_on = fields.Date(data_key="from")
+    to_on = fields.Date(data_key="to")
+
+
+class PatrolFindingDone(InputSchema):
+    note = _optional_text(1000)
+
+
+class PatrolFindingVerify(InputSchema):
+    accepted = fields.Boolean(load_default=True)
+
+
+class TrainingCreate(InputSchema):
+    held_on = fields.Date(required=True)
+    topic = _text(300, required=True)
+    category = fields.String(load_default="security", validate=validate.OneOf(TRAINING_CATEGORIES))
+    hours = fields.Decimal(required=True, places=1, validate=validate.Range(min=0, min_inclusive=False, max=100))
+    trainer = _optional_text(100)
+    attendees = fields.List(_text(100), required=True, validate=validate.Length(min=1, max=1000))
+
+
+class Training(Schema):
+    id = fields.Integer()
+    held_on = fields.Date()
+    topic = fields.String()
+    category = fields.String()
+    hours = fields.Float()
+    trainer = fields.String(allow_none=True)
+    attendees = fields.List(fields.String())
+    attendee_count = fields.Integer()
+    created_at = Instant()
+    updated_at = Instant()
+
+
+class TrainingQuery(SyncQuery):
+    category = fields.String(validate=validate.OneOf(TRAINING_CATEGORIES))
+    attendee = fields.String()
+    from_on = fields.Date(data_key="from")
+    to_on = fields.Date(data_key="to")
+
+
+class PatrolKindFigures(Schema):
+    kind = fields.String()
+    patrols_scheduled = fields.Integer()
+    patrols_done = fields.Integer()
+    patrols_missed = fields.Integer()
+    findings = fields.Integer()
+
+
+class PatrolStats(Schema):
+    period_from = fields.Date()
+    period_to = fields.Date()
+    patrols_scheduled = fields.Integer()
+    patrols_done = fields.Integer()
+    patrols_incomplete = fields.Integer()
+    patrols_missed = fields.Integer()
+    on_schedule_rate = fields.Float(allow_none=True)
+    checkpoints_missed = fields.Integer()
+    findings = fields.Integer()
+    findings_closed = fields.Integer()
+    by_kind = fields.List(fields.Nested(PatrolKindFigures))
+
+
+class TrainingCategoryFigures(Schema):
+    category = fields.String()
+    sessions = fields.Integer()
+    hours = fields.Float()
+    attendances = fields.Integer()
+
+
+class TrainingStats(Schema):
+    period_from = fields.Date()
+    period_to = fields.Date()
+    sessions = fields.Integer()
+    hours = fields.Float()
+    attendances = fields.Integer()
+    person_hours = fields.Float()
+    by_category = fields.List(fields.Nested(TrainingCategoryFigures))
+
+
+class PatrolMissed(EventSchema):
+    patrol_id = fields.Integer(required=True)
+    route_id = fields.Integer(required=True)
+    route = fields.String(required=True)
+    kind = fields.String(required=True)
+    status = fields.String(required=True)  # missed | incomplete
+    slot_at = Instant(required=True)
+    guard = fields.String(required=True, allow_none=True)
+    missed_checkpoints = fields.List(fields.String(), required=True)
+
+
+class PatrolFindingReported(EventSchema):
+    finding_id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    category = fields.String(required=True)
+    unit_code = fields.String(required=True, allow_none=True)
+    location = fields.String(required=True)
+    opens = fields.String(required=True)
+    repair_id = fields.Integer(required=True, allow_none=True)
+    deadline_on = fields.Date(required=True, allow_none=True)
+
+
 EVENTS = {
     BUILDING_AREA_CHANGED: BuildingAreaChanged,
     ROOM_OVER_STANDARD: RoomOverStandard,
@@ -579,4 +1160,10 @@ EVENTS = {
     REPAIR_ASSIGNED: RepairAssigned,
     RECTIFICATION_OVERDUE: RectificationOverdue,
     MEETING_ROOM_BOOKED: MeetingRoomBooked,
+    WORK_ORDER_GENERATED: WorkOrderGenerated,
+    WORK_ORDER_ASSIGNED: WorkOrderAssigned,
+    MAINTENANCE_OVERDUE: MaintenanceOverdue,
+    CERTIFICATE_EXPIRING: CertificateExpiring,
+    PATROL_MISSED: PatrolMissed,
+    PATROL_FINDING_REPORTED: PatrolFindingReported,
 }

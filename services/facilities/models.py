@@ -189,6 +189,222 @@ class ReleasedReference(Base):
     released_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+# equipment upkeep (设备设施维保) ---------------------------------------------------------
+class Equipment(TimestampMixin, Base):
+    __tablename__ = "equipment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("building.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    location: Mapped[str | None] = mapped_column(String(300))
+    maker: Mapped[str | None] = mapped_column(String(200))
+    model: Mapped[str | None] = mapped_column(String(200))
+    serial: Mapped[str | None] = mapped_column(String(100))
+    installed_on: Mapped[date | None] = mapped_column(Date)
+    warranty_until_on: Mapped[date | None] = mapped_column(Date)
+    explosive_site: Mapped[bool] = mapped_column(default=False)  # lightning protection tested twice a year
+    extinguisher_agent: Mapped[str | None] = mapped_column(String(20))  # water | dry_powder | clean_agent | co2
+    unit_code: Mapped[str | None] = mapped_column(String(40), index=True)  # the unit it serves, if one
+    status: Mapped[str] = mapped_column(String(20), default="in_service", index=True)  # in_service | retired
+    retired_on: Mapped[date | None] = mapped_column(Date)
+    run_hours: Mapped[Decimal | None] = mapped_column(Numeric(12, 1))  # the latest meter reading
+
+
+class Certificate(TimestampMixin, Base):
+    __tablename__ = "certificate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    equipment_id: Mapped[int] = mapped_column(ForeignKey("equipment.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))  # e.g. 电梯定期检验报告, 使用登记证
+    number: Mapped[str | None] = mapped_column(String(100))
+    issuer: Mapped[str | None] = mapped_column(String(200))
+    issued_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date] = mapped_column(Date, index=True)
+    work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_order.id"))
+    expiry_notified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class MaintenancePlan(TimestampMixin, Base):
+    __tablename__ = "maintenance_plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    equipment_id: Mapped[int] = mapped_column(ForeignKey("equipment.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # preventive | statutory
+    every_days: Mapped[int | None] = mapped_column(Integer)
+    every_months: Mapped[int | None] = mapped_column(Integer)
+    every_run_hours: Mapped[int | None] = mapped_column(Integer)
+    checklist: Mapped[list] = mapped_column(JSON, default=list)
+    issues_certificate: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True, index=True)
+    next_due_on: Mapped[date | None] = mapped_column(Date, index=True)  # by time
+    last_done_on: Mapped[date | None] = mapped_column(Date)
+    last_done_run_hours: Mapped[Decimal | None] = mapped_column(Numeric(12, 1))
+
+
+class WorkOrder(TimestampMixin, Base):
+    """A preventive or statutory job generated from a plan: one per plan and due date."""
+
+    __tablename__ = "work_order"
+    __table_args__ = (UniqueConstraint("plan_id", "due_on", name="uq_work_order_plan_due", info={"field": "due_on"}),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("maintenance_plan.id"), index=True)
+    equipment_id: Mapped[int] = mapped_column(ForeignKey("equipment.id"), index=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("building.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # preventive | statutory
+    title: Mapped[str] = mapped_column(String(300))
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    items: Mapped[list] = mapped_column(JSON, default=list)
+    technician: Mapped[str | None] = mapped_column(String(100), index=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    run_hours: Mapped[Decimal | None] = mapped_column(Numeric(12, 1))
+    note: Mapped[str | None] = mapped_column(String(2000))
+    findings: Mapped[list] = mapped_column(JSON, default=list)  # [{description, repair_id}]
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class MeterReading(TimestampMixin, Base):
+    __tablename__ = "meter_reading"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    equipment_id: Mapped[int] = mapped_column(ForeignKey("equipment.id"), index=True)
+    read_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    read_on: Mapped[date] = mapped_column(Date)
+    run_hours: Mapped[Decimal] = mapped_column(Numeric(12, 1))
+    reader: Mapped[str] = mapped_column(String(100))
+
+
+class EquipmentPurchase(TimestampMixin, Base):
+    """设备更新添置: equipment bought, new or replacing an old one (which is retired)."""
+
+    __tablename__ = "equipment_purchase"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("building.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(String(500))
+    cost_yuan: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    purchased_on: Mapped[date] = mapped_column(Date, index=True)
+    supplier: Mapped[str | None] = mapped_column(String(200))
+    equipment_id: Mapped[int | None] = mapped_column(ForeignKey("equipment.id"))  # what was bought, registered
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("equipment.id"))  # what it replaced
+
+
+# patrols (安全保卫) and training ---------------------------------------------------------
+class PatrolRoute(TimestampMixin, Base):
+    __tablename__ = "patrol_route"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    site: Mapped[str] = mapped_column(String(200))  # 行政中心, 商务楼, 政府家属区 ...
+    kind: Mapped[str] = mapped_column(String(20))  # security | no_smoking
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    checkpoints: Mapped[list["Checkpoint"]] = relationship(order_by="Checkpoint.position")
+
+
+class Checkpoint(TimestampMixin, Base):
+    __tablename__ = "checkpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    route_id: Mapped[int] = mapped_column(ForeignKey("patrol_route.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    location: Mapped[str | None] = mapped_column(String(300))
+    unit_code: Mapped[str | None] = mapped_column(String(40))  # the unit whose area it is, if one
+    token: Mapped[str] = mapped_column(String(40), unique=True)  # what its QR label's URL carries
+
+
+class PatrolSchedule(TimestampMixin, Base):
+    __tablename__ = "patrol_schedule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    route_id: Mapped[int] = mapped_column(ForeignKey("patrol_route.id"), index=True)
+    starts: Mapped[str] = mapped_column(String(5))  # HH:MM local
+    ends: Mapped[str] = mapped_column(String(5))
+    every_minutes: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Patrol(TimestampMixin, Base):
+    """One walk of a route: planned from a schedule (one per schedule and start time) or begun by a
+    guard's first scan."""
+
+    __tablename__ = "patrol"
+    __table_args__ = (UniqueConstraint("schedule_id", "slot_at", name="uq_patrol_schedule_slot",
+                                       info={"field": "slot_at"}),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    route_id: Mapped[int] = mapped_column(ForeignKey("patrol_route.id"), index=True)
+    schedule_id: Mapped[int | None] = mapped_column(ForeignKey("patrol_schedule.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    slot_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    window_end_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    status: Mapped[str] = mapped_column(String(20), default="scheduled", index=True)
+    guard: Mapped[str | None] = mapped_column(String(100), index=True)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    missed: Mapped[list] = mapped_column(JSON, default=list)  # checkpoint ids skipped
+    flagged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    scans: Mapped[list["PatrolScan"]] = relationship(order_by="PatrolScan.scanned_at")
+
+
+class PatrolScan(Base):
+    __tablename__ = "patrol_scan"
+    __table_args__ = (UniqueConstraint("patrol_id", "checkpoint_id", name="uq_patrol_scan_checkpoint"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patrol_id: Mapped[int] = mapped_column(ForeignKey("patrol.id"), index=True)
+    checkpoint_id: Mapped[int] = mapped_column(ForeignKey("checkpoint.id"))
+    scanned_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    guard: Mapped[str] = mapped_column(String(100))
+
+
+class PatrolFinding(TimestampMixin, Base):
+    """What a patrol found: it opens a repair, or is itself rectified by a deadline."""
+
+    __tablename__ = "patrol_finding"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patrol_id: Mapped[int | None] = mapped_column(ForeignKey("patrol.id"), index=True)
+    checkpoint_id: Mapped[int | None] = mapped_column(ForeignKey("checkpoint.id"))
+    kind: Mapped[str] = mapped_column(String(20), index=True)  # the patrol's: security | no_smoking
+    category: Mapped[str] = mapped_column(String(30))  # fire_door_blocked, smoking, leak ...
+    unit_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    location: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(String(2000))
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    reporter: Mapped[str] = mapped_column(String(100))
+    opens: Mapped[str] = mapped_column(String(20))  # repair | rectification
+    repair_id: Mapped[int | None] = mapped_column(ForeignKey("repair.id"))
+    deadline_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)  # open | done | verified
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    done_note: Mapped[str | None] = mapped_column(String(1000))
+    verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Training(TimestampMixin, Base):
+    __tablename__ = "training"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    held_on: Mapped[date] = mapped_column(Date, index=True)
+    topic: Mapped[str] = mapped_column(String(300))
+    category: Mapped[str] = mapped_column(String(20))  # security | fire | other
+    hours: Mapped[Decimal] = mapped_column(Numeric(6, 1))
+    trainer: Mapped[str | None] = mapped_column(String(100))
+    attendees: Mapped[list] = mapped_column(JSON, default=list)  # names
+    attendee_count: Mapped[int] = mapped_column(Integer)
+
+
 class OutboxEvent(OutboxMixin, Base):
     pass
 

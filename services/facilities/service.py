@@ -8,20 +8,31 @@ class, its RPC grouped by area, each area class subclassing ``FacilitiesBase``:
 - ``meetings.py``: meeting rooms and their bookings
 - ``availability.py``: free meeting rooms
 - ``reports.py``: the figures (inspections, repairs)
+- ``equipment.py``, ``maintenance.py``: the equipment register, its plans and work orders (docs/equipment.md)
+- ``patrols.py``, ``training.py``: patrol routes, schedules, scans, findings; training records (docs/patrols.md)
+- ``upkeep_reports.py``: the figures of upkeep, patrols and training
 
-The rules are in ``domain.py``.
+The rules are in ``domain.py`` and, for upkeep and patrols, ``upkeep_rules.py``.
 """
 from __future__ import annotations
 
+from nameko.timer import timer
+
 from services.facilities import contract
 from services.facilities.availability import AvailabilityRpc
+from services.facilities.equipment import EquipmentRpc
 from services.facilities.inspections import InspectionRpc
+from services.facilities.maintenance import MaintenanceRpc
 from services.facilities.meetings import MeetingRpc
 from services.facilities.models import AuditEntry, OutboxEvent, ProcessedEvent
+from services.facilities.patrols import PatrolRpc
 from services.facilities.repairs import RepairRpc
 from services.facilities.reports import ReportsRpc
+from services.facilities.settings import UPKEEP
 from services.facilities.space import SpaceRpc
+from services.facilities.training import TrainingRpc
 from services.facilities.unit_codes import UnitCodesRpc
+from services.facilities.upkeep_reports import UpkeepReportsRpc
 from services.kit.audit import AuditTrail
 from services.kit.context import CallContext
 from services.kit.db import Database
@@ -31,9 +42,24 @@ from services.kit.rpc_client import ServiceRpc
 
 
 class FacilitiesService(UnitCodesRpc, SpaceRpc, InspectionRpc, RepairRpc, MeetingRpc, AvailabilityRpc, ReportsRpc,
+                        EquipmentRpc, MaintenanceRpc, PatrolRpc, TrainingRpc, UpkeepReportsRpc,
                         HealthMixin, OutboxRelayMixin, AuditTrail):
     name = contract.SERVICE
 
     db = Database(OutboxEvent, ProcessedEvent, AuditEntry)
     call = CallContext()
     reception = ServiceRpc("reception")  # asked about meeting bookings (meetings.py)
+
+    @timer(interval=UPKEEP.upkeep_check_interval)
+    def keep_up_maintenance(self):
+        """Work orders ahead of their plans' due dates (once per due date, whichever process runs
+        this), overdue orders and expiring certificates notified once."""
+        self._generate_work_orders()
+        self._flag_overdue_work_orders()
+        self._flag_expiring_certificates()
+
+    @timer(interval=UPKEEP.upkeep_check_interval)
+    def keep_up_patrols(self):
+        """The schedules' patrols planned; a patrol whose window ended flagged the same day."""
+        self._plan_patrols()
+        self._close_patrols()

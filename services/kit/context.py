@@ -20,7 +20,7 @@ from services.kit.errors import Forbidden, NotFound, RuleViolation
 
 # Roles of API.md. Staff roles act for the whole center; unit_user acts for one unit.
 ROLES = (
-    "admin", "dispatcher", "facility_manager", "technician", "reception_officer",
+    "admin", "dispatcher", "facility_manager", "technician", "guard", "reception_officer",
     "energy_officer", "leader", "unit_user",
 )
 
