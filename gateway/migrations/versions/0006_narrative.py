@@ -1,7 +1,7 @@
 """annual summary narrative
 
-Revision ID: 0005_campaigns
-Revises: 0004
+Revision ID: 0006_narrative
+Revises: 0005_trail
 Create Date: 2026-12-08 01:26:25.721725
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import services.kit.db
 
 
-revision = '0005_campaigns'
-down_revision = '0004'
+revision = '0006_narrative'
+down_revision = '0005_trail'
 branch_labels = None
 depends_on = None
 
