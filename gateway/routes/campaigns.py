@@ -11,11 +11,10 @@ from werkzeug.wrappers import Response
 
 from gateway.routes import routes
 from services.energy import contract as energy
-from services.energy.contract import CAMPAIGN_CLERKS, CAMPAIGN_MANAGERS, CAMPAIGN_READERS
+from services.energy.contract import CAMPAIGN_CLERKS, CAMPAIGN_EXPORTERS, CAMPAIGN_MANAGERS, CAMPAIGN_READERS
 from services.kit.sheets import append_row
 
 TAG = "campaigns"
-EXPORTERS = CAMPAIGN_MANAGERS + ("leader",)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DECIDING = {"spot_check": "抽查", "self_assessment": "自评", None: "未评价"}
 
@@ -98,7 +97,7 @@ def campaign_results(call):
     return call.rpc("energy", "campaign_results", call.args["campaign_id"])
 
 
-@routes.get("/api/v1/campaigns/<int:campaign_id>/export", EXPORTERS, tag=TAG,
+@routes.get("/api/v1/campaigns/<int:campaign_id>/export", CAMPAIGN_EXPORTERS, tag=TAG,
             summary="The results as an .xlsx for the city bureau (市机关事务管理局)",
             extra={"other_content": {XLSX: {"type": "string", "format": "binary"}}})
 def export_campaign(call):

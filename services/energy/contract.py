@@ -684,6 +684,7 @@ HEALTH_ACTIVITY_KINDS = ("exercise_break", "walking", "ball_game", "talk", "othe
 CRITERION_SOURCES = ("manual", "no_smoking_patrol")  # no_smoking_patrol: patrol findings deduct from it
 # who does what (the gateway routes and the service both read these)
 CAMPAIGN_MANAGERS = ("energy_officer",)  # the center: campaigns, participants, spot checks, activities
+CAMPAIGN_EXPORTERS = CAMPAIGN_MANAGERS + ("leader",)  # the city bureau's sheet of a campaign
 CAMPAIGN_CLERKS = ("energy_officer", "unit_user")  # a unit's clerk applies and self-assesses for its unit
 CAMPAIGN_READERS = ("energy_officer", "leader", "unit_user")
 # the default criteria sheet of each kind (a campaign may carry its own): code, name, max_score, must_pass

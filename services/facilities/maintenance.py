@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from nameko.timer import timer
 from sqlalchemy import select
 
 from services.facilities import contract, domain
@@ -110,6 +111,14 @@ def technician_only(caller) -> bool:
 
 
 class MaintenanceRpc(FacilitiesBase):
+    @timer(interval=UPKEEP.upkeep_check_interval)
+    def keep_up_maintenance(self):
+        """Work orders ahead of their plans' due dates (once per due date, whichever process runs
+        this), overdue orders and expiring certificates notified once."""
+        self._generate_work_orders()
+        self._flag_overdue_work_orders()
+        self._flag_expiring_certificates()
+
     # plans ----------------------------------------------------------------------------
     @rpc
     def create_maintenance_plan(self, payload):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, time, timedelta
 
+from nameko.timer import timer
 from sqlalchemy import func, select
 
 from services.facilities import contract, domain
@@ -56,6 +57,12 @@ def _clock(text: str) -> time:
 
 
 class PatrolRpc(FacilitiesBase):
+    @timer(interval=UPKEEP.upkeep_check_interval)
+    def keep_up_patrols(self):
+        """The schedules' patrols planned; a patrol whose window ended flagged the same day."""
+        self._plan_patrols()
+        self._close_patrols()
+
     # routes and checkpoints --------------------------------------------------------
     @rpc
     def create_patrol_route(self, payload):

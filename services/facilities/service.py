@@ -16,8 +16,6 @@ The rules are in ``domain.py`` and, for upkeep and patrols, ``upkeep_rules.py``.
 """
 from __future__ import annotations
 
-from nameko.timer import timer
-
 from services.facilities import contract
 from services.facilities.availability import AvailabilityRpc
 from services.facilities.equipment import EquipmentRpc
@@ -28,7 +26,6 @@ from services.facilities.models import AuditEntry, OutboxEvent, ProcessedEvent
 from services.facilities.patrols import PatrolRpc
 from services.facilities.repairs import RepairRpc
 from services.facilities.reports import ReportsRpc
-from services.facilities.settings import UPKEEP
 from services.facilities.space import SpaceRpc
 from services.facilities.training import TrainingRpc
 from services.facilities.unit_codes import UnitCodesRpc
@@ -50,16 +47,3 @@ class FacilitiesService(UnitCodesRpc, SpaceRpc, InspectionRpc, RepairRpc, Meetin
     call = CallContext()
     reception = ServiceRpc("reception")  # asked about meeting bookings (meetings.py)
 
-    @timer(interval=UPKEEP.upkeep_check_interval)
-    def keep_up_maintenance(self):
-        """Work orders ahead of their plans' due dates (once per due date, whichever process runs
-        this), overdue orders and expiring certificates notified once."""
-        self._generate_work_orders()
-        self._flag_overdue_work_orders()
-        self._flag_expiring_certificates()
-
-    @timer(interval=UPKEEP.upkeep_check_interval)
-    def keep_up_patrols(self):
-        """The schedules' patrols planned; a patrol whose window ended flagged the same day."""
-        self._plan_patrols()
-        self._close_patrols()

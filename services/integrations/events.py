@@ -134,3 +134,31 @@ class EventsRpc(IntegrationsBase):
     @event_handler(notifications.SERVICE, notifications.NOTIFICATION_CREATED)
     def on_notifications_notification_created(self, payload):
         self.receive_event(notifications.SERVICE, notifications.NOTIFICATION_CREATED, payload)
+
+    @event_handler(facilities.SERVICE, facilities.WORK_ORDER_GENERATED)
+    def on_facilities_work_order_generated(self, payload):
+        self.receive_event(facilities.SERVICE, facilities.WORK_ORDER_GENERATED, payload)
+
+    @event_handler(facilities.SERVICE, facilities.WORK_ORDER_ASSIGNED)
+    def on_facilities_work_order_assigned(self, payload):
+        self.receive_event(facilities.SERVICE, facilities.WORK_ORDER_ASSIGNED, payload)
+
+    @event_handler(facilities.SERVICE, facilities.MAINTENANCE_OVERDUE)
+    def on_facilities_maintenance_overdue(self, payload):
+        self.receive_event(facilities.SERVICE, facilities.MAINTENANCE_OVERDUE, payload)
+
+    @event_handler(facilities.SERVICE, facilities.CERTIFICATE_EXPIRING)
+    def on_facilities_certificate_expiring(self, payload):
+        self.receive_event(facilities.SERVICE, facilities.CERTIFICATE_EXPIRING, payload)
+
+    @event_handler(facilities.SERVICE, facilities.PATROL_MISSED)
+    def on_facilities_patrol_missed(self, payload):
+        self.receive_event(facilities.SERVICE, facilities.PATROL_MISSED, payload)
+
+    @event_handler(facilities.SERVICE, facilities.PATROL_FINDING_REPORTED)
+    def on_facilities_patrol_finding_reported(self, payload):
+        self.receive_event(facilities.SERVICE, facilities.PATROL_FINDING_REPORTED, payload)
+
+    @event_handler(energy.SERVICE, energy.CAMPAIGN_EVALUATED)
+    def on_energy_campaign_evaluated(self, payload):
+        self.receive_event(energy.SERVICE, energy.CAMPAIGN_EVALUATED, payload)
