@@ -224,8 +224,9 @@ class EnergyService(UnitCodesRpc, ImportsMixin, ProgrammesMixin, HealthMixin, Ou
         caller.require(*READERS)
         q = load(contract.UnitOverviewQuery(), query or {})
         unit_code = caller.unit_filter(q.get("unit_code"))
-        if not unit_code:
-            raise Invalid("name the unit", {"unit_code": ["Missing data for required field."]})
+        if not unit_code:  # the query is well formed: who asks decides whether it names a unit
+            raise RuleViolation("a unit's overview: name the unit in unit_code", "unit_required",
+                                {"unit_code": ["required"]})
         institution = repository.institution_by_unit(self.db.session, unit_code)
         return contract.UnitOverview().dump(
             reports.unit_overview(self.db.session, institution, q["year"], q["metric"], utcnow()))
