@@ -1,5 +1,5 @@
 """Office space, repairs and meeting rooms."""
-from gateway.routes import FACILITY_READERS, routes
+from gateway.routes import FACILITY_READERS, optional_json, routes
 from gateway.routes.resource import Resource
 from services.facilities import contract as facilities
 from services.kit.errors import RuleViolation
@@ -37,7 +37,7 @@ def _route(verb, path, roles, method, summary, *path_args, body=None, query=None
     def handler(call):
         args = [call.args[name] for name in path_args]
         if body is not None:
-            args.append({} if body_optional and not call.request.get_data(cache=True) else call.json())
+            args.append(optional_json(call) if body_optional else call.json())
         if query is not None:
             args.append(call.query())
         return status, call.rpc("facilities", method, *args)

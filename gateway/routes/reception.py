@@ -1,15 +1,10 @@
 """Official receptions, canteen, meetings and visitors."""
-from gateway.routes import RECEPTION_READERS, routes
+from gateway.routes import RECEPTION_READERS, optional_json, routes
 from gateway.routes.resource import Resource
 from services.reception import contract as reception
 
 RECEIVE = ("reception_officer",)
 SUBMIT = ("reception_officer", "unit_user")
-
-
-def optional_json(call) -> dict:
-    """A body that may be left out (an approval without a note)."""
-    return call.json() if call.request.get_data(cache=True) else {}
 
 
 # official receptions (公务接待) ----------------------------------------------------------------

@@ -11,7 +11,7 @@ import base64
 from werkzeug.wrappers import Response
 
 from gateway import report_render
-from gateway.routes import FLEET_READERS, routes
+from gateway.routes import FLEET_READERS, optional_json, routes
 from gateway.routes.resource import Resource
 from services.kit.schemas import PageQuery
 from services.vehicles import contract as vehicles
@@ -21,11 +21,6 @@ STAFF = ("dispatcher", "leader")
 REQUESTERS = ("dispatcher", "unit_user", "reception_officer")
 DISPATCH_READERS = FLEET_READERS + ("reception_officer",)
 TAG = "vehicles"
-
-
-def optional_json(call) -> dict:
-    """The body of an action whose fields are all optional: none at all means ``{}``."""
-    return call.json() if call.request.get_data(cache=True) else {}
 
 
 # register --------------------------------------------------------------------------------

@@ -135,3 +135,25 @@ def test_an_event_concerns_its_unit_and_a_visit_its_hosts_unit():
     assert domain.unit_of({"unit_code": "u-1", "vehicle_id": 3}) == "u-1"
     assert domain.unit_of({"host_unit_code": "u-2", "name": "张三"}) == "u-2"
     assert domain.unit_of({"subscription_id": 1}) is None
+
+
+def test_a_host_whose_name_server_is_slow_is_refused_before_the_rpc_times_out(monkeypatch):
+    """A name server that takes longer than RESOLVE_SECONDS (the fuzzer's https://0.com took past
+    the 3 s RPC timeout: 504) is refused like a host that does not resolve: 422, in time."""
+    import socket
+    import time
+
+    import eventlet
+
+    from services.integrations import domain
+
+    def slow(*args, **kwargs):
+        eventlet.sleep(5)  # a green lookup waiting on its answer
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 0))]
+
+    monkeypatch.setattr(domain.socket, "getaddrinfo", slow)
+    monkeypatch.setattr(domain, "RESOLVE_SECONDS", 0.2)
+    started = time.monotonic()
+    with pytest.raises(domain.UrlRefused, match="did not resolve within"):
+        domain.resolve("slow.example.cn")
+    assert time.monotonic() - started < 2
