@@ -194,6 +194,9 @@ RULES = {
     "vehicles.odometer_backwards": {
         "reason": "回场里程不能小于出车里程。",
         "detail": "回场里程{end_km}公里小于出车里程{start_km}公里。"},
+    "vehicles.last_service_above_odometer": {
+        "reason": "上次保养时的里程不能大于车辆的当前里程。",
+        "detail": "上次保养时的里程不能大于车辆的当前里程{odometer_km}公里。"},
     "vehicles.renewal_too_early": {
         "reason": "车辆未到更新年限，提前处置须说明理由。",
         "detail": "车辆满{renewal_years}年（{eligible_on}起）方可更新，提前处置须说明理由。"},
@@ -209,6 +212,8 @@ RULES = {
     "facilities.too_many_occurrences": {
         "reason": "周期预订的次数超过上限。",
         "detail": "周期预订最多{limit}次。"},
+    "energy.unreadable_sheet": {"reason": "上传的文件不是可读取的能耗统计报表（须为 .xlsx 或 .csv，表头与统计报表一致）。"},
+    "units.unreadable_sheet": {"reason": "上传的文件不是可读取的单位名录表（须为 .xlsx，表头含单位代码、名称、类别）。"},
     "energy.import_limit": {
         "reason": "报表超出导入限制（行数、列数或解压后的大小），请删去多余的行和列，或拆分后分批导入。",
         "detail": "报表超出导入限制：{limit}。"},
@@ -470,7 +475,10 @@ PHRASES = {
         "第{n}餐（{served_on}{meal}）：人均{price}元，超过{origin}标准{standard}元",
     "capacity {capacity}, reserved {reserved}, asked {asked}": "容量{capacity}，已预订{reserved}，申请{asked}",
     # energy imports (services/energy/sheets.py, imports.py)
-    "a month as YYYY-MM": "请填写年月，如 2025-01", "missing or longer than 40 characters": "未填写或超过40个字符",
+    "required with the other last_service field": "上次保养的日期和里程须同时填写（或同时清空）",
+    "at most 64 characters before the @ and 254 in all": "电子邮箱地址@前最多64个字符，全长最多254个字符",
+    "a month as YYYY-MM": "请填写年月，如 2025-01", "a month as YYYY-MM, in the years 2000 to 2100": "请填写2000至2100年间的年月，如 2025-01",
+    "missing or longer than 40 characters": "未填写或超过40个字符",
     "a number from 0 up": "请填写不小于0的数字", "no quantity in the row": "该行没有填写任何用量",
     "another unit's row": "不是本单位的数据", "no institution is registered for this unit": "该单位尚未登记公共机构信息",
     "a month that has not begun cannot be reported": "不能填报尚未开始的月份",

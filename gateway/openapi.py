@@ -48,20 +48,25 @@ NOT_NULL = {"anyOf": [{"type": kind} for kind in ("object", "array", "string", "
 
 
 def _rounded_bounds(field) -> dict:
-    """A decimal is rounded to its places (half to even) before its range is checked, so
-    0.001 is refused where the range starts above 0, and -0.004 taken where it starts at 0:
-    the bounds stated are those of the value as sent."""
+    """A decimal is rounded to its places (money half up, other decimals half to even) before
+    its range is checked, so 0.001 is refused where the range starts above 0, and -0.004 taken
+    where it starts at 0: the bounds stated are those of the value as sent. A value half a step
+    beyond a bound is taken or refused as the field's own rounding takes it to the bound or past."""
     step = field.places
     half, stated = step / 2, {}
+
+    def rounded(value: Decimal) -> Decimal:
+        return value.quantize(step, rounding=field.rounding) if field.rounding else value.quantize(step)
+
     for rule in field.validators:
         if not isinstance(rule, validate.Range):
             continue
         if rule.min is not None:
             low = Decimal(str(rule.min)) + (0 if rule.min_inclusive else step)
-            stated.update(minimum=low - half, exclusiveMinimum=int(low / step) % 2 == 1)
+            stated.update(minimum=low - half, exclusiveMinimum=rounded(low - half) < low)
         if rule.max is not None:
             high = Decimal(str(rule.max)) - (0 if rule.max_inclusive else step)
-            stated.update(maximum=high + half, exclusiveMaximum=int(high / step) % 2 == 1)
+            stated.update(maximum=high + half, exclusiveMaximum=rounded(high + half) > high)
     return stated
 
 

@@ -12,11 +12,6 @@ routes = Routes()
 
 
 
-def optional_json(call) -> dict:
-    """The body of an action whose fields are all optional: none at all means ``{}``."""
-    return call.json() if call.request.get_data(cache=True) else {}
-
-
 def sheet_upload(call) -> dict:
     """The sheet sent as multipart/form-data in the field ``file``, bounded by the API's body
     limit, as a service's import RPC takes it: ``{filename, content_base64}``."""
@@ -30,3 +25,14 @@ def sheet_upload(call) -> dict:
     if len(content) > call.app.max_body_bytes:
         raise BodyTooLarge()
     return {"filename": upload.filename, "content_base64": base64.b64encode(content).decode("ascii")}
+
+
+def optional_json(call) -> dict:
+    """The body of an action whose fields are all optional: none at all is ``{}``; one that is
+    sent is a JSON object like any other (``null`` or a list is not "no body": 400)."""
+    if not call.request.get_data(cache=True):
+        return {}
+    body = call.json()
+    if not isinstance(body, dict):
+        raise Invalid("the body must be a JSON object", {"_body": ["expected a JSON object"]})
+    return body

@@ -216,8 +216,9 @@ def benchmark(call):
 
 
 @routes.get("/api/v1/energy/unit-overview", energy.READERS, tag="energy", query=energy.UnitOverviewQuery,
-            response=energy.UnitOverview,
-            summary="A unit's energy: each month against its targets, months not reported, its rank in its group")
+            response=energy.UnitOverview, extra={"statuses": [422]},
+            summary="A unit's energy: each month against its targets, months not reported, its rank in its group "
+                    "(staff name the unit: without unit_code, 422 unit_required)")
 def unit_overview(call):
     return call.rpc("energy", "unit_overview", call.query())
 

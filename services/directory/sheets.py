@@ -31,6 +31,13 @@ KIND_BY_LABEL = {label: kind for kind, label in contract.KIND_LABELS.items()}
 KEEP = object()  # a sheet without the parent column leaves each unit's parent as it is
 
 
+def unreadable(detail: str, errors: dict) -> RuleViolation:
+    """The upload is well formed (a file in the field ``file``) but its file is not the register
+    as a readable .xlsx: refused as a rule (422 ``units.unreadable_sheet``, naming what is
+    wrong), since no request schema can say what a sheet must hold."""
+    return RuleViolation(detail, "units.unreadable_sheet", errors)
+
+
 def _header_map(header: tuple) -> dict[int, str]:
     names = {label: field for field, label in COLUMNS} | {field: field for field, _ in COLUMNS}
     found = {index: names[str(cell).strip()] for index, cell in enumerate(header)
@@ -38,8 +45,8 @@ def _header_map(header: tuple) -> dict[int, str]:
     missing = {"code", "name", "kind"} - set(found.values())
     if missing:
         labels = dict(COLUMNS)
-        raise Invalid("the sheet's header lacks required columns",
-                      {"header": [f"missing column {labels[field]}" for field in sorted(missing)]})
+        raise unreadable("the sheet's header lacks required columns",
+                         {"header": [f"missing column {labels[field]}" for field in sorted(missing)]})
     return found
 
 
@@ -64,12 +71,12 @@ def read_sheet(content: bytes) -> list[tuple[int, dict]]:
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # whatever openpyxl makes of a file that is not a workbook, it is the sender's input
-        raise Invalid("the file is not an .xlsx workbook", {"file": ["not an .xlsx workbook"]}) from None
+        raise unreadable("the file is not an .xlsx workbook", {"file": ["not an .xlsx workbook"]}) from None
     try:
         rows = book.worksheets[0].iter_rows(values_only=True, max_col=len(COLUMNS) + len(EXPORT_ONLY) + 10)
         header = next(rows, None)
         if header is None:
-            raise Invalid("the sheet is empty", {"header": ["missing"]})
+            raise unreadable("the sheet is empty", {"header": ["missing"]})
         columns = _header_map(header)
         out = []
         for number, row in enumerate(rows, start=2):

@@ -44,6 +44,9 @@ SITE_LEVELS = ("county", "city", "province", "national")
 
 PERIOD = dict(validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="a month as YYYY-MM"))
 YEAR = dict(validate=validate.Range(min=2000, max=2100))
+# a span's months lie in the years a year's figures may be asked for (YEAR)
+SPAN_PERIOD = dict(validate=validate.Regexp(r"^(?:20\d\d|2100)-(0[1-9]|1[0-2])$",
+                                            error="a month as YYYY-MM, in the years 2000 to 2100"))
 
 
 def amount(**kwargs):
@@ -241,10 +244,14 @@ class MonthsQuery(InputSchema):
 
     year = fields.Integer(**YEAR, metadata={"description": "a calendar year (or give from and to)"})
     months = Months(metadata={"description": 'months of the year, "1-6" or "1,2,3"; all by default'})
-    from_period = fields.String(data_key="from", **PERIOD, metadata={"description": "first month, YYYY-MM (with to)"})
-    to_period = fields.String(data_key="to", **PERIOD, metadata={"description": "last month, YYYY-MM, included"})
+    from_period = fields.String(data_key="from", **SPAN_PERIOD, metadata={"description": "first month, YYYY-MM (with to)"})
+    to_period = fields.String(data_key="to", **SPAN_PERIOD, metadata={"description": "last month, YYYY-MM, included"})
 
     @validates_schema
+    @states({"oneOf": [{"required": ["year"], "not": {"anyOf": [{"required": ["from"]}, {"required": ["to"]}]}},
+                       {"required": ["from", "to"], "not": {"anyOf": [{"required": ["year"]}, {"required": ["months"]}]}}],
+             # months YYYY-MM, read as their first days: under 24 months apart is at most 729 days
+             "x-ordered": [["from", "to", "<=", 729]]})
     def _span(self, data, **kwargs):
         given = [key for key in ("from_period", "to_period") if key in data]
         if len(given) == 1:

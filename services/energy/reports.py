@@ -14,7 +14,7 @@ from services.energy.models import FleetFuel, Institution, Project, RiskFlag, Ta
 from services.energy.settings import SETTINGS
 from services.kit.db import utcnow
 from services.kit.entrypoints import rpc
-from services.kit.errors import Invalid
+from services.kit.errors import RuleViolation
 from services.kit.schemas import load
 
 ALL_MONTHS = list(range(1, 13))
@@ -359,7 +359,9 @@ class ReportsRpc(EnergyBase):
         q = load(contract.UnitOverviewQuery(), query or {})
         unit_code = caller.unit_filter(q.get("unit_code"))
         if not unit_code:
-            raise Invalid("name the unit", {"unit_code": ["Missing data for required field."]})
+            # the query is well formed: who asks decides whether it names a unit
+            raise RuleViolation("a unit's overview: name the unit in unit_code", "unit_required",
+                                {"unit_code": ["required"]})
         institution = repository.institution_by_unit(self.db.session, unit_code)
         return contract.UnitOverview().dump(
             unit_overview(self.db.session, institution, q["year"], q["metric"], utcnow()))

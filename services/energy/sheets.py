@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Iterator
 
 from services.energy import coefficients
-from services.kit.errors import Invalid, RuleViolation
+from services.kit.errors import RuleViolation
 
 KEY_COLUMNS = {
     "unit_code": ("unit_code", "单位代码", "单位编码"),
@@ -59,12 +59,22 @@ def _header_names() -> dict[str, tuple]:
 HEADER_NAMES = _header_names()
 
 
+UNREADABLE = "energy.unreadable_sheet"
+
+
+def unreadable(detail: str, errors: dict) -> RuleViolation:
+    """The upload is well formed (a file in the field ``file``) but its file is not the
+    statistics form as a readable .xlsx or .csv: refused as a rule (422 ``energy.unreadable_sheet``,
+    naming what is wrong), since no request schema can say what a sheet must hold."""
+    return RuleViolation(detail, UNREADABLE, errors)
+
+
 def sheet_format(filename: str) -> str:
     lowered = filename.lower()
     for suffix in ("xlsx", "csv"):
         if lowered.endswith("." + suffix):
             return suffix
-    raise Invalid("the sheet must be an .xlsx or a .csv file", {"file": ["choose an .xlsx or .csv file"]})
+    raise unreadable("the sheet must be an .xlsx or a .csv file", {"file": ["choose an .xlsx or .csv file"]})
 
 
 IMPORT_LIMIT = "energy.import_limit"
@@ -103,8 +113,8 @@ def _too_large(limits: Limits) -> RuleViolation:
                       f"at most {limits.uncompressed_bytes} bytes unpacked")
 
 
-def not_a_workbook() -> Invalid:
-    return Invalid("the file is not a readable .xlsx workbook", {"file": ["not an .xlsx workbook"]})
+def not_a_workbook() -> RuleViolation:
+    return unreadable("the file is not a readable .xlsx workbook", {"file": ["not an .xlsx workbook"]})
 
 
 def read_rows(filename: str, content: bytes, limits: Limits) -> Iterator[tuple[int, tuple]]:
@@ -125,7 +135,7 @@ def header_of(filename: str, content: bytes, limits: Limits) -> dict[int, tuple]
     try:
         first = next(rows, None)
         if first is None:
-            raise Invalid("the sheet is empty", {"file": ["no header row"]})
+            raise unreadable("the sheet is empty", {"file": ["no header row"]})
         columns = columns_of(first[1])
         if sheet_format(filename) == "csv":
             for _ in rows:
@@ -144,7 +154,7 @@ def _csv_rows(content: bytes, limits: Limits):
         try:
             text = content.decode("gb18030")  # sheets saved by Excel on Chinese Windows
         except UnicodeDecodeError:
-            raise Invalid("the CSV is neither UTF-8 nor GB18030 text", {"file": ["unreadable text"]}) from None
+            raise unreadable("the CSV is neither UTF-8 nor GB18030 text", {"file": ["unreadable text"]}) from None
     try:
         for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
             if number > limits.rows + 1:
@@ -155,7 +165,7 @@ def _csv_rows(content: bytes, limits: Limits):
                 row = row[:limits.columns]
             yield number, tuple(row)
     except csv.Error:
-        raise Invalid("the CSV cannot be read", {"file": ["malformed CSV"]}) from None
+        raise unreadable("the CSV cannot be read", {"file": ["malformed CSV"]}) from None
 
 
 def check_archive(content: bytes, limits: Limits) -> None:
@@ -257,7 +267,7 @@ def columns_of(header: tuple) -> dict[int, tuple]:
     if len(found) != len(columns):
         errors.setdefault("header", []).append("a column appears twice")
     if errors:
-        raise Invalid("the sheet's header is not the statistics form", errors)
+        raise unreadable("the sheet's header is not the statistics form", errors)
     return columns
 
 

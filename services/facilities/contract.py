@@ -490,6 +490,8 @@ class BookingQuery(PageQuery):
     to_at = Instant(data_key="to")  # bookings starting before
 
 
+# from strictly before to, at most availability_max_days (31 by default) apart: domain.check_availability_span
+@states({"x-ordered": [["from", "to", "<", 31]]})
 class AvailabilityQuery(InputSchema):
     from_at = Instant(data_key="from", required=True)
     to_at = Instant(data_key="to", required=True, metadata={"description": "at most 31 days after from"})

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from services.directory import contract as directory
 from services.energy import contract as energy
 from services.facilities import contract as facilities
-from services.kit.schemas import EventSchema, ID, InputSchema, Instant, PageQuery, SyncQuery, UnitCode, states  # noqa: F401,E501  (PageQuery: the paging of its reads)
+from services.kit.schemas import Email, EventSchema, ID, InputSchema, Instant, PageQuery, SyncQuery, UnitCode, states  # noqa: F401,E501  (PageQuery: the paging of its reads)
 from services.notifications import contract as notifications
 from services.reception import contract as reception
 from services.vehicles import contract as vehicles
@@ -31,7 +31,7 @@ class ClientCreate(InputSchema):
     department = fields.String(required=True, validate=validate.Length(min=1, max=200))
     contact_name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     contact_phone = fields.String(validate=validate.Length(max=40), allow_none=True)
-    contact_email = fields.Email(validate=validate.Length(max=200), allow_none=True)
+    contact_email = Email(validate=validate.Length(max=200), allow_none=True)
 
 
 class Client(ClientCreate):

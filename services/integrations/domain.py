@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+import eventlet
+
+from services.kit.config import env_float
 from services.kit.errors import RuleViolation
 
 SIGNATURE_HEADER = "X-Signature"
@@ -58,9 +61,17 @@ def address_is_public(address: str) -> bool:
     return all(each.is_global and not each.is_multicast for each in judged)
 
 
+# A name server that is slow to answer must not hold the request past its RPC's timeout (3-5 s):
+# a host that does not resolve within this many seconds is refused like one that does not resolve.
+RESOLVE_SECONDS = env_float("INTEGRATIONS_RESOLVE_SECONDS", 2.0)
+
+
 def resolve(host: str) -> list[str]:
     try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+        with eventlet.Timeout(RESOLVE_SECONDS):
+            infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except eventlet.Timeout:
+        raise UrlRefused(f"the URL's host did not resolve within {RESOLVE_SECONDS:g} s") from None
     except (socket.gaierror, UnicodeError):
         raise UrlRefused("the URL's host does not resolve") from None
     return sorted({info[4][0] for info in infos})

@@ -22,10 +22,19 @@ def load(schema: Schema, data, *, partial=False):
         errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         raise Invalid("the input has invalid fields", flatten_errors(errors)) from None
     out_of_range: dict = {}
-    _check_ranges(loaded, "", out_of_range)
+    # free-form values (a GPS batch's rows, each checked on its own and reported alone) are any
+    # JSON, as the document says; only what the schema itself types is bounded here
+    free = {name for name, field in schema.fields.items() if _free_form(field)}
+    _check_ranges({key: value for key, value in loaded.items() if key not in free}, "", out_of_range)
     if out_of_range:
         raise Invalid("the input has invalid fields", out_of_range)
     return loaded
+
+
+def _free_form(field) -> bool:
+    """``fields.Raw`` (any JSON), or a list or a dict of it."""
+    inner = getattr(field, "inner", None) or getattr(field, "value_field", None)
+    return type(field) is fields.Raw or (inner is not None and type(inner) is fields.Raw)
 
 
 # Dates the suite can reason about (a day in Asia/Shanghai, a year's figures).
@@ -38,7 +47,8 @@ def states(json_schema: dict):
     class, it states a rule its service's ``domain.py`` enforces on the loaded data. A rule JSON
     Schema cannot say, one field's value before another's, goes in ``x-ordered`` as
     ``[first, then, "<" or "<=", at most this many days apart (optional)]``, with the
-    fields' names as sent."""
+    fields' names as sent (``*`` for each item of a list); an instant beside a date is its
+    day in Asia/Shanghai, a month (YYYY-MM) its first day."""
 
     def mark(method):
         method.json_schema = json_schema
@@ -218,6 +228,21 @@ class Instant(fields.AwareDateTime):
         if value.tzinfo is None:  # stored naive means stored in UTC (db.UtcDateTime)
             value = value.replace(tzinfo=timezone.utc)
         return value.astimezone(ANSWER_TIMEZONE).isoformat()
+
+
+def _mailbox_lengths(value: str) -> str:
+    if len(value) > 254 or len(value.rpartition("@")[0]) > 64:
+        raise ValidationError("at most 64 characters before the @ and 254 in all")
+    return value
+
+
+class Email(fields.Email):
+    """An e-mail address as mail servers take it (RFC 5321): at most 64 characters before the
+    @ and 254 in all (marshmallow checks only the form), as the document's ``format: email`` says."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.insert(0, _mailbox_lengths)
 
 
 class UnitCode(fields.String):

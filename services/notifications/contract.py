@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from services.kit.schemas import EventSchema, InputSchema, Instant, PageQuery
+from services.kit.schemas import Email, EventSchema, InputSchema, Instant, PageQuery
 
 SERVICE = "notifications"
 
@@ -83,7 +83,7 @@ class Standing(InputSchema):
 
 
 class PreferencesUpdate(InputSchema):
-    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    email = Email(allow_none=True)
     muted_kinds = fields.List(fields.String(validate=validate.OneOf(list(KINDS))), validate=validate.Length(max=50))
 
 

@@ -104,7 +104,11 @@ class MealPlan(InputSchema):
 
 
 @states({"x-ordered": [["starts_on", "ends_on", "<="], ["starts_on", "meals.*.served_on", "<="],
-                       ["meals.*.served_on", "ends_on", "<="]]})  # domain.check_reception_dates
+                       ["meals.*.served_on", "ends_on", "<="],
+                       # an activity's instants on the reception's days (Asia/Shanghai), ending after it starts
+                       ["activities.*.start_at", "activities.*.end_at", "<"],
+                       ["starts_on", "activities.*.start_at", "<="], ["activities.*.end_at", "ends_on", "<="]]})
+# domain.check_reception_dates
 class ReceptionCreate(InputSchema):
     """A request from the inviting unit (``unit_code``; a unit user's own by default)."""
 
@@ -184,6 +188,7 @@ class SupportStaff(InputSchema):
     role = _text(100, required=True)
 
 
+@states({"x-ordered": [["activities.*.start_at", "activities.*.end_at", "<"]]})  # domain.check_list_dates
 class ReceptionListCreate(InputSchema):
     """What actually happened: the reimbursement voucher, kept for audit."""
 

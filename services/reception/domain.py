@@ -189,8 +189,11 @@ def check_list_after_event(ends_on: date, today: date) -> None:
 
 
 def check_list_dates(actual: dict, now: datetime) -> None:
-    """What the list says happened lies in the past and each activity ends after it starts (400)."""
+    """Each activity ends after it starts (400, as the document's x-ordered says), and what the
+    list says happened lies in the past (refused for the clock: 422 ``dates.in_future``)."""
     errors = activity_errors(actual.get("activities") or [])
+    if errors:
+        raise Invalid("the reception list does not fit together", errors)
     today = local_day(now)
     for index, activity in enumerate(actual.get("activities") or []):
         for key in ("start_at", "end_at"):
@@ -200,7 +203,7 @@ def check_list_dates(actual: dict, now: datetime) -> None:
         if meal["served_on"] > today:
             errors[f"meals.{index}.served_on"] = ["must not lie in the future"]
     if errors:
-        raise Invalid("the reception list does not fit together", errors)
+        raise RuleViolation(f"{', '.join(errors)} cannot lie in the future", "dates.in_future", errors)
 
 
 # a cost line that is a meal's cost: the meals carry their cost themselves, so it would be counted twice

@@ -1,7 +1,7 @@
 """The vehicles service's public face: RPC payloads, events, error classes."""
 from decimal import Decimal
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.kit.schemas import EventSchema, InputSchema, Instant, Money, PageQuery, SyncQuery, UnitCode, states
 
@@ -39,7 +39,23 @@ def _decimal(places=2, **kwargs):
     return fields.Decimal(places=places, **kwargs)
 
 
-class VehicleCreate(InputSchema):
+class _LastServiceTogether(InputSchema):
+    """A fleet's service history comes as a day and an odometer reading together: a request
+    gives both (or clears both with nulls) or neither, on registration and on a change."""
+
+    @validates_schema
+    @states({"anyOf": [
+        {"required": ["last_service_on", "last_service_odometer_km"],
+         "properties": {"last_service_on": {"type": "string"}, "last_service_odometer_km": {"type": "number"}}},
+        {"properties": {"last_service_on": {"enum": [None]}, "last_service_odometer_km": {"enum": [None]}}}]})
+    def _last_service_together(self, data, **kwargs):
+        day, km = data.get("last_service_on"), data.get("last_service_odometer_km")
+        if (day is None) != (km is None):
+            raise ValidationError("required with the other last_service field",
+                                  "last_service_odometer_km" if km is None else "last_service_on")
+
+
+class VehicleCreate(_LastServiceTogether):
     plate = fields.String(required=True, validate=validate.Length(min=6, max=16), metadata={
         "format": "cn-plate", "description": "a plate number (GA 36), e.g. 浙A12345; spaces, dots and dashes are dropped"})
     vin = fields.String(required=True, validate=validate.Length(equal=17), metadata={
@@ -67,7 +83,7 @@ class VehicleCreate(InputSchema):
                                               validate=validate.Range(min=0, max=5_000_000))
 
 
-class VehicleUpdate(InputSchema):
+class VehicleUpdate(_LastServiceTogether):
     """A status change (with its reason) and an odometer correction (reason required) are audited."""
 
     make = fields.String(validate=validate.Length(min=1, max=60))

@@ -387,9 +387,11 @@ def check_last_service(last_service_on: date | None, last_service_km: Decimal | 
         field = "last_service_odometer_km" if last_service_km is None else "last_service_on"
         raise Invalid("the last service needs both its day and its odometer reading",
                       {field: ["required with the other last_service field"]})
-    if last_service_km is not None and last_service_km > odometer_km:
-        raise Invalid("the last service's odometer reading is above the vehicle's odometer",
-                      {"last_service_odometer_km": [f"at most the odometer, {odometer_km}"]})
+    if last_service_km is not None and last_service_km > odometer_km:  # well formed: the vehicle's reading decides
+        raise RuleViolation("the last service's odometer reading is above the vehicle's odometer",
+                            "vehicles.last_service_above_odometer",
+                            {"last_service_odometer_km": [f"at most the odometer, {odometer_km}"]},
+                            {"odometer_km": float(odometer_km)})
 
 
 def expiry_reminder(kind: str, expires_on: date | None, today: date, settings: Settings = SETTINGS) -> Reminder | None:

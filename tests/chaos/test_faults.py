@@ -60,10 +60,15 @@ class RoomWriter:
             self.pool.spawn(loop, worker)
         eventlet.sleep(0)
 
-    def finish(self, after_seconds=3.0):
-        """Goes on writing for ``after_seconds`` (to show the suite serves again), then stops."""
-        mark = len(self.results)
+    def finish(self, after_seconds=3.0, within=30.0):
+        """Goes on writing for ``after_seconds``, and on until a write succeeds (to show the suite
+        serves again; on a loaded machine the first ones after a fault may all time out), at
+        most ``within`` seconds, then stops."""
+        mark, started = len(self.results), time.monotonic()
         eventlet.sleep(after_seconds)
+        while (not any(status == 201 for _, status, _ in self.results[mark:])
+               and time.monotonic() - started < within):
+            eventlet.sleep(0.2)
         self.stopped = True
         self.pool.waitall()
         assert any(status == 201 for _, status, _ in self.results[mark:]), "no write succeeded after recovery"
@@ -102,28 +107,44 @@ def setup_unit(stack, session):
 
 def check_counts(stack, session, writer, unit, building_id, label):
     acknowledged = writer.acknowledged()
-    stored = stored_rooms(stack, session, building_id)
-    lost = acknowledged - stored
 
     def area():
         items = session.get(stack.url("/api/v1/institutions"), params={"unit_code": unit}, timeout=10).json()["items"]
         return items[0]["floor_area_m2"]
 
-    # every committed room's event reached energy: its copy of the area is the stored total
-    eventually(lambda: area() == float(len(stored)), timeout=30)
-    events = scalar(stack.env["FACILITIES_DATABASE_URL"], select(func.count()).select_from(OutboxEvent).where(
-        OutboxEvent.event_type == "building_area_changed"))
+    def written():
+        return scalar(stack.env["FACILITIES_DATABASE_URL"], select(func.count()).select_from(OutboxEvent).where(
+            OutboxEvent.event_type == "building_area_changed"))
 
     def unsent_rows():
         return scalar(stack.env["FACILITIES_DATABASE_URL"], select(func.count()).select_from(OutboxEvent).where(
             OutboxEvent.published_at.is_(None)))
 
+    def applied_events():
+        return scalar(stack.env["ENERGY_DATABASE_URL"], select(func.count()).select_from(ProcessedEvent).where(
+            ProcessedEvent.consumer == "energy.on_building_area_changed"))
+
+    # A write the gateway gave up on (504) may still be running in the service and commit later
+    # (most on a loaded machine): the counts are taken once the rooms stopped changing.
+    settled = {"rooms": None}
+
+    def rooms_settled():
+        rooms = stored_rooms(stack, session, building_id)
+        steady, settled["rooms"] = rooms == settled["rooms"], rooms
+        return steady
+
+    eventually(rooms_settled, timeout=60, interval=2)
+    stored = settled["rooms"]
+    lost = acknowledged - stored
+    # every committed room's event reached energy: its copy of the area is the stored total
+    eventually(lambda: area() == float(len(stored)), timeout=30)
     # a row published but not yet marked when the process died is the relay's to send again
     # (after its grace period); the consumer drops the copy, so nothing is applied twice
-    eventually(lambda: unsent_rows() == 0, timeout=30)
-    unsent = unsent_rows()
-    applied = scalar(stack.env["ENERGY_DATABASE_URL"], select(func.count()).select_from(ProcessedEvent).where(
-        ProcessedEvent.consumer == "energy.on_building_area_changed"))
+    try:
+        eventually(lambda: unsent_rows() == 0 and applied_events() == written(), timeout=30)
+    except AssertionError:  # printed and asserted below, with the figures
+        pass
+    events, unsent, applied = written(), unsent_rows(), applied_events()
     failures = [seconds for _, status, seconds in writer.results if status != 201]
     print(f"\n{label}: sent {len(writer.results)}, acknowledged {len(acknowledged)}, stored {len(stored)}, "
           f"lost {len(lost)}, events written {events}, unsent {unsent}, applied {applied}, "

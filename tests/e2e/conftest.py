@@ -38,15 +38,3 @@ def pytest_terminal_summary(terminalreporter, config):
     terminalreporter.write_line(f"cases {figures['cases']}, operations {len(figures['operations'])}, "
                                 f"failures by check: {failures}")
 
-
-def pytest_collection_modifyitems(items):
-    """The fuzz tier's known mismatches between the document and the answer run as xfail
-    (tests/e2e/test_fuzz_api.py, KNOWN_MISMATCHES)."""
-    fuzzed = [item for item in items if item.name.startswith("test_no_operation_answers_5xx_or_breaks_its_document[")]
-    if not fuzzed:
-        return
-    from tests.e2e.test_fuzz_api import KNOWN_MISMATCHES
-
-    for item in fuzzed:
-        if item.name[item.name.index("[") + 1:-1] in KNOWN_MISMATCHES:
-            item.add_marker(pytest.mark.xfail(strict=False, reason="known mismatch between the document and the answer"))

@@ -69,16 +69,18 @@ def test_a_sheet_is_uploaded_reported_row_by_row_and_idempotent(stack, admin):
     assert listed.json()["total"] == 12
 
 
-def test_bad_uploads_are_400_or_413_never_500(stack, admin):
+def test_bad_uploads_are_400_413_or_422_never_500(stack, admin):
+    """No file is bad input (400); a file that is not the form as a readable sheet is a well-formed
+    upload the import refuses (422 energy.unreadable_sheet), as the document can only say "a file"."""
     url = stack.url("/api/v1/energy/imports")
     missing = admin.post(url, files={"other": ("a.csv", b"x")}, timeout=10)
     assert missing.status_code == 400 and "file" in missing.json()["errors"]
-    wrong_kind = admin.post(url, files={"file": ("a.xls", b"x")}, timeout=10)
-    assert wrong_kind.status_code == 400
-    not_xlsx = admin.post(url, files={"file": ("a.xlsx", b"not a workbook")}, timeout=10)
-    assert not_xlsx.status_code == 400
-    bad_header = admin.post(url, files={"file": ("a.csv", "name,when\nx,y\n".encode())}, timeout=10)
-    assert bad_header.status_code == 400 and "header" in bad_header.json()["errors"]
+    for name, content, field in (("a.xls", b"x", "file"), ("a.xlsx", b"not a workbook", "file"),
+                                 ("file.png", b"\x89PNG\r\n\x1a\n", "file"),
+                                 ("a.csv", "name,when\nx,y\n".encode(), "header")):
+        refused = admin.post(url, files={"file": (name, content)}, timeout=10)
+        assert refused.status_code == 422 and refused.json()["rule"] == "energy.unreadable_sheet", (name, refused.text)
+        assert field in refused.json()["errors"]
     too_large = admin.post(url, files={"file": ("a.csv", b"x" * ((1 << 20) + 1))}, timeout=30)
     assert too_large.status_code == 413
     book = Workbook()

@@ -262,3 +262,15 @@ def test_two_registrations_of_one_name_at_once_leave_one_unit(directory, rpc):
     assert all(list(outcome.errors) == ["name"] for outcome in outcomes if isinstance(outcome, Conflict))
     assert d(rpc, "list_units", {"q": name})["total"] == 1
     assert [e["name"] for e in outbox(directory, "unit_registered")].count(name) == 1
+
+
+def test_a_file_that_is_not_the_register_is_a_rule_refusal_naming_what_is_wrong(directory, rpc):
+    """A well-formed upload of the wrong file (an image, a workbook without the register's
+    columns) is refused as a rule (422 units.unreadable_sheet), never as malformed input."""
+    before = count_units(directory)
+    png = {"filename": "file.png", "content_base64": base64.b64encode(b"\x89PNG\r\n\x1a\n").decode()}
+    for upload, field in ((png, "file"), (sheet([["名称", "地址"], ["某局", "县府路1号"]]), "header")):
+        with pytest.raises(RuleViolation) as caught:
+            d(rpc, "import_units", upload)
+        assert caught.value.rule == "units.unreadable_sheet" and field in caught.value.errors
+    assert count_units(directory) == before

@@ -218,9 +218,9 @@ def test_a_csv_import_corrects_and_a_repeated_row_is_reported(start_service, rpc
 
 def test_a_sheet_that_is_not_the_form_writes_nothing(start_service, rpc):
     energy = start_service(EnergyService)
-    with pytest.raises(Invalid) as refused:
+    with pytest.raises(RuleViolation) as refused:
         officer(rpc, "import_readings", {"filename": "form.xlsx", "content_base64": xlsx([("who", "when")])})
-    assert "header" in refused.value.errors
+    assert refused.value.rule == "energy.unreadable_sheet" and "header" in refused.value.errors
     with pytest.raises(Invalid):
         officer(rpc, "import_readings", {"filename": "form.xlsx", "content_base64": "%%%"})
     assert count(energy, Reading) == 0 and count(energy, EnergyImport) == 0
@@ -676,6 +676,6 @@ def test_a_unit_sees_its_months_targets_missing_reports_and_its_rank_by_name_onl
     with pytest.raises(NotFound):
         call_as(rpc, clerk, "energy", "unit_overview", {"year": 2025, "unit_code": higher})
     assert officer(rpc, "unit_overview", {"year": 2025, "unit_code": higher})["rank"] == 3
-    with pytest.raises(Invalid) as refused:
+    with pytest.raises(RuleViolation) as refused:  # well formed: staff must name the unit
         officer(rpc, "unit_overview", {"year": 2025})
-    assert "unit_code" in refused.value.errors
+    assert refused.value.rule == "unit_required" and "unit_code" in refused.value.errors

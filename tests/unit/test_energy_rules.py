@@ -316,7 +316,7 @@ def test_the_statistics_form_header_in_chinese_and_english():
     assert columns[2] == ("reading", "electricity", "kWh") and columns[3] == ("reading", "natural_gas", "m3")
     assert columns[5] == ("reading", "heat", "GJ")
     assert sheets.columns_of(("unit_code", "period", "electricity_kwh"))[2] == ("reading", "electricity", "kWh")
-    with pytest.raises(Invalid) as refused:
+    with pytest.raises(RuleViolation, match=sheets.UNREADABLE) as refused:
         sheets.columns_of(("unit_code", "电(kWh)", "oil"))
     assert any("oil" in m for m in refused.value.errors["header"])
     assert any("period" in m for m in refused.value.errors["header"])
@@ -382,9 +382,9 @@ def rows_parsed(monkeypatch):
 
 
 def test_only_xlsx_and_csv_are_read():
-    with pytest.raises(Invalid):
+    with pytest.raises(RuleViolation, match=sheets.UNREADABLE):
         sheets.sheet_format("form.xls")
-    with pytest.raises(Invalid):
+    with pytest.raises(RuleViolation, match=sheets.UNREADABLE):
         rows_of("form.xlsx", b"not a zip")
     import io
     import zipfile
@@ -392,9 +392,9 @@ def test_only_xlsx_and_csv_are_read():
     other_zip = io.BytesIO()
     with zipfile.ZipFile(other_zip, "w") as archive:
         archive.writestr("word/document.xml", "<w/>")
-    with pytest.raises(Invalid):
+    with pytest.raises(RuleViolation, match=sheets.UNREADABLE):
         rows_of("form.xlsx", other_zip.getvalue())
-    with pytest.raises(Invalid):
+    with pytest.raises(RuleViolation, match=sheets.UNREADABLE):
         rows_of("form.csv", b"a,b\n" + b"x" * 200_000)  # over the csv module's field limit
     assert rows_of("form.csv", "unit_code,period\nU1,2025-01\n".encode("gb18030")) == [
         (1, ("unit_code", "period")), (2, ("U1", "2025-01"))]
@@ -461,7 +461,7 @@ def test_a_zip_bomb_is_refused_by_its_sizes_before_it_is_parsed():
     lying = bytearray(archive(2_000_000))  # declares 100 bytes: it is never unpacked past them
     struct.pack_into("<I", lying, 22, 100)
     struct.pack_into("<I", lying, lying.find(b"PK\x01\x02") + 24, 100)
-    with pytest.raises(Invalid):
+    with pytest.raises(RuleViolation, match=sheets.UNREADABLE):
         rows_of("bomb.xlsx", bytes(lying), sheets.Limits(10, 5, 1_000_000, 10_000))
 
 
@@ -517,7 +517,7 @@ def test_a_sheet_declaring_xml_entities_is_refused_not_expanded():
     plain = workbook_bytes(lambda sheet: (sheet.append(["unit_code", "period", "water_m3"]),
                                           sheet.append(["U1", "2025-01", 5])))
     assert rows_of("plain.xlsx", plain)[1] == (2, ("U1", "2025-01", 5))
-    with pytest.raises(Invalid):
+    with pytest.raises(RuleViolation, match=sheets.UNREADABLE):
         rows_of("entity.xlsx", rewritten(plain, "xl/worksheets/sheet1.xml", with_entity))
 
 

@@ -522,3 +522,16 @@ def test_a_repair_is_assigned_only_to_an_active_user_with_the_technician_role(ac
     assert rpc.calls == []
     response = client.post("/api/v1/repairs/7/assign", json={"technician": "tim"}, headers=headers)
     assert response.status_code == 200 and rpc.calls == [("facilities", "assign_repair", (7, {"technician": "tim"}))]
+
+
+def test_passwords_are_hashed_at_a_lower_priority_than_the_event_loop():
+    """A hash thread (and Argon2's threads, started from it) runs niced, so the loop that answers
+    /health is not left a small share of the CPU while logins hash (issue 16, item 3)."""
+    import os
+    import threading
+
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    in_pool = auth._off_the_loop(lambda: (threading.get_native_id(), os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+    assert in_pool[0] != threading.get_native_id()
+    assert in_pool[1] == min(19, own + auth.HASH_NICENESS) > own
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == own  # the loop's own thread is untouched

@@ -364,3 +364,29 @@ def test_options_and_a_405_allow_exactly_the_methods_the_document_lists():
             wrong.append(("PUT", concrete, refused.status_code, sorted(allowed), sorted(methods)))
     assert wrong == []
     assert Client(real).options("/api/v1/vehicles/0").status_code == 404
+
+
+def test_an_optional_body_sent_is_a_json_object_and_null_is_not_leaving_it_out(tmp_path):
+    """A cancel's body may be left out ({}), but a body sent as null or a list is bad input
+    (the document says a JSON object), never taken as no body."""
+    from sqlalchemy.orm import sessionmaker
+
+    from gateway.app import Gateway
+    from gateway.auth import Accounts, Tokens
+    from services.kit.db import make_engine
+    from services.kit.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path}/gw.db"
+    upgrade("gateway", url)
+    accounts = Accounts(sessionmaker(make_engine(url), expire_on_commit=False))
+    accounts.create_user("boss", "dispatch-pass-word", ["admin"])
+    services = ServicesStandIn()
+    client = Client(Gateway(services, accounts, Tokens("k" * 64, 60)))
+    token = client.post("/api/v1/auth/token", json={"username": "boss", "password": "dispatch-pass-word"}).get_json()
+    auth = {"Authorization": f"Bearer {token['access_token']}", "Content-Type": "application/json"}
+    for path in ("/api/v1/dispatches/1/cancel", "/api/v1/receptions/1/cancel"):
+        assert client.post(path, headers=auth).status_code == 200
+        assert services.calls[-1][2][-1] == {}
+        for body in ("null", "[]", "3"):
+            refused = client.post(path, data=body, headers=auth)
+            assert refused.status_code == 400 and "_body" in refused.get_json()["errors"], (path, body)

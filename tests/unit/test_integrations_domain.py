@@ -152,3 +152,23 @@ def test_every_published_event_has_its_handler_written_out():
             assert handler is not None, f"no handler for {source}.{event_type}"
             entrypoints = [e for e in getattr(handler, ENTRYPOINT_EXTENSIONS_ATTR) if isinstance(e, EventHandler)]
             assert [(e.source_service, e.event_type) for e in entrypoints] == [(source, event_type)]
+def test_a_host_whose_name_server_is_slow_is_refused_before_the_rpc_times_out(monkeypatch):
+    """A name server that takes longer than RESOLVE_SECONDS (the fuzzer's https://0.com took past
+    the 3 s RPC timeout: 504) is refused like a host that does not resolve: 422, in time."""
+    import socket
+    import time
+
+    import eventlet
+
+    from services.integrations import domain
+
+    def slow(*args, **kwargs):
+        eventlet.sleep(5)  # a green lookup waiting on its answer
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 0))]
+
+    monkeypatch.setattr(domain.socket, "getaddrinfo", slow)
+    monkeypatch.setattr(domain, "RESOLVE_SECONDS", 0.2)
+    started = time.monotonic()
+    with pytest.raises(domain.UrlRefused, match="did not resolve within"):
+        domain.resolve("slow.example.cn")
+    assert time.monotonic() - started < 2

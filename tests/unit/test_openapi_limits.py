@@ -93,3 +93,82 @@ def test_whole_numbers_in_a_list_and_optional_bodies_are_stated():
     assert (ids["minimum"], ids["maximum"]) == (-2147483648, 2147483647)
     assert operation("post", "/api/v1/dispatches/{dispatch_id}/cancel")["requestBody"]["required"] is False
     assert operation("post", "/api/v1/dispatches")["requestBody"]["required"] is True
+
+
+def _decimal_fields(schema, seen=None):
+    """Every decimal field with places in an input schema, nested ones too."""
+    from marshmallow import fields
+
+    seen = set() if seen is None else seen
+    if id(schema) in seen:
+        return
+    seen.add(id(schema))
+    for field in schema.fields.values():
+        inner = field.inner if isinstance(field, fields.List) else field
+        if isinstance(inner, fields.Nested):
+            yield from _decimal_fields(inner.schema, seen)
+        elif isinstance(inner, fields.Decimal) and inner.places is not None:
+            yield inner
+
+
+def test_money_bounds_stated_are_those_taken_after_rounding():
+    """Money rounds half up (10000000.005 becomes 10000000.01, past a maximum of 10000000):
+    the document's bound half a step out is exclusive exactly when rounding carries it past."""
+    from decimal import Decimal
+
+    from marshmallow import ValidationError
+
+    from gateway.openapi import _rounded_bounds
+
+    def taken(field, value) -> bool:
+        try:
+            field.deserialize(value)
+        except ValidationError:
+            return False
+        return True
+
+    checked = 0
+    for route in routes.routes:
+        if route.body is None:
+            continue
+        for field in _decimal_fields(route.body() if isinstance(route.body, type) else route.body):
+            stated = _rounded_bounds(field)
+            tiny = field.places / 1000
+            for bound, exclusive, outward in (("maximum", "exclusiveMaximum", 1), ("minimum", "exclusiveMinimum", -1)):
+                if bound not in stated:
+                    continue
+                edge = Decimal(stated[bound])
+                assert taken(field, str(edge)) is not stated[exclusive], (route.path, field.name, bound, edge)
+                assert taken(field, str(edge - outward * tiny)), (route.path, field.name, bound)
+                assert not taken(field, str(edge + outward * tiny)), (route.path, field.name, bound)
+                checked += 1
+    assert checked > 20
+    price = SCHEMAS["reception.MealPlan"]["properties"]["price_per_person_yuan"]
+    assert price["exclusiveMaximum"] is True and price["maximum"] == 10000000.005
+
+
+def test_free_form_rows_are_any_json_as_stated_and_each_row_is_bounded_alone():
+    """A GPS batch's rows are any JSON but null in the document: a whole number past 32 bits
+    inside one is that row's error (reported alone), never a 400 for the batch."""
+    from services.vehicles.contract import GpsBatch, GpsTripIn
+
+    rows = SCHEMAS["vehicles.GpsBatch"]["properties"]["trips"]["items"]
+    assert "anyOf" in rows and "maximum" not in json.dumps(rows)
+    huge = {"trip_id": "t1", "vehicle_id": 2**63, "start_at": "2026-01-01T08:00:00+08:00",
+            "end_at": "2026-01-01T09:00:00+08:00", "distance_km": 1}
+    assert load(GpsBatch(), {"trips": [huge, [2**70], 2**64]})["trips"][0] == huge
+    with pytest.raises(Invalid) as refused:
+        load(GpsTripIn(), huge)
+    assert "vehicle_id" in refused.value.errors
+
+
+def test_an_email_is_held_to_what_mail_servers_take():
+    from services.notifications.contract import PreferencesUpdate
+
+    stated = SCHEMAS["notifications.PreferencesUpdate"]["properties"]["email"]
+    assert "email" in json.dumps(stated) and "pattern" in json.dumps(stated)
+    assert load(PreferencesUpdate(), {"email": "a" * 64 + "@example.cn"})["email"]
+    for address in ("a" * 65 + "@example.cn", "a@" + "b" * 250 + ".cn"):
+        with pytest.raises(Invalid) as refused:
+            load(PreferencesUpdate(), {"email": address})
+        assert "email" in refused.value.errors

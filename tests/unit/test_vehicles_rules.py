@@ -297,11 +297,40 @@ def test_a_last_service_comes_with_its_day_and_reading_within_the_odometer():
     domain.check_last_service(None, None, Decimal(100))
     domain.check_last_service(date(2026, 4, 1), Decimal(100), Decimal(100))
     for day, km, field in ((date(2026, 4, 1), None, "last_service_odometer_km"),
-                           (None, Decimal(5), "last_service_on"),
-                           (date(2026, 4, 1), Decimal(101), "last_service_odometer_km")):
+                           (None, Decimal(5), "last_service_on")):
         with pytest.raises(Invalid) as refused:
             domain.check_last_service(day, km, Decimal(100))
         assert field in refused.value.errors
+    # well formed, refused for the vehicle's own reading: a rule (422), not bad input
+    with pytest.raises(RuleViolation) as refused:
+        domain.check_last_service(date(2026, 4, 1), Decimal(101), Decimal(100))
+    assert refused.value.rule == "vehicles.last_service_above_odometer"
+    assert "last_service_odometer_km" in refused.value.errors
+
+
+def test_a_last_service_is_given_as_a_day_and_a_reading_together_as_the_document_says():
+    """Both or neither in one request, registering a vehicle or changing it (the document
+    states it as anyOf); a null clears both."""
+    import jsonschema
+
+    from gateway.openapi import schema_rules
+    from services.kit.schemas import load
+    from services.vehicles.contract import VehicleCreate, VehicleUpdate
+
+    for schema in (VehicleCreate, VehicleUpdate):
+        stated = schema_rules(schema)
+        for body, accepted in (({}, True), ({"last_service_on": "2026-04-01", "last_service_odometer_km": 5}, True),
+                               ({"last_service_on": None, "last_service_odometer_km": None}, True),
+                               ({"last_service_on": "2026-04-01"}, False),
+                               ({"last_service_on": "2026-04-01", "last_service_odometer_km": None}, False),
+                               ({"last_service_odometer_km": 5}, False)):
+            assert jsonschema.Draft4Validator(stated).is_valid(body) is accepted, (schema, body)
+            if schema is VehicleUpdate:
+                if accepted:
+                    load(VehicleUpdate(), body)
+                else:
+                    with pytest.raises(Invalid):
+                        load(VehicleUpdate(), body)
 
 
 def test_a_valid_vin_passes_and_is_upper_cased():
