@@ -1,14 +1,17 @@
-"""Logging in, and the admins' management of users and API keys."""
+"""Logging in (with a second factor where the user has one), enrolling a second factor, and the
+administrators' management of users (the system administrator), roles and API keys (the security
+administrator) and the reading of the audit trail (the audit administrator): 三员分立."""
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 from werkzeug.wrappers import Response
 
 from gateway import messages
+from gateway.auth import qr_svg
 from gateway.routes import routes
 from services.kit.audit import AuditEntry, AuditQuery
 from services.kit.config import SERVICES
-from services.kit.context import ROLES
+from services.kit.context import ADMIN_ROLES, AUDIT_READERS, ROLES, SECURITY_ADMIN, SYSTEM_ADMIN
 from services.kit.errors import Forbidden, Invalid
 from services.kit.schemas import ID, InputSchema, Instant, PageQuery, load, page_of, states
 
@@ -21,6 +24,33 @@ UNIT_USER_HAS_A_UNIT = {"anyOf": [{"properties": {"roles": {"items": {"not": {"e
 class TokenRequest(InputSchema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=80))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    totp_code = fields.String(load_default=None, allow_none=True, load_only=True,
+                              validate=validate.Regexp(r"^\d{6}$"), metadata={
+                                  "description": "the current code of the user's authenticator app, for a user with a "
+                                                 "second factor (else 401 rule auth.totp_required)"})
+    recovery_code = fields.String(load_default=None, allow_none=True, load_only=True,
+                                  validate=validate.Length(min=1, max=40),
+                                  metadata={"description": "one of the user's recovery codes instead of a TOTP code; "
+                                                           "each is good once"})
+    new_password = fields.String(load_default=None, allow_none=True, load_only=True,
+                                 validate=validate.Length(min=1, max=200),
+                                 metadata={"description": "a new password when the current one has expired "
+                                                          "(401 rule auth.password_expired without it)"})
+
+
+class TotpEnrolment(Schema):
+    secret = fields.String(metadata={"description": "base32, for an app that cannot scan; shown once"})
+    otpauth_uri = fields.String()
+    qr_svg = fields.String(metadata={"description": "the otpauth URI as a QR code (SVG)"})
+
+
+class TotpConfirm(InputSchema):
+    code = fields.String(required=True, load_only=True, validate=validate.Regexp(r"^\d{6}$"))
+
+
+class RecoveryCodes(Schema):
+    recovery_codes = fields.List(fields.String(), metadata={"description": "each good once; shown once, only "
+                                                                           "hashes are kept"})
 
 
 class TokenResponse(Schema):
@@ -50,6 +80,11 @@ class PasswordChange(InputSchema):
                              metadata={"description": "the new password (the policy of POST /users)"})
 
 
+class RolesSet(InputSchema):
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True, validate=validate.Length(min=1))
+    unit_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=40))
+
+
 class User(Schema):
     id = fields.Integer()
     username = fields.String()
@@ -57,6 +92,9 @@ class User(Schema):
     unit_code = fields.String(allow_none=True)
     active = fields.Boolean()
     created_at = Instant()
+    totp_enabled = fields.Function(lambda user: user.totp_secret is not None, metadata={
+        "type": "boolean", "description": "whether the user logs in with a second factor (TOTP)"})
+    password_changed_at = Instant(allow_none=True)
 
 
 @states(UNIT_USER_HAS_A_UNIT)
@@ -108,7 +146,12 @@ class Me(Schema):
     kind = fields.String()
 
 
-ADMIN = ("admin",)
+# 三员分立 (services/kit/context.py): the system administrator keeps the users, the security
+# administrator their roles and the keys, the audit administrator reads the trail
+USER_ADMINS = (SYSTEM_ADMIN,)
+USER_READERS = (SYSTEM_ADMIN, SECURITY_ADMIN)
+ROLE_ADMINS = (SECURITY_ADMIN,)
+KEY_ADMINS = (SECURITY_ADMIN,)
 ANYONE = ROLES
 
 
@@ -116,7 +159,9 @@ ANYONE = ROLES
              tag="auth", body=TokenRequest, response=TokenResponse, extra={"statuses": (401, 429)})
 def issue_token(call):
     data = load(TokenRequest(), call.json())
-    user = call.app.accounts.login(data["username"], data["password"], call.request.remote_addr or "?")
+    user = call.app.accounts.login(data["username"], data["password"], call.request.remote_addr or "?",
+                                   totp_code=data["totp_code"], recovery_code=data["recovery_code"],
+                                   new_password=data["new_password"], language=language_of(call))
     return call.app.tokens.issue(user)
 
 
@@ -147,30 +192,62 @@ def change_own_password(call):
     return Response(status=204)
 
 
+@routes.post("/api/v1/auth/totp", ANYONE, tag="auth", response=TotpEnrolment, status=201,
+             summary="Start enrolling a second factor: a TOTP secret and its QR code for an authenticator app "
+                     "(it holds once a code of it is confirmed)")
+def start_totp_enrolment(call):
+    secret, uri = call.app.accounts.start_totp(_a_person(call))
+    return {"secret": secret, "otpauth_uri": uri, "qr_svg": qr_svg(uri)}
+
+
+@routes.post("/api/v1/auth/totp/confirm", ANYONE, tag="auth", body=TotpConfirm, response=RecoveryCodes,
+             summary="Confirm the second factor with its current code: from now on a login needs a code; "
+                     "answers the recovery codes, once")
+def confirm_totp_enrolment(call):
+    data = load(TotpConfirm(), call.json())
+    return {"recovery_codes": call.app.accounts.confirm_totp(_a_person(call), data["code"])}
+
+
 @routes.get("/api/v1/auth/me", ANYONE, summary="Who the credentials belong to", tag="auth", response=Me)
 def who_am_i(call):
     return Me().dump(call.caller)
 
 
-@routes.post("/api/v1/users", ADMIN, summary="Create a user", tag="admin", body=UserCreate, response=User, status=201)
+def check_may_grant(caller, roles) -> None:
+    """An administrator's role is granted by the security administrator only (三员分立)."""
+    if set(roles) & set(ADMIN_ROLES) and SECURITY_ADMIN not in caller.roles:
+        raise Forbidden("an administrator's role is granted by the security administrator")
+
+
+@routes.post("/api/v1/users", USER_ADMINS, summary="Create a user (an administrator's role: the security "
+             "administrator's)", tag="admin", body=UserCreate, response=User, status=201)
 def create_user(call):
     data = load(UserCreate(), call.json())
+    check_may_grant(call.caller, data["roles"])
     return User().dump(call.app.accounts.create_user(**data, actor=call.caller.name, language=language_of(call)))
 
 
-@routes.post("/api/v1/users/<int:user_id>/disable", ADMIN, tag="admin", response=User,
+@routes.post("/api/v1/users/<int:user_id>/roles", ROLE_ADMINS, tag="admin", body=RolesSet, response=User,
+             summary="Set a user's roles (the security administrator's; not one's own; the user's tokens end)")
+def set_user_roles(call):
+    data = load(RolesSet(), call.json())
+    return User().dump(call.app.accounts.set_roles(call.args["user_id"], data["roles"], data["unit_code"],
+                                                   call.caller.name))
+
+
+@routes.post("/api/v1/users/<int:user_id>/disable", USER_ADMINS, tag="admin", response=User,
              summary="Disable a user: no login, and their tokens and console sessions end within seconds")
 def disable_user(call):
     return User().dump(call.app.accounts.disable(call.args["user_id"], call.caller.name))
 
 
-@routes.post("/api/v1/users/<int:user_id>/enable", ADMIN, tag="admin", response=User,
+@routes.post("/api/v1/users/<int:user_id>/enable", USER_ADMINS, tag="admin", response=User,
              summary="Enable a disabled user again (the tokens they had stay ended)")
 def enable_user(call):
     return User().dump(call.app.accounts.enable(call.args["user_id"], call.caller.name))
 
 
-@routes.post("/api/v1/users/<int:user_id>/password", ADMIN, tag="admin", body=PasswordSet, response=User,
+@routes.post("/api/v1/users/<int:user_id>/password", USER_ADMINS, tag="admin", body=PasswordSet, response=User,
              summary="Set a user's password (ends their tokens and console sessions)")
 def set_user_password(call):
     data = load(PasswordSet(), call.json())
@@ -178,20 +255,20 @@ def set_user_password(call):
                                                       language=language_of(call)))
 
 
-@routes.delete("/api/v1/users/<int:user_id>", ADMIN, tag="admin", response=User,
+@routes.delete("/api/v1/users/<int:user_id>", USER_ADMINS, tag="admin", response=User,
                summary="Delete a user (their tokens and console sessions end within seconds)")
 def delete_user(call):
     return User().dump(call.app.accounts.delete_user(call.args["user_id"], call.caller.name))
 
 
-@routes.get("/api/v1/users", ADMIN, summary="List users", tag="admin", query=PageQuery, response=User, many=True)
+@routes.get("/api/v1/users", USER_READERS, summary="List users", tag="admin", query=PageQuery, response=User, many=True)
 def list_users(call):
     q = load(PageQuery(), call.query())
     items, total = call.app.accounts.list_users(q["limit"], q["offset"])
     return page_of(User(many=True).dump(items), total)
 
 
-@routes.post("/api/v1/api-keys", ADMIN, summary="Create an API key for a system (the key is shown once)",
+@routes.post("/api/v1/api-keys", KEY_ADMINS, summary="Create an API key for a system (the key is shown once)",
              tag="admin", body=ApiKeyCreate, response=ApiKeyCreated, status=201)
 def create_api_key(call):
     data = load(ApiKeyCreate(), call.json())
@@ -206,19 +283,19 @@ def create_api_key(call):
     return {**ApiKey().dump(key), "key": secret}
 
 
-@routes.get("/api/v1/api-keys", ADMIN, summary="List API keys", tag="admin", query=PageQuery, response=ApiKey, many=True)
+@routes.get("/api/v1/api-keys", KEY_ADMINS, summary="List API keys", tag="admin", query=PageQuery, response=ApiKey, many=True)
 def list_api_keys(call):
     q = load(PageQuery(), call.query())
     items, total = call.app.accounts.list_api_keys(q["limit"], q["offset"])
     return page_of(ApiKey(many=True).dump(items), total)
 
 
-@routes.delete("/api/v1/api-keys/<int:key_id>", ADMIN, summary="Revoke an API key", tag="admin", response=ApiKey)
+@routes.delete("/api/v1/api-keys/<int:key_id>", KEY_ADMINS, summary="Revoke an API key", tag="admin", response=ApiKey)
 def revoke_api_key(call):
     return ApiKey().dump(call.app.accounts.revoke_api_key(call.args["key_id"]))
 
 
-@routes.get("/api/v1/api-keys/<int:key_id>/calls", ADMIN, summary="The calls made with an API key, newest first",
+@routes.get("/api/v1/api-keys/<int:key_id>/calls", KEY_ADMINS, summary="The calls made with an API key, newest first",
             tag="admin", query=PageQuery, response=ApiKeyCall, many=True)
 def list_api_key_calls(call):
     q = load(PageQuery(), call.query())
@@ -226,7 +303,7 @@ def list_api_key_calls(call):
     return page_of(ApiKeyCall(many=True).dump(items), total)
 
 
-@routes.get("/api/v1/integrations/clients/<int:client_id>/calls", ADMIN, tag="integrations-admin", query=PageQuery,
+@routes.get("/api/v1/integrations/clients/<int:client_id>/calls", KEY_ADMINS, tag="integrations-admin", query=PageQuery,
             response=ApiKeyCall, many=True, summary="The calls a client's systems made with its API keys, newest first")
 def list_client_calls(call):
     q = load(PageQuery(), call.query())
@@ -245,7 +322,7 @@ class AuditEntryQuery(AuditQuery):
                             metadata={"description": "whose trail: each service keeps its own"})
 
 
-@routes.get("/api/v1/audit-entries", ADMIN, summary="The audit trail of one service: approvals, rejections, "
+@routes.get("/api/v1/audit-entries", AUDIT_READERS, summary="The audit trail of one service: approvals, rejections, "
             "assignments, allocations and corrections (who, when, what changed), newest first",
             tag="admin", query=AuditEntryQuery, response=AuditEntry, many=True)
 def list_audit_entries(call):

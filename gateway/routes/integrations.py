@@ -7,7 +7,7 @@ from gateway.routes.resource import Resource
 from services.integrations import contract as integrations
 from services.kit.schemas import PageQuery
 
-ADMIN = ("admin",)
+ADMIN = integrations.ADMINS
 TAG = "integrations-admin"
 BASE = "/api/v1/integrations"
 

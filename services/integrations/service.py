@@ -18,8 +18,6 @@ from services.kit.health import HealthMixin
 from services.kit.outbox import OutboxRelayMixin
 from services.kit.schemas import load, page_of
 
-ADMINS = ("admin",)
-
 client_out = contract.Client()
 subscription_out = contract.Subscription(exclude=("secret",))
 subscription_created = contract.Subscription()
@@ -231,7 +229,7 @@ class IntegrationsService(HealthMixin, OutboxRelayMixin, AuditTrail):
     # -- helpers ------------------------------------------------------------------------
     def _admin(self):
         caller = self.call.caller
-        caller.require(*ADMINS)
+        caller.require(*contract.ADMINS)
         return caller
 
     def _subscription(self, subscription_id) -> Subscription:

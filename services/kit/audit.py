@@ -4,7 +4,7 @@ A service names the record it is about to act on (``self.db.audit("approve", dis
 before changing it, or right after adding a new one). Every flush of the transaction
 adds the record's changed columns to the entry, and the entry is written in the same
 transaction as the change, so a change is never without its entry and an entry never
-without its change. Admins read each service's trail through ``list_audit_entries``.
+without its change. The audit administrator reads each service's trail through ``list_audit_entries``.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import JSON, Index, Integer, String, inspect, select
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
+from services.kit.context import AUDIT_READERS
 from services.kit.db import UtcDateTime, paginate, utcnow
 from services.kit.entrypoints import rpc
 from services.kit.schemas import Instant, PageQuery, load, page_of
@@ -142,7 +143,7 @@ class AuditTrail:
 
     @rpc(reads_only=True)
     def list_audit_entries(self, query=None):
-        self.call.caller.require("admin")
+        self.call.caller.require(*AUDIT_READERS)
         q = load(AuditQuery(), query or {})
         items, total = paginate(self.db.session, trail_query(self.db.audit_model, q), q["limit"], q["offset"])
         return page_of(AuditEntry(many=True).dump(items), total)

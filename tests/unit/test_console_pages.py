@@ -14,6 +14,7 @@ from gateway.console.labels import rule_reasons
 from gateway.console.pages import form_instant, local_time
 from gateway.console.views.account import safe_next
 from gateway.console.views.reception import people
+from services.kit.context import ADMIN_ROLES
 from services.kit.db import make_engine
 from services.kit.errors import Conflict, Invalid, RuleViolation
 from services.kit.migrate import upgrade
@@ -46,8 +47,9 @@ def accounts(tmp_path_factory):
     accounts.create_user("clerk", PASSWORD, ["unit_user"], "U1")
     accounts.create_user("dispatch", PASSWORD, ["dispatcher"])
     accounts.create_user("boss", PASSWORD, ["leader"])
-    for role in ("facility_manager", "technician", "reception_officer", "energy_officer", "admin"):
+    for role in ("facility_manager", "technician", "reception_officer", "energy_officer"):
         accounts.create_user(role, PASSWORD, [role])
+    accounts.create_user("admin", PASSWORD, list(ADMIN_ROLES))  # the basic profile's one admin
     return accounts
 
 
@@ -177,7 +179,7 @@ def test_the_admin_adds_users_with_strong_passwords_and_disables_them_ending_the
     assert client.post(f"/console/users/{user_id}/delete", data={"csrf_token": csrf_of(page.text)}).status_code == 303
     assert "<td>newcomer<" not in client.get("/console/users").text
     assert [e.action for e in accounts.list_audit_entries({"limit": 5, "offset": 0, "entity_id": user_id})[0]] == [
-        "delete", "disable", "create"]
+        "delete", "disable", "login", "create"]
 
 
 def test_a_user_changes_their_password_in_the_console_under_the_policy(console, accounts):

@@ -5,11 +5,11 @@ from gateway.console.pages import Problem, pages
 from gateway.console.session import NONCE_COOKIE, SESSION_COOKIE, clear_cookie, new_nonce, set_cookie
 from gateway.console.views.unit import unit_home
 from gateway.routes.accounts import UserCreate
-from services.kit.context import ROLES
+from services.kit.context import ROLES, SYSTEM_ADMIN
 from services.kit.errors import RuleViolation, ServiceError
 from services.kit.schemas import load
 
-ADMIN = ("admin",)
+ADMIN = (SYSTEM_ADMIN,)  # the users page: the system administrator's (三员分立)
 
 
 def form_problem(exc: ServiceError) -> Problem:
