@@ -548,6 +548,9 @@ class Accounts:
                                PASSWORD_EXPIRED)
         return self.set_password(user.id, new_password, actor=user.username, language=language)
 
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.wall(), timezone.utc)
+
     def _record(self, entry: AuditEntry) -> None:
         with self.sessionmaker.begin() as session:
             session.add(entry)
@@ -587,7 +590,8 @@ class Accounts:
             if session.scalar(select(User.id).where(User.username == username)):
                 raise Conflict(f"user {username} exists", {"username": ["already taken"]})
             user = User(username=username, password_hash=password_hash, roles=roles, unit_code=unit_code,
-                        totp_secret=totp_secret, totp_enabled_at=utcnow() if totp_secret else None)
+                        password_changed_at=self._now(), totp_secret=totp_secret,
+                        totp_enabled_at=self._now() if totp_secret else None)
             session.add(user)
             session.flush()
             self._audit(session, actor, "create", user, {"username": [None, username], "roles": [None, roles],
@@ -606,7 +610,7 @@ class Accounts:
         earlier = ([user.password_hash] + list(user.password_history or []))[:keep] if keep else []
         check_not_reused(password, earlier, language)
         password_hash = hash_password(password)
-        return self._change(who, actor, "set_password", password_hash=password_hash, password_changed_at=utcnow(),
+        return self._change(who, actor, "set_password", password_hash=password_hash, password_changed_at=self._now(),
                             password_history=earlier or None)
 
     def change_own_password(self, username: str, current: str, password: str, language: str = "en") -> User:
@@ -712,7 +716,7 @@ class Accounts:
                               {"code": ["wrong code"]})
             codes, digests = new_recovery_codes()
             user.totp_secret, user.totp_pending_secret = user.totp_pending_secret, None
-            user.totp_enabled_at, user.totp_last_step, user.recovery_codes = utcnow(), step, digests
+            user.totp_enabled_at, user.totp_last_step, user.recovery_codes = self._now(), step, digests
             session.add(security_entry(username, "totp_enabled", user.id,
                                        {"totp": [None, HIDDEN], "recovery_codes_left": [None, len(codes)]}))
         return codes
@@ -725,7 +729,7 @@ class Accounts:
         with self.sessionmaker.begin() as session:
             user = self._user(session, who, for_update=True)
             before = HIDDEN if user.totp_secret else None
-            user.totp_secret, user.totp_pending_secret, user.totp_enabled_at = secret, None, utcnow()
+            user.totp_secret, user.totp_pending_secret, user.totp_enabled_at = secret, None, self._now()
             user.totp_last_step, user.recovery_codes = None, digests
             session.add(security_entry(actor, "totp_reset", user.id,
                                        {"totp": [before, HIDDEN], "recovery_codes_left": [None, len(codes)]}))
