@@ -451,11 +451,7 @@ class Accounts:
         delay their predecessors earned; an address's attempt counts as failed until it
         succeeds, for the same reason without making a whole office queue."""
         with self._one_at_a_time(username):
-            wait = max(self.failures_by_name.wait(username), self.failures_by_address.wait(address))
-            if wait:
-                self._record(security_entry(username, "login_throttled", None, address=address, outcome="refused"))
-                raise TooManyAttempts("too many failed logins: wait before trying again", math.ceil(wait))
-            self.failures_by_address.fail(address)
+            self._not_throttled(username, address)
             with self.sessionmaker() as session:
                 user = session.scalar(select(User).where(User.username == username))
             if user is None or not user.active:
@@ -469,15 +465,41 @@ class Accounts:
                 self._record(security_entry(username, "login_failed", getattr(known, "id", None),
                                             {"reason": [None, "password"]}, address, "failure"))
                 raise Unauthorized("wrong username or password")
-            self._separated(user, address)
-            self._second_factor(user, totp_code, recovery_code, address)
-            user = self._expiry(user, new_password, address, language)
-            self.failures_by_name.clear(username)
-            self.failures_by_address.forgive(address)  # only failures count: an office logs in freely
-            self._record(security_entry(username, "login", user.id, {
-                "second_factor": [None, "recovery_code" if recovery_code else "totp" if user.totp_secret else None]},
-                address))
-            return user
+            return self._after_password(user, address, totp_code, recovery_code, new_password, language)
+
+    def resume_login(self, username: str, address: str = "?", totp_code: str | None = None,
+                     recovery_code: str | None = None, new_password: str | None = None, language: str = "en") -> User:
+        """The second step of a login whose password was right a moment ago (the console's signed
+        ticket says so): the second factor and an expired password's replacement, as ``login``."""
+        with self._one_at_a_time(username):
+            self._not_throttled(username, address)
+            with self.sessionmaker() as session:
+                user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+            if user is None:
+                raise Unauthorized("wrong username or password")
+            return self._after_password(user, address, totp_code, recovery_code, new_password, language)
+
+    def _not_throttled(self, username: str, address: str) -> None:
+        wait = max(self.failures_by_name.wait(username), self.failures_by_address.wait(address))
+        if wait:
+            self._record(security_entry(username, "login_throttled", None, address=address, outcome="refused"))
+            raise TooManyAttempts("too many failed logins: wait before trying again", math.ceil(wait))
+        self.failures_by_address.fail(address)
+
+    def _after_password(self, user: User, address: str, totp_code, recovery_code, new_password, language) -> User:
+        """The separation of duties, an expired password (asked for before a code is spent, so the same
+        code serves the attempt with the new one), the second factor, then the new password."""
+        self._separated(user, address)
+        expired = self._expired(user, new_password, address)
+        self._second_factor(user, totp_code, recovery_code, address)
+        if expired:
+            user = self.set_password(user.id, new_password, actor=user.username, language=language)
+        self.failures_by_name.clear(user.username)
+        self.failures_by_address.forgive(address)  # only failures count: an office logs in freely
+        self._record(security_entry(user.username, "login", user.id, {
+            "second_factor": [None, "recovery_code" if recovery_code else "totp" if user.totp_secret else None]},
+            address))
+        return user
 
     def _separated(self, user: User, address: str) -> None:
         """Under level 3 an account holding two administrators' roles (a basic installation's admin)
@@ -536,17 +558,21 @@ class Accounts:
                                        {"recovery_codes_left": [len(left) + 1, len(left)]}, address))
         return True
 
-    def _expiry(self, user: User, new_password: str | None, address: str, language: str) -> User:
+    def _expired(self, user: User, new_password: str | None, address: str) -> bool:
+        """True when the password is older than the profile lets it be and a new one is given;
+        Unauthorized ``auth.password_expired`` when none is."""
         max_age = self.profile.max_age_days_for(user.roles)
         changed = user.password_changed_at or user.created_at
         if not max_age or changed is None or self.wall() - changed.timestamp() < max_age * 86400:
-            return user
+            return False
         if not new_password:
             self._record(security_entry(user.username, "password_expired", user.id,
                                         {"max_age_days": [None, max_age]}, address, "refused"))
-            raise Unauthorized(f"the password is older than {max_age} days: log in with a new_password",
-                               PASSWORD_EXPIRED)
-        return self.set_password(user.id, new_password, actor=user.username, language=language)
+            expired = Unauthorized(f"the password is older than {max_age} days: log in with a new_password",
+                                   PASSWORD_EXPIRED)
+            expired.second_factor = bool(user.totp_secret)  # the console asks for the code beside the new password
+            raise expired
+        return True
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.wall(), timezone.utc)
@@ -704,6 +730,17 @@ class Accounts:
             user.totp_pending_secret = secret
             session.add(security_entry(username, "totp_enrolment_started", user.id))
         return secret, otpauth_uri(secret, username)
+
+    def pending_totp(self, username: str) -> tuple[str, str] | None:
+        """The secret offered at enrolment and not confirmed yet, with its URI; None when there is none."""
+        with self.sessionmaker() as session:
+            user = self._user(session, username)
+        secret = user.totp_pending_secret
+        return None if not secret or user.totp_secret else (secret, otpauth_uri(secret, username))
+
+    def has_totp(self, username: str) -> bool:
+        with self.sessionmaker() as session:
+            return self._user(session, username).totp_secret is not None
 
     def confirm_totp(self, username: str, code: str) -> list[str]:
         """The pending secret becomes the user's second factor when ``code`` is its current code;

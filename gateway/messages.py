@@ -32,6 +32,22 @@ ROLE_NAMES = {
     "reception_officer": "接待专员", "energy_officer": "节能专员", "leader": "中心领导", "unit_user": "单位经办人",
 }
 
+# the console's login and second factor (gateway/console/views/account.py)
+SECOND_FACTOR_TEXTS = {
+    "code_needed": "该账号已启用动态口令：请输入身份验证器中的 6 位动态口令（或一个恢复码）。",
+    "code_wrong": "动态口令不正确或已使用过，请输入身份验证器当前显示的动态口令。",
+    "password_expired": "密码已超过有效期，请设置新密码后登录。",
+    "ticket_expired": "登录已超时，请重新输入用户名和密码。",
+    "wrong_password": "用户名或密码错误。",
+    "enter_both": "请输入用户名和密码。",
+    "too_many": "登录失败次数过多，请 {seconds} 秒后再试。",
+    "enrolled": "已启用动态口令（双因素认证）。更换手机或丢失设备时，请使用恢复码登录，并联系安装方重置。",
+    "started": "请用身份验证器（如微信小程序、Google Authenticator、Microsoft Authenticator）扫描下方二维码，"
+               "然后输入它显示的 6 位动态口令完成绑定。",
+    "confirmed": "动态口令已启用。请妥善保存以下恢复码（每个只能使用一次，只显示这一次）：",
+    "required": "按照等保三级要求，管理员账号必须启用动态口令。",
+}
+
 STATUS_NAMES = {
     # dispatches
     "requested": "待审批", "approved": "已批准", "rejected": "已驳回", "assigned": "已派车", "departed": "已出车",
