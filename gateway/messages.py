@@ -336,6 +336,8 @@ PHRASES = {
     "must not be one character repeated": "密码不能由同一个字符重复组成",
     "the password is too weak": "密码强度不够",
     "the password was used before": "这个密码最近使用过",
+    "an administrator's role is granted by the security administrator": "管理员角色只能由安全管理员授予（三员分立）",
+    "an administrator's account is changed from the command line ({action})": "管理员账号只能由安装方通过命令行办理",
     "must not be one of the last {count} passwords": "不能与最近 {count} 次使用过的密码相同",
     "the session has ended after a time without use: log in again": "长时间未操作，会话已结束，请重新登录",
     "give the code of your authenticator app (totp_code) or a recovery code": "请填写身份验证器中的动态口令，或一个恢复码",

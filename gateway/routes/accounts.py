@@ -216,7 +216,8 @@ def who_am_i(call):
 def check_may_grant(caller, roles) -> None:
     """An administrator's role is granted by the security administrator only (三员分立)."""
     if set(roles) & set(ADMIN_ROLES) and SECURITY_ADMIN not in caller.roles:
-        raise Forbidden("an administrator's role is granted by the security administrator")
+        raise Forbidden("an administrator's role is granted by the security administrator",
+                        {"roles": ["an administrator's role is granted by the security administrator"]})
 
 
 @routes.post("/api/v1/users", USER_ADMINS, summary="Create a user (an administrator's role: the security "

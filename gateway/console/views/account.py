@@ -12,7 +12,7 @@ from gateway.console.session import (
     NONCE_COOKIE, SESSION_COOKIE, check_login_ticket, clear_cookie, login_ticket, new_nonce, set_cookie,
 )
 from gateway.console.views.unit import unit_home
-from gateway.routes.accounts import UserCreate
+from gateway.routes.accounts import UserCreate, check_may_grant
 from services.kit.context import ROLES, SYSTEM_ADMIN
 from services.kit.errors import RuleViolation, ServiceError
 from services.kit.schemas import load
@@ -156,6 +156,7 @@ def users(page):
         try:
             data = load(UserCreate(), {"username": form["username"], "password": page.form.get("password", ""),
                                        "roles": [form["role"]], "unit_code": form["unit_code"] or None})
+            check_may_grant(page.caller, data["roles"])  # an administrator's role: the security administrator's
             created = accounts.create_user(**data, actor=page.caller.name, language="zh-CN")
         except ServiceError as exc:
             problem = form_problem(exc)
