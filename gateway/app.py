@@ -10,11 +10,12 @@ from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 from werkzeug.wrappers import Response
 
-from gateway.auth import Accounts, LoginPolicy, Tokens, Unauthorized
+from gateway.auth import Accounts, IdleSessions, LoginPolicy, Tokens, Unauthorized
 from gateway.console import Console
 from gateway.http import GatewayApp, dumps, problem
 from gateway.openapi import build_spec
 from gateway.recipients import RecipientSync
+from gateway.security import SecurityProfile
 from gateway.service import routes
 from services.kit.config import SERVICES, amqp_uri, database_url, env, env_float, env_int, http_address, rpc_timeout, secret
 from services.kit.db import make_engine
@@ -106,11 +107,15 @@ class Gateway(GatewayApp):
 def create_gateway(rpc: RpcClient | None = None) -> Gateway:
     engine = make_engine(database_url("gateway"), pool_size=env_int("GATEWAY_DB_POOL", 10))
     rpc = rpc or RpcClient(amqp_uri(), timeout=rpc_timeout(), name="gateway").start()
+    profile = SecurityProfile.from_env()
+    profile.announce()  # under basic: that it is not a graded configuration
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    idle = IdleSessions(sessions, profile.idle_timeout_seconds) if profile.idle_timeout_seconds else None
     return Gateway(
         rpc=rpc,
-        accounts=Accounts(sessionmaker(engine, expire_on_commit=False), LoginPolicy.from_env()),
+        accounts=Accounts(sessions, LoginPolicy.from_env(), profile=profile),
         tokens=Tokens(secret("JWT_SECRET"), env_int("JWT_TTL_SECONDS", 8 * 3600), env("JWT_PREVIOUS_SECRET", "") or None,
-                      recheck_seconds=env_float("SESSION_RECHECK_SECONDS", 2.0)),
+                      recheck_seconds=env_float("SESSION_RECHECK_SECONDS", 2.0), idle=idle),
         health_timeout=env_float("HEALTH_RPC_TIMEOUT", 2.0),
         max_body_bytes=env_int("MAX_BODY_BYTES", 1 << 20),
         max_json_depth=env_int("MAX_JSON_DEPTH", 32),

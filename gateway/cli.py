@@ -7,10 +7,18 @@
     python -m gateway.cli disable-user NAME   (no login; the user's tokens end within seconds)
     python -m gateway.cli enable-user NAME
     python -m gateway.cli delete-user NAME
-    python -m gateway.cli ensure-admin      (what `make run` does at start)
+    python -m gateway.cli set-roles NAME --role R [--role R] [--unit U]
+    python -m gateway.cli reset-totp NAME   (a new second factor: secret, QR URI, recovery codes, shown once)
+    python -m gateway.cli ensure-admin      (what `make run` and deploy/ do at start)
 
 A password not given is asked for, or generated and printed once; every password meets the
 policy (docs/security.md). Changes to users are in the gateway's audit trail, by "cli".
+
+``ensure-admin`` follows ``SECURITY_PROFILE`` (gateway/security.py). Under ``basic`` it creates one
+admin (``ADMIN_USERNAME``, ``ADMIN_PASSWORD``) holding the three administrators' roles. Under
+``level3`` it creates the three administrators apart, each from ``<ROLE>_USERNAME``,
+``<ROLE>_PASSWORD`` and ``<ROLE>_TOTP_SECRET`` (ROLE: SYSTEM_ADMIN, SECURITY_ADMIN, AUDIT_ADMIN;
+names default to sysadmin, secadmin, auditadmin); what is not given is generated and printed once.
 """
 from __future__ import annotations
 
@@ -21,39 +29,68 @@ import sys
 
 from sqlalchemy.orm import sessionmaker
 
-from gateway.auth import WEAK_PASSWORD, Accounts, password_min_length
+import pyotp
+
+from gateway.auth import WEAK_PASSWORD, Accounts, otpauth_uri, password_min_length
+from gateway.security import NOT_GRADED, SecurityProfile
 from services.kit.config import database_url, env
+from services.kit.context import ADMIN_ROLES
 from services.kit.db import make_engine
 from services.kit.errors import RuleViolation, ServiceError
 
 
 def accounts() -> Accounts:
-    return Accounts(sessionmaker(make_engine(database_url("gateway"), pool_size=1), expire_on_commit=False))
+    return Accounts(sessionmaker(make_engine(database_url("gateway"), pool_size=1), expire_on_commit=False),
+                    profile=SecurityProfile.from_env())
+
+
+# the level-3 profile's first administrators: the prefix of their variables, their default names
+FIRST_ADMINISTRATORS = {"system_admin": ("SYSTEM_ADMIN", "sysadmin"), "security_admin": ("SECURITY_ADMIN", "secadmin"),
+                        "audit_admin": ("AUDIT_ADMIN", "auditadmin")}
 
 
 def ensure_admin(store: Accounts, out=print) -> None:
-    """Creates the first admin when there are no users yet."""
+    """Creates the first administrators when there are no users yet: the basic profile's one admin
+    holding the three roles, or the level-3 profile's three apart, each with a second factor."""
+    if not store.profile.graded:
+        out(NOT_GRADED)
     if store.user_count():
-        out(f"log in as an existing user (the first admin is '{env('ADMIN_USERNAME', 'admin')}')")
+        names = (", ".join(env(f"{prefix}_USERNAME", name) for prefix, name in FIRST_ADMINISTRATORS.values())
+                 if store.profile.graded else env("ADMIN_USERNAME", "admin"))
+        out(f"log in as an existing user (the first administrators: {names})")
         return
-    username = env("ADMIN_USERNAME", "admin")
-    password = env("ADMIN_PASSWORD", "")
+    if not store.profile.graded:
+        _first(store, out, "ADMIN", env("ADMIN_USERNAME", "admin"), list(ADMIN_ROLES))
+        return
+    for role, (prefix, default_name) in FIRST_ADMINISTRATORS.items():
+        _first(store, out, prefix, env(f"{prefix}_USERNAME", default_name), [role])
+
+
+def _first(store: Accounts, out, prefix: str, username: str, roles: list[str]) -> None:
+    password = env(f"{prefix}_PASSWORD", "")
     generated = not password
     password = password or secrets.token_urlsafe(12)
+    totp_secret = None
+    if store.profile.totp_required(roles):
+        totp_secret = env(f"{prefix}_TOTP_SECRET", "") or pyotp.random_base32()
     try:
-        store.create_user(username, password, ["admin"])  # ADMIN_PASSWORD meets the policy too
+        store.create_user(username, password, roles, totp_secret=totp_secret)  # the given password meets the policy too
     except RuleViolation as exc:
         if exc.rule != WEAK_PASSWORD:
             raise
         # `make run` calls this too: one line, no traceback, and a non-zero exit
-        raise SystemExit(f"ADMIN_PASSWORD does not meet the password policy (docs/security.md: at least "
+        raise SystemExit(f"{prefix}_PASSWORD does not meet the password policy (docs/security.md: at least "
                          f"{password_min_length()} characters, not the username, not a common password, not one "
                          f"character repeated): it {'; it '.join(exc.errors.get('password', []))}") from None
+    what = "admin" if prefix == "ADMIN" else roles[0]
     if generated:
-        out(f"created the first admin: username '{username}', password '{password}' (shown once; "
-            "set ADMIN_PASSWORD to choose it)")
+        out(f"created the first {what}: username '{username}', password '{password}' (shown once; "
+            f"set {prefix}_PASSWORD to choose it)")
     else:
-        out(f"created the first admin '{username}' with the password from ADMIN_PASSWORD")
+        out(f"created the first {what} '{username}' with the password from {prefix}_PASSWORD")
+    if totp_secret and not env(f"{prefix}_TOTP_SECRET", ""):
+        out(f"  its second factor (shown once; set {prefix}_TOTP_SECRET to choose it): secret {totp_secret}, "
+            f"for an authenticator app: {otpauth_uri(totp_secret, username)}")
 
 
 def main(argv=None) -> int:
@@ -74,6 +111,11 @@ def main(argv=None) -> int:
     revoke.add_argument("key_id", type=int)
     for name in ("set-password", "disable-user", "enable-user", "delete-user"):
         commands.add_parser(name).add_argument("username")
+    roles = commands.add_parser("set-roles")
+    roles.add_argument("username")
+    roles.add_argument("--role", action="append", required=True, dest="roles")
+    roles.add_argument("--unit", dest="unit_code")
+    commands.add_parser("reset-totp").add_argument("username")
     commands.add_parser("ensure-admin")
     args = parser.parse_args(argv)
     store = accounts()
@@ -101,6 +143,14 @@ def main(argv=None) -> int:
         elif args.command == "delete-user":
             store.delete_user(args.username, "cli")
             print(f"deleted {args.username}")
+        elif args.command == "set-roles":
+            store.set_roles(args.username, args.roles, args.unit_code, "cli")
+            print(f"{args.username} now holds {', '.join(args.roles)}; their tokens have ended")
+        elif args.command == "reset-totp":
+            user, secret, codes = store.reset_totp(args.username)
+            print(f"second factor of {user.username} (shown once): secret {secret}")
+            print(f"for an authenticator app: {otpauth_uri(secret, user.username)}")
+            print("recovery codes, each good once: " + " ".join(codes))
         else:
             ensure_admin(store)
     except ServiceError as exc:

@@ -216,7 +216,7 @@ def error_response(exc: BaseException, request_id: str, language: str = messages
     exc = as_service_error(exc)  # the gateway's own database down: 503, as a service's is
     status = status_of(exc)
     if status == 401:
-        response = problem(401, "Unauthorized", str(exc), language)
+        response = problem(401, "Unauthorized", str(exc), language, rule=getattr(exc, "rule", None))
         response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
         return response
     if status is not None and status != 500:

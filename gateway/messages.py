@@ -28,9 +28,25 @@ def negotiate(accept_language: str | None) -> str:
 
 # --- enumerations: the Chinese words for the codes the services answer with -------------------
 ROLE_NAMES = {
-    "admin": "系统管理员", "dispatcher": "车辆调度员", "facility_manager": "物业管理员", "technician": "维修技工",
+    "system_admin": "系统管理员", "security_admin": "安全管理员", "audit_admin": "审计管理员", "dispatcher": "车辆调度员", "facility_manager": "物业管理员", "technician": "维修技工",
     "reception_officer": "接待专员", "energy_officer": "节能专员", "leader": "中心领导", "unit_user": "单位经办人",
     "guard": "安保巡查员",
+}
+
+# the console's login and second factor (gateway/console/views/account.py)
+SECOND_FACTOR_TEXTS = {
+    "code_needed": "该账号已启用动态口令：请输入身份验证器中的 6 位动态口令（或一个恢复码）。",
+    "code_wrong": "动态口令不正确或已使用过，请输入身份验证器当前显示的动态口令。",
+    "password_expired": "密码已超过有效期，请设置新密码后登录。",
+    "ticket_expired": "登录已超时，请重新输入用户名和密码。",
+    "wrong_password": "用户名或密码错误。",
+    "enter_both": "请输入用户名和密码。",
+    "too_many": "登录失败次数过多，请 {seconds} 秒后再试。",
+    "enrolled": "已启用动态口令（双因素认证）。更换手机或丢失设备时，请使用恢复码登录，并联系安装方重置。",
+    "started": "请用身份验证器（如微信小程序、Google Authenticator、Microsoft Authenticator）扫描下方二维码，"
+               "然后输入它显示的 6 位动态口令完成绑定。",
+    "confirmed": "动态口令已启用。请妥善保存以下恢复码（每个只能使用一次，只显示这一次）：",
+    "required": "按照等保三级要求，管理员账号必须启用动态口令。",
 }
 
 STATUS_NAMES = {
@@ -168,6 +184,14 @@ RULES = {
     "reception.meal_price": {
         "reason": "工作餐人均标准超过当地规定的接待标准。",
         "detail": "工作餐人均{price}元，超过{guest_origin}标准{standard}元。"},
+    "auth.totp_required": {"reason": "该账号已启用动态口令：请同时填写身份验证器中的动态口令，或一个恢复码。"},
+    "auth.totp_invalid": {"reason": "动态口令不正确或已使用过，请填写身份验证器当前显示的动态口令。"},
+    "auth.totp_not_enrolled": {"reason": "管理员须先绑定动态口令（双因素认证）才能登录或被授予管理员角色。"},
+    "auth.password_expired": {"reason": "密码已超过有效期，请在登录时设置新密码。"},
+    "auth.password_reused": {"reason": "新密码不能与最近使用过的密码相同。"},
+    "auth.separation_of_duties": {
+        "reason": "三员分立：系统管理员、安全管理员、审计管理员由不同账号担任，任何人不能修改自己的角色，"
+                  "管理员账号的密码、停用和删除只能由安装方通过命令行办理。"},
     "canteen.capacity": {
         "reason": "该餐次的食堂座位已满。",
         "detail": "该餐次还剩{left}个座位，申请了{asked}个。"},
@@ -342,6 +366,22 @@ PHRASES = {
     "is one of the most common passwords": "密码过于常见，容易被猜中",
     "must not be one character repeated": "密码不能由同一个字符重复组成",
     "the password is too weak": "密码强度不够",
+    "the password was used before": "这个密码最近使用过",
+    "an administrator's role is granted by the security administrator": "管理员角色只能由安全管理员授予（三员分立）",
+    "an administrator's account is changed from the command line ({action})": "管理员账号只能由安装方通过命令行办理",
+    "must not be one of the last {count} passwords": "不能与最近 {count} 次使用过的密码相同",
+    "the session has ended after a time without use: log in again": "长时间未操作，会话已结束，请重新登录",
+    "give the code of your authenticator app (totp_code) or a recovery code": "请填写身份验证器中的动态口令，或一个恢复码",
+    "wrong or used code: give the current code of your authenticator app": "动态口令不正确或已使用过",
+    "wrong code": "动态口令不正确",
+    "the code does not match: scan the QR code again and give the current code": "动态口令不匹配：请重新扫描二维码并填写当前动态口令",
+    "a second factor is enrolled already: ask for a reset (gateway.cli reset-totp)": "已绑定动态口令；如需更换设备，请由安装方重置",
+    "the user must enrol a second factor (TOTP) before holding this role": "该用户须先绑定动态口令才能担任此角色",
+    "an administrator needs a second factor first": "管理员须先绑定动态口令",
+    "this user is an administrator": "该用户是管理员",
+    "nobody changes their own roles (三员分立)": "任何人不能修改自己的角色（三员分立）",
+    "one account holds at most one of the administrators' roles (三员分立)": "一个账号只能担任一种管理员角色（三员分立）",
+    "choose one of: {roles}": "请只选其一：{roles}",
     "already taken": "已被占用", "already registered": "已登记", "already set": "已设置",
     "already recorded": "已记录", "already designated": "已认定", "already allowed": "已允许",
     "already checked in": "已签到", "already registered for this kind": "该类别下已登记",

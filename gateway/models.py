@@ -29,6 +29,28 @@ class User(TimestampMixin, Base):
     # the version it was issued at and is refused once that is not the user's. It starts at random:
     # SQLite gives a deleted user's id to the next user, whose tokens must not match the old ones.
     token_version: Mapped[int] = mapped_column(Integer, default=lambda: secrets.randbelow(1 << 30))
+    # the second factor (gateway/auth.py, docs/security.md): the TOTP secret once the user confirmed
+    # a code of it, the one offered at enrolment until then, the last time step a code was accepted
+    # at (a code is good once), and the SHA-256 of each unused recovery code
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    recovery_codes: Mapped[list | None] = mapped_column(JSON)
+    # the password rules (expiry, no reuse): when it was set, and the hashes of the ones before it
+    password_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=utcnow)
+    password_history: Mapped[list | None] = mapped_column(JSON)
+
+
+class SessionActivity(Base):
+    """When a token (an API client's or a console session's) was last used, for the idle timeout:
+    written at most every few seconds per token, shared by every replica of the gateway."""
+
+    __tablename__ = "session_activity"
+
+    token_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, index=True)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
 class ApiKey(TimestampMixin, Base):
@@ -67,8 +89,10 @@ class ApiKeyCall(Base):
 
 
 class AuditEntry(AuditEntryMixin, Base):
-    """The gateway's audit trail: users created, disabled, enabled, deleted, their passwords
-    changed and their logouts (who, when, which user; never a password)."""
+    """The gateway's audit trail: users created, disabled, enabled, deleted, their roles and
+    passwords changed, and the security events (logins and failed logins with their address,
+    logouts, idle sessions ended, second factors enrolled, recovery codes used): who, when, which
+    user; never a password, a TOTP secret or a recovery code (gateway/auth.py ``security_entry``)."""
 
 
 class ReportNarrative(TimestampMixin, Base):

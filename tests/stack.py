@@ -95,6 +95,9 @@ def running_stack(test_backends, var: Path, **overrides):
         ADMIN_PASSWORD=ADMIN_PASSWORD, RPC_TIMEOUT="3", HEALTH_RPC_TIMEOUT="1", PYTHONPATH=str(ROOT),
         PYTHONUNBUFFERED="1", LOG_LEVEL="INFO", SHUTDOWN_GRACE_SECONDS="5",
         LOGIN_FREE_FAILURES_PER_ADDRESS="1000",  # every test logs in from 127.0.0.1; the delays have their own tests
+        # the tier's one admin token may sit unused longer than 30 min while the browser and fuzz tests run on a
+        # loaded machine; the idle timeout has its own tests (tests/unit/test_gateway_identity.py, test_level3_profile)
+        SECURITY_PROFILE="basic", SESSION_IDLE_TIMEOUT_SECONDS="0",
     )
     for owner in DEFAULT_PORTS:
         env[f"{owner.upper()}_PORT"] = str(free_port())

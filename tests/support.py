@@ -187,9 +187,10 @@ def eventually(check, timeout: float = 15.0, interval: float = 0.1):
 
 
 def admin_caller():
-    from services.kit.context import Caller
+    """The basic profile's one admin: the three administrators' roles."""
+    from services.kit.context import ADMIN_ROLES, Caller
 
-    return Caller("test-admin", ("admin",))
+    return Caller("test-admin", ADMIN_ROLES)
 
 
 def call_as(rpc, caller, service, method, *args, **kwargs):

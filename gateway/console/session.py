@@ -39,6 +39,24 @@ def check_csrf(secret: str, nonce: str | None, presented: str | None) -> None:
         raise CsrfFailure("the form has expired or did not come from this console")
 
 
+def login_ticket(secret: str, username: str, now: float, seconds: int = 300) -> str:
+    """Says that ``username``'s password was right a moment ago, so that the login's second step (the
+    code, a new password) does not carry the password in the page: signed, for ``seconds``."""
+    expiry = int(now) + seconds
+    return f"{expiry}.{_ticket_mac(secret, username, expiry)}"
+
+
+def check_login_ticket(secret: str, username: str, ticket: str | None, now: float) -> bool:
+    expiry, _, mac = (ticket or "").partition(".")
+    if not expiry.isdigit() or int(expiry) < now:
+        return False
+    return hmac.compare_digest(_ticket_mac(secret, username, int(expiry)), mac)
+
+
+def _ticket_mac(secret: str, username: str, expiry: int) -> str:
+    return hmac.new(secret.encode(), f"console-login:{username}:{expiry}".encode(), hashlib.sha256).hexdigest()
+
+
 def set_cookie(response, name: str, value: str, max_age: int | None = None, secure: bool = False) -> None:
     response.set_cookie(name, value, max_age=max_age, path=PATH, httponly=True, samesite="Strict", secure=secure)
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from gateway.report.fetch import Unavailable, reason_of, run_all
 from gateway.report.figures import BUILDERS, with_change
 from gateway.report.periods import SETTINGS, Period, ReportSettings, local_today, period_of
+from services.kit.context import SYSTEM_ADMIN
 from services.kit.errors import ServiceError
 
 log = logging.getLogger("gateway.report")
@@ -23,8 +24,8 @@ OFFICER_OF = {
 }
 SECTION_SERVICES = {"vehicles": "vehicles", "facilities": "facilities", "upkeep": "facilities", "security": "facilities",
                     "reception": "reception", "energy": "energy", "campaigns": "energy"}  # the service each reads
-READERS = ("leader",) + tuple(sorted(set(OFFICER_OF.values())))  # admin passes every gate
-FULL_READERS = ("admin", "leader")
+READERS = ("leader",) + tuple(sorted(set(OFFICER_OF.values())))  # the system administrator passes every gate
+FULL_READERS = (SYSTEM_ADMIN, "leader")
 
 
 def sections_for(caller) -> tuple[str, ...]:

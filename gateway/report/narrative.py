@@ -13,6 +13,7 @@ from sqlalchemy import select
 from gateway.models import AuditEntry, ReportNarrative
 from gateway.report.annual import OFFICER_OF, SECTION_TITLES, SECTIONS
 from gateway.report.schemas import YEARS
+from services.kit.context import SYSTEM_ADMIN
 from services.kit.context import current_request_id
 from services.kit.errors import Forbidden
 from services.kit.schemas import InputSchema, Instant
@@ -49,7 +50,7 @@ class Narrative(Schema):
 
 
 def may_write(caller, part: str) -> bool:
-    if caller.has_any(("admin",)):
+    if caller.has_any((SYSTEM_ADMIN,)):
         return True
     if part in SECTIONS:
         return OFFICER_OF[part] in caller.roles

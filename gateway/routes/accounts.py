@@ -1,4 +1,6 @@
-"""Logging in, and the admins' management of users and API keys."""
+"""Logging in (with a second factor where the user has one), enrolling a second factor, and the
+administrators' management of users (the system administrator), roles and API keys (the security
+administrator) and the reading of the audit trail (the audit administrator): 三员分立."""
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
@@ -6,12 +8,13 @@ from eventlet.greenpool import GreenPool
 from werkzeug.wrappers import Response
 
 from gateway import messages
+from gateway.auth import qr_svg
 from gateway.routes import routes
 
 from services.kit import audit as kit_audit
 from services.kit.audit import AuditEntry, AuditQuery
 from services.kit.config import SERVICES
-from services.kit.context import ROLES
+from services.kit.context import ADMIN_ROLES, AUDIT_READERS, ROLES, SECURITY_ADMIN, SYSTEM_ADMIN
 from services.kit.errors import Forbidden, Invalid
 from services.kit.schemas import ID, InputSchema, Instant, PageQuery, load, page_of, states
 
@@ -24,6 +27,33 @@ UNIT_USER_HAS_A_UNIT = {"anyOf": [{"properties": {"roles": {"items": {"not": {"e
 class TokenRequest(InputSchema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=80))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    totp_code = fields.String(load_default=None, allow_none=True, load_only=True,
+                              validate=validate.Regexp(r"^\d{6}$"), metadata={
+                                  "description": "the current code of the user's authenticator app, for a user with a "
+                                                 "second factor (else 401 rule auth.totp_required)"})
+    recovery_code = fields.String(load_default=None, allow_none=True, load_only=True,
+                                  validate=validate.Length(min=1, max=40),
+                                  metadata={"description": "one of the user's recovery codes instead of a TOTP code; "
+                                                           "each is good once"})
+    new_password = fields.String(load_default=None, allow_none=True, load_only=True,
+                                 validate=validate.Length(min=1, max=200),
+                                 metadata={"description": "a new password when the current one has expired "
+                                                          "(401 rule auth.password_expired without it)"})
+
+
+class TotpEnrolment(Schema):
+    secret = fields.String(metadata={"description": "base32, for an app that cannot scan; shown once"})
+    otpauth_uri = fields.String()
+    qr_svg = fields.String(metadata={"description": "the otpauth URI as a QR code (SVG)"})
+
+
+class TotpConfirm(InputSchema):
+    code = fields.String(required=True, load_only=True, validate=validate.Regexp(r"^\d{6}$"))
+
+
+class RecoveryCodes(Schema):
+    recovery_codes = fields.List(fields.String(), metadata={"description": "each good once; shown once, only "
+                                                                           "hashes are kept"})
 
 
 class TokenResponse(Schema):
@@ -53,6 +83,11 @@ class PasswordChange(InputSchema):
                              metadata={"description": "the new password (the policy of POST /users)"})
 
 
+class RolesSet(InputSchema):
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True, validate=validate.Length(min=1))
+    unit_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=40))
+
+
 class User(Schema):
     id = fields.Integer()
     username = fields.String()
@@ -60,6 +95,9 @@ class User(Schema):
     unit_code = fields.String(allow_none=True)
     active = fields.Boolean()
     created_at = Instant()
+    totp_enabled = fields.Function(lambda user: user.totp_secret is not None, metadata={
+        "type": "boolean", "description": "whether the user logs in with a second factor (TOTP)"})
+    password_changed_at = Instant(allow_none=True)
 
 
 @states(UNIT_USER_HAS_A_UNIT)
@@ -111,7 +149,12 @@ class Me(Schema):
     kind = fields.String()
 
 
-ADMIN = ("admin",)
+# 三员分立 (services/kit/context.py): the system administrator keeps the users, the security
+# administrator their roles and the keys, the audit administrator reads the trail
+USER_ADMINS = (SYSTEM_ADMIN,)
+USER_READERS = (SYSTEM_ADMIN, SECURITY_ADMIN)
+ROLE_ADMINS = (SECURITY_ADMIN,)
+KEY_ADMINS = (SECURITY_ADMIN,)
 ANYONE = ROLES
 
 
@@ -119,7 +162,9 @@ ANYONE = ROLES
              tag="auth", body=TokenRequest, response=TokenResponse, extra={"statuses": (401, 429)})
 def issue_token(call):
     data = load(TokenRequest(), call.json())
-    user = call.app.accounts.login(data["username"], data["password"], call.request.remote_addr or "?")
+    user = call.app.accounts.login(data["username"], data["password"], call.request.remote_addr or "?",
+                                   totp_code=data["totp_code"], recovery_code=data["recovery_code"],
+                                   new_password=data["new_password"], language=language_of(call))
     return call.app.tokens.issue(user)
 
 
@@ -150,30 +195,63 @@ def change_own_password(call):
     return Response(status=204)
 
 
+@routes.post("/api/v1/auth/totp", ANYONE, tag="auth", response=TotpEnrolment, status=201,
+             summary="Start enrolling a second factor: a TOTP secret and its QR code for an authenticator app "
+                     "(it holds once a code of it is confirmed)")
+def start_totp_enrolment(call):
+    secret, uri = call.app.accounts.start_totp(_a_person(call))
+    return {"secret": secret, "otpauth_uri": uri, "qr_svg": qr_svg(uri)}
+
+
+@routes.post("/api/v1/auth/totp/confirm", ANYONE, tag="auth", body=TotpConfirm, response=RecoveryCodes,
+             summary="Confirm the second factor with its current code: from now on a login needs a code; "
+                     "answers the recovery codes, once")
+def confirm_totp_enrolment(call):
+    data = load(TotpConfirm(), call.json())
+    return {"recovery_codes": call.app.accounts.confirm_totp(_a_person(call), data["code"])}
+
+
 @routes.get("/api/v1/auth/me", ANYONE, summary="Who the credentials belong to", tag="auth", response=Me)
 def who_am_i(call):
     return Me().dump(call.caller)
 
 
-@routes.post("/api/v1/users", ADMIN, summary="Create a user", tag="admin", body=UserCreate, response=User, status=201)
+def check_may_grant(caller, roles) -> None:
+    """An administrator's role is granted by the security administrator only (三员分立)."""
+    if set(roles) & set(ADMIN_ROLES) and SECURITY_ADMIN not in caller.roles:
+        raise Forbidden("an administrator's role is granted by the security administrator",
+                        {"roles": ["an administrator's role is granted by the security administrator"]})
+
+
+@routes.post("/api/v1/users", USER_ADMINS, summary="Create a user (an administrator's role: the security "
+             "administrator's)", tag="admin", body=UserCreate, response=User, status=201)
 def create_user(call):
     data = load(UserCreate(), call.json())
+    check_may_grant(call.caller, data["roles"])
     return User().dump(call.app.accounts.create_user(**data, actor=call.caller.name, language=language_of(call)))
 
 
-@routes.post("/api/v1/users/<int:user_id>/disable", ADMIN, tag="admin", response=User,
+@routes.post("/api/v1/users/<int:user_id>/roles", ROLE_ADMINS, tag="admin", body=RolesSet, response=User,
+             summary="Set a user's roles (the security administrator's; not one's own; the user's tokens end)")
+def set_user_roles(call):
+    data = load(RolesSet(), call.json())
+    return User().dump(call.app.accounts.set_roles(call.args["user_id"], data["roles"], data["unit_code"],
+                                                   call.caller.name))
+
+
+@routes.post("/api/v1/users/<int:user_id>/disable", USER_ADMINS, tag="admin", response=User,
              summary="Disable a user: no login, and their tokens and console sessions end within seconds")
 def disable_user(call):
     return User().dump(call.app.accounts.disable(call.args["user_id"], call.caller.name))
 
 
-@routes.post("/api/v1/users/<int:user_id>/enable", ADMIN, tag="admin", response=User,
+@routes.post("/api/v1/users/<int:user_id>/enable", USER_ADMINS, tag="admin", response=User,
              summary="Enable a disabled user again (the tokens they had stay ended)")
 def enable_user(call):
     return User().dump(call.app.accounts.enable(call.args["user_id"], call.caller.name))
 
 
-@routes.post("/api/v1/users/<int:user_id>/password", ADMIN, tag="admin", body=PasswordSet, response=User,
+@routes.post("/api/v1/users/<int:user_id>/password", USER_ADMINS, tag="admin", body=PasswordSet, response=User,
              summary="Set a user's password (ends their tokens and console sessions)")
 def set_user_password(call):
     data = load(PasswordSet(), call.json())
@@ -181,20 +259,20 @@ def set_user_password(call):
                                                       language=language_of(call)))
 
 
-@routes.delete("/api/v1/users/<int:user_id>", ADMIN, tag="admin", response=User,
+@routes.delete("/api/v1/users/<int:user_id>", USER_ADMINS, tag="admin", response=User,
                summary="Delete a user (their tokens and console sessions end within seconds)")
 def delete_user(call):
     return User().dump(call.app.accounts.delete_user(call.args["user_id"], call.caller.name))
 
 
-@routes.get("/api/v1/users", ADMIN, summary="List users", tag="admin", query=PageQuery, response=User, many=True)
+@routes.get("/api/v1/users", USER_READERS, summary="List users", tag="admin", query=PageQuery, response=User, many=True)
 def list_users(call):
     q = load(PageQuery(), call.query())
     items, total = call.app.accounts.list_users(q["limit"], q["offset"])
     return page_of(User(many=True).dump(items), total)
 
 
-@routes.post("/api/v1/api-keys", ADMIN, summary="Create an API key for a system (the key is shown once)",
+@routes.post("/api/v1/api-keys", KEY_ADMINS, summary="Create an API key for a system (the key is shown once)",
              tag="admin", body=ApiKeyCreate, response=ApiKeyCreated, status=201)
 def create_api_key(call):
     data = load(ApiKeyCreate(), call.json())
@@ -209,19 +287,19 @@ def create_api_key(call):
     return {**ApiKey().dump(key), "key": secret}
 
 
-@routes.get("/api/v1/api-keys", ADMIN, summary="List API keys", tag="admin", query=PageQuery, response=ApiKey, many=True)
+@routes.get("/api/v1/api-keys", KEY_ADMINS, summary="List API keys", tag="admin", query=PageQuery, response=ApiKey, many=True)
 def list_api_keys(call):
     q = load(PageQuery(), call.query())
     items, total = call.app.accounts.list_api_keys(q["limit"], q["offset"])
     return page_of(ApiKey(many=True).dump(items), total)
 
 
-@routes.delete("/api/v1/api-keys/<int:key_id>", ADMIN, summary="Revoke an API key", tag="admin", response=ApiKey)
+@routes.delete("/api/v1/api-keys/<int:key_id>", KEY_ADMINS, summary="Revoke an API key", tag="admin", response=ApiKey)
 def revoke_api_key(call):
     return ApiKey().dump(call.app.accounts.revoke_api_key(call.args["key_id"], call.caller))
 
 
-@routes.get("/api/v1/api-keys/<int:key_id>/calls", ADMIN, summary="The calls made with an API key, newest first",
+@routes.get("/api/v1/api-keys/<int:key_id>/calls", KEY_ADMINS, summary="The calls made with an API key, newest first",
             tag="admin", query=PageQuery, response=ApiKeyCall, many=True)
 def list_api_key_calls(call):
     q = load(PageQuery(), call.query())
@@ -229,7 +307,7 @@ def list_api_key_calls(call):
     return page_of(ApiKeyCall(many=True).dump(items), total)
 
 
-@routes.get("/api/v1/integrations/clients/<int:client_id>/calls", ADMIN, tag="integrations-admin", query=PageQuery,
+@routes.get("/api/v1/integrations/clients/<int:client_id>/calls", KEY_ADMINS, tag="integrations-admin", query=PageQuery,
             response=ApiKeyCall, many=True, summary="The calls a client's systems made with its API keys, newest first")
 def list_client_calls(call):
     q = load(PageQuery(), call.query())
@@ -241,7 +319,6 @@ def list_client_calls(call):
 # every service keeps a trail (integrations: subscriptions paused and resumed) except notifications,
 # which keeps its deliveries; the gateway keeps its own (users, API keys, downloads of personal data)
 AUDITED_SERVICES = tuple(service for service in SERVICES if service != "notifications") + ("gateway",)
-AUDIT_READERS = ("admin", *kit_audit.AUDIT_READERS)
 
 
 class AuditEntryQuery(AuditQuery):

@@ -6,6 +6,7 @@ from gateway.routes import routes
 from services.integrations import contract as integrations
 from services.kit.schemas import PageQuery
 
+ADMIN = integrations.ADMINS
 TAG = "integrations-admin"
 BASE = "/api/v1/integrations"
 

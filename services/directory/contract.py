@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from services.kit.context import ROLES
+from services.kit.context import ROLES, SYSTEM_ADMIN
 from services.kit.errors import Conflict, Invalid, NotFound, RuleViolation  # noqa: F401  (raised by this service)
 from services.kit.schemas import InputSchema, Instant, PageQuery, SyncQuery  # noqa: F401
 from services.kit.units import (  # noqa: F401  (the events are the register's; their one consumer is in the kit)
@@ -21,7 +21,7 @@ STATUS_LABELS = {"active": "正常", "merged": "已合并", "abolished": "已撤
 # Names are not secret: every signed-in role reads the register, a unit user all of it.
 READERS = ROLES
 # The register is the center's master data: the administrator keeps it (docs/units.md).
-WRITERS = ("admin",)
+WRITERS = (SYSTEM_ADMIN,)
 
 # A code is what other records carry: letters, digits, "-", "_" and ".", starting with a letter
 # or digit (no "=1+2" a spreadsheet would run as a formula).

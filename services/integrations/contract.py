@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from services.directory import contract as directory
 from services.energy import contract as energy
 from services.facilities import contract as facilities
+from services.kit.context import SECURITY_ADMIN
 from services.kit.schemas import Email, EventSchema, ID, InputSchema, Instant, PageQuery, SyncQuery, UnitCode, states  # noqa: F401,E501  (PageQuery: the paging of its reads)
 from services.notifications import contract as notifications
 from services.reception import contract as reception
@@ -15,12 +16,14 @@ from services.vehicles import contract as vehicles
 SERVICE = "integrations"
 
 # Role sets (API.md), declared once: the gateway's routes and the service check the same sets.
-ADMINS = ("admin",)
 
 # Every service whose events can be subscribed to, with its contract.
 SOURCES = {c.SERVICE: c for c in (vehicles, facilities, reception, energy, directory, notifications)}
 EVENT_TYPES = tuple(sorted(event_type for c in SOURCES.values() for event_type in c.EVENTS))
 
+# who keeps the integrations (clients, subscriptions, deliveries, the allowed hosts): the trust
+# between this suite and other systems is the security administrator's (三员分立)
+ADMINS = (SECURITY_ADMIN,)
 SUBSCRIPTION_STATUSES = ("active", "paused", "disabled")
 DELIVERY_STATUSES = ("pending", "delivered", "parked")
 

@@ -9,7 +9,7 @@ A service names the record it is about to act on (``self.db.audit("approve", dis
 before changing it, or right after adding a new one). Every flush of the transaction
 adds the record's changed columns to the entry, and the entry is written in the same
 transaction as the change, so a change is never without its entry and an entry never
-without its change. Admins read each service's trail through ``list_audit_entries``.
+without its change. The audit administrator reads each service's trail through ``list_audit_entries``.
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from sqlalchemy import JSON, Index, Integer, String, inspect, select
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from services.kit.crypto import mask_phone
+from services.kit.context import AUDIT_READERS
 from services.kit.db import UtcDateTime, paginate, utcnow
 from services.kit.entrypoints import rpc
 from services.kit.schemas import Instant, PageQuery, load, page_of
@@ -158,7 +159,6 @@ class Watch:
 
 # reading the trail -----------------------------------------------------------------------
 # who reads the trail: the audit administrator (三员分立), and ``admin`` until the roles are split
-AUDIT_READERS = ("audit_admin",)
 OUTCOMES = ("success", "failure", "refused")
 
 

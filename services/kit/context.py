@@ -18,9 +18,22 @@ from nameko.extensions import DependencyProvider
 from services.kit import tracing
 from services.kit.errors import Forbidden, NotFound, RuleViolation
 
+# The three administrators of 三员分立 (GB/T 22239-2019 level 3, docs/security.md): the system
+# administrator keeps the users and the configuration (the registers, the settings: what the one
+# `admin` did), the security administrator the roles, keys, allowed hosts and policies, the audit
+# administrator reads and exports the audit trail. The basic profile gives its one first admin all
+# three; the level-3 profile lets no one hold two of them (gateway/security.py).
+SYSTEM_ADMIN, SECURITY_ADMIN, AUDIT_ADMIN = "system_admin", "security_admin", "audit_admin"
+ADMIN_ROLES = (SYSTEM_ADMIN, SECURITY_ADMIN, AUDIT_ADMIN)
+# work that is the security or the audit administrator's alone: the system administrator's pass
+# over every business gate stops at it
+SEPARATED_DUTIES = frozenset((SECURITY_ADMIN, AUDIT_ADMIN))
+# who reads the audit trail (every service's and the gateway's): not a leader, not the system administrator
+AUDIT_READERS = (AUDIT_ADMIN,)
+
 # Roles of API.md. Staff roles act for the whole center; unit_user acts for one unit.
-ROLES = (
-    "admin", "dispatcher", "facility_manager", "technician", "guard", "reception_officer",
+ROLES = ADMIN_ROLES + (
+    "dispatcher", "facility_manager", "technician", "guard", "reception_officer",
     "energy_officer", "leader", "unit_user",
 )
 
@@ -40,7 +53,7 @@ class Caller:
 
     @classmethod
     def system(cls, name: str = "system") -> "Caller":
-        return cls(name=name, roles=("admin",), kind="system")
+        return cls(name=name, roles=ADMIN_ROLES, kind="system")
 
     @classmethod
     def from_wire(cls, raw) -> "Caller | None":
@@ -67,7 +80,12 @@ class Caller:
         return "unit_user" in self.roles and not (set(self.roles) - {"unit_user"})
 
     def has_any(self, roles) -> bool:
-        return "admin" in self.roles or bool(set(self.roles) & set(roles))
+        """One of ``roles``; the system administrator passes every gate but the security and the
+        audit administrators' (as the one ``admin`` did before the duties were separated)."""
+        wanted = set(roles)
+        if wanted & set(self.roles):
+            return True
+        return SYSTEM_ADMIN in self.roles and not wanted & SEPARATED_DUTIES
 
     def require(self, *roles: str) -> None:
         if not self.has_any(roles):

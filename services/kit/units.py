@@ -18,6 +18,7 @@ from marshmallow import fields
 from sqlalchemy import Date, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from services.kit.context import SYSTEM_ADMIN
 from services.kit.db import UtcDateTime
 from services.kit.errors import RuleViolation
 from services.kit.schemas import EventSchema
@@ -181,7 +182,7 @@ def unit_codes_rpc(metadata):
     from services.kit.entrypoints import rpc
 
     def unit_codes_in_use_rpc(self):
-        self.call.caller.require("admin")
+        self.call.caller.require(SYSTEM_ADMIN)
         return {"service": self.name, "codes": unit_codes_in_use(self.db.session, metadata)}
 
     unit_codes_in_use_rpc.__name__ = "unit_codes_in_use"

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from nameko.timer import timer
 
+from services.kit.context import SYSTEM_ADMIN
 from services.kit.entrypoints import rpc
 from services.kit.rpc_client import ServiceRpc
 from services.notifications import domain
@@ -32,7 +33,7 @@ class RemindersRpc(NotificationsBase):
     @rpc
     def run_reminders(self):
         """Now rather than at the timer's next round (ops, and the tests): the reminders made."""
-        self.call.caller.require("admin")
+        self.call.caller.require(SYSTEM_ADMIN)
         return self._remind()
 
     def _remind(self) -> dict:

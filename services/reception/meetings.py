@@ -14,6 +14,7 @@ from services.kit.schemas import load
 from services.reception import contract, domain, repository
 from services.reception.base import ReceptionBase
 from services.reception.models import Meeting, MeetingAttendee
+from services.kit.context import SYSTEM_ADMIN
 from services.reception.contract import OFFICERS, READERS, SUBMITTERS
 from services.reception.settings import SETTINGS
 
@@ -126,7 +127,7 @@ class MeetingRpc(ReceptionBase):
     @rpc
     def retry_compensations(self):
         """Releases that failed earlier, once more (the timer calls this too)."""
-        self.call.caller.require("admin", *OFFICERS)
+        self.call.caller.require(SYSTEM_ADMIN, *OFFICERS)
         return self._retry_compensations()
 
     @timer(interval=SETTINGS.compensation_retry_seconds)
@@ -152,7 +153,7 @@ class MeetingRpc(ReceptionBase):
     def meeting_statuses(self, references):
         """``{reference: {status, room_booking_id}}`` of the meetings of ``references`` that
         exist: facilities' reconciler releases a booking made for a meeting that never came to be."""
-        self.call.caller.require("admin", *OFFICERS)
+        self.call.caller.require(SYSTEM_ADMIN, *OFFICERS)
         wanted = load(contract.MeetingReferences(), {"references": references})["references"]
         rows = self.db.session.execute(select(Meeting.reference, Meeting.status, Meeting.room_booking_id)
                                        .where(Meeting.reference.in_(wanted))) if wanted else []

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from services.energy.service import EnergyService
-from services.kit.context import Caller
+from services.kit.context import ADMIN_ROLES, Caller
 from services.kit.errors import Conflict, Forbidden
 from services.vehicles.service import VehiclesService
 from tests.integration.test_vehicles_service import Fleet, unit
@@ -14,7 +14,7 @@ from tests.support import call_as
 
 pytestmark = pytest.mark.integration
 
-ADMIN = Caller("root", ("admin",))
+ADMIN = Caller("root", ADMIN_ROLES)
 DISPATCHER = Caller("disp", ("dispatcher",))
 OFFICER = Caller("eo", ("energy_officer",))
 

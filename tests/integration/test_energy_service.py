@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from services.energy.models import EnergyImport, FleetFuel, OutboxEvent, Reading, ReadingRevision
 from services.energy.service import EnergyService
-from services.kit.context import Caller
+from services.kit.context import ADMIN_ROLES, Caller
 from services.kit.db import utcnow
 from services.kit.errors import Forbidden, Invalid, NotFound, RuleViolation
 from services.vehicles import contract as vehicles
@@ -212,7 +212,7 @@ def test_a_csv_import_corrects_and_a_repeated_row_is_reported(start_service, rpc
     assert (report["readings_created"], report["readings_corrected"]) == (1, 1)
     assert report["rejected"] == [{"row": 4, "errors": {"period": ["repeats row 3 (same unit and month)"]}}]
     assert count(energy, ReadingRevision) == 1
-    entries = call_as(rpc, Caller("root", ("admin",)), "energy", "list_audit_entries", {"entity": "reading"})["items"]
+    entries = call_as(rpc, Caller("root", ADMIN_ROLES), "energy", "list_audit_entries", {"entity": "reading"})["items"]
     assert entries and entries[0]["actor"] == OFFICER.name  # the job acts for the one who sent the sheet
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from services.energy import contract as energy
 from services.facilities import contract as facilities
 from services.facilities.service import FacilitiesService
-from services.kit.context import Caller
+from services.kit.context import ADMIN_ROLES, Caller
 from services.kit.errors import Forbidden, Invalid, NotFound
 from services.notifications import settings as notification_settings
 from services.notifications.models import Delivery, Notification
@@ -308,7 +308,7 @@ def test_the_message_gateway_hears_each_notification_once_by_webhook(suite, star
     start_service(IntegrationsService)
     receiver = Receiver()
     try:
-        admin = Caller("admin-n", ("admin",))
+        admin = Caller("admin-n", ADMIN_ROLES)
         client = call_as(rpc, admin, "integrations", "create_client", {
             "name": f"短信平台-{uuid.uuid4().hex[:6]}", "department": "县大数据中心", "contact_name": "王"})
         own = unit()
@@ -347,7 +347,7 @@ def test_reminders_are_made_once_for_each_due_item_from_what_the_services_answer
     start_service(FacilitiesService)
     start_service(ReceptionService)
     start_service(EnergyService)
-    admin = Caller("admin-r", ("admin",))
+    admin = Caller("admin-r", ADMIN_ROLES)
     # a car entered as departing three hours ago on a two-hour trip, still out
     own = unit()
     start = now.replace(microsecond=0) - timedelta(hours=3)

@@ -14,6 +14,7 @@ from gateway.console.labels import rule_reasons
 from gateway.console.pages import form_instant, local_time
 from gateway.console.views.account import safe_next
 from gateway.console.views.reception import people
+from services.kit.context import ADMIN_ROLES
 from services.kit.db import make_engine
 from services.kit.errors import Conflict, Invalid, RuleViolation
 from services.kit.migrate import upgrade
@@ -46,8 +47,9 @@ def accounts(tmp_path_factory):
     accounts.create_user("clerk", PASSWORD, ["unit_user"], "U1")
     accounts.create_user("dispatch", PASSWORD, ["dispatcher"])
     accounts.create_user("boss", PASSWORD, ["leader"])
-    for role in ("facility_manager", "technician", "reception_officer", "energy_officer", "admin"):
+    for role in ("facility_manager", "technician", "reception_officer", "energy_officer"):
         accounts.create_user(role, PASSWORD, [role])
+    accounts.create_user("admin", PASSWORD, list(ADMIN_ROLES))  # the basic profile's one admin
     return accounts
 
 
@@ -177,7 +179,7 @@ def test_the_admin_adds_users_with_strong_passwords_and_disables_them_ending_the
     assert client.post(f"/console/users/{user_id}/delete", data={"csrf_token": csrf_of(page.text)}).status_code == 303
     assert "<td>newcomer<" not in client.get("/console/users").text
     assert [e.action for e in accounts.list_audit_entries({"limit": 5, "offset": 0, "entity_id": user_id})[0]] == [
-        "delete", "disable", "create"]
+        "delete", "disable", "login", "create"]
 
 
 def test_a_user_changes_their_password_in_the_console_under_the_policy(console, accounts):
@@ -975,3 +977,51 @@ def test_over_standard_rooms_name_their_building(console):
     login(client, "facility_manager")
     page = client.get("/console/rooms/over-standard").text
     assert "综合楼 301" in page and "1号楼" not in page
+
+
+def test_a_user_enrols_a_second_factor_in_the_console_and_then_logs_in_in_two_steps(console, accounts):
+    """The enrolment page shows the QR code (an SVG) and the recovery codes once; the login then asks
+    for the code in a second step that carries a signed ticket, never the password."""
+    import pyotp
+
+    client, _ = console
+    accounts.create_user("twofactor", PASSWORD, ["leader"])
+    login(client, "twofactor")
+    page = client.get("/console/totp")
+    assert page.status_code == 200 and "开始绑定" in page.text
+    started = client.post("/console/totp", data={"csrf_token": csrf_of(page.text), "action": "start"})
+    assert started.status_code == 200 and '<div class="qr" id="totp-qr"><svg' in started.text
+    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', started.text).group(1)
+    wrong = client.post("/console/totp", data={"csrf_token": csrf_of(started.text), "code": "12345x"})
+    assert wrong.status_code == 400 and "totp-qr" in wrong.text  # the same QR code again
+    done = client.post("/console/totp", data={"csrf_token": csrf_of(started.text),
+                                              "code": pyotp.TOTP(secret).now()})
+    codes = re.findall(r"<li><code>([0-9a-f]{5}-[0-9a-f]{5})</code></li>", done.text)
+    assert done.status_code == 200 and len(codes) == 10
+    assert "totp-enrolled" in client.get("/console/totp").text and codes[0] not in client.get("/console/totp").text
+    browser = Client(client.application)
+    first = browser.post("/console/login", data={"username": "twofactor", "password": PASSWORD, "next": "/console/",
+                                                 "csrf_token": csrf_of(browser.get("/console/login").text)})
+    assert first.status_code == 401 and "动态口令" in first.text and 'name="totp_code"' in first.text
+    assert PASSWORD not in first.text
+    ticket = re.search(r'name="ticket" value="([^"]+)"', first.text).group(1)
+    forged = browser.post("/console/login", data={"username": "clerk", "ticket": ticket, "need_code": "1",
+                                                  "totp_code": "000000", "csrf_token": csrf_of(first.text)})
+    assert forged.status_code == 401 and "登录已超时" in forged.text  # a ticket is for its own user only
+    second = browser.post("/console/login", data={"username": "twofactor", "ticket": ticket, "need_code": "1",
+                                                  "recovery_code": codes[0], "next": "/console/",
+                                                  "csrf_token": csrf_of(first.text)})
+    assert second.status_code == 303 and browser.get("/console/").status_code == 200
+
+
+def test_the_system_administrator_cannot_grant_an_administrators_role_in_the_console(console, accounts):
+    from services.kit.context import AUDIT_ADMIN, SYSTEM_ADMIN
+
+    accounts.create_user("keeper", PASSWORD, [SYSTEM_ADMIN])
+    client, _ = console
+    login(client, "keeper")
+    page = client.get("/console/users")
+    refused = client.post("/console/users", data={"csrf_token": csrf_of(page.text), "username": "auditor2",
+                                                  "password": "an-auditor-pass-2", "role": AUDIT_ADMIN})
+    assert refused.status_code == 400 and "只能由安全管理员授予" in refused.text
+    assert "auditor2" not in [user.username for user in accounts.list_users(100, 0)[0]]

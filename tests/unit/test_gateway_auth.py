@@ -15,6 +15,7 @@ from gateway.auth import (
     verify_password,
 )
 from gateway.models import ApiKey
+from services.kit.context import ADMIN_ROLES
 from services.kit.db import make_engine, utcnow
 from services.kit.errors import Conflict, Invalid, RuleViolation
 from services.kit.migrate import upgrade
@@ -80,7 +81,7 @@ def test_a_verified_token_is_remembered_until_it_expires_and_not_a_moment_longer
 
 def _claims(**overrides):
     now = utcnow()
-    claims = {"sub": "mallory", "roles": ["admin"], "iat": now, "exp": now + timedelta(minutes=5),
+    claims = {"sub": "mallory", "roles": ["system_admin"], "iat": now, "exp": now + timedelta(minutes=5),
               "iss": JWT_ISSUER, "aud": JWT_AUDIENCE}
     claims.update(overrides)
     return claims
@@ -345,7 +346,7 @@ def test_enabling_an_active_user_ends_none_of_their_sessions(accounts):
 
 
 def test_an_admin_cannot_disable_or_delete_their_own_account(accounts):
-    accounts.create_user("root", "chief-pass-123", ["admin"])
+    accounts.create_user("root", "chief-pass-123", list(ADMIN_ROLES))
     for end in (accounts.disable, accounts.delete_user):
         with pytest.raises(Conflict):
             end("root", "root")
@@ -389,7 +390,7 @@ def _gateway(tmp_path):
     url = f"sqlite:///{tmp_path}/gw.db"
     upgrade("gateway", url)
     store = Accounts(sessionmaker(make_engine(url), expire_on_commit=False))
-    store.create_user("root", "chief-pass-123", ["admin"])
+    store.create_user("root", "chief-pass-123", list(ADMIN_ROLES))
     return store, Client(Gateway(rpc=None, accounts=store, tokens=Tokens(SECRET, 3600)))
 
 
@@ -429,8 +430,10 @@ def test_the_api_disables_enables_deletes_and_sets_passwords_and_ends_sessions(t
     assert client.delete(f"/api/v1/users/{dora['id']}", headers=admin).status_code == 200
     assert client.get("/api/v1/auth/me", headers=theirs).status_code == 401
     trail = client.get("/api/v1/audit-entries?service=gateway", headers=admin).get_json()
-    assert [entry["action"] for entry in trail["items"]] == [
+    actions = [entry["action"] for entry in trail["items"]]
+    assert [action for action in actions if not action.startswith("login")] == [
         "delete", "set_password", "logout", "set_password", "enable", "disable", "create", "create"]
+    assert actions.count("login") == 6 and actions.count("login_failed") == 1  # the disabled user's attempt
 
 
 def test_the_cli_refuses_weak_passwords_and_disables_enables_and_deletes_users(tmp_path, monkeypatch, capsys):

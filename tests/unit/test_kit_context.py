@@ -2,12 +2,12 @@ import logging
 
 import pytest
 
-from services.kit.context import Caller, ContextFilter, current_request_id
+from services.kit.context import ADMIN_ROLES, AUDIT_ADMIN, AUDIT_READERS, SECURITY_ADMIN, SYSTEM_ADMIN, Caller, ContextFilter, current_request_id
 from services.kit.errors import Forbidden, NotFound, RuleViolation
 
 UNIT = Caller("clerk", ("unit_user",), "U1")
 DISPATCHER = Caller("d", ("dispatcher",))
-ADMIN = Caller("root", ("admin",))
+ADMIN = Caller("root", ADMIN_ROLES)
 
 
 def test_the_caller_survives_the_wire():
@@ -53,6 +53,37 @@ def test_roles_are_required_and_admin_passes_every_check():
     ADMIN.require("dispatcher")
     with pytest.raises(Forbidden):
         UNIT.require("dispatcher")
+
+
+SYSTEM = Caller("sys", (SYSTEM_ADMIN,))
+SECURITY = Caller("sec", (SECURITY_ADMIN,))
+AUDITOR = Caller("aud", (AUDIT_ADMIN,))
+
+
+def test_the_system_administrator_passes_the_business_gates_but_not_the_security_or_audit_administrators():
+    """三员分立: the system administrator keeps the registers as the one admin did, never the keys or the trail."""
+    SYSTEM.require("dispatcher")
+    SYSTEM.require(SYSTEM_ADMIN)
+    for duty in (SECURITY_ADMIN, AUDIT_ADMIN):
+        with pytest.raises(Forbidden):
+            SYSTEM.require(duty)
+
+
+def test_the_security_and_audit_administrators_pass_only_their_own_gates():
+    SECURITY.require(SECURITY_ADMIN)
+    AUDITOR.require(*AUDIT_READERS)
+    for caller, others in ((SECURITY, (SYSTEM_ADMIN, AUDIT_ADMIN, "dispatcher", "leader")),
+                           (AUDITOR, (SYSTEM_ADMIN, SECURITY_ADMIN, "dispatcher", "leader"))):
+        for role in others:
+            with pytest.raises(Forbidden):
+                caller.require(role)
+
+
+def test_a_leader_reads_the_figures_but_not_the_audit_trail():
+    leader = Caller("chief", ("leader",))
+    leader.require("leader")
+    with pytest.raises(Forbidden):
+        leader.require(*AUDIT_READERS)
 
 
 def test_log_records_carry_the_request_id():

@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 
 from gateway import report
 from gateway.report import render
-from services.kit.context import Caller
+from services.kit.context import ADMIN_ROLES, Caller
 from services.kit.errors import Invalid, ServiceTimeout, ServiceUnavailable
 from services.kit.schemas import load
 
@@ -55,7 +55,7 @@ def stats_answers(year):
 
 
 class FakeCall:
-    def __init__(self, roles=("admin",), down=(), slow=()):
+    def __init__(self, roles=ADMIN_ROLES, down=(), slow=()):
         self.caller = Caller("tester", roles=tuple(roles))
         self.down, self.slow = set(down), set(slow)
         self.calls = []
