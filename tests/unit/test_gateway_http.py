@@ -379,7 +379,7 @@ def test_an_optional_body_sent_is_a_json_object_and_null_is_not_leaving_it_out(t
     url = f"sqlite:///{tmp_path}/gw.db"
     upgrade("gateway", url)
     accounts = Accounts(sessionmaker(make_engine(url), expire_on_commit=False))
-    accounts.create_user("boss", "dispatch-pass-word", ["admin"])
+    accounts.create_user("boss", "dispatch-pass-word", ["system_admin"])
     services = ServicesStandIn()
     client = Client(Gateway(services, accounts, Tokens("k" * 64, 60)))
     token = client.post("/api/v1/auth/token", json={"username": "boss", "password": "dispatch-pass-word"}).get_json()

@@ -81,7 +81,7 @@ def test_a_wrong_or_replayed_code_is_refused_and_counts_as_a_failure(level3, wal
     assert replayed.value.rule == TOTP_INVALID
     failures = [entry for entry in trail(level3, action="login_failed") if entry.actor == "sysadmin"]
     assert [entry.changes["reason"][1] for entry in failures] == ["totp", "totp"]
-    assert all(entry.changes["outcome"][1] == "failure" for entry in failures)
+    assert all(entry.outcome == "failure" for entry in failures)
 
 
 def test_an_administrator_without_a_second_factor_is_refused_under_level3_only(tmp_path, wall):
@@ -223,8 +223,8 @@ def test_the_trail_records_logins_with_address_and_request_id_and_never_a_secret
     assert client.post("/api/v1/auth/logout", headers=audit).status_code == 204
     entries = trail(accounts, actor="auditadmin")
     failed = next(entry for entry in entries if entry.request_id == "req-login-2")
-    assert failed.action == "login_failed" and failed.changes["address"] == [None, "10.1.2.3"]
-    assert failed.changes["outcome"] == [None, "failure"]
+    assert failed.action == "login_failed" and failed.address == "10.1.2.3"
+    assert failed.outcome == "failure"
     assert [entry.action for entry in entries][:2] == ["logout", "login"]
     with accounts.sessionmaker() as session:
         everything = json.dumps([entry.changes for entry in session.scalars(sa.select(AuditEntry))])
@@ -272,7 +272,7 @@ def test_a_session_unused_for_the_idle_timeout_ends_on_every_replica(tmp_path):
     with pytest.raises(Unauthorized):  # ended for good, on the other replica too
         other.caller(token)
     ended = trail(accounts, action="session_idle_expired")
-    assert len(ended) == 1 and ended[0].actor == "dora" and ended[0].changes["outcome"] == [None, "refused"]
+    assert len(ended) == 1 and ended[0].actor == "dora" and ended[0].outcome == "refused"
 
 
 def test_the_idle_timeout_defaults_to_30_minutes_and_level3_refuses_to_switch_it_off(monkeypatch):

@@ -51,7 +51,7 @@ def test_an_administrators_operation_refused_to_a_caller_is_in_the_trail(account
         ("clerk", "refused", "list_audit_entries"), ("clerk", "refused", "list_users")]
     assert (refused[0].address, refused[0].request_id) == ("192.0.2.9", "req-refused")
     assert refused[0].changes["path"] == [None, "/api/v1/audit-entries"]
-    assert verify(url) == (3, None)  # the user's creation, then the two refusals
+    assert verify(url) == (4, None)  # the user's creation, the login, then the two refusals
 
 
 def test_a_configuration_changed_between_two_starts_is_in_the_trail(accounts, monkeypatch):

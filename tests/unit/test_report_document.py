@@ -86,7 +86,7 @@ def test_each_part_is_written_by_its_officer_kept_per_year_and_audited(gateway_d
     narrative.write(gateway_db, energy, "plans", 2025, "计划一")
     narrative.write(gateway_db, energy, "plans", 2025, "计划二")
     narrative.write(gateway_db, energy, "plans", 2025, "计划二")  # the same text again changes nothing
-    narrative.write(gateway_db, Caller("root", ("admin",)), "energy", 2024, "上一年")
+    narrative.write(gateway_db, Caller("root", ("system_admin",)), "energy", 2024, "上一年")
     assert narrative.texts(gateway_db, 2025) == {"vehicles": "车辆管理规范。", "plans": "计划二"}
     parts = narrative.narrative(gateway_db, 2025)["parts"]
     assert [p["part"] for p in parts] == list(narrative.PARTS) and parts[-1]["updated_by"] == "li"
