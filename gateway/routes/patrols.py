@@ -4,6 +4,7 @@ from werkzeug.wrappers import Response
 from gateway import qr_labels
 from gateway.routes import optional_json, routes
 from services.facilities import contract as facilities
+from services.kit.schemas import PageQuery
 from services.kit.errors import NotFound
 
 TAG = "patrols"
@@ -52,9 +53,9 @@ def add_checkpoint(call):
     return 201, call.rpc("facilities", "add_checkpoint", call.args["route_id"], call.json())
 
 
-@routes.get("/api/v1/patrol-routes/<int:route_id>/schedules", READERS, summary="The route's schedules", tag=TAG, response=facilities.PatrolSchedule, many=True)
+@routes.get("/api/v1/patrol-routes/<int:route_id>/schedules", READERS, summary="The route's schedules", tag=TAG, query=PageQuery, response=facilities.PatrolSchedule, many=True)
 def list_patrol_schedules(call):
-    return call.rpc("facilities", "list_patrol_schedules", call.args["route_id"])
+    return call.rpc("facilities", "list_patrol_schedules", call.args["route_id"], call.query())
 
 
 @routes.post("/api/v1/patrol-routes/<int:route_id>/schedules", MANAGE, summary="Schedule the route's patrols (default every 2 h from 20:00 to 06:00)", tag=TAG, body=facilities.PatrolScheduleCreate, response=facilities.PatrolSchedule, status=201)

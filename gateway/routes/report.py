@@ -59,9 +59,9 @@ def get_report_narrative(call):
             summary="Write one part of the summary's narrative (a section's text by its officer; the overview, "
                     "difficulties and plans by any officer); audited")
 def write_report_narrative(call):
+    data = load(narrative.NarrativeWrite(), call.json())  # bad input is named before the part is looked up
     part = call.args["part"]
     if part not in narrative.PARTS:
         raise NotFound(f"no narrative part {part}")
-    data = load(narrative.NarrativeWrite(), call.json())
     return narrative.NarrativePart().dump(narrative.write(
         call.app.accounts.sessionmaker, call.caller, part, data["year"], data["text"]))

@@ -111,8 +111,8 @@ class CampaignsRpc(EnergyBase):
 
     @rpc(reads_only=True)
     def list_campaign_applications(self, campaign_id, query=None):
-        campaign = self._campaign(campaign_id)
         q = load(contract.EvaluationQuery(only=("limit", "offset", "updated_since", "unit_code")), query or {})
+        campaign = self._campaign(campaign_id)
         statement = select(CampaignApplication).where(CampaignApplication.campaign_id == campaign.id).order_by(
             CampaignApplication.unit_code)
         unit_code = self.call.caller.unit_filter(q.get("unit_code"))
@@ -180,8 +180,8 @@ class CampaignsRpc(EnergyBase):
 
     @rpc(reads_only=True)
     def list_campaign_evaluations(self, campaign_id, query=None):
-        campaign = self._campaign(campaign_id)
         q = load(contract.EvaluationQuery(), query or {})
+        campaign = self._campaign(campaign_id)
         statement = select(CampaignEvaluation).where(CampaignEvaluation.campaign_id == campaign.id).order_by(
             CampaignEvaluation.unit_code, CampaignEvaluation.assessed_on, CampaignEvaluation.id)
         unit_code = self.call.caller.unit_filter(q.get("unit_code"))

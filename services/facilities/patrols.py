@@ -18,7 +18,7 @@ from services.facilities.base import FacilitiesBase, columns
 from services.kit.db import get_or_404, paginate
 from services.kit.entrypoints import rpc
 from services.kit.errors import Conflict, Forbidden, NotFound
-from services.kit.schemas import check_not_future, load, page_of
+from services.kit.schemas import PageQuery, check_not_future, load, page_of
 
 READERS, MANAGERS, GUARDS = contract.PATROL_READERS, contract.PATROL_MANAGERS, contract.GUARDS
 FINDING_READERS = contract.FINDING_READERS
@@ -131,12 +131,13 @@ class PatrolRpc(FacilitiesBase):
         return schedule_out.dump(columns(schedule))
 
     @rpc(reads_only=True)
-    def list_patrol_schedules(self, route_id):
+    def list_patrol_schedules(self, route_id, query=None):
         self.call.caller.require(*READERS)
+        q = load(PageQuery(), query or {})
         route = self._patrol_route(route_id)
-        schedules = self.db.session.scalars(select(PatrolSchedule).where(PatrolSchedule.route_id == route.id)
-                                            .order_by(PatrolSchedule.id)).all()
-        return page_of([schedule_out.dump(columns(s)) for s in schedules], len(schedules))
+        schedules, total = paginate(self.db.session, select(PatrolSchedule).where(PatrolSchedule.route_id == route.id)
+                                    .order_by(PatrolSchedule.id), q["limit"], q["offset"])
+        return page_of([schedule_out.dump(columns(s)) for s in schedules], total)
 
     @rpc
     def plan_patrols(self, payload=None):

@@ -134,7 +134,7 @@ def test_a_leader_reads_but_changes_nothing(stack, admin):
                                                 "roles": ["leader"]}, timeout=10)
     leader = {"Authorization": f"Bearer {token_for(stack, username, 'leader-password-1')}"}
     for route in LISTS:
-        if "admin" not in route.tag:
+        if "admin" not in route.tag and "<" not in route.path:  # a record's own lists: test_role_matrix.py
             assert requests.get(stack.url(route.path), headers=leader, timeout=10).status_code == 200, route.path
     for route in WRITES:
         if route.tag in ("auth", "notifications"):  # their own password, session and inbox are theirs to change
