@@ -54,8 +54,8 @@ def test_an_api_key_created_and_revoked_is_in_the_trail_with_who_where_and_which
     current_address.set("10.1.2.3")
     current_request_id.set("req-key-1")
     key, _ = accounts.create_api_key("gps", ["dispatcher"], None, created_by="root")
-    accounts.revoke_api_key(key.id, Caller("sec", ("admin",)))
-    accounts.revoke_api_key(key.id, Caller("sec", ("admin",)))  # revoked already: nothing new happened
+    accounts.revoke_api_key(key.id, Caller("sec", ("security_admin",)))
+    accounts.revoke_api_key(key.id, Caller("sec", ("security_admin",)))  # revoked already: nothing new happened
 
     created, revoked = entries(gateway_url, entity="api_key")
     assert (created.action, created.actor, created.entity_id) == ("create", "root", str(key.id))

@@ -22,7 +22,7 @@ from tests.support import call_as, database_of
 
 pytestmark = pytest.mark.integration
 
-ADMIN = Caller("root", ("admin",))
+ADMIN = Caller("root", ("system_admin", "security_admin", "audit_admin"))  # the basic profile's first admin
 AUDITOR = Caller("auditor", ("audit_admin",))
 DISPATCHER = Caller("disp", ("dispatcher",))
 OFFICER = Caller("officer", ("reception_officer",))
