@@ -767,8 +767,8 @@ class Accounts:
             user = self._user(session, username, for_update=True)
             step = totp_step(user.totp_pending_secret, code, self.wall()) if user.totp_pending_secret else None
             if step is None:
-                raise Invalid("the code does not match: scan the QR code again and give the current code",
-                              {"code": ["wrong code"]})
+                raise RuleViolation("the code does not match: scan the QR code again and give the current code",
+                                    TOTP_INVALID, {"code": ["wrong code"]})
             codes, digests = new_recovery_codes()
             user.totp_secret, user.totp_pending_secret = user.totp_pending_secret, None
             user.totp_enabled_at, user.totp_last_step, user.recovery_codes = self._now(), step, digests

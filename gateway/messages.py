@@ -278,6 +278,12 @@ RULES = {
         "reason": "日期不在创建活动的年度内。", "detail": "日期须在创建活动的年度（{years}年）内。"},
     "campaigns.pass_line_unreachable": {
         "reason": "达标线高于评分表各项满分之和。", "detail": "达标线{pass_score}分，高于评分表满分合计{reachable}分。"},
+    "campaigns.duplicate_criterion": {"reason": "评分表中有重复的评分项代码。"},
+    "campaigns.scores_mismatch": {"reason": "评分与评分表不符：每个评分项都须打分，分值为 0 至该项满分的整数。"},
+    "facilities.agent_not_extinguisher": {"reason": "只有灭火器才填写灭火剂类型。"},
+    "work_order.unknown_item": {"reason": "检查表中没有该项目。"},
+    "patrols.deadline_required": {"reason": "发现问题转为整改时须填写整改期限。"},
+    "facilities.plan_interval": {"reason": "维保计划须按天数或按月数（二选一）或按运行小时设定周期。"},
     "campaigns.evidence_too_large": {"reason": "佐证材料文件过大。", "detail": "每个佐证材料文件最大{limit_mb} MB。"},
 }
 UNKNOWN_RULE = "不符合业务规则。"

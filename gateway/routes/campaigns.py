@@ -53,7 +53,7 @@ def apply_to_campaign(call):
 
 
 @routes.get("/api/v1/campaigns/<int:campaign_id>/applications", CAMPAIGN_READERS, tag=TAG,
-            query=energy.EvaluationQuery, response=energy.Application, many=True,
+            query=energy.ApplicationQuery, response=energy.Application, many=True,
             summary="The applications (a unit user sees its own)")
 def list_campaign_applications(call):
     return call.rpc("energy", "list_campaign_applications", call.args["campaign_id"], call.query())

@@ -111,7 +111,7 @@ class CampaignsRpc(EnergyBase):
 
     @rpc(reads_only=True)
     def list_campaign_applications(self, campaign_id, query=None):
-        q = load(contract.EvaluationQuery(only=("limit", "offset", "updated_since", "unit_code")), query or {})
+        q = load(contract.ApplicationQuery(), query or {})
         campaign = self._campaign(campaign_id)
         statement = select(CampaignApplication).where(CampaignApplication.campaign_id == campaign.id).order_by(
             CampaignApplication.unit_code)

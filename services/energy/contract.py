@@ -832,8 +832,11 @@ class Evaluation(Schema):
     updated_at = Instant()
 
 
-class EvaluationQuery(SyncQuery):
+class ApplicationQuery(SyncQuery):
     unit_code = fields.String()
+
+
+class EvaluationQuery(ApplicationQuery):
     kind = fields.String(validate=validate.OneOf(EVALUATION_KINDS))
 
 

@@ -476,7 +476,8 @@ def check_criteria(criteria: list[dict], pass_score: int) -> None:
     codes = [item["code"] for item in criteria]
     repeated = sorted({code for code in codes if codes.count(code) > 1})
     if repeated:
-        raise Invalid("a criterion code appears twice", {"criteria": [f"{code}: appears twice" for code in repeated]})
+        raise RuleViolation("a criterion code appears twice", "campaigns.duplicate_criterion",
+                            {"criteria": [f"{code}: appears twice" for code in repeated]})
     reachable = sum(item["max_score"] for item in criteria)
     if pass_score > reachable:
         raise RuleViolation(f"the pass line {pass_score} is above the sheet's {reachable} points",
@@ -504,7 +505,7 @@ def check_scores(criteria: list[dict], scores: dict) -> None:
         elif isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= item["max_score"]:
             errors.append(f"{code}: a whole number from 0 to {item['max_score']}")
     if errors:
-        raise Invalid("the scores do not fit the criteria sheet", {"scores": errors})
+        raise RuleViolation("the scores do not fit the criteria sheet", "campaigns.scores_mismatch", {"scores": errors})
 
 
 def is_smoking_finding(patrol_kind: str, category: str | None) -> bool:

@@ -15,7 +15,7 @@ from services.facilities.settings import UPKEEP
 from services.facilities.base import FacilitiesBase, columns
 from services.kit.db import get_or_404, paginate
 from services.kit.entrypoints import rpc
-from services.kit.errors import Invalid, RuleViolation
+from services.kit.errors import RuleViolation
 from services.kit.schemas import check_not_future, load, page_of
 
 READERS, MANAGERS, WORKERS = contract.EQUIPMENT_READERS, contract.EQUIPMENT_MANAGERS, contract.UPKEEP_WORKERS
@@ -39,7 +39,8 @@ class EquipmentRpc(FacilitiesBase):
         data = load(contract.EquipmentCreate(), payload)
         with_plans = data.pop("default_plans")
         if data["extinguisher_agent"] is not None and data["kind"] != "extinguisher":
-            raise Invalid("only an extinguisher has an agent", {"extinguisher_agent": ["only for kind extinguisher"]})
+            raise RuleViolation("only an extinguisher has an agent", "facilities.agent_not_extinguisher",
+                                {"extinguisher_agent": ["only for kind extinguisher"]})
         get_or_404(self.db.session, Building, data["building_id"], "building")
         check_not_future(self._now(), UPKEEP.timezone, installed_on=data["installed_on"])
         equipment = Equipment(**data, status="in_service")

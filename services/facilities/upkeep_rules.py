@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Iterable
 
 from services.facilities.settings import UpkeepSettings
-from services.kit.errors import Invalid, RuleViolation
+from services.kit.errors import RuleViolation
 
 
 # intervals ------------------------------------------------------------------------
@@ -35,11 +35,11 @@ def after_interval(day: date, every_days: int | None, every_months: int | None) 
 def check_plan_interval(every_days: int | None, every_months: int | None, every_run_hours: int | None) -> None:
     """A plan is due by time (days or months, not both) or by meter, or both (whichever comes first)."""
     if every_days and every_months:
-        raise Invalid("a plan runs every N days or every N months, not both",
-                      {"every_months": ["give every_days or every_months, not both"]})
+        raise RuleViolation("a plan runs every N days or every N months, not both", "facilities.plan_interval",
+                            {"every_months": ["give every_days or every_months, not both"]})
     if not (every_days or every_months or every_run_hours):
-        raise Invalid("a plan needs an interval: every_days, every_months or every_run_hours",
-                      {"every_days": ["give every_days, every_months or every_run_hours"]})
+        raise RuleViolation("a plan needs an interval: every_days, every_months or every_run_hours",
+                            "facilities.plan_interval", {"every_days": ["give every_days, every_months or every_run_hours"]})
 
 
 # the plans a new piece of equipment gets: the statutory ones and common practice ------
@@ -210,7 +210,8 @@ def fill_checklist(template: list[dict], answers: list[dict]) -> tuple[list[dict
     given = {answer["name"]: answer for answer in answers}
     unknown = sorted(set(given) - {item["name"] for item in template})
     if unknown:
-        raise Invalid("the checklist has no such item", {"items": [f"unknown item {name}" for name in unknown]})
+        raise RuleViolation("the checklist has no such item", "work_order.unknown_item",
+                            {"items": [f"unknown item {name}" for name in unknown]})
     filled, findings, missing = [], [], []
     for item in template:
         answer = given.get(item["name"], {})
@@ -317,7 +318,8 @@ def check_finding_opens(opens: str, deadline_on: date | None, today: date) -> No
     deadline not before the day it is reported."""
     if opens == "rectification":
         if deadline_on is None:
-            raise Invalid("a rectification needs a deadline", {"deadline_on": ["required for a rectification"]})
+            raise RuleViolation("a rectification needs a deadline", "patrols.deadline_required",
+                                {"deadline_on": ["required for a rectification"]})
         if deadline_on < today:
             raise RuleViolation("the deadline is before today", "patrol.deadline_in_past",
                                 {"deadline_on": ["before today"]})

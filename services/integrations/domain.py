@@ -63,7 +63,7 @@ def address_is_public(address: str) -> bool:
 
 # A name server that is slow to answer must not hold the request past its RPC's timeout (3-5 s):
 # a host that does not resolve within this many seconds is refused like one that does not resolve.
-RESOLVE_SECONDS = env_float("INTEGRATIONS_RESOLVE_SECONDS", 2.0)
+RESOLVE_SECONDS = env_float("INTEGRATIONS_RESOLVE_SECONDS", 1.0)
 
 
 def resolve(host: str) -> list[str]:

@@ -56,7 +56,7 @@ def test_a_frugal_institution_campaign_over_http(stack, admin):
                         timeout=10).status_code == 404
     bad = clerk.post(f"{base}/self-assessments", json={"unit_code": first, "scores": {**full, "metering": 99},
                                                         "assessed_on": "2025-06-01"}, timeout=10)
-    assert bad.status_code == 400 and "metering：须为0到15的整数" in bad.json()["errors"]["scores"]
+    assert bad.status_code == 422 and "metering：须为0到15的整数" in bad.json()["errors"]["scores"]
     checked = officer.post(f"{base}/spot-checks", json={"unit_code": first, "scores": {**full, "target_completion": 19},
                                                          "assessed_on": "2025-09-01"}, timeout=10)
     assert checked.status_code == 201 and not checked.json()["passed"]

@@ -93,7 +93,7 @@ def test_no_default_plans_when_asked_and_the_register_refuses_a_future_install(f
     assert fac(rpc, "list_maintenance_plans", {"equipment_id": pump["id"]})["total"] == 0
     with pytest.raises(RuleViolation):
         equipment(rpc, building, installed_on=str(today() + timedelta(days=3)))
-    with pytest.raises(Invalid):
+    with pytest.raises(RuleViolation):
         plan(rpc, pump, 3, every_days=10)  # days and months both
     with pytest.raises(Forbidden):
         fac(rpc, "create_equipment", {"building_id": building["id"], "kind": "hvac", "name": "x"}, caller=TECH)

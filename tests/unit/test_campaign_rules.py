@@ -7,7 +7,7 @@ import pytest
 
 from services.energy import contract, domain
 from services.energy.settings import SETTINGS
-from services.kit.errors import Invalid, RuleViolation
+from services.kit.errors import RuleViolation
 
 SHEET = [
     {"code": "organisation", "name": "组织", "max_score": 20, "must_pass": False, "source": "manual"},
@@ -44,7 +44,7 @@ def test_a_sheet_with_an_unreachable_pass_line_or_a_repeated_code_is_refused():
         domain.check_criteria(SHEET, 101)
     assert refused.value.rule == "campaigns.pass_line_unreachable"
     domain.check_criteria(SHEET, 100)
-    with pytest.raises(Invalid):
+    with pytest.raises(RuleViolation):
         domain.check_criteria(SHEET + [dict(SHEET[0])], 80)
 
 
@@ -52,7 +52,7 @@ def test_scores_must_cover_the_sheet_within_each_maximum():
     domain.check_scores(SHEET, FULL)
     for wrong in ({**FULL, "signage": 41}, {"organisation": 20, "signage": 40}, {**FULL, "extra": 1},
                   {**FULL, "signage": 1.5}, {**FULL, "signage": True}, {**FULL, "signage": -1}):
-        with pytest.raises(Invalid):
+        with pytest.raises(RuleViolation):
             domain.check_scores(SHEET, wrong)
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from services.facilities import upkeep_rules as rules
 from services.facilities.settings import UPKEEP, UpkeepSettings
-from services.kit.errors import Invalid, RuleViolation
+from services.kit.errors import RuleViolation
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 D = Decimal
@@ -92,9 +92,9 @@ def test_months_keep_within_the_month():
 
 
 def test_a_plan_has_days_or_months_or_a_meter():
-    with pytest.raises(Invalid):
+    with pytest.raises(RuleViolation):
         rules.check_plan_interval(10, 1, None)
-    with pytest.raises(Invalid):
+    with pytest.raises(RuleViolation):
         rules.check_plan_interval(None, None, None)
     rules.check_plan_interval(None, None, 250)
 
@@ -166,7 +166,7 @@ def test_every_item_is_ticked_or_measured():
     with pytest.raises(RuleViolation) as refused:
         rules.fill_checklist(CHECKLIST, [{"name": "启动正常", "checked": True}])
     assert refused.value.rule == "work_order.checklist_incomplete" and "电压: not done" in refused.value.errors["items"]
-    with pytest.raises(Invalid):
+    with pytest.raises(RuleViolation):
         rules.fill_checklist(CHECKLIST, [{"name": "没有这项", "checked": True}])
 
 
@@ -219,7 +219,7 @@ def test_a_patrol_is_flagged_when_its_window_ends_the_same_day():
 
 def test_a_finding_opens_a_repair_or_a_rectification_with_a_deadline():
     rules.check_finding_opens("repair", None, date(2026, 5, 1))
-    with pytest.raises(Invalid):
+    with pytest.raises(RuleViolation):
         rules.check_finding_opens("rectification", None, date(2026, 5, 1))
     with pytest.raises(RuleViolation):
         rules.check_finding_opens("rectification", date(2026, 4, 30), date(2026, 5, 1))
