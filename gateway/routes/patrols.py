@@ -7,6 +7,7 @@ from services.facilities import contract as facilities
 from services.kit.schemas import PageQuery
 from services.kit.errors import NotFound
 
+PLANNING_SECONDS = 30.0
 TAG = "patrols"
 READERS, MANAGE, GUARDS = facilities.PATROL_READERS, facilities.PATROL_MANAGERS, facilities.GUARDS
 FINDING_READERS, TRAINING_READERS = facilities.FINDING_READERS, facilities.TRAINING_READERS
@@ -85,7 +86,8 @@ def patrol_stats(call):
 
 @routes.post("/api/v1/patrols/plan", MANAGE, summary="Plan the schedules' patrols and flag those whose window ended now (a timer does it too; never twice)", tag=TAG, response=facilities.PlanningReport)
 def plan_patrols(call):
-    return call.rpc("facilities", "plan_patrols")
+    # every schedule's day of patrols at once: longer than a read, as the timer's own round
+    return call.rpc("facilities", "plan_patrols", timeout=PLANNING_SECONDS)
 
 
 @routes.get("/api/v1/patrols", READERS, summary="List patrols (flagged=true: missed or checkpoints skipped)", tag=TAG, query=facilities.PatrolQuery, response=facilities.Patrol, many=True)
