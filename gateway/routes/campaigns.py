@@ -83,7 +83,7 @@ def list_campaign_evaluations(call):
 
 @routes.get("/api/v1/campaigns/evidence/<int:evidence_id>", CAMPAIGN_READERS, tag=TAG,
             summary="An evidence file as it was sent (a unit user: its own unit's)",
-            extra={"other_content": {"application/octet-stream": {"type": "string", "format": "binary"}}})
+            extra={"other_content": {"*/*": {"type": "string", "format": "binary", "description": "in the type it was sent in"}}})
 def get_campaign_evidence(call):
     evidence = call.rpc("energy", "get_campaign_evidence", call.args["evidence_id"])
     return Response(base64.b64decode(evidence["content_base64"]), mimetype=evidence["content_type"], headers={
