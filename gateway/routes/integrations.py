@@ -11,6 +11,10 @@ TAG = "integrations-admin"
 BASE = "/api/v1/integrations"
 
 
+# a subscription's URL is resolved and checked before it is kept: a slow name server must not turn
+# the refusal (422) into a timeout
+CHECKING_SECONDS = 10.0
+
 @routes.get("/api/v1/asyncapi.json", None, summary="The events catalogue: every event as an AsyncAPI document",
             tag="docs")
 def asyncapi_document(call):
@@ -45,7 +49,7 @@ def list_subscriptions(call):
 @routes.post(f"{BASE}/subscriptions", integrations.ADMINS, summary="Register a subscription", tag=TAG,
              body=integrations.SubscriptionCreate, response=integrations.Subscription, status=201)
 def create_subscription(call):
-    return 201, call.rpc("integrations", "create_subscription", call.json())
+    return 201, call.rpc("integrations", "create_subscription", call.json(), timeout=CHECKING_SECONDS)
 
 
 @routes.get(f"{BASE}/subscriptions/<int:item_id>", integrations.ADMINS, summary="Read one subscription", tag=TAG,
@@ -58,7 +62,8 @@ def get_subscription(call):
               response=integrations.Subscription,
               summary="Change a subscription; status active resumes a paused one, disabled stops it")
 def update_subscription(call):
-    return call.rpc("integrations", "update_subscription", call.args["subscription_id"], call.json())
+    return call.rpc("integrations", "update_subscription", call.args["subscription_id"], call.json(),
+                    timeout=CHECKING_SECONDS)
 
 
 @routes.get(f"{BASE}/deliveries", integrations.ADMINS, tag=TAG, query=integrations.DeliveryQuery, response=integrations.Delivery,
