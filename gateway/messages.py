@@ -281,6 +281,7 @@ RULES = {
     "campaigns.duplicate_criterion": {"reason": "评分表中有重复的评分项代码。"},
     "campaigns.scores_mismatch": {"reason": "评分与评分表不符：每个评分项都须打分，分值为 0 至该项满分的整数。"},
     "facilities.agent_not_extinguisher": {"reason": "只有灭火器才填写灭火剂类型。"},
+    "audit.merge_depth": {"reason": "合并的审计记录最多翻到第一万条：请用起止时间缩小范围。"},
     "work_order.unknown_item": {"reason": "检查表中没有该项目。"},
     "patrols.deadline_required": {"reason": "发现问题转为整改时须填写整改期限。"},
     "facilities.plan_interval": {"reason": "维保计划须按天数或按月数（二选一）或按运行小时设定周期。"},

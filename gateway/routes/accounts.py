@@ -15,7 +15,7 @@ from services.kit import audit as kit_audit
 from services.kit.audit import AuditEntry, AuditQuery
 from services.kit.config import SERVICES
 from services.kit.context import ADMIN_ROLES, AUDIT_READERS, ROLES, SECURITY_ADMIN, SYSTEM_ADMIN
-from services.kit.errors import Forbidden, Invalid
+from services.kit.errors import Forbidden, Invalid, RuleViolation
 from services.kit.schemas import ID, InputSchema, Instant, PageQuery, load, page_of, states
 
 
@@ -358,8 +358,8 @@ def _merged_trail(call, q: dict) -> dict:
         return _trail_of(call, service, q)
     depth = q["offset"] + q["limit"]
     if depth > kit_audit.MERGE_DEPTH:
-        raise Invalid("the merged trail pages no deeper than this: narrow it with since and until",
-                      {"offset": [f"offset + limit at most {kit_audit.MERGE_DEPTH}"]})
+        raise RuleViolation("the merged trail pages no deeper than this: narrow it with since and until",
+                            "audit.merge_depth", {"offset": [f"offset + limit at most {kit_audit.MERGE_DEPTH}"]})
     each = {**q, "offset": 0, "limit": depth}  # the newest ``depth`` of each trail hold the page
     pages = dict(GreenPool(len(AUDITED_SERVICES)).imap(lambda name: (name, _trail_of(call, name, each)),
                                                        AUDITED_SERVICES))
