@@ -342,7 +342,7 @@ def _trail_of(call, service: str, q: dict) -> dict:
 
 
 @routes.get("/api/v1/audit-entries", AUDIT_READERS, tag="admin", query=AuditEntryQuery, response=MergedAuditEntry,
-            many=True, summary="The audit trail: every service's and the gateway's entries merged, newest first "
+            many=True, extra={"statuses": [422]}, summary="The audit trail: every service's and the gateway's entries merged, newest first "
             "(who, from where, what, on which record, with what outcome, in which request); one service's with service")
 def list_audit_entries(call):
     q = load(AuditEntryQuery(), call.query())  # names the bad field here, before any call
