@@ -309,11 +309,15 @@ class PatrolRpc(FacilitiesBase):
                                     .where(PatrolSchedule.active.is_(True), PatrolRoute.active.is_(True))).all()
         for schedule in schedules:
             route = session.get(PatrolRoute, schedule.route_id)
+            # the slots planned before are read once: only the missing ones are written (the timer's
+            # every round would otherwise try each slot of every schedule again)
+            known = set(session.scalars(select(Patrol.slot_at).where(
+                Patrol.schedule_id == schedule.id, Patrol.slot_at >= domain.utc(now - timedelta(days=2)))))
             for offset in range(-1, UPKEEP.patrol_plan_days + 1):
                 slots = rules.patrol_slots(today + timedelta(days=offset), _clock(schedule.starts), _clock(schedule.ends),
                                            schedule.every_minutes, UPKEEP.timezone)
                 for slot in slots:
-                    if slot < schedule.created_at:
+                    if slot < schedule.created_at or domain.utc(slot) in known:
                         continue
                     made = repository.insert_once(session, Patrol, {
                         "route_id": route.id, "schedule_id": schedule.id, "kind": route.kind,
