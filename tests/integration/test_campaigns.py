@@ -13,7 +13,7 @@ from services.energy import contract
 from services.energy.models import AuditEntry, OutboxEvent, SmokingFinding
 from services.energy.service import EnergyService
 from services.kit.context import Caller
-from services.kit.errors import Conflict, Forbidden, Invalid, NotFound, RuleViolation
+from services.kit.errors import Conflict, Forbidden, NotFound, RuleViolation
 from services.kit.migrate import upgrade
 from tests.support import call_as, database_of, eventually
 
@@ -77,7 +77,7 @@ def test_a_smoke_free_campaign_from_application_to_the_spot_check_that_decides(s
     assert base64.b64decode(stored["content_base64"]) == b"photo"
     with pytest.raises(NotFound):  # another unit's evidence is not there for them
         call_as(rpc, clerk_of(second), "energy", "get_campaign_evidence", own["evidence"][0]["id"])
-    with pytest.raises(Invalid):
+    with pytest.raises(RuleViolation):
         call_as(rpc, clerk, "energy", "self_assess", cid, {**assessment, "scores": {**FULL_SMOKE_FREE, "signage": 21}})
     with pytest.raises(Forbidden):  # spot checks are the center's
         call_as(rpc, clerk, "energy", "spot_check", cid, assessment)

@@ -15,7 +15,7 @@ from services.facilities import upkeep_repository
 from services.facilities.models import Patrol, PatrolSchedule, WorkOrder
 from services.facilities.service import FacilitiesService
 from services.kit.context import Caller
-from services.kit.errors import Conflict, Forbidden, Invalid, NotFound, RuleViolation
+from services.kit.errors import Conflict, Forbidden, NotFound, RuleViolation
 from tests.integration.test_facilities_rpc import events
 from tests.support import admin_caller, call_as, database_of
 
@@ -97,7 +97,7 @@ def test_no_default_plans_when_asked_and_the_register_refuses_a_future_install(f
         plan(rpc, pump, 3, every_days=10)  # days and months both
     with pytest.raises(Forbidden):
         fac(rpc, "create_equipment", {"building_id": building["id"], "kind": "hvac", "name": "x"}, caller=TECH)
-    with pytest.raises(Invalid):
+    with pytest.raises(RuleViolation):
         equipment(rpc, building, "hvac", extinguisher_agent="co2")
 
 
@@ -343,7 +343,7 @@ def test_a_finding_opens_a_repair_or_a_rectification_and_a_unit_sees_its_own(fac
                caller=GUARD)
     repair = fac(rpc, "get_repair", leak["repair_id"])
     assert (repair["category"], repair["severity"], repair["reporter"]) == ("water", "major", GUARD.name)
-    with pytest.raises(Invalid):
+    with pytest.raises(RuleViolation):
         fac(rpc, "report_patrol_finding", {"category": "fire_door_blocked", "location": "x", "description": "x",
                                            "opens": "rectification"}, caller=GUARD)
     with pytest.raises(Conflict):
